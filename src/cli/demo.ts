@@ -1,0 +1,19 @@
+import { loadConfig } from '../config/index';
+import { migrateToLatest } from '../db/migrate';
+import { resetDatabase } from '../db/reset';
+import { seedDemo } from '../demo/seed';
+import { exitOnFailure, startServer } from '../server';
+
+/** `npm run demo`: resets the database to the deterministic demo data, then starts the server. */
+async function main() {
+  const config = loadConfig();
+  if (config.production) throw new Error('npm run demo resets the database: refused with NODE_ENV=production.');
+  const database = await resetDatabase(config.databaseUrl);
+  await migrateToLatest(database);
+  await seedDemo(database.db);
+  await database.destroy();
+  console.error(`Demo data loaded into ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : 'PostgreSQL'}.`);
+  await startServer();
+}
+
+main().catch(exitOnFailure);

@@ -1,0 +1,3 @@
+import { exitOnFailure, startServer } from '../server';
+
+startServer().catch(exitOnFailure);

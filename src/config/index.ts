@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/** The SPID levels, lowest first; OIDC gateways send them as `acr`. */
+export const SPID_LEVELS = [
+  'https://www.spid.gov.it/SpidL1',
+  'https://www.spid.gov.it/SpidL2',
+  'https://www.spid.gov.it/SpidL3',
+] as const;
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'deve iniziare con sqlite: oppure postgres://')
+      .default('sqlite:./data/servizi.db'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: booleanFromEnv.default(false),
+
+    SESSION_SECRET: z.string().min(32, 'deve avere almeno 32 caratteri').optional(),
+    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(20),
+    SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(8),
+    LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+
+    TEST_IDP: booleanFromEnv.optional(),
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).default('servizi-scolastici'),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    OIDC_FISCAL_CODE_CLAIM: z.string().min(1).default('https://attributes.eid.gov.it/fiscal_number'),
+    OIDC_SCOPE: z.string().min(1).default('openid profile email'),
+    OIDC_MIN_LEVEL: z.enum(['SpidL2', 'SpidL3']).default('SpidL2'),
+
+    FAKE_NOW: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production && !env.SESSION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'obbligatorio in produzione' });
+    }
+    if (production && env.FAKE_NOW) {
+      ctx.addIssue({ code: 'custom', path: ['FAKE_NOW'], message: 'non ammesso in produzione' });
+    }
+    if (production && env.TEST_IDP) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEST_IDP'],
+        message: "l'identity provider di test non può essere attivo in produzione",
+      });
+    }
+    const testIdp = env.TEST_IDP ?? !production;
+    if (!testIdp && !env.OIDC_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: "obbligatorio senza l'identity provider di test" });
+    }
+    if (!testIdp && !env.OIDC_CLIENT_SECRET && !env.OIDC_PRIVATE_KEY_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_CLIENT_SECRET'],
+        message: 'serve OIDC_CLIENT_SECRET oppure OIDC_PRIVATE_KEY_FILE',
+      });
+    }
+    if (production && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'in produzione deve essere https://' });
+    }
+  });
+
+export type Config = ReturnType<typeof toConfig>;
+
+/** Development-only secret: sessions still live in the database, this only keys their ids. */
+const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production';
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+  const testIdp = env.TEST_IDP ?? env.NODE_ENV !== 'production';
+  const secureCookies = publicUrl.startsWith('https://');
+  return {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    host: env.HOST,
+    port: env.PORT,
+    publicUrl,
+    databaseUrl: env.DATABASE_URL,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    session: {
+      secret: env.SESSION_SECRET ?? DEVELOPMENT_SECRET,
+      idleMs: env.SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: env.SESSION_MAX_HOURS * 3_600_000,
+      secureCookies,
+      // The __Host- prefix is only accepted by browsers on Secure cookies.
+      cookieName: secureCookies ? '__Host-sso' : 'sso',
+    },
+    loginRateLimitPerMinute: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+    oidc: {
+      testIdp,
+      issuer: env.OIDC_ISSUER ?? `${publicUrl}/test-idp`,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET ?? (testIdp ? `${env.SESSION_SECRET ?? DEVELOPMENT_SECRET}-client` : undefined),
+      privateKeyFile: env.OIDC_PRIVATE_KEY_FILE,
+      fiscalCodeClaim: env.OIDC_FISCAL_CODE_CLAIM,
+      scope: env.OIDC_SCOPE,
+      acrValues: `https://www.spid.gov.it/${env.OIDC_MIN_LEVEL}`,
+      minLevelIndex: SPID_LEVELS.indexOf(`https://www.spid.gov.it/${env.OIDC_MIN_LEVEL}`),
+      redirectUri: `${publicUrl}/auth/callback`,
+      postLogoutRedirectUri: `${publicUrl}/auth/logged-out`,
+    },
+    fakeNow: env.FAKE_NOW ? new Date(env.FAKE_NOW) : undefined,
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once at boot; every problem is listed, in Italian, by variable name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `- ${issue.path.join('.') || '(ambiente)'}: ${issue.message}`);
+    throw new ConfigError(`Configurazione non valida:\n${lines.join('\n')}`);
+  }
+  return toConfig(parsed.data);
+}

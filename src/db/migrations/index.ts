@@ -1,0 +1,5 @@
+import { registry } from './0001_registry';
+import type { AppMigration } from './types';
+
+/** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
+export const migrations: AppMigration[] = [registry];

@@ -1,0 +1,208 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/*
+ * Column conventions, identical on SQLite and PostgreSQL so that one query serves both:
+ * money in integer cents; calendar days as 'YYYY-MM-DD' text (Europe/Rome);
+ * instants as ISO-8601 UTC text ('2026-11-26T08:00:00.000Z', sorts as time);
+ * flags as integer 0/1.
+ */
+
+export interface EnteTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  tax_code: string;
+  cbill: string | null;
+  iban: string | null;
+  segregation_code: string | null;
+  postal_account: string | null;
+  cutoff_time: string;
+  office_name: string;
+  office_email: string;
+  office_phone: string;
+  office_hours: string;
+  office_address: string;
+  created_at: string;
+}
+
+export interface SchoolTable {
+  id: Generated<number>;
+  ente_id: number;
+  name: string;
+  level: 'nido' | 'infanzia' | 'primaria' | 'secondaria';
+  address: string;
+  /** ISO weekdays the canteen serves, e.g. '1,2,3,4,5'. */
+  service_weekdays: string;
+}
+
+export interface SchoolYearTable {
+  id: Generated<number>;
+  ente_id: number;
+  label: string;
+  starts_on: string;
+  ends_on: string;
+}
+
+export type ServiceKind = 'refezione' | 'trasporto' | 'prepost' | 'nido';
+export type Billing = 'prepaid' | 'postpaid';
+
+export interface ServiceTable {
+  id: Generated<number>;
+  ente_id: number;
+  kind: ServiceKind;
+  name: string;
+  billing: Billing;
+  taxonomy_code: string;
+}
+
+export interface PersonTable {
+  id: Generated<number>;
+  ente_id: number;
+  fiscal_code: string;
+  given_name: string;
+  family_name: string;
+  sex: 'F' | 'M';
+  birth_date: string;
+  birth_place: string;
+  address: string;
+  postcode: string;
+  city: string;
+  province: string;
+  email: string | null;
+  phone: string | null;
+}
+
+export interface PupilTable {
+  id: Generated<number>;
+  ente_id: number;
+  person_id: number;
+  school_id: number;
+  class_name: string;
+  /** Diet variant code (special-category data): shown to the pupil's holders only. */
+  diet_code: string | null;
+}
+
+/** Who may see a pupil: the account holder (intestatario) and, where the office allows, a second parent. */
+export interface PupilHolderTable {
+  ente_id: number;
+  pupil_id: number;
+  person_id: number;
+  relation: 'intestatario' | 'cointestatario';
+}
+
+export type TariffUnit = 'pasto' | 'mese';
+
+export interface TariffTable {
+  id: Generated<number>;
+  ente_id: number;
+  service_id: number;
+  school_year_id: number;
+  band_code: string;
+  band_label: string;
+  isee_min_cents: number;
+  isee_max_cents: number | null;
+  resident: number;
+  unit: TariffUnit;
+  amount_cents: number;
+}
+
+export type EnrolmentState = 'attiva' | 'sospesa' | 'cessata' | 'in_attesa';
+export type PaymentMode = 'pagopa' | 'sepa';
+
+export interface EnrolmentTable {
+  id: Generated<number>;
+  ente_id: number;
+  pupil_id: number;
+  service_id: number;
+  school_year_id: number;
+  school_id: number;
+  holder_person_id: number;
+  tariff_id: number;
+  state: EnrolmentState;
+  starts_on: string;
+  ends_on: string | null;
+  payment_mode: PaymentMode;
+  /** Only the last four characters are ever shown. */
+  debit_iban: string | null;
+  invoice_recipient: string;
+  invoice_address: string;
+  invoice_email: string | null;
+  reduction_note: string | null;
+  created_at: string;
+}
+
+export interface BadgeTable {
+  id: Generated<number>;
+  ente_id: number;
+  code: string;
+  pupil_id: number;
+  service_id: number;
+  issued_on: string;
+  active: number;
+}
+
+export interface AttachmentTable {
+  id: Generated<number>;
+  ente_id: number;
+  pupil_id: number | null;
+  person_id: number | null;
+  kind: string;
+  title: string;
+  file_name: string;
+  content_type: string;
+  content: Uint8Array;
+  created_at: string;
+}
+
+export type OperatorRole = 'amministratore' | 'operatore' | 'cucina' | 'scuola';
+
+export interface OperatorTable {
+  id: Generated<number>;
+  ente_id: number;
+  fiscal_code: string;
+  given_name: string;
+  family_name: string;
+  role: OperatorRole;
+  school_id: number | null;
+  active: number;
+}
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  ente_id: number | null;
+  actor_fiscal_code: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: number | null;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface SessionTable {
+  /** HMAC of the cookie token: the database never holds a usable session token. */
+  id: string;
+  data: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface DB {
+  ente: EnteTable;
+  school: SchoolTable;
+  school_year: SchoolYearTable;
+  service: ServiceTable;
+  person: PersonTable;
+  pupil: PupilTable;
+  pupil_holder: PupilHolderTable;
+  tariff: TariffTable;
+  enrolment: EnrolmentTable;
+  badge: BadgeTable;
+  attachment: AttachmentTable;
+  operator: OperatorTable;
+  audit_event: AuditEventTable;
+  session: SessionTable;
+}
+
+export type Ente = Selectable<EnteTable>;
+export type NewPerson = Insertable<PersonTable>;

@@ -1,0 +1,22 @@
+/** Errors the service layer raises on purpose; the web layer maps each to a status and a page. */
+
+/** Logged in, but holder of no pupil of this ente: the seed wants an explicit error, never empty tables. */
+export class NotHolderError extends Error {
+  constructor() {
+    super('caller is not the holder of any pupil of this ente');
+  }
+}
+
+/** The thing does not exist, or exists but is not the caller's: the two are indistinguishable on purpose. */
+export class NotFoundError extends Error {
+  constructor(what: string) {
+    super(`${what} not found`);
+  }
+}
+
+/** Known person, wrong role (e.g. a parent at the office's pages). */
+export class ForbiddenError extends Error {
+  constructor(reason: string) {
+    super(reason);
+  }
+}

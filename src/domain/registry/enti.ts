@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { findEnteBySlug, listEnti } from './queries';
+
+/**
+ * Enti change a few times a year and every request needs one: a short-lived cache in each instance
+ * saves a query per page, and a minute of staleness after an edit is harmless.
+ */
+export function createEnteDirectory(db: Kysely<DB>, ttlMs = 60_000) {
+  let cached: { at: number; bySlug: Map<string, Ente>; all: Ente[] } | undefined;
+
+  async function load() {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const all = await listEnti(db);
+      cached = { at: Date.now(), all, bySlug: new Map(all.map((e) => [e.slug, e])) };
+    }
+    return cached;
+  }
+
+  return {
+    async all(): Promise<Ente[]> {
+      return (await load()).all;
+    },
+    async bySlug(slug: string): Promise<Ente | undefined> {
+      const hit = (await load()).bySlug.get(slug);
+      // A new ente must not wait for the cache to expire.
+      return hit ?? (await findEnteBySlug(db, slug));
+    },
+  };
+}

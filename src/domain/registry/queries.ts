@@ -1,0 +1,153 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema';
+
+/** Plain queries of the registry. Every one takes the ente: no personal data is read across tenants. */
+
+export function listEnti(db: Kysely<DB>) {
+  return db.selectFrom('ente').selectAll().orderBy('name').execute();
+}
+
+export function findEnteBySlug(db: Kysely<DB>, slug: string) {
+  return db.selectFrom('ente').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+/** The pupils a person (by fiscal code) is linked to as holder in one ente. */
+export function pupilsOfHolder(db: Kysely<DB>, enteId: number, fiscalCode: string) {
+  return db
+    .selectFrom('pupil_holder as ph')
+    .innerJoin('person as holder', 'holder.id', 'ph.person_id')
+    .innerJoin('pupil', 'pupil.id', 'ph.pupil_id')
+    .innerJoin('person as child', 'child.id', 'pupil.person_id')
+    .innerJoin('school', 'school.id', 'pupil.school_id')
+    .select([
+      'pupil.id as id',
+      'child.given_name as givenName',
+      'child.family_name as familyName',
+      'school.name as schoolName',
+      'pupil.class_name as className',
+      'holder.id as holderPersonId',
+    ])
+    .where('ph.ente_id', '=', enteId)
+    .where('holder.ente_id', '=', enteId)
+    .where('holder.fiscal_code', '=', fiscalCode)
+    .orderBy('child.given_name')
+    .orderBy('pupil.id')
+    .execute();
+}
+
+export function pupilWithPerson(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
+    .selectFrom('pupil')
+    .innerJoin('person', 'person.id', 'pupil.person_id')
+    .innerJoin('school', 'school.id', 'pupil.school_id')
+    .select([
+      'pupil.id as pupilId',
+      'pupil.class_name as className',
+      'school.name as schoolName',
+      'school.address as schoolAddress',
+      'person.fiscal_code as fiscalCode',
+      'person.given_name as givenName',
+      'person.family_name as familyName',
+      'person.sex as sex',
+      'person.birth_date as birthDate',
+      'person.birth_place as birthPlace',
+      'person.address as address',
+      'person.postcode as postcode',
+      'person.city as city',
+      'person.province as province',
+    ])
+    .where('pupil.ente_id', '=', enteId)
+    .where('pupil.id', '=', pupilId)
+    .executeTakeFirst();
+}
+
+/** The account holder (intestatario) of a pupil; a co-holder sees the holder's data, not their own. */
+export function pupilAccountHolder(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
+    .selectFrom('pupil_holder as ph')
+    .innerJoin('person', 'person.id', 'ph.person_id')
+    .select([
+      'person.fiscal_code as fiscalCode',
+      'person.given_name as givenName',
+      'person.family_name as familyName',
+      'person.sex as sex',
+      'person.birth_date as birthDate',
+      'person.birth_place as birthPlace',
+      'person.address as address',
+      'person.postcode as postcode',
+      'person.city as city',
+      'person.province as province',
+      'person.email as email',
+      'person.phone as phone',
+    ])
+    .where('ph.ente_id', '=', enteId)
+    .where('ph.pupil_id', '=', pupilId)
+    .where('ph.relation', '=', 'intestatario')
+    .executeTakeFirst();
+}
+
+export function enrolmentsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
+    .selectFrom('enrolment as e')
+    .innerJoin('service as s', 's.id', 'e.service_id')
+    .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
+    .innerJoin('school', 'school.id', 'e.school_id')
+    .innerJoin('tariff as t', 't.id', 'e.tariff_id')
+    .leftJoin('badge as b', (join) =>
+      join.onRef('b.pupil_id', '=', 'e.pupil_id').onRef('b.service_id', '=', 'e.service_id').on('b.active', '=', 1),
+    )
+    .select([
+      'e.id as id',
+      's.name as serviceName',
+      's.billing as billing',
+      'y.label as schoolYear',
+      'school.name as schoolName',
+      'e.state as state',
+      'e.starts_on as startsOn',
+      'e.ends_on as endsOn',
+      'e.payment_mode as paymentMode',
+      'e.debit_iban as debitIban',
+      'e.invoice_recipient as invoiceRecipient',
+      'e.invoice_address as invoiceAddress',
+      'e.invoice_email as invoiceEmail',
+      'e.reduction_note as reductionNote',
+      't.band_label as bandLabel',
+      't.unit as tariffUnit',
+      't.amount_cents as amountCents',
+      'b.code as badgeCode',
+    ])
+    .where('e.ente_id', '=', enteId)
+    .where('e.pupil_id', '=', pupilId)
+    .orderBy('y.starts_on', 'desc')
+    .orderBy('s.name')
+    .execute();
+}
+
+export function attachmentsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
+    .selectFrom('attachment')
+    .select(['id', 'kind', 'title', 'file_name as fileName', 'created_at as createdAt'])
+    .where('ente_id', '=', enteId)
+    .where('pupil_id', '=', pupilId)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export function attachmentById(db: Kysely<DB>, enteId: number, attachmentId: number) {
+  return db
+    .selectFrom('attachment')
+    .select(['id', 'pupil_id as pupilId', 'file_name as fileName', 'content_type as contentType', 'content'])
+    .where('ente_id', '=', enteId)
+    .where('id', '=', attachmentId)
+    .executeTakeFirst();
+}
+
+export function activeOperator(db: Kysely<DB>, enteId: number, fiscalCode: string) {
+  return db
+    .selectFrom('operator')
+    .select(['id', 'role', 'given_name as givenName', 'family_name as familyName', 'school_id as schoolId'])
+    .where('ente_id', '=', enteId)
+    .where('fiscal_code', '=', fiscalCode)
+    .where('active', '=', 1)
+    .executeTakeFirst();
+}

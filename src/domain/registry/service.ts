@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { decidePupilAccess } from './access';
+import { recordAudit } from '../audit/audit';
+import type { Clock } from '../clock';
+import { NotFoundError, NotHolderError } from '../errors';
+import * as queries from './queries';
+
+/** Who is asking, as the web layer knows it after log-in. */
+export interface Caller {
+  fiscalCode: string;
+  requestId?: string;
+}
+
+export type PupilSummary = Awaited<ReturnType<typeof queries.pupilsOfHolder>>[number];
+
+export type PupilSelection =
+  | { kind: 'choose'; pupils: PupilSummary[] }
+  | { kind: 'pupil'; pupil: PupilSummary; pupils: PupilSummary[] };
+
+export function createRegistryService(db: Kysely<DB>, clock: Clock) {
+  /** Resolves which pupil the caller is looking at; the only gate to a pupil's data in the portal. */
+  async function selectPupil(ente: Ente, caller: Caller, requestedPupilId: number | undefined): Promise<PupilSelection> {
+    const pupils = await queries.pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    const access = decidePupilAccess(
+      pupils.map((p) => p.id),
+      requestedPupilId,
+    );
+    switch (access.kind) {
+      case 'not-holder':
+        throw new NotHolderError();
+      case 'not-found':
+        throw new NotFoundError('pupil');
+      case 'choose':
+        return { kind: 'choose', pupils };
+      case 'pupil':
+        return { kind: 'pupil', pupil: pupils.find((p) => p.id === access.pupilId)!, pupils };
+    }
+  }
+
+  /** Everything the Scheda anagrafica shows, for a pupil already resolved by selectPupil. */
+  async function pupilRecord(ente: Ente, caller: Caller, pupil: PupilSummary) {
+    const [person, holder, enrolments, attachments] = await Promise.all([
+      queries.pupilWithPerson(db, ente.id, pupil.id),
+      queries.pupilAccountHolder(db, ente.id, pupil.id),
+      queries.enrolmentsOfPupil(db, ente.id, pupil.id),
+      queries.attachmentsOfPupil(db, ente.id, pupil.id),
+    ]);
+    if (!person) throw new NotFoundError('pupil');
+    await recordAudit(db, clock, {
+      enteId: ente.id,
+      actorFiscalCode: caller.fiscalCode,
+      action: 'portal.scheda.view',
+      subjectType: 'pupil',
+      subjectId: pupil.id,
+      requestId: caller.requestId,
+    });
+    return { person, holder, enrolments, attachments };
+  }
+
+  /** An attached document, only if it belongs to one of the caller's pupils. */
+  async function attachment(ente: Ente, caller: Caller, attachmentId: number) {
+    const [found, pupils] = await Promise.all([
+      queries.attachmentById(db, ente.id, attachmentId),
+      queries.pupilsOfHolder(db, ente.id, caller.fiscalCode),
+    ]);
+    if (pupils.length === 0) throw new NotHolderError();
+    if (!found || found.pupilId === null || !pupils.some((p) => p.id === found.pupilId)) {
+      throw new NotFoundError('attachment');
+    }
+    await recordAudit(db, clock, {
+      enteId: ente.id,
+      actorFiscalCode: caller.fiscalCode,
+      action: 'portal.attachment.download',
+      subjectType: 'attachment',
+      subjectId: found.id,
+      requestId: caller.requestId,
+    });
+    return found;
+  }
+
+  return { selectPupil, pupilRecord, attachment };
+}
+
+export type RegistryService = ReturnType<typeof createRegistryService>;
+export type PupilRecord = Awaited<ReturnType<RegistryService['pupilRecord']>>;

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/index';
+import type { Database } from '../db/database';
+import type { Clock } from '../domain/clock';
+import { ForbiddenError, NotFoundError, NotHolderError } from '../domain/errors';
+import { createServices } from '../domain/services';
+import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-client';
+import { createTestIdp } from '../integrations/identity/test-idp';
+import { en } from './i18n/en';
+import { it } from './i18n/it';
+import { CsrfError, csrfPlugin } from './plugins/csrf';
+import { sessionPlugin } from './plugins/session';
+import { messagesFor, pageContext, sendPage } from './render';
+import { authRoutes } from './routes/auth';
+import { backofficeRoutes } from './routes/backoffice/index';
+import { portalRoutes } from './routes/portal/index';
+import { publicRoutes } from './routes/public';
+import { testIdpRoutes } from './routes/test-idp';
+import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX } from './views/assets';
+import { MessagePage } from './views/components';
+import { renderTestIdpLogout } from './views/misc';
+
+const require = createRequire(import.meta.url);
+const bootstrapItaliaDist = join(dirname(require.resolve('bootstrap-italia/package.json')), 'dist');
+const publicDir = join(dirname(fileURLToPath(import.meta.url)), '../../public');
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  clock: Clock;
+}
+
+/** Logs carry the path, never the query (codes, states) nor cookies; people appear only as masked CFs. */
+function loggerOptions(config: Config) {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+    },
+  };
+}
+
+export async function buildApp({ config, database, clock }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId: () => randomUUID(),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+  const services = createServices(database.db, clock);
+  app.decorateRequest('ente', undefined);
+
+  const issuerOrigin = new URL(config.oidc.issuer).origin;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        // Log-out redirects to the gateway after a form POST: form-action must allow its origin.
+        formAction: ["'self'", issuerOrigin],
+        ...(config.session.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: config.session.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: () => Object.assign(new Error('too many requests'), { statusCode: 429 }),
+  });
+  await app.register(fastifyStatic, {
+    root: bootstrapItaliaDist,
+    prefix: BOOTSTRAP_ITALIA_PREFIX,
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+  });
+  await app.register(fastifyStatic, {
+    root: publicDir,
+    prefix: APP_ASSETS_PREFIX,
+    decorateReply: false,
+    maxAge: '1h',
+    index: false,
+  });
+  await app.register(sessionPlugin, { db: database.db, clock, settings: config.session });
+  await app.register(csrfPlugin);
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const ctx = pageContext(request);
+    const m = ctx.m;
+    if (error instanceof NotHolderError) {
+      const enteName = request.ente?.name ?? m.appName;
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notHolderTitle} paragraphs={[m.errors.notHolderBody(enteName), m.errors.notHolderWhat]} />, 403);
+    }
+    if (error instanceof NotFoundError) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notFoundTitle} paragraphs={[m.errors.notFoundBody]} />, 404);
+    }
+    if (error instanceof ForbiddenError) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.forbiddenTitle} paragraphs={[m.errors.forbiddenBody]} />, 403);
+    }
+    if (error instanceof CsrfError) {
+      request.log.warn('csrf token missing or wrong');
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.csrfTitle} paragraphs={[m.errors.csrfBody]} />, 403);
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.tooManyTitle} paragraphs={[m.errors.tooManyBody]} />, 429);
+    }
+    if (status >= 400 && status < 500) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notFoundTitle} paragraphs={[m.errors.notFoundBody]} />, status === 404 ? 404 : 400);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.serverTitle} paragraphs={[m.errors.serverBody]} />, 500);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const m = messagesFor(request);
+    return sendPage(reply, <MessagePage ctx={pageContext(request)} title={m.errors.notFoundTitle} paragraphs={[m.errors.notFoundBody]} />, 404);
+  });
+
+  const oidcClientKey = config.oidc.privateKeyFile ? loadClientKey(config.oidc.privateKeyFile) : undefined;
+  const oidc = createOidcClient(config.oidc, { allowHttp: !config.production });
+  if (config.oidc.testIdp) {
+    const provider = createTestIdp({
+      production: config.production,
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret: config.oidc.clientSecret,
+      clientPublicJwk: oidcClientKey?.publicJwk,
+      redirectUri: config.oidc.redirectUri,
+      postLogoutRedirectUri: config.oidc.postLogoutRedirectUri,
+      fiscalCodeClaim: config.oidc.fiscalCodeClaim,
+      cookieSecret: config.session.secret,
+      renderLogout: (form, lang) => renderTestIdpLogout(lang === 'en' ? en : it, form),
+    });
+    await app.register(testIdpRoutes, { provider });
+  }
+
+  await app.register(publicRoutes, { services, database, secureCookies: config.session.secureCookies });
+  await app.register(authRoutes, { config, oidc, services });
+  await app.register(
+    async (ente) => {
+      ente.addHook('onRequest', async (request) => {
+        const slug = (request.params as { ente: string }).ente;
+        request.ente = await services.enti.bySlug(slug);
+        if (!request.ente) throw new NotFoundError('ente');
+      });
+      await ente.register(portalRoutes, { services });
+      await ente.register(backofficeRoutes, { services });
+    },
+    { prefix: '/:ente' },
+  );
+
+  return app;
+}

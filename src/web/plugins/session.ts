@@ -1,0 +1,122 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import type { Config } from '../../config/index';
+import type { Clock } from '../../domain/clock';
+import type { DB } from '../../db/schema';
+import type { PendingLogin } from '../../integrations/identity/oidc-client';
+
+export interface SessionUser {
+  fiscalCode: string;
+  givenName: string;
+  familyName: string;
+  acr: string;
+  idToken: string;
+}
+
+export interface SessionData {
+  csrfToken: string;
+  user?: SessionUser;
+  pendingLogin?: PendingLogin;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: SessionData | null;
+  }
+  interface FastifyReply {
+    /** Replaces any current session with a new one (new id: no session fixation). */
+    startSession(data: Omit<SessionData, 'csrfToken'>): Promise<SessionData>;
+    endSession(): Promise<void>;
+  }
+}
+
+/** Touching last_seen on every request would be a write per page view; once a minute is enough for idle time-out. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface Options {
+  db: Kysely<DB>;
+  clock: Clock;
+  settings: Config['session'];
+}
+
+/**
+ * Server-side sessions in the database. The cookie holds a random token; the table holds only its HMAC,
+ * so a copy of the database gives no usable session.
+ */
+export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) => {
+  const hashToken = (token: string) => createHmac('sha256', settings.secret).update(token).digest('base64url');
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: settings.secureCookies,
+  };
+  const tokenOf = new WeakMap<FastifyRequest, string>();
+
+  app.decorateRequest('session', null);
+
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[settings.cookieName];
+    if (!token || token.length > 100) return;
+    const id = hashToken(token);
+    const row = await db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return;
+    const now = clock.now();
+    const idleLimit = new Date(now.getTime() - settings.idleMs).toISOString();
+    if (row.expires_at <= now.toISOString() || row.last_seen_at <= idleLimit) {
+      await db.deleteFrom('session').where('id', '=', id).execute();
+      return;
+    }
+    request.session = JSON.parse(row.data) as SessionData;
+    tokenOf.set(request, token);
+    if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_INTERVAL_MS) {
+      await db.updateTable('session').set({ last_seen_at: now.toISOString() }).where('id', '=', id).execute();
+    }
+  });
+
+  app.decorateReply('startSession', async function (this: FastifyReply, data: Omit<SessionData, 'csrfToken'>) {
+    const previous = tokenOf.get(this.request);
+    if (previous) await db.deleteFrom('session').where('id', '=', hashToken(previous)).execute();
+    const token = randomBytes(32).toString('base64url');
+    const session: SessionData = { ...data, csrfToken: randomBytes(32).toString('base64url') };
+    const now = clock.now();
+    await db
+      .insertInto('session')
+      .values({
+        id: hashToken(token),
+        data: JSON.stringify(session),
+        created_at: now.toISOString(),
+        last_seen_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + settings.absoluteMs).toISOString(),
+      })
+      .execute();
+    this.request.session = session;
+    tokenOf.set(this.request, token);
+    this.setCookie(settings.cookieName, token, cookieOptions);
+    return session;
+  });
+
+  app.decorateReply('endSession', async function (this: FastifyReply) {
+    const token = tokenOf.get(this.request);
+    if (token) await db.deleteFrom('session').where('id', '=', hashToken(token)).execute();
+    this.request.session = null;
+    tokenOf.delete(this.request);
+    this.clearCookie(settings.cookieName, cookieOptions);
+  });
+});
+
+/** Expired sessions are dead already (checked on read); this only reclaims their rows. */
+export async function purgeExpiredSessions(db: Kysely<DB>, clock: Clock, idleMs: number): Promise<void> {
+  const now = clock.now();
+  await db
+    .deleteFrom('session')
+    .where((eb) =>
+      eb.or([
+        eb('expires_at', '<=', now.toISOString()),
+        eb('last_seen_at', '<=', new Date(now.getTime() - idleMs).toISOString()),
+      ]),
+    )
+    .execute();
+}

@@ -1,0 +1,118 @@
+import type { ComponentChildren } from 'preact';
+import type { Ente } from '../../db/schema';
+import type { Messages } from '../i18n/it';
+import type { PageContext } from './context';
+import { Icon, Layout } from './layout';
+
+/** The office's contacts, on every service page (the seed: wrong data is corrected only by the office). */
+export function ContactsBox({ m, ente }: { m: Messages; ente: Ente }) {
+  return (
+    <aside class="card card-bg mt-4" aria-labelledby="contacts-title">
+      <div class="card-body">
+        <h2 class="h5 card-title" id="contacts-title">
+          <Icon name="it-telephone" className="me-2" />
+          {m.contacts.title}
+        </h2>
+        <p class="small">{m.contacts.subtitle}</p>
+        <p class="fw-semibold mb-2">{ente.office_name}</p>
+        <dl class="row mb-0 small">
+          <dt class="col-sm-4">{m.contacts.email}</dt>
+          <dd class="col-sm-8">
+            <a href={`mailto:${ente.office_email}`}>{ente.office_email}</a>
+          </dd>
+          <dt class="col-sm-4">{m.contacts.phone}</dt>
+          <dd class="col-sm-8">
+            <a href={`tel:${ente.office_phone.replace(/\s+/g, '')}`}>{ente.office_phone}</a>
+          </dd>
+          <dt class="col-sm-4">{m.contacts.hours}</dt>
+          <dd class="col-sm-8">{ente.office_hours}</dd>
+          <dt class="col-sm-4">{m.contacts.address}</dt>
+          <dd class="col-sm-8">{ente.office_address}</dd>
+        </dl>
+      </div>
+    </aside>
+  );
+}
+
+export function ReadOnlyNotice({ m }: { m: Messages }) {
+  return (
+    <div class="alert alert-info" role="note">
+      {m.readOnlyNotice}
+    </div>
+  );
+}
+
+/** A service page of an ente: heading, read-only notice, content, contacts box. */
+export function ServicePage({
+  ctx,
+  title,
+  children,
+  lead,
+}: {
+  ctx: PageContext & { ente: Ente };
+  title: string;
+  lead?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const { m, ente } = ctx;
+  return (
+    <Layout
+      ctx={ctx}
+      title={title}
+      crumbs={[
+        { label: m.breadcrumb.home, href: '/' },
+        { label: ente.name, href: `/${ente.slug}/` },
+        { label: title },
+      ]}
+    >
+      <h1 class="mb-3">{title}</h1>
+      {lead}
+      <ReadOnlyNotice m={m} />
+      {children}
+      <ContactsBox m={m} ente={ente} />
+    </Layout>
+  );
+}
+
+/** Errors a person meets: what happened, why, what to do, and the office to ask when there is an ente. */
+export function MessagePage({
+  ctx,
+  title,
+  paragraphs,
+  action,
+}: {
+  ctx: PageContext;
+  title: string;
+  paragraphs: string[];
+  action?: { href: string; label: string };
+}) {
+  const { m } = ctx;
+  const crumbs = ctx.ente
+    ? [
+        { label: m.breadcrumb.home, href: '/' },
+        { label: ctx.ente.name, href: `/${ctx.ente.slug}/` },
+        { label: title },
+      ]
+    : [{ label: m.breadcrumb.home, href: '/' }, { label: title }];
+  return (
+    <Layout ctx={ctx} title={title} crumbs={crumbs}>
+      <h1 class="mb-3">{title}</h1>
+      <div class="alert alert-warning" role="alert">
+        {paragraphs.map((text, i) => (
+          <p class={i === paragraphs.length - 1 ? 'mb-0' : undefined} key={i}>
+            {text}
+          </p>
+        ))}
+      </div>
+      {action && (
+        <p>
+          <a class="btn btn-primary" href={action.href}>
+            {action.label}
+          </a>
+        </p>
+      )}
+      {ctx.ente && <ContactsBox m={m} ente={ctx.ente} />}
+      <p class="small text-muted mt-3">{m.errors.requestId(ctx.requestId)}</p>
+    </Layout>
+  );
+}

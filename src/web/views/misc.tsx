@@ -1,0 +1,128 @@
+import { renderToString } from 'preact-render-to-string';
+import type { Ente, OperatorRole } from '../../db/schema';
+import type { TestUser } from '../../integrations/identity/test-users';
+import type { Messages } from '../i18n/it';
+import { ContactsBox } from './components';
+import type { PageContext } from './context';
+import { Layout } from './layout';
+
+export function LegalPage({ ctx, title, paragraphs }: { ctx: PageContext; title: string; paragraphs: string[] }) {
+  return (
+    <Layout ctx={ctx} title={title} crumbs={[{ label: ctx.m.breadcrumb.home, href: '/' }, { label: title }]}>
+      <h1>{title}</h1>
+      {paragraphs.map((text, i) => (
+        <p key={i}>{text}</p>
+      ))}
+    </Layout>
+  );
+}
+
+export function BackofficeHomePage({
+  ctx,
+  operator,
+}: {
+  ctx: PageContext & { ente: Ente };
+  operator: { givenName: string; familyName: string; role: OperatorRole };
+}) {
+  const { m, ente } = ctx;
+  return (
+    <Layout
+      ctx={ctx}
+      title={m.backoffice.title}
+      crumbs={[
+        { label: m.breadcrumb.home, href: '/' },
+        { label: ente.name, href: `/${ente.slug}/` },
+        { label: m.backoffice.title },
+      ]}
+    >
+      <h1>{m.backoffice.title}</h1>
+      <p class="lead">
+        {m.backoffice.welcome(`${operator.givenName} ${operator.familyName}`, m.backoffice.roles[operator.role])}
+      </p>
+      <p>{m.backoffice.placeholder}</p>
+      <ContactsBox m={m} ente={ente} />
+    </Layout>
+  );
+}
+
+const LEVELS = [
+  { key: 'L1', acr: 'https://www.spid.gov.it/SpidL1' },
+  { key: 'L2', acr: 'https://www.spid.gov.it/SpidL2' },
+  { key: 'L3', acr: 'https://www.spid.gov.it/SpidL3' },
+] as const;
+
+/** The test IdP's log-in page: a banner that it is not SPID, the level, and one button per test user. */
+export function TestIdpLoginPage({ ctx, uid, users }: { ctx: PageContext; uid: string; users: readonly TestUser[] }) {
+  const t = ctx.m.testIdp;
+  return (
+    <Layout ctx={ctx} title={t.title}>
+      <div class="alert alert-danger" role="note">
+        <strong>{t.banner}</strong>
+      </div>
+      <h1>{t.title}</h1>
+      <p>{t.intro}</p>
+      <form method="post" action={`/test-idp/interaction/${uid}/login`}>
+        <fieldset class="mb-4">
+          <legend class="h5">{t.level}</legend>
+          {LEVELS.map((level) => (
+            <div class="form-check form-check-inline" key={level.key}>
+              <input
+                class="form-check-input"
+                type="radio"
+                name="level"
+                id={`level-${level.key}`}
+                value={level.acr}
+                checked={level.key === 'L2'}
+              />
+              <label class="form-check-label" for={`level-${level.key}`}>
+                {t.levels[level.key]}
+              </label>
+            </div>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend class="h5">{t.users}</legend>
+          <ul class="list-unstyled">
+            {users.map((user) => (
+              <li class="mb-2" key={user.fiscalCode}>
+                <button type="submit" name="fiscalCode" value={user.fiscalCode} class="btn btn-outline-primary text-start w-100">
+                  {user.givenName} {user.familyName} — {user.fiscalCode}
+                  <span class="d-block small">{user.note}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      </form>
+      <form method="post" action={`/test-idp/interaction/${uid}/abort`}>
+        <button type="submit" class="btn btn-secondary">
+          {t.cancel}
+        </button>
+      </form>
+    </Layout>
+  );
+}
+
+/** Rendered inside oidc-provider (not a Fastify reply): it receives the provider's form and adds the buttons. */
+export function renderTestIdpLogout(m: Messages, form: string): string {
+  const ctx: PageContext = { m, path: '/', requestId: '-' };
+  const marker = '<!--provider-form-->';
+  const html = renderToString(
+    <Layout ctx={ctx} title={m.testIdp.logoutTitle}>
+      <div class="alert alert-danger" role="note">
+        <strong>{m.testIdp.banner}</strong>
+      </div>
+      <h1>{m.testIdp.logoutTitle}</h1>
+      <div id="provider-form" />
+      <div class="d-flex gap-3">
+        <button type="submit" form="op.logoutForm" value="yes" name="logout" class="btn btn-primary">
+          {m.testIdp.logoutYes}
+        </button>
+        <button type="submit" form="op.logoutForm" class="btn btn-outline-primary">
+          {m.testIdp.logoutNo}
+        </button>
+      </div>
+    </Layout>,
+  );
+  return `<!DOCTYPE html>${html.replace('<div id="provider-form"></div>', `${marker}${form}`)}`;
+}

@@ -1,0 +1,308 @@
+import type { Ente } from '../../db/schema';
+import type { PupilRecord, PupilSummary } from '../../domain/registry/service';
+import { ContactsBox, ServicePage } from './components';
+import type { PageContext } from './context';
+import { Icon, Layout } from './layout';
+
+/** The seven services of the seed, in the seed's order; the key is also the path under /{ente}/. */
+export const PORTAL_SERVICES = [
+  { key: 'scheda-anagrafica', icon: 'it-card' },
+  { key: 'documenti-contabili', icon: 'it-files' },
+  { key: 'refezione', icon: 'it-calendar' },
+  { key: 'pagamenti', icon: 'it-card' },
+  { key: 'conto-corrente', icon: 'it-chart-line' },
+  { key: 'ricariche', icon: 'it-plus-circle' },
+  { key: 'assenze', icon: 'it-mail' },
+] as const;
+
+export type PortalServiceKey = (typeof PORTAL_SERVICES)[number]['key'];
+
+type EnteContext = PageContext & { ente: Ente };
+
+export function HomePage({ ctx, enti }: { ctx: PageContext; enti: Ente[] }) {
+  const { m } = ctx;
+  return (
+    <Layout ctx={ctx} title={m.home.title}>
+      <h1>{m.home.title}</h1>
+      <p class="lead">{m.home.intro}</p>
+      <h2 class="h4 mt-4">{m.home.enti}</h2>
+      {enti.length === 0 ? (
+        <p>{m.home.none}</p>
+      ) : (
+        <ul class="link-list list-unstyled">
+          {enti.map((ente) => (
+            <li key={ente.id} class="mb-2">
+              <a class="fs-5" href={`/${ente.slug}/`}>
+                {ente.name}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  );
+}
+
+export function ServiceListPage({ ctx }: { ctx: EnteContext }) {
+  const { m, ente } = ctx;
+  return (
+    <Layout
+      ctx={ctx}
+      title={m.services.title}
+      crumbs={[{ label: m.breadcrumb.home, href: '/' }, { label: ente.name }]}
+    >
+      <h1>{m.services.title}</h1>
+      <p class="lead">{m.services.intro}</p>
+      <ul class="row list-unstyled g-4 mt-2">
+        {PORTAL_SERVICES.map((service) => {
+          const text = m.services.items[service.key];
+          return (
+            <li class="col-12 col-md-6 col-lg-4" key={service.key}>
+              <div class="card card-bg h-100 shadow-sm">
+                <div class="card-body d-flex flex-column">
+                  <h2 class="h5 card-title">
+                    <Icon name={service.icon} className="me-2" />
+                    {text.title}
+                  </h2>
+                  <p class="card-text flex-grow-1">{text.description}</p>
+                  <a class="btn btn-primary mt-2" href={`/${ente.slug}/${service.key}`}>
+                    {text.title}
+                  </a>
+                </div>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      <ContactsBox m={m} ente={ente} />
+    </Layout>
+  );
+}
+
+export function ComingSoonPage({ ctx, service }: { ctx: EnteContext; service: PortalServiceKey }) {
+  const { m, ente } = ctx;
+  return (
+    <ServicePage ctx={ctx} title={m.services.items[service].title}>
+      <div class="callout">
+        <div class="callout-title">
+          <Icon name="it-info-circle" />
+          {m.comingSoon.title}
+        </div>
+        <p>{m.comingSoon.body}</p>
+      </div>
+      <p>
+        <a href={`/${ente.slug}/`}>{m.comingSoon.back}</a>
+      </p>
+    </ServicePage>
+  );
+}
+
+/** One pupil at a time (the seed): a holder of several pupils chooses here. */
+export function ChoosePupilPage({
+  ctx,
+  service,
+  pupils,
+}: {
+  ctx: EnteContext;
+  service: PortalServiceKey;
+  pupils: PupilSummary[];
+}) {
+  const { m, ente } = ctx;
+  return (
+    <ServicePage ctx={ctx} title={m.services.items[service].title}>
+      <h2 class="h4">{m.pupilChoice.title}</h2>
+      <p>{m.pupilChoice.intro}</p>
+      <ul class="list-group mb-3">
+        {pupils.map((pupil) => (
+          <li class="list-group-item d-flex justify-content-between align-items-center flex-wrap gap-2" key={pupil.id}>
+            <span>
+              <strong>
+                {pupil.givenName} {pupil.familyName}
+              </strong>
+              <br />
+              <span class="small">
+                {m.pupilChoice.school}: {pupil.schoolName}, {pupil.className}
+              </span>
+            </span>
+            <a class="btn btn-outline-primary btn-sm" href={`/${ente.slug}/${service}?utente=${pupil.id}`}>
+              {m.pupilChoice.choose}
+              <span class="visually-hidden">
+                {' '}
+                {pupil.givenName} {pupil.familyName}
+              </span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </ServicePage>
+  );
+}
+
+function Field({ label, value }: { label: string; value: string | null | undefined }) {
+  return (
+    <>
+      <dt class="col-sm-4">{label}</dt>
+      <dd class="col-sm-8">{value && value !== '' ? value : '—'}</dd>
+    </>
+  );
+}
+
+function Section({ id, title, children }: { id: string; title: string; children: preact.ComponentChildren }) {
+  return (
+    <section class="mb-4" aria-labelledby={id}>
+      <h2 class="h4 border-bottom pb-2" id={id}>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+export function SchedaPage({
+  ctx,
+  pupil,
+  pupils,
+  record,
+}: {
+  ctx: EnteContext;
+  pupil: PupilSummary;
+  pupils: PupilSummary[];
+  record: PupilRecord;
+}) {
+  const { m, ente } = ctx;
+  const f = m.scheda.fields;
+  const { person, holder, enrolments, attachments } = record;
+  const period = (from: string, to: string | null) =>
+    to ? m.scheda.fromTo(m.format.date(from), m.format.date(to)) : m.scheda.from(m.format.date(from));
+  return (
+    <ServicePage
+      ctx={ctx}
+      title={m.scheda.title}
+      lead={
+        <p class="lead">
+          {pupil.givenName} {pupil.familyName}
+          {pupils.length > 1 && (
+            <>
+              {' — '}
+              <a href={`/${ente.slug}/scheda-anagrafica`}>{m.pupilChoice.changePupil}</a>
+            </>
+          )}
+        </p>
+      }
+    >
+      <Section id="dati-alunno" title={m.scheda.pupil}>
+        <dl class="row">
+          <Field label={f.familyName} value={person.familyName} />
+          <Field label={f.givenName} value={person.givenName} />
+          <Field label={f.fiscalCode} value={person.fiscalCode} />
+          <Field label={f.birth} value={`${m.format.date(person.birthDate)}, ${person.birthPlace}`} />
+          <Field label={f.sex} value={m.scheda.sex[person.sex]} />
+          <Field label={f.school} value={person.schoolName} />
+          <Field label={f.className} value={person.className} />
+        </dl>
+      </Section>
+      <Section id="residenza" title={m.scheda.residence}>
+        <dl class="row">
+          <Field label={f.address} value={person.address} />
+          <Field label={f.city} value={`${person.postcode} ${person.city} (${person.province})`} />
+        </dl>
+      </Section>
+      <Section id="intestatario" title={m.scheda.holder}>
+        {holder && (
+          <dl class="row">
+            <Field label={f.familyName} value={holder.familyName} />
+            <Field label={f.givenName} value={holder.givenName} />
+            <Field label={f.fiscalCode} value={holder.fiscalCode} />
+            <Field label={f.birth} value={`${m.format.date(holder.birthDate)}, ${holder.birthPlace}`} />
+            <Field label={f.address} value={`${holder.address}, ${holder.postcode} ${holder.city} (${holder.province})`} />
+            <Field label={f.email} value={holder.email} />
+            <Field label={f.phone} value={holder.phone} />
+          </dl>
+        )}
+      </Section>
+      <Section id="iscrizioni" title={m.scheda.enrolments}>
+        {enrolments.length === 0 ? (
+          <p>{m.scheda.noEnrolments}</p>
+        ) : (
+          <div class="table-responsive">
+            <table class="table">
+              <caption class="visually-hidden">{m.scheda.enrolments}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{f.service}</th>
+                  <th scope="col">{f.schoolYear}</th>
+                  <th scope="col">{f.school}</th>
+                  <th scope="col">{f.className}</th>
+                  <th scope="col">{f.state}</th>
+                  <th scope="col">{f.period}</th>
+                  <th scope="col">{f.badge}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {enrolments.map((e) => (
+                  <tr key={e.id}>
+                    <th scope="row">{e.serviceName}</th>
+                    <td>{e.schoolYear}</td>
+                    <td>{e.schoolName}</td>
+                    <td>{person.className}</td>
+                    <td>{m.scheda.state[e.state]}</td>
+                    <td>{period(e.startsOn, e.endsOn)}</td>
+                    <td>{e.badgeCode ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      <Section id="pagamento" title={m.scheda.payment}>
+        {enrolments.map((e) => (
+          <dl class="row" key={e.id}>
+            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
+            <Field label={f.billing} value={m.scheda.billing[e.billing]} />
+            <Field label={f.channel} value={m.scheda.channel[e.paymentMode]} />
+            {e.paymentMode === 'sepa' && e.debitIban && (
+              <Field label={f.iban} value={m.scheda.ibanEnding(e.debitIban.slice(-4))} />
+            )}
+          </dl>
+        ))}
+      </Section>
+      <Section id="domiciliazione" title={m.scheda.invoice}>
+        {enrolments.map((e) => (
+          <dl class="row" key={e.id}>
+            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
+            <Field label={f.recipient} value={e.invoiceRecipient} />
+            <Field label={f.address} value={e.invoiceAddress} />
+            <Field label={f.email} value={e.invoiceEmail} />
+          </dl>
+        ))}
+      </Section>
+      <Section id="tariffa" title={m.scheda.tariff}>
+        {enrolments.map((e) => (
+          <dl class="row" key={e.id}>
+            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
+            <Field label={f.band} value={e.bandLabel} />
+            <Field label={f.amount} value={`${m.format.euro(e.amountCents)} ${m.scheda.unit[e.tariffUnit]}`} />
+            <Field label={f.reduction} value={e.reductionNote ?? m.scheda.none} />
+          </dl>
+        ))}
+      </Section>
+      <Section id="allegati" title={m.scheda.attachments}>
+        {attachments.length === 0 ? (
+          <p>{m.scheda.noAttachments}</p>
+        ) : (
+          <ul class="list-unstyled">
+            {attachments.map((a) => (
+              <li key={a.id} class="mb-2">
+                <a href={`/${ente.slug}/allegati/${a.id}`} download={a.fileName}>
+                  <Icon name="it-download" className="icon-sm me-1" />
+                  {m.scheda.download}: {a.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </ServicePage>
+  );
+}
