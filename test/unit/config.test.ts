@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/index';
+
+describe('configuration', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.databaseUrl, 'sqlite:./data/servizi.db');
+    assert.equal(config.publicUrl, 'http://localhost:3000');
+    assert.equal(config.oidc.testIdp, true);
+    assert.equal(config.oidc.issuer, 'http://localhost:3000/test-idp');
+    assert.equal(config.session.cookieName, 'sso', 'no __Host- prefix without https');
+    assert.equal(config.session.secureCookies, false);
+    assert.equal(config.fakeNow, undefined);
+  });
+
+  it('uses a __Host- Secure cookie behind https', () => {
+    const config = loadConfig({ PUBLIC_URL: 'https://scuola.comune.example/' });
+    assert.equal(config.publicUrl, 'https://scuola.comune.example');
+    assert.equal(config.session.cookieName, '__Host-sso');
+    assert.equal(config.session.secureCookies, true);
+  });
+
+  it('requires a session secret, a real gateway and https in production, and refuses the test IdP there', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /SESSION_SECRET: obbligatorio in produzione/);
+      assert.match(error.message, /OIDC_ISSUER/);
+      return true;
+    });
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      OIDC_ISSUER: 'https://gateway.example/oidc',
+      OIDC_CLIENT_SECRET: 'secret',
+      PUBLIC_URL: 'https://scuola.comune.example',
+    };
+    const config = loadConfig(production);
+    assert.equal(config.oidc.testIdp, false);
+    assert.throws(() => loadConfig({ ...production, TEST_IDP: 'true' }), /identity provider di test/);
+    assert.throws(() => loadConfig({ ...production, FAKE_NOW: '2026-11-26T09:00:00+01:00' }), /FAKE_NOW: non ammesso/);
+    assert.throws(() => loadConfig({ ...production, PUBLIC_URL: 'http://scuola.comune.example' }), /https/);
+  });
+
+  it('explains bad values by variable name', () => {
+    assert.throws(() => loadConfig({ PORT: 'tremila' }), /PORT/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL: deve iniziare/);
+    assert.throws(() => loadConfig({ FAKE_NOW: 'ieri' }), /FAKE_NOW/);
+    assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET: deve avere almeno 32/);
+  });
+
+  it('accepts a fixed clock outside production', () => {
+    const config = loadConfig({ FAKE_NOW: '2026-11-26T09:00:00+01:00' });
+    assert.equal(config.fakeNow?.toISOString(), '2026-11-26T08:00:00.000Z');
+  });
+
+  it('selects the SPID level and the fiscal-code claim', () => {
+    const config = loadConfig({ OIDC_MIN_LEVEL: 'SpidL3', OIDC_FISCAL_CODE_CLAIM: 'fiscalNumber' });
+    assert.equal(config.oidc.acrValues, 'https://www.spid.gov.it/SpidL3');
+    assert.equal(config.oidc.minLevelIndex, 2);
+    assert.equal(config.oidc.fiscalCodeClaim, 'fiscalNumber');
+  });
+});
