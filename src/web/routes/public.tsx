@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/database';
 import type { Services } from '../../domain/services';
 import { messagesFor, pageContext, safeReturnPath, sendPage } from '../render';
+import { FONTS_CSS, FONTS_CSS_PATH } from '../views/assets';
 import { LegalPage } from '../views/misc';
 import { HomePage } from '../views/portal';
 
@@ -40,6 +41,10 @@ export async function publicRoutes(
     }
     return reply.redirect(back, 303);
   });
+
+  app.get(FONTS_CSS_PATH, async (_request, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(FONTS_CSS),
+  );
 
   app.get('/health', async (_request, reply) => {
     const timeout = new Promise<never>((_, reject) => {

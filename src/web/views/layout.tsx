@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX, SPRITES } from './assets';
+import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH, SPRITES } from './assets';
 import type { Crumb, PageContext } from './context';
 
 export function Icon({ name, className = '' }: { name: string; className?: string }) {
@@ -151,6 +151,7 @@ export function Layout({
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{documentTitle}</title>
+        <link rel="stylesheet" href={FONTS_CSS_PATH} />
         <link rel="stylesheet" href={`${BOOTSTRAP_ITALIA_PREFIX}css/bootstrap-italia.min.css`} />
         <link rel="stylesheet" href={`${APP_ASSETS_PREFIX}css/app.css`} />
       </head>

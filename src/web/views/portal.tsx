@@ -172,6 +172,8 @@ export function SchedaPage({
   const { m, ente } = ctx;
   const f = m.scheda.fields;
   const { person, holder, enrolments, attachments } = record;
+  // Payment, invoicing and cost describe what is in force; ended enrolments stay in the history table.
+  const current = enrolments.filter((e) => e.state !== 'cessata');
   const period = (from: string, to: string | null) =>
     to ? m.scheda.fromTo(m.format.date(from), m.format.date(to)) : m.scheda.from(m.format.date(from));
   return (
@@ -256,7 +258,7 @@ export function SchedaPage({
         )}
       </Section>
       <Section id="pagamento" title={m.scheda.payment}>
-        {enrolments.map((e) => (
+        {current.map((e) => (
           <dl class="row" key={e.id}>
             <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
             <Field label={f.billing} value={m.scheda.billing[e.billing]} />
@@ -268,7 +270,7 @@ export function SchedaPage({
         ))}
       </Section>
       <Section id="domiciliazione" title={m.scheda.invoice}>
-        {enrolments.map((e) => (
+        {current.map((e) => (
           <dl class="row" key={e.id}>
             <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
             <Field label={f.recipient} value={e.invoiceRecipient} />
@@ -278,7 +280,7 @@ export function SchedaPage({
         ))}
       </Section>
       <Section id="tariffa" title={m.scheda.tariff}>
-        {enrolments.map((e) => (
+        {current.map((e) => (
           <dl class="row" key={e.id}>
             <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
             <Field label={f.band} value={e.bandLabel} />

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { expectAccessible } from '../helpers/browser';
+
+/** Page objects: each checks it is on the right page (and that the page is accessible) before acting. */
+
+/** Pages of a context with JavaScript off: axe cannot run there; the same pages are scanned with it on. */
+const withoutScript = new WeakSet<Page>();
+export function markWithoutScript(page: Page): void {
+  withoutScript.add(page);
+}
+
+abstract class PortalPage {
+  constructor(readonly page: Page) {}
+
+  protected async verify(heading: string | RegExp): Promise<void> {
+    const h1 = (await this.page.locator('h1').first().textContent())?.trim() ?? '';
+    if (typeof heading === 'string') assert.equal(h1, heading, `expected page "${heading}" at ${this.page.url()}`);
+    else assert.match(h1, heading);
+    if (!withoutScript.has(this.page)) await expectAccessible(this.page);
+  }
+
+  async logOut(): Promise<TestIdpLogoutPage> {
+    await this.page.getByRole('button', { name: 'Esci' }).click();
+    return TestIdpLogoutPage.on(this.page);
+  }
+}
+
+export class ServiceListPage extends PortalPage {
+  static async open(page: Page, baseUrl: string, ente: string) {
+    await page.goto(`${baseUrl}/${ente}/`);
+    return ServiceListPage.on(page);
+  }
+
+  static async on(page: Page) {
+    const list = new ServiceListPage(page);
+    await list.verify('Lista servizi');
+    return list;
+  }
+
+  async serviceTitles(): Promise<string[]> {
+    return (await this.page.locator('main li h2.card-title').allTextContents()).map((t) => t.trim());
+  }
+
+  async openService(title: string): Promise<void> {
+    await this.page.getByRole('link', { name: title, exact: true }).click();
+  }
+}
+
+export class TestIdpLoginPage extends PortalPage {
+  static async on(page: Page) {
+    const idp = new TestIdpLoginPage(page);
+    await idp.verify('Accesso di prova');
+    assert.ok(await page.getByText('Identity provider di test — non è SPID').isVisible());
+    return idp;
+  }
+
+  async logInAs(fullNameAndCode: RegExp, level: 'Livello 1' | 'Livello 2' | 'Livello 3' = 'Livello 2') {
+    const levels = this.page.getByRole('group', { name: 'Livello SPID' });
+    // Bootstrap Italia draws its own radio: a person clicks the label.
+    await levels.locator('label', { hasText: level }).click();
+    assert.ok(await levels.getByLabel(level, { exact: true }).isChecked());
+    await this.page.getByRole('button', { name: fullNameAndCode }).click();
+  }
+}
+
+export class ChoosePupilPage extends PortalPage {
+  static async on(page: Page, service: string) {
+    const choose = new ChoosePupilPage(page);
+    await choose.verify(service);
+    assert.ok(await page.getByRole('heading', { name: 'Scegli l’alunno' }).isVisible());
+    return choose;
+  }
+
+  async choose(fullName: string) {
+    await this.page.getByRole('link', { name: `Scegli ${fullName}` }).click();
+  }
+}
+
+export class SchedaPage extends PortalPage {
+  static async on(page: Page) {
+    const scheda = new SchedaPage(page);
+    await scheda.verify('Scheda anagrafica');
+    return scheda;
+  }
+
+  async sectionHeadings(): Promise<string[]> {
+    return (await this.page.locator('main h2').allTextContents()).map((t) => t.trim());
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}
+
+export class ErrorPage extends PortalPage {
+  static async on(page: Page, title: string) {
+    const error = new ErrorPage(page);
+    await error.verify(title);
+    return error;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}
+
+export class TestIdpLogoutPage extends PortalPage {
+  static async on(page: Page) {
+    const logout = new TestIdpLogoutPage(page);
+    await logout.verify('Uscire anche dall’identity provider di test?');
+    return logout;
+  }
+
+  async confirm() {
+    await this.page.getByRole('button', { name: 'Sì, esci' }).click();
+  }
+}
+
+export class LegalPage extends PortalPage {
+  static async on(page: Page, title: string) {
+    const legal = new LegalPage(page);
+    await legal.verify(title);
+    return legal;
+  }
+}

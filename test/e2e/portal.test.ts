@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser as Chromium, BrowserContext } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { ChoosePupilPage, ErrorPage, LegalPage, markWithoutScript, SchedaPage, ServiceListPage, TestIdpLoginPage } from './pages';
+
+const skip = browserSkipReason();
+
+describe('parents in a real browser', { skip }, () => {
+  let t: TestApp;
+  let chromium: { browser: Chromium; close(): Promise<void> };
+
+  before(async () => {
+    t = await startTestApp('sqlite');
+    chromium = await launchChromium();
+  });
+  after(async () => {
+    await chromium?.close();
+    await t?.close();
+  });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`Ada logs in, chooses a pupil, reads the Scheda and logs out (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+      const context: BrowserContext = await chromium.browser.newContext({ javaScriptEnabled });
+      const page = await context.newPage();
+      if (!javaScriptEnabled) markWithoutScript(page);
+      const list = await ServiceListPage.open(page, t.baseUrl, 'demo');
+      assert.deepEqual(await list.serviceTitles(), [
+        'Scheda anagrafica',
+        'Documenti contabili',
+        'Refezione scolastica',
+        'Pagamento dei servizi scolastici',
+        'Conto corrente virtuale',
+        'Ricariche con PagoPA',
+        'Comunicazioni assenze',
+      ]);
+      await list.openService('Scheda anagrafica');
+
+      const idp = await TestIdpLoginPage.on(page);
+      await idp.logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+
+      const choose = await ChoosePupilPage.on(page, 'Scheda anagrafica');
+      await choose.choose('Tommaso Lovelace');
+
+      const scheda = await SchedaPage.on(page);
+      assert.deepEqual(await scheda.sectionHeadings(), [
+        'Dati dell’alunno',
+        'Residenza',
+        'Dati del genitore intestatario',
+        'Iscrizioni ai servizi',
+        'Tipologia di pagamento',
+        'Domiciliazione della fattura',
+        'Costo del servizio',
+        'Documenti allegati',
+        'Contatti',
+      ]);
+      const text = await scheda.text();
+      assert.match(text, /Tommaso/);
+      assert.match(text, /Scuola primaria Via dei Tigli/);
+      assert.match(text, /Refezione scolastica \(a consuntivo\)/);
+      assert.match(text, /ufficio\.scuola@esempio\.example/);
+
+      const logout = await scheda.logOut();
+      await logout.confirm();
+      const back = await ServiceListPage.on(page);
+      assert.ok(await back.page.getByRole('link', { name: 'Entra con SPID o CIE' }).isVisible());
+      await context.close();
+    });
+  }
+
+  it('Mario Rossi, holder of nothing, gets the error page and no data', async () => {
+    const context = await chromium.browser.newContext();
+    const page = await context.newPage();
+    const response = await page.goto(`${t.baseUrl}/demo/scheda-anagrafica`);
+    assert.ok(response);
+    const idp = await TestIdpLoginPage.on(page);
+    const [errorResponse] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/demo/scheda-anagrafica')),
+      idp.logInAs(/Mario Rossi — RSSMRA80A01H501U/),
+    ]);
+    assert.equal(errorResponse.status(), 403);
+    const error = await ErrorPage.on(page, 'Nessun alunno associato');
+    assert.match(await error.text(), /non risulta associata come intestatario/);
+    assert.equal(await page.locator('table').count(), 0);
+    await context.close();
+  });
+
+  it('refuses SPID level 1 with a clear message', async () => {
+    const context = await chromium.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.baseUrl}/demo/scheda-anagrafica`);
+    const idp = await TestIdpLoginPage.on(page);
+    await idp.logInAs(/Ada Lovelace/, 'Livello 1');
+    const error = await ErrorPage.on(page, 'Accesso non riuscito');
+    assert.match(await error.text(), /livello 2/);
+    await context.close();
+  });
+
+  it('home, legal pages and the English version are accessible', async () => {
+    const context = await chromium.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Dichiarazione di accessibilità' }).click();
+    await LegalPage.on(page, 'Dichiarazione di accessibilità');
+    await page.getByRole('link', { name: 'Informativa sulla privacy' }).click();
+    await LegalPage.on(page, 'Informativa sulla privacy');
+    await page.goto(`${t.baseUrl}/demo/`);
+    await page.getByRole('link', { name: 'Read this site in English' }).click();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await expectAccessible(page);
+    await context.close();
+  });
+});
