@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
+import { enrolmentConfirmationPdf } from './attachments';
 import { fiscalCodeFor } from './fiscal-code-generator';
 
 /*
@@ -247,7 +248,17 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator };
+  async function attachment(pupilId: number, title: string, fileName: string, content: Buffer) {
+    await db
+      .insertInto('attachment')
+      .values({
+        ente_id: enteId, pupil_id: pupilId, person_id: null, kind: 'conferma-iscrizione', title,
+        file_name: fileName, content_type: 'application/pdf', content, created_at: NOW,
+      })
+      .execute();
+  }
+
+  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment };
 }
 
 async function seedDemoEnte(db: Kysely<DB>) {
@@ -321,6 +332,16 @@ async function seedDemoEnte(db: Kysely<DB>) {
     pupilId: tommasoPupil, serviceId: canteenPostpaid, yearId: previousYear, schoolId: tigli, holder: ada, tariffId: previousPostpaidTariffs.C!,
     state: 'cessata', startsOn: '2025-09-15', endsOn: '2026-06-10',
   });
+  await r.attachment(
+    sofiaPupil,
+    'Conferma di iscrizione alla refezione scolastica 2026/2027',
+    'conferma-iscrizione-refezione-2026-2027.pdf',
+    await enrolmentConfirmationPdf({
+      enteName: ente.name, officeName: ente.office.name, pupilName: 'Sofia Lovelace', holderName: 'Ada Lovelace',
+      serviceName: 'Refezione scolastica (prepagata)', schoolYear: '2026/2027', schoolName: 'Scuola primaria Arcobaleno',
+      issuedOn: new Date('2026-09-01T08:00:00Z'),
+    }),
+  );
   badgeNumber = 100_001;
 
   const giulia = await r.person({
@@ -332,6 +353,16 @@ async function seedDemoEnte(db: Kysely<DB>) {
   await r.holder(pietroPupil, giulia.id);
   await r.enrol({ pupilId: pietroPupil, serviceId: canteenPrepaid, yearId: year, schoolId: infanzia, holder: giulia, tariffId: prepaidTariffs.B!, startsOn: '2026-09-14' });
   await r.badge('B100002', pietroPupil, canteenPrepaid);
+  await r.attachment(
+    pietroPupil,
+    'Conferma di iscrizione alla refezione scolastica 2026/2027',
+    'conferma-iscrizione-refezione-2026-2027.pdf',
+    await enrolmentConfirmationPdf({
+      enteName: ente.name, officeName: ente.office.name, pupilName: 'Pietro Bianchi', holderName: 'Giulia Bianchi',
+      serviceName: 'Refezione scolastica (prepagata)', schoolYear: '2026/2027', schoolName: 'Scuola dell’infanzia Girasole',
+      issuedOn: new Date('2026-09-01T08:00:00Z'),
+    }),
+  );
   badgeNumber = 100_002;
 
   // Marco Polo is the ente's administrator, Luca Verdi works in the kitchen; Mario Rossi is in no table at all.

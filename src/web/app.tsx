@@ -37,12 +37,15 @@ export interface AppDependencies {
   config: Config;
   database: Database;
   clock: Clock;
+  /** Where log lines go; stdout when absent. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Logs carry the path, never the query (codes, states) nor cookies; people appear only as masked CFs. */
-function loggerOptions(config: Config) {
+function loggerOptions(config: Config, stream: NodeJS.WritableStream | undefined) {
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     redact: {
       paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
@@ -53,9 +56,9 @@ function loggerOptions(config: Config) {
   };
 }
 
-export async function buildApp({ config, database, clock }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, database, clock, logStream }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, logStream),
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,

@@ -45,7 +45,11 @@ export interface TestApp {
  * The real app on a real database with the demo data, listening on a free port: the OIDC client reaches
  * the built-in identity provider over HTTP, as in production it reaches the gateway.
  */
-export async function startTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  engine: Engine,
+  env: Record<string, string> = {},
+  logStream?: NodeJS.WritableStream,
+): Promise<TestApp> {
   const throwaway = await createThrowawayDatabase(engine);
   const port = await freePort();
   const config = loadConfig({
@@ -60,7 +64,7 @@ export async function startTestApp(engine: Engine, env: Record<string, string> =
   const database = createDatabase(config.databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
-  const app = await buildApp({ config, database, clock: systemClock });
+  const app = await buildApp({ config, database, clock: systemClock, logStream });
   await app.listen({ host: config.host, port: config.port });
   return {
     app,

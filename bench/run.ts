@@ -1,0 +1,223 @@
+/**
+ * Benchmark of the walking skeleton (issue 2): start-up time, /health and the Scheda anagrafica of a
+ * logged-in holder at 50 concurrent connections, resident memory after the run.
+ *
+ *   npm run bench                                   # SQLite
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench   # also PostgreSQL
+ *
+ * The server runs as its own process (as in production, logging at info to /dev/null); the load generator
+ * (autocannon) shares the same machine, so the figures are a floor, not a ceiling.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { migrateToLatest } from '../src/db/migrate';
+import { resetDatabase } from '../src/db/reset';
+import { seedDemo } from '../src/demo/seed';
+import { CookieJar } from '../test/helpers/cookie-jar';
+
+const CONNECTIONS = 50;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
+const PORT = 3900;
+const BASE = `http://127.0.0.1:${PORT}`;
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function waitForHealth(deadlineMs: number): Promise<void> {
+  while (Date.now() < deadlineMs) {
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('server did not become healthy in time');
+}
+
+function startServer(databaseUrl: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/start.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: BASE,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Logs Ada in through the test IdP over real HTTP, as a browser would; returns her cookie and a pupil URL. */
+async function logInAsAda(): Promise<{ cookie: string; schedaPath: string }> {
+  const jar = new CookieJar();
+  const get = async (url: string, init: RequestInit = {}) => {
+    const target = new URL(url, BASE);
+    const response = await fetch(target, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers ?? {}), cookie: jar.headerFor(target.pathname) },
+    });
+    jar.store(response.headers.getSetCookie());
+    return response;
+  };
+  const follow = async (response: Response) => {
+    let current = response;
+    while (current.status >= 300 && current.status < 400) current = await get(current.headers.get('location')!);
+    return current;
+  };
+  const idpPage = await (await follow(await get('/auth/login?torna=%2Fdemo%2Fscheda-anagrafica'))).text();
+  const uid = /interaction\/([\w-]+)\/login/.exec(idpPage)![1];
+  const choose = await follow(
+    await get(`/test-idp/interaction/${uid}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ fiscalCode: 'LVLDAA85T50G702B', level: 'https://www.spid.gov.it/SpidL2' }).toString(),
+    }),
+  );
+  const html = await choose.text();
+  const schedaPath = /href="(\/demo\/scheda-anagrafica\?utente=\d+)"/.exec(html)?.[1];
+  if (!schedaPath) throw new Error('log-in failed: no pupil choice page');
+  return { cookie: jar.headerFor('/demo/'), schedaPath };
+}
+
+async function load(path: string, headers: Record<string, string> = {}): Promise<LoadResult> {
+  // A short warm-up, so that JIT and caches are in the state a running server has.
+  await autocannon({ url: BASE + path, connections: CONNECTIONS, duration: 2, headers });
+  const result = await autocannon({ url: BASE + path, connections: CONNECTIONS, duration: DURATION_S, headers });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+function residentMemoryMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function benchmark(engine: string, databaseUrl: string) {
+  const database = await resetDatabase(databaseUrl);
+  await migrateToLatest(database);
+  await seedDemo(database.db);
+  await database.destroy();
+
+  const spawnedAt = Date.now();
+  const server = startServer(databaseUrl);
+  try {
+    await waitForHealth(Date.now() + 20_000);
+    const startupMs = Date.now() - spawnedAt;
+    const { cookie, schedaPath } = await logInAsAda();
+    const health = await load('/health');
+    const scheda = await load(schedaPath, { cookie });
+    const rssMb = residentMemoryMb(server.pid!);
+    return { engine, startupMs, health, scheda, rssMb };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+async function postgresThrowaway(adminUrl: string) {
+  const name = `ssol_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+function verdict(ok: boolean) {
+  return ok ? 'met' : '**NOT met**';
+}
+
+function report(results: Awaited<ReturnType<typeof benchmark>>[]): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (bench/run.ts); do not edit by hand. The server runs as its own process,',
+    'logging at info; the load generator (autocannon) runs on the same machine and takes CPU from it.',
+    '',
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus().length} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node.js ${process.version}`,
+    `- Load: ${CONNECTIONS} concurrent connections, ${DURATION_S} s per endpoint after a 2 s warm-up`,
+    '',
+    '## Issue 2 — Scheda anagrafica of a logged-in holder (demo data)',
+    '',
+    'Targets: Scheda ≥ 3,000 requests/s with p99 < 50 ms, and ≥ ¼ of /health in the same run;',
+    'start-up < 2 s; resident memory < 200 MB after the run.',
+    '',
+    '| engine | endpoint | requests/s | p50 ms | p99 ms | errors | non-2xx |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    for (const [name, l] of [['/health', r.health], ['Scheda anagrafica', r.scheda]] as const) {
+      lines.push(`| ${r.engine} | ${name} | ${l.requestsPerSecond} | ${l.p50} | ${l.p99} | ${l.errors} | ${l.non2xx} |`);
+    }
+  }
+  lines.push('', '| engine | start-up (spawn → healthy) | RSS after run | Scheda ≥ 3,000/s | p99 < 50 ms | ≥ ¼ of /health |', '| --- | ---: | ---: | --- | --- | --- |');
+  for (const r of results) {
+    lines.push(
+      `| ${r.engine} | ${r.startupMs} ms (${verdict(r.startupMs < 2000)}) | ${r.rssMb} MB (${verdict(r.rssMb < 200)}) | ` +
+        `${verdict(r.scheda.requestsPerSecond >= 3000)} | ${verdict(r.scheda.p99 < 50)} | ` +
+        `${verdict(r.scheda.requestsPerSecond * 4 >= r.health.requestsPerSecond)} |`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+async function main() {
+  const results = [];
+  const dir = mkdtempSync(join(tmpdir(), 'ssol-bench-'));
+  try {
+    results.push(await benchmark('SQLite', `sqlite:${join(dir, 'bench.db')}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_DATABASE_URL) {
+    const throwaway = await postgresThrowaway(process.env.BENCH_DATABASE_URL);
+    try {
+      results.push(await benchmark('PostgreSQL', throwaway.url));
+    } finally {
+      await throwaway.drop();
+    }
+  } else {
+    console.error('PostgreSQL skipped: set BENCH_DATABASE_URL to include it.');
+  }
+  const markdown = report(results);
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown);
+  process.stdout.write(`${markdown}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
