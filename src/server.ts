@@ -50,8 +50,3 @@ export async function startServer(options: { prepare?: (database: Database, conf
   process.on('SIGINT', () => void shutdown('SIGINT'));
   return { app, database, config };
 }
-
-export function exitOnFailure(error: unknown): never {
-  console.error((error as Error).stack ?? error);
-  process.exit(1);
-}

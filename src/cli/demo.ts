@@ -2,7 +2,8 @@ import { loadConfig } from '../config/index';
 import { migrateToLatest } from '../db/migrate';
 import { resetDatabase } from '../db/reset';
 import { seedDemo } from '../demo/seed';
-import { exitOnFailure, startServer } from '../server';
+import { startServer } from '../server';
+import { exitOnFailure } from './exit';
 
 /** `npm run demo`: resets the database to the deterministic demo data, then starts the server. */
 async function main() {

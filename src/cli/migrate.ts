@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index';
 import { createDatabase } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
-import { exitOnFailure } from '../server';
+import { exitOnFailure } from './exit';
 
 /** `npm run migrate`: applies pending migrations and exits non-zero on any failure. */
 async function main() {

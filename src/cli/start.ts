@@ -1,3 +1,4 @@
-import { exitOnFailure, startServer } from '../server';
+import { startServer } from '../server';
+import { exitOnFailure } from './exit';
 
 startServer().catch(exitOnFailure);

@@ -35,7 +35,7 @@ function createSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -43,6 +43,29 @@ function createSqlite(file: string): Database {
       await sql`select 1`.execute(db);
     },
     destroy: () => db.destroy(),
+  };
+}
+
+/** Upper bound of cached statements: our queries are a few hundred distinct SQL texts at most. */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every statement anew, and SQLite's planning was the largest single cost of a page view
+ * (bench/RESULTS.md). The same SQL text always gets the same prepared statement back.
+ */
+function withStatementCache(connection: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = connection.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
   };
 }
 

@@ -1,16 +1,19 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
+import { createAuditTrail } from './audit/audit';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
-export function createServices(db: Kysely<DB>, clock: Clock) {
+export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
+  const audit = createAuditTrail(db, clock, onError);
   return {
+    audit,
     enti: createEnteDirectory(db),
-    registry: createRegistryService(db, clock),
-    operators: createOperatorService(db, clock),
+    registry: createRegistryService(db, audit),
+    operators: createOperatorService(db, audit),
   };
 }
 

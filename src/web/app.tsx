@@ -12,7 +12,7 @@ import type { Config } from '../config/index';
 import type { Database } from '../db/database';
 import type { Clock } from '../domain/clock';
 import { ForbiddenError, NotFoundError, NotHolderError } from '../domain/errors';
-import { createServices } from '../domain/services';
+import { createServices, type Services } from '../domain/services';
 import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-client';
 import { createTestIdp } from '../integrations/identity/test-idp';
 import { en } from './i18n/en';
@@ -32,6 +32,12 @@ import { renderTestIdpLogout } from './views/misc';
 const require = createRequire(import.meta.url);
 const bootstrapItaliaDist = join(dirname(require.resolve('bootstrap-italia/package.json')), 'dist');
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), '../../public');
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
 
 export interface AppDependencies {
   config: Config;
@@ -64,8 +70,11 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: false },
   });
-  const services = createServices(database.db, clock);
+  const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'));
+  app.decorate('services', services);
   app.decorateRequest('ente', undefined);
+  // Pending audit events are written before the database is closed.
+  app.addHook('onClose', async () => services.audit.flush());
 
   const issuerOrigin = new URL(config.oidc.issuer).origin;
   await app.register(fastifyHelmet, {

@@ -109,6 +109,7 @@ for (const { engine, skip } of testEngines()) {
       assert.match(sofiaPage.body, /B100001/, 'badge code');
       assert.match(sofiaPage.body, /Prepagato/);
 
+      await t.app.services.audit.flush();
       const audit = await t.database.db
         .selectFrom('audit_event')
         .select(['actor_fiscal_code', 'subject_id', 'action', 'request_id'])

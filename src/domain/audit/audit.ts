@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Clock } from '../clock';
-import type { DB } from '../../db/schema';
+import type { AuditEventTable, DB } from '../../db/schema';
 
 export interface AuditEntry {
   enteId: number | null;
@@ -11,11 +11,36 @@ export interface AuditEntry {
   requestId?: string;
 }
 
-/** Who looked at or changed what: kept in the database (never in logs, which must hold no personal data). */
-export async function recordAudit(db: Kysely<DB>, clock: Clock, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_event')
-    .values({
+/** Pending events are written at least this often, and at once when this many are waiting. */
+const FLUSH_INTERVAL_MS = 200;
+const FLUSH_BATCH_SIZE = 500;
+
+/**
+ * Who looked at or changed what, kept in the database (never in logs, which hold no personal data).
+ *
+ * Every page view of a pupil is an event, and a commit per view was the largest cost of the page
+ * (bench/RESULTS.md). Events are therefore queued and written together, in one transaction, every
+ * 200 ms; `flush()` runs at shutdown. A crash can lose at most the last 200 ms of view events
+ * (docs/decisions/0005-hot-path-database-work.md). Events about money will be written inside the
+ * transaction of the change itself, not here.
+ */
+export function createAuditTrail(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
+  let pending: Insertable<AuditEventTable>[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const batch = pending;
+    pending = [];
+    // Batches are written one after the other, so events keep their order.
+    writing = writing.then(() => (batch.length ? insertRows(db, batch) : undefined)).catch(onError);
+    return writing;
+  }
+
+  function record(entry: AuditEntry): void {
+    pending.push({
       ente_id: entry.enteId,
       actor_fiscal_code: entry.actorFiscalCode,
       action: entry.action,
@@ -23,6 +48,21 @@ export async function recordAudit(db: Kysely<DB>, clock: Clock, entry: AuditEntr
       subject_id: entry.subjectId ?? null,
       request_id: entry.requestId ?? null,
       created_at: clock.now().toISOString(),
-    })
-    .execute();
+    });
+    if (pending.length >= FLUSH_BATCH_SIZE) void flush();
+    else timer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS).unref();
+  }
+
+  return { record, flush };
+}
+
+export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+async function insertRows(db: Kysely<DB>, rows: Insertable<AuditEventTable>[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    // Chunks keep each statement under SQLite's limit of bound parameters.
+    for (let start = 0; start < rows.length; start += 100) {
+      await trx.insertInto('audit_event').values(rows.slice(start, start + 100)).execute();
+    }
+  });
 }

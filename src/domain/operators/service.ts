@@ -1,17 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente, OperatorRole } from '../../db/schema';
-import { recordAudit } from '../audit/audit';
-import type { Clock } from '../clock';
+import type { AuditTrail } from '../audit/audit';
 import { ForbiddenError } from '../errors';
 import type { Caller } from '../registry/service';
 import { activeOperator } from '../registry/queries';
 
 /** Roles come from our database by fiscal code and ente, read on every request so revocation is immediate. */
-export function createOperatorService(db: Kysely<DB>, clock: Clock) {
+export function createOperatorService(db: Kysely<DB>, audit: AuditTrail) {
   async function requireOperator(ente: Ente, caller: Caller, allowed: readonly OperatorRole[]) {
     const operator = await activeOperator(db, ente.id, caller.fiscalCode);
     if (!operator || !allowed.includes(operator.role)) {
-      await recordAudit(db, clock, {
+      audit.record({
         enteId: ente.id,
         actorFiscalCode: caller.fiscalCode,
         action: 'backoffice.denied',

@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 
-/** Plain queries of the registry. Every one takes the ente: no personal data is read across tenants. */
+/**
+ * Plain queries of the registry. Every one takes the ente: no personal data is read across tenants.
+ * Those on every page view are `prepared` (compiled once); the others are built per call.
+ */
 
 export function listEnti(db: Kysely<DB>) {
   return db.selectFrom('ente').selectAll().orderBy('name').execute();
@@ -12,8 +16,8 @@ export function findEnteBySlug(db: Kysely<DB>, slug: string) {
 }
 
 /** The pupils a person (by fiscal code) is linked to as holder in one ente. */
-export function pupilsOfHolder(db: Kysely<DB>, enteId: number, fiscalCode: string) {
-  return db
+export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCode: string) =>
+  db
     .selectFrom('pupil_holder as ph')
     .innerJoin('person as holder', 'holder.id', 'ph.person_id')
     .innerJoin('pupil', 'pupil.id', 'ph.pupil_id')
@@ -31,12 +35,11 @@ export function pupilsOfHolder(db: Kysely<DB>, enteId: number, fiscalCode: strin
     .where('holder.ente_id', '=', enteId)
     .where('holder.fiscal_code', '=', fiscalCode)
     .orderBy('child.given_name')
-    .orderBy('pupil.id')
-    .execute();
-}
+    .orderBy('pupil.id'),
+);
 
-export function pupilWithPerson(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return db
+const pupilWithPersonQuery = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
     .selectFrom('pupil')
     .innerJoin('person', 'person.id', 'pupil.person_id')
     .innerJoin('school', 'school.id', 'pupil.school_id')
@@ -57,13 +60,15 @@ export function pupilWithPerson(db: Kysely<DB>, enteId: number, pupilId: number)
       'person.province as province',
     ])
     .where('pupil.ente_id', '=', enteId)
-    .where('pupil.id', '=', pupilId)
-    .executeTakeFirst();
+    .where('pupil.id', '=', pupilId),
+);
+
+export async function pupilWithPerson(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return (await pupilWithPersonQuery(db, enteId, pupilId))[0];
 }
 
-/** The account holder (intestatario) of a pupil; a co-holder sees the holder's data, not their own. */
-export function pupilAccountHolder(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return db
+const pupilAccountHolderQuery = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
     .selectFrom('pupil_holder as ph')
     .innerJoin('person', 'person.id', 'ph.person_id')
     .select([
@@ -82,12 +87,16 @@ export function pupilAccountHolder(db: Kysely<DB>, enteId: number, pupilId: numb
     ])
     .where('ph.ente_id', '=', enteId)
     .where('ph.pupil_id', '=', pupilId)
-    .where('ph.relation', '=', 'intestatario')
-    .executeTakeFirst();
+    .where('ph.relation', '=', 'intestatario'),
+);
+
+/** The account holder (intestatario) of a pupil; a co-holder sees the holder's data, not their own. */
+export async function pupilAccountHolder(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return (await pupilAccountHolderQuery(db, enteId, pupilId))[0];
 }
 
-export function enrolmentsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return db
+export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
     .selectFrom('enrolment as e')
     .innerJoin('service as s', 's.id', 'e.service_id')
     .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
@@ -119,19 +128,17 @@ export function enrolmentsOfPupil(db: Kysely<DB>, enteId: number, pupilId: numbe
     .where('e.ente_id', '=', enteId)
     .where('e.pupil_id', '=', pupilId)
     .orderBy('y.starts_on', 'desc')
-    .orderBy('s.name')
-    .execute();
-}
+    .orderBy('s.name'),
+);
 
-export function attachmentsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return db
+export const attachmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
     .selectFrom('attachment')
     .select(['id', 'kind', 'title', 'file_name as fileName', 'created_at as createdAt'])
     .where('ente_id', '=', enteId)
     .where('pupil_id', '=', pupilId)
-    .orderBy('created_at', 'desc')
-    .execute();
-}
+    .orderBy('created_at', 'desc'),
+);
 
 export function attachmentById(db: Kysely<DB>, enteId: number, attachmentId: number) {
   return db
@@ -142,12 +149,15 @@ export function attachmentById(db: Kysely<DB>, enteId: number, attachmentId: num
     .executeTakeFirst();
 }
 
-export function activeOperator(db: Kysely<DB>, enteId: number, fiscalCode: string) {
-  return db
+const activeOperatorQuery = prepared((db: Kysely<DB>, enteId: number, fiscalCode: string) =>
+  db
     .selectFrom('operator')
     .select(['id', 'role', 'given_name as givenName', 'family_name as familyName', 'school_id as schoolId'])
     .where('ente_id', '=', enteId)
     .where('fiscal_code', '=', fiscalCode)
-    .where('active', '=', 1)
-    .executeTakeFirst();
+    .where('active', '=', 1),
+);
+
+export async function activeOperator(db: Kysely<DB>, enteId: number, fiscalCode: string) {
+  return (await activeOperatorQuery(db, enteId, fiscalCode))[0];
 }

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import { decidePupilAccess } from './access';
-import { recordAudit } from '../audit/audit';
-import type { Clock } from '../clock';
+import type { AuditTrail } from '../audit/audit';
 import { NotFoundError, NotHolderError } from '../errors';
 import * as queries from './queries';
 
@@ -18,7 +17,7 @@ export type PupilSelection =
   | { kind: 'choose'; pupils: PupilSummary[] }
   | { kind: 'pupil'; pupil: PupilSummary; pupils: PupilSummary[] };
 
-export function createRegistryService(db: Kysely<DB>, clock: Clock) {
+export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
   /** Resolves which pupil the caller is looking at; the only gate to a pupil's data in the portal. */
   async function selectPupil(ente: Ente, caller: Caller, requestedPupilId: number | undefined): Promise<PupilSelection> {
     const pupils = await queries.pupilsOfHolder(db, ente.id, caller.fiscalCode);
@@ -47,7 +46,7 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock) {
       queries.attachmentsOfPupil(db, ente.id, pupil.id),
     ]);
     if (!person) throw new NotFoundError('pupil');
-    await recordAudit(db, clock, {
+    audit.record({
       enteId: ente.id,
       actorFiscalCode: caller.fiscalCode,
       action: 'portal.scheda.view',
@@ -68,7 +67,7 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock) {
     if (!found || found.pupilId === null || !pupils.some((p) => p.id === found.pupilId)) {
       throw new NotFoundError('attachment');
     }
-    await recordAudit(db, clock, {
+    audit.record({
       enteId: ente.id,
       actorFiscalCode: caller.fiscalCode,
       action: 'portal.attachment.download',

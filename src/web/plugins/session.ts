@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index';
 import type { Clock } from '../../domain/clock';
+import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 import type { PendingLogin } from '../../integrations/identity/oidc-client';
 
@@ -35,6 +36,8 @@ declare module 'fastify' {
 /** Touching last_seen on every request would be a write per page view; once a minute is enough for idle time-out. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+const sessionById = prepared((db: Kysely<DB>, id: string) => db.selectFrom('session').selectAll().where('id', '=', id));
+
 interface Options {
   db: Kysely<DB>;
   clock: Clock;
@@ -61,7 +64,7 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
     const token = request.cookies[settings.cookieName];
     if (!token || token.length > 100) return;
     const id = hashToken(token);
-    const row = await db.selectFrom('session').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await sessionById(db, id);
     if (!row) return;
     const now = clock.now();
     const idleLimit = new Date(now.getTime() - settings.idleMs).toISOString();
