@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -9,12 +8,12 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index';
+import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
 import type { Clock } from '../domain/clock';
 import { ForbiddenError, NotFoundError, NotHolderError } from '../domain/errors';
 import { createServices, type Services } from '../domain/services';
 import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-client';
-import { createTestIdp } from '../integrations/identity/test-idp';
 import { en } from './i18n/en';
 import { it } from './i18n/it';
 import { CsrfError, csrfPlugin } from './plugins/csrf';
@@ -24,14 +23,12 @@ import { authRoutes } from './routes/auth';
 import { backofficeRoutes } from './routes/backoffice/index';
 import { portalRoutes } from './routes/portal/index';
 import { publicRoutes } from './routes/public';
-import { testIdpRoutes } from './routes/test-idp';
 import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX } from './views/assets';
 import { MessagePage } from './views/components';
 import { renderTestIdpLogout } from './views/misc';
 
 const require = createRequire(import.meta.url);
 const bootstrapItaliaDist = join(dirname(require.resolve('bootstrap-italia/package.json')), 'dist');
-const publicDir = join(dirname(fileURLToPath(import.meta.url)), '../../public');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -112,7 +109,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     index: false,
   });
   await app.register(fastifyStatic, {
-    root: publicDir,
+    root: PUBLIC_DIR,
     prefix: APP_ASSETS_PREFIX,
     decorateReply: false,
     maxAge: '1h',
@@ -157,6 +154,8 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   const oidcClientKey = config.oidc.privateKeyFile ? loadClientKey(config.oidc.privateKeyFile) : undefined;
   const oidc = createOidcClient(config.oidc, { allowHttp: !config.production });
   if (config.oidc.testIdp) {
+    // Loaded only when enabled: production never even imports oidc-provider.
+    const { createTestIdp } = await import('../integrations/identity/test-idp');
     const provider = createTestIdp({
       production: config.production,
       issuer: config.oidc.issuer,
@@ -169,6 +168,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
       cookieSecret: config.session.secret,
       renderLogout: (form, lang) => renderTestIdpLogout(lang === 'en' ? en : it, form),
     });
+    const { testIdpRoutes } = await import('./routes/test-idp');
     await app.register(testIdpRoutes, { provider });
   }
 

@@ -15,7 +15,7 @@ export function findEnteBySlug(db: Kysely<DB>, slug: string) {
   return db.selectFrom('ente').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-/** The pupils a person (by fiscal code) is linked to as holder in one ente. */
+/** The pupils a person (by fiscal code) is linked to as holder in one ente, with their personal data. */
 export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCode: string) =>
   db
     .selectFrom('pupil_holder as ph')
@@ -29,7 +29,14 @@ export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
       'child.family_name as familyName',
       'school.name as schoolName',
       'pupil.class_name as className',
-      'holder.id as holderPersonId',
+      'child.fiscal_code as fiscalCode',
+      'child.sex as sex',
+      'child.birth_date as birthDate',
+      'child.birth_place as birthPlace',
+      'child.address as address',
+      'child.postcode as postcode',
+      'child.city as city',
+      'child.province as province',
     ])
     .where('ph.ente_id', '=', enteId)
     .where('holder.ente_id', '=', enteId)
@@ -37,35 +44,6 @@ export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
     .orderBy('child.given_name')
     .orderBy('pupil.id'),
 );
-
-const pupilWithPersonQuery = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
-  db
-    .selectFrom('pupil')
-    .innerJoin('person', 'person.id', 'pupil.person_id')
-    .innerJoin('school', 'school.id', 'pupil.school_id')
-    .select([
-      'pupil.id as pupilId',
-      'pupil.class_name as className',
-      'school.name as schoolName',
-      'school.address as schoolAddress',
-      'person.fiscal_code as fiscalCode',
-      'person.given_name as givenName',
-      'person.family_name as familyName',
-      'person.sex as sex',
-      'person.birth_date as birthDate',
-      'person.birth_place as birthPlace',
-      'person.address as address',
-      'person.postcode as postcode',
-      'person.city as city',
-      'person.province as province',
-    ])
-    .where('pupil.ente_id', '=', enteId)
-    .where('pupil.id', '=', pupilId),
-);
-
-export async function pupilWithPerson(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return (await pupilWithPersonQuery(db, enteId, pupilId))[0];
-}
 
 const pupilAccountHolderQuery = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
   db

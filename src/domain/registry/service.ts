@@ -39,13 +39,11 @@ export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
 
   /** Everything the Scheda anagrafica shows, for a pupil already resolved by selectPupil. */
   async function pupilRecord(ente: Ente, caller: Caller, pupil: PupilSummary) {
-    const [person, holder, enrolments, attachments] = await Promise.all([
-      queries.pupilWithPerson(db, ente.id, pupil.id),
+    const [holder, enrolments, attachments] = await Promise.all([
       queries.pupilAccountHolder(db, ente.id, pupil.id),
       queries.enrolmentsOfPupil(db, ente.id, pupil.id),
       queries.attachmentsOfPupil(db, ente.id, pupil.id),
     ]);
-    if (!person) throw new NotFoundError('pupil');
     audit.record({
       enteId: ente.id,
       actorFiscalCode: caller.fiscalCode,
@@ -54,7 +52,7 @@ export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
       subjectId: pupil.id,
       requestId: caller.requestId,
     });
-    return { person, holder, enrolments, attachments };
+    return { person: pupil, holder, enrolments, attachments };
   }
 
   /** An attached document, only if it belongs to one of the caller's pupils. */

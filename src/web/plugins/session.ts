@@ -44,12 +44,39 @@ interface Options {
   settings: Config['session'];
 }
 
+function hashToken(secret: string, token: string): string {
+  return createHmac('sha256', secret).update(token).digest('base64url');
+}
+
+/** Stores a new session and returns the token for the cookie (only its HMAC is stored). */
+export async function insertSession(
+  db: Kysely<DB>,
+  clock: Clock,
+  settings: Config['session'],
+  data: Omit<SessionData, 'csrfToken'>,
+): Promise<{ token: string; session: SessionData }> {
+  const token = randomBytes(32).toString('base64url');
+  const session: SessionData = { ...data, csrfToken: randomBytes(32).toString('base64url') };
+  const now = clock.now();
+  await db
+    .insertInto('session')
+    .values({
+      id: hashToken(settings.secret, token),
+      data: JSON.stringify(session),
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + settings.absoluteMs).toISOString(),
+    })
+    .execute();
+  return { token, session };
+}
+
 /**
  * Server-side sessions in the database. The cookie holds a random token; the table holds only its HMAC,
  * so a copy of the database gives no usable session.
  */
 export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) => {
-  const hashToken = (token: string) => createHmac('sha256', settings.secret).update(token).digest('base64url');
+  const hashOf = (token: string) => hashToken(settings.secret, token);
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -63,7 +90,7 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
   app.addHook('onRequest', async (request) => {
     const token = request.cookies[settings.cookieName];
     if (!token || token.length > 100) return;
-    const id = hashToken(token);
+    const id = hashOf(token);
     const [row] = await sessionById(db, id);
     if (!row) return;
     const now = clock.now();
@@ -81,20 +108,8 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
 
   app.decorateReply('startSession', async function (this: FastifyReply, data: Omit<SessionData, 'csrfToken'>) {
     const previous = tokenOf.get(this.request);
-    if (previous) await db.deleteFrom('session').where('id', '=', hashToken(previous)).execute();
-    const token = randomBytes(32).toString('base64url');
-    const session: SessionData = { ...data, csrfToken: randomBytes(32).toString('base64url') };
-    const now = clock.now();
-    await db
-      .insertInto('session')
-      .values({
-        id: hashToken(token),
-        data: JSON.stringify(session),
-        created_at: now.toISOString(),
-        last_seen_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + settings.absoluteMs).toISOString(),
-      })
-      .execute();
+    if (previous) await db.deleteFrom('session').where('id', '=', hashOf(previous)).execute();
+    const { token, session } = await insertSession(db, clock, settings, data);
     this.request.session = session;
     tokenOf.set(this.request, token);
     this.setCookie(settings.cookieName, token, cookieOptions);
@@ -103,7 +118,7 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
 
   app.decorateReply('endSession', async function (this: FastifyReply) {
     const token = tokenOf.get(this.request);
-    if (token) await db.deleteFrom('session').where('id', '=', hashToken(token)).execute();
+    if (token) await db.deleteFrom('session').where('id', '=', hashOf(token)).execute();
     this.request.session = null;
     tokenOf.delete(this.request);
     this.clearCookie(settings.cookieName, cookieOptions);
