@@ -82,15 +82,22 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(stored.every((row) => row.id !== token));
     });
 
-    it('limits log-in attempts per client', async () => {
-      const browser = new Browser(t.app);
-      let limited;
-      for (let i = 0; i < 20 && !limited; i++) {
-        const response = await browser.get('/auth/login?torna=%2F');
-        if (response.statusCode === 429) limited = response;
-      }
-      assert.ok(limited, 'rate limit reached');
-      assert.match(limited.body, /Troppe richieste/);
+    it('writes every audit event, in order, also when many arrive at once', async () => {
+      const { audit } = t.app.services;
+      await audit.flush();
+      const before = await t.database.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      for (let i = 1; i <= 1200; i++) audit.record({ enteId: null, actorFiscalCode: null, action: 'test.burst', subjectType: 'test', subjectId: i });
+      await audit.flush();
+      const rows = await t.database.db.selectFrom('audit_event').select(['subject_id']).where('action', '=', 'test.burst').orderBy('id').execute();
+      assert.deepEqual(rows.map((r) => r.subject_id), Array.from({ length: 1200 }, (_, i) => i + 1));
+      const after = await t.database.db.selectFrom('audit_event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(after.n) - Number(before.n), 1200);
+
+      const ada = new Browser(t.app);
+      await ada.login(ADA, { returnTo: '/demo/ufficio/' });
+      await audit.flush();
+      const denied = await t.database.db.selectFrom('audit_event').select('actor_fiscal_code').where('action', '=', 'backoffice.denied').execute();
+      assert.ok(denied.some((row) => row.actor_fiscal_code === ADA), 'a refused access to the office is audited');
     });
 
     it('logs requests without cookies, tokens, query strings or full fiscal codes', async () => {
@@ -102,6 +109,17 @@ for (const { engine, skip } of testEngines()) {
       assert.doesNotMatch(text, /sso=/);
       assert.doesNotMatch(text, /code=/);
       assert.doesNotMatch(text, /utente=/);
+    });
+
+    it('limits log-in attempts per client', async () => {
+      const browser = new Browser(t.app);
+      let limited;
+      for (let i = 0; i < 20 && !limited; i++) {
+        const response = await browser.get('/auth/login?torna=%2F');
+        if (response.statusCode === 429) limited = response;
+      }
+      assert.ok(limited, 'rate limit reached');
+      assert.match(limited.body, /Troppe richieste/);
     });
   });
 }
