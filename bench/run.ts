@@ -9,11 +9,9 @@
  * (autocannon) shares the same machine, so the figures are a floor, not a ceiling.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { migrateToLatest } from '../src/db/migrate';
 import { resetDatabase } from '../src/db/reset';
 import { seedDemo } from '../src/demo/seed';
@@ -21,6 +19,7 @@ import { loadConfig } from '../src/config/index';
 import type { Database } from '../src/db/database';
 import { systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
+import { createThrowawayDatabase } from '../test/helpers/databases';
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
@@ -136,26 +135,6 @@ async function benchmark(engine: string, databaseUrl: string) {
   }
 }
 
-async function postgresThrowaway(adminUrl: string) {
-  const name = `ssol_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
-
 function verdict(ok: boolean) {
   return ok ? 'met' : '**NOT met**';
 }
@@ -207,14 +186,14 @@ function report(results: Awaited<ReturnType<typeof benchmark>>[]): string {
 async function main() {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const results = [];
-  const dir = mkdtempSync(join(tmpdir(), 'ssol-bench-'));
+  const sqlite = await createThrowawayDatabase('sqlite');
   try {
-    results.push(await benchmark('SQLite', `sqlite:${join(dir, 'bench.db')}`));
+    results.push(await benchmark('SQLite', sqlite.url));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await sqlite.drop();
   }
   if (process.env.BENCH_DATABASE_URL) {
-    const throwaway = await postgresThrowaway(process.env.BENCH_DATABASE_URL);
+    const throwaway = await createThrowawayDatabase('postgres', process.env.BENCH_DATABASE_URL);
     try {
       results.push(await benchmark('PostgreSQL', throwaway.url));
     } finally {

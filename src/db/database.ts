@@ -35,10 +35,13 @@ function createSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  return wrap(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), 'sqlite');
+}
+
+function wrap(db: Kysely<DB>, dialect: Dialect): Database {
   return {
     db,
-    dialect: 'sqlite',
+    dialect,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -73,13 +76,5 @@ function createPostgres(url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max, types: pgTypes });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    db,
-    dialect: 'postgres',
-    ping: async () => {
-      await sql`select 1`.execute(db);
-    },
-    destroy: () => db.destroy(),
-  };
+  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
 }

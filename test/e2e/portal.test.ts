@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext } from 'playwright-core';
-import { startTestApp, type TestApp } from '../helpers/app';
+import { SERVICE_TITLES, startTestApp, type TestApp } from '../helpers/app';
 import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
 import { ChoosePupilPage, ErrorPage, LegalPage, markWithoutScript, SchedaPage, ServiceListPage, TestIdpLoginPage } from './pages';
 
@@ -26,15 +26,7 @@ describe('parents in a real browser', { skip }, () => {
       const page = await context.newPage();
       if (!javaScriptEnabled) markWithoutScript(page);
       const list = await ServiceListPage.open(page, t.baseUrl, 'demo');
-      assert.deepEqual(await list.serviceTitles(), [
-        'Scheda anagrafica',
-        'Documenti contabili',
-        'Refezione scolastica',
-        'Pagamento dei servizi scolastici',
-        'Conto corrente virtuale',
-        'Ricariche con PagoPA',
-        'Comunicazioni assenze',
-      ]);
+      assert.deepEqual(await list.serviceTitles(), SERVICE_TITLES);
       await list.openService('Scheda anagrafica');
 
       const idp = await TestIdpLoginPage.on(page);

@@ -15,6 +15,17 @@ export const MARCO = 'PLOMRC01P30L736Y';
 export const GIULIA = 'BNCGLI80A41F205F';
 export const LUCA = 'VRDLCU75C12L219L';
 
+/** The seven services of the seed, in the seed's order. */
+export const SERVICE_TITLES = [
+  'Scheda anagrafica',
+  'Documenti contabili',
+  'Refezione scolastica',
+  'Pagamento dei servizi scolastici',
+  'Conto corrente virtuale',
+  'Ricariche con PagoPA',
+  'Comunicazioni assenze',
+];
+
 export const LEVEL = {
   L1: 'https://www.spid.gov.it/SpidL1',
   L2: 'https://www.spid.gov.it/SpidL2',

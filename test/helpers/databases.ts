@@ -16,8 +16,14 @@ export function testEngines(): { engine: Engine; skip: string | false }[] {
   ];
 }
 
-/** A fresh, empty database for one test app: a temp SQLite file or a throw-away PostgreSQL database. */
-export async function createThrowawayDatabase(engine: Engine): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh, empty database for one test app or benchmark: a temp SQLite file, or a throw-away database on
+ * the PostgreSQL server of `adminUrl`.
+ */
+export async function createThrowawayDatabase(
+  engine: Engine,
+  adminUrl = process.env.TEST_DATABASE_URL,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `ssol_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   if (engine === 'sqlite') {
     const { mkdtempSync, rmSync } = await import('node:fs');
@@ -26,7 +32,7 @@ export async function createThrowawayDatabase(engine: Engine): Promise<{ url: st
     const dir = mkdtempSync(join(tmpdir(), 'ssol-'));
     return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const adminUrl = process.env.TEST_DATABASE_URL!;
+  if (!adminUrl) throw new Error('no PostgreSQL server given (TEST_DATABASE_URL)');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADA, Browser, GIULIA, LEVEL, MARCO, MARIO, LUCA, startTestApp, type TestApp } from '../helpers/app';
+import { ADA, Browser, GIULIA, LEVEL, LUCA, MARCO, MARIO, SERVICE_TITLES, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
-
-const SERVICE_TITLES = [
-  'Scheda anagrafica',
-  'Documenti contabili',
-  'Refezione scolastica',
-  'Pagamento dei servizi scolastici',
-  'Conto corrente virtuale',
-  'Ricariche con PagoPA',
-  'Comunicazioni assenze',
-];
 
 async function pupilIdOf(t: TestApp, givenName: string, familyName: string, ente = 'demo') {
   const row = await t.database.db
