@@ -20,7 +20,7 @@ export async function startServer(options: { prepare?: (database: Database, conf
     }
     throw error;
   }
-  const database = createDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   await migrateToLatest(database);
   await options.prepare?.(database, config);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;

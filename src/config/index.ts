@@ -21,6 +21,7 @@ const envSchema = z
       .string()
       .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'deve iniziare con sqlite: oppure postgres://')
       .default('sqlite:./data/servizi.db'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY: booleanFromEnv.default(false),
 
@@ -87,6 +88,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     port: env.PORT,
     publicUrl,
     databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
     logLevel: env.LOG_LEVEL,
     trustProxy: env.TRUST_PROXY,
     session: {

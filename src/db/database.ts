@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresCursor, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema';
 
@@ -72,9 +73,43 @@ function withStatementCache(connection: SqliteDatabase.Database) {
   };
 }
 
+/** Statements PostgreSQL can keep prepared; transaction control and DDL go through unnamed. */
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * Kysely sends every query unnamed, so PostgreSQL parses and plans it each time; on the page views that
+ * was most of the database's CPU (bench/RESULTS.md). Each connection here prepares a statement once per
+ * SQL text (named by its hash) and then only binds and executes it.
+ */
+function withNamedStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = `q_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      const query = (textOrCursor: string | PostgresCursor<unknown>, values: readonly unknown[] = []) => {
+        // A streaming cursor (Kysely's stream()) passes through unchanged.
+        if (typeof textOrCursor !== 'string') return client.query(textOrCursor as unknown as pg.Submittable);
+        if (!PREPARABLE.test(textOrCursor)) return client.query(textOrCursor, [...values]);
+        return client.query({ name: nameOf(textOrCursor), text: textOrCursor, values: [...values] });
+      };
+      // Kysely types query() with overloads for SQL and cursors; this one function serves both.
+      return { query: query as unknown as PostgresPoolClient['query'], release: (destroy?: boolean) => client.release(destroy) };
+    },
+  };
+}
+
 function createPostgres(url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max, types: pgTypes });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+  return wrap(new Kysely<DB>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) }), 'postgres');
 }

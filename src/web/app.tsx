@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index';
 import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
@@ -53,9 +53,6 @@ function loggerOptions(config: Config, stream: NodeJS.WritableStream | undefined
       paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-    serializers: {
-      req: (req: FastifyRequest) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-    },
   };
 }
 
@@ -65,6 +62,8 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    // One line per request, written when it ends (below), instead of Fastify's two.
+    disableRequestLogging: true,
     routerOptions: { ignoreTrailingSlash: false },
   });
   const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'));
@@ -117,6 +116,13 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   });
   await app.register(sessionPlugin, { db: database.db, clock, settings: config.session });
   await app.register(csrfPlugin);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
 
   app.setErrorHandler(async (error, request, reply) => {
     const ctx = pageContext(request);
