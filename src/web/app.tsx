@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,6 +16,7 @@ import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-c
 import { en } from './i18n/en';
 import { it } from './i18n/it';
 import { CsrfError, csrfPlugin } from './plugins/csrf';
+import { securityHeadersPlugin } from './plugins/security-headers';
 import { sessionPlugin } from './plugins/session';
 import { messagesFor, pageContext, sendPage } from './render';
 import { authRoutes } from './routes/auth';
@@ -72,27 +72,9 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   // Pending audit events are written before the database is closed.
   app.addHook('onClose', async () => services.audit.flush());
 
-  const issuerOrigin = new URL(config.oidc.issuer).origin;
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        frameAncestors: ["'none'"],
-        // Log-out redirects to the gateway after a form POST: form-action must allow its origin.
-        formAction: ["'self'", issuerOrigin],
-        ...(config.session.secureCookies ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    hsts: config.session.secureCookies ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    crossOriginEmbedderPolicy: false,
+  await app.register(securityHeadersPlugin, {
+    gatewayOrigin: new URL(config.oidc.issuer).origin,
+    https: config.session.secureCookies,
   });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
