@@ -2,12 +2,17 @@ import type { ComponentChildren } from 'preact';
 import type { Ente } from '../../db/schema';
 import type { Messages } from '../i18n/it';
 import type { PageContext } from './context';
+import { enteFragment } from './fragment-cache';
 import { Icon, Layout } from './layout';
 
 /** The office's contacts, on every service page (the seed: wrong data is corrected only by the office). */
 export function ContactsBox({ m, ente }: { m: Messages; ente: Ente }) {
+  const html = enteFragment(ente, m, 'contacts', () => <ContactsContent m={m} ente={ente} />);
+  return <aside class="card card-bg mt-4" aria-labelledby="contacts-title" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+function ContactsContent({ m, ente }: { m: Messages; ente: Ente }) {
   return (
-    <aside class="card card-bg mt-4" aria-labelledby="contacts-title">
       <div class="card-body">
         <h2 class="h5 card-title" id="contacts-title">
           <Icon name="it-telephone" className="me-2" />
@@ -30,7 +35,6 @@ export function ContactsBox({ m, ente }: { m: Messages; ente: Ente }) {
           <dd class="col-sm-8">{ente.office_address}</dd>
         </dl>
       </div>
-    </aside>
   );
 }
 

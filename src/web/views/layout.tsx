@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH, SPRITES } from './assets';
 import type { Crumb, PageContext } from './context';
+import { enteFragment } from './fragment-cache';
 
 export function Icon({ name, className = '' }: { name: string; className?: string }) {
   return (
@@ -46,8 +47,26 @@ function SessionControls({ ctx }: { ctx: PageContext }) {
   );
 }
 
-function Header({ ctx }: { ctx: PageContext }) {
+function Brand({ ctx }: { ctx: PageContext }) {
   const home = ctx.ente ? `/${ctx.ente.slug}/` : '/';
+  return (
+    <div class="container">
+      <div class="it-header-center-content-wrapper">
+        <div class="it-brand-wrapper">
+          <a href={home}>
+            <Icon name="it-pa" />
+            <div class="it-brand-text">
+              <div class="it-brand-title">{ctx.ente ? ctx.ente.name : ctx.m.appName}</div>
+              <div class="it-brand-tagline d-none d-md-block">{ctx.m.header.tagline}</div>
+            </div>
+          </a>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Header({ ctx }: { ctx: PageContext }) {
   return (
     <header class="it-header-wrapper">
       <div class="it-header-slim-wrapper">
@@ -63,21 +82,10 @@ function Header({ ctx }: { ctx: PageContext }) {
           </div>
         </div>
       </div>
-      <div class="it-header-center-wrapper">
-        <div class="container">
-          <div class="it-header-center-content-wrapper">
-            <div class="it-brand-wrapper">
-              <a href={home}>
-                <Icon name="it-pa" />
-                <div class="it-brand-text">
-                  <div class="it-brand-title">{ctx.ente ? ctx.ente.name : ctx.m.appName}</div>
-                  <div class="it-brand-tagline d-none d-md-block">{ctx.m.header.tagline}</div>
-                </div>
-              </a>
-            </div>
-          </div>
-        </div>
-      </div>
+      <div
+        class="it-header-center-wrapper"
+        dangerouslySetInnerHTML={{ __html: enteFragment(ctx.ente, ctx.m, 'brand', () => <Brand ctx={ctx} />) }}
+      />
     </header>
   );
 }
@@ -101,9 +109,14 @@ function Breadcrumbs({ ctx, crumbs }: { ctx: PageContext; crumbs: Crumb[] }) {
 }
 
 function Footer({ ctx }: { ctx: PageContext }) {
+  const html = enteFragment(ctx.ente, ctx.m, 'footer', () => <FooterContent ctx={ctx} />);
+  return <footer class="it-footer" id="footer" dangerouslySetInnerHTML={{ __html: html }} />;
+}
+
+function FooterContent({ ctx }: { ctx: PageContext }) {
   const { m } = ctx;
   return (
-    <footer class="it-footer" id="footer">
+    <>
       <div class="it-footer-main">
         <div class="container py-4">
           <p class="h5 text-white">{ctx.ente ? ctx.ente.name : m.appName}</p>
@@ -129,7 +142,7 @@ function Footer({ ctx }: { ctx: PageContext }) {
           </ul>
         </div>
       </div>
-    </footer>
+    </>
   );
 }
 

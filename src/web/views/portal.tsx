@@ -138,7 +138,8 @@ export function ChoosePupilPage({
   );
 }
 
-function Field({ label, value }: { label: string; value: string | null | undefined }) {
+/** One row of a definition list. A plain function, not a component: pages have dozens of them. */
+function field(label: string, value: string | null | undefined) {
   return (
     <>
       <dt class="col-sm-4">{label}</dt>
@@ -194,31 +195,31 @@ export function SchedaPage({
     >
       <Section id="dati-alunno" title={m.scheda.pupil}>
         <dl class="row">
-          <Field label={f.familyName} value={person.familyName} />
-          <Field label={f.givenName} value={person.givenName} />
-          <Field label={f.fiscalCode} value={person.fiscalCode} />
-          <Field label={f.birth} value={`${m.format.date(person.birthDate)}, ${person.birthPlace}`} />
-          <Field label={f.sex} value={m.scheda.sex[person.sex]} />
-          <Field label={f.school} value={person.schoolName} />
-          <Field label={f.className} value={person.className} />
+          {field(f.familyName, person.familyName)}
+          {field(f.givenName, person.givenName)}
+          {field(f.fiscalCode, person.fiscalCode)}
+          {field(f.birth, `${m.format.date(person.birthDate)}, ${person.birthPlace}`)}
+          {field(f.sex, m.scheda.sex[person.sex])}
+          {field(f.school, person.schoolName)}
+          {field(f.className, person.className)}
         </dl>
       </Section>
       <Section id="residenza" title={m.scheda.residence}>
         <dl class="row">
-          <Field label={f.address} value={person.address} />
-          <Field label={f.city} value={`${person.postcode} ${person.city} (${person.province})`} />
+          {field(f.address, person.address)}
+          {field(f.city, `${person.postcode} ${person.city} (${person.province})`)}
         </dl>
       </Section>
       <Section id="intestatario" title={m.scheda.holder}>
         {holder && (
           <dl class="row">
-            <Field label={f.familyName} value={holder.familyName} />
-            <Field label={f.givenName} value={holder.givenName} />
-            <Field label={f.fiscalCode} value={holder.fiscalCode} />
-            <Field label={f.birth} value={`${m.format.date(holder.birthDate)}, ${holder.birthPlace}`} />
-            <Field label={f.address} value={`${holder.address}, ${holder.postcode} ${holder.city} (${holder.province})`} />
-            <Field label={f.email} value={holder.email} />
-            <Field label={f.phone} value={holder.phone} />
+            {field(f.familyName, holder.familyName)}
+            {field(f.givenName, holder.givenName)}
+            {field(f.fiscalCode, holder.fiscalCode)}
+            {field(f.birth, `${m.format.date(holder.birthDate)}, ${holder.birthPlace}`)}
+            {field(f.address, `${holder.address}, ${holder.postcode} ${holder.city} (${holder.province})`)}
+            {field(f.email, holder.email)}
+            {field(f.phone, holder.phone)}
           </dl>
         )}
       </Section>
@@ -260,32 +261,30 @@ export function SchedaPage({
       <Section id="pagamento" title={m.scheda.payment}>
         {current.map((e) => (
           <dl class="row" key={e.id}>
-            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
-            <Field label={f.billing} value={m.scheda.billing[e.billing]} />
-            <Field label={f.channel} value={m.scheda.channel[e.paymentMode]} />
-            {e.paymentMode === 'sepa' && e.debitIban && (
-              <Field label={f.iban} value={m.scheda.ibanEnding(e.debitIban.slice(-4))} />
-            )}
+            {field(f.service, `${e.serviceName} (${e.schoolYear})`)}
+            {field(f.billing, m.scheda.billing[e.billing])}
+            {field(f.channel, m.scheda.channel[e.paymentMode])}
+            {e.paymentMode === 'sepa' && e.debitIban && field(f.iban, m.scheda.ibanEnding(e.debitIban.slice(-4)))}
           </dl>
         ))}
       </Section>
       <Section id="domiciliazione" title={m.scheda.invoice}>
         {current.map((e) => (
           <dl class="row" key={e.id}>
-            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
-            <Field label={f.recipient} value={e.invoiceRecipient} />
-            <Field label={f.address} value={e.invoiceAddress} />
-            <Field label={f.email} value={e.invoiceEmail} />
+            {field(f.service, `${e.serviceName} (${e.schoolYear})`)}
+            {field(f.recipient, e.invoiceRecipient)}
+            {field(f.address, e.invoiceAddress)}
+            {field(f.email, e.invoiceEmail)}
           </dl>
         ))}
       </Section>
       <Section id="tariffa" title={m.scheda.tariff}>
         {current.map((e) => (
           <dl class="row" key={e.id}>
-            <Field label={f.service} value={`${e.serviceName} (${e.schoolYear})`} />
-            <Field label={f.band} value={e.bandLabel} />
-            <Field label={f.amount} value={`${m.format.euro(e.amountCents)} ${m.scheda.unit[e.tariffUnit]}`} />
-            <Field label={f.reduction} value={e.reductionNote ?? m.scheda.none} />
+            {field(f.service, `${e.serviceName} (${e.schoolYear})`)}
+            {field(f.band, e.bandLabel)}
+            {field(f.amount, `${m.format.euro(e.amountCents)} ${m.scheda.unit[e.tariffUnit]}`)}
+            {field(f.reduction, e.reductionNote ?? m.scheda.none)}
           </dl>
         ))}
       </Section>
