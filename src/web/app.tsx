@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/index';
 import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
@@ -63,7 +63,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     // One line per request, written when it ends (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: false },
   });
   const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'));
