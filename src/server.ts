@@ -1,18 +1,18 @@
+import cluster from 'node:cluster';
 import { ConfigError, type Config, loadConfig } from './config/index';
-import { createDatabase, type Database } from './db/database';
+import { createDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { fixedClock, systemClock } from './domain/clock';
 import { purgeExpiredSessions } from './web/plugins/session';
 import { buildApp } from './web/app';
 
 const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
+/** A worker that dies this soon after its start is failing to start: restarting it would only loop. */
+const WORKER_MIN_LIFETIME_MS = 5_000;
 
-/** Boots the whole service: config, database (migrated), app, listening socket, graceful shutdown. */
-export async function startServer(options: { prepare?: (database: Database, config: Config) => Promise<void> } = {}) {
-  const startedAt = performance.now();
-  let config: Config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -20,9 +20,60 @@ export async function startServer(options: { prepare?: (database: Database, conf
     }
     throw error;
   }
-  const database = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+}
+
+/**
+ * Boots the service. With WEB_CONCURRENCY=1 (the default) this process serves; with more, it migrates
+ * the database once and runs that many worker processes sharing the port (Node's cluster), one per core.
+ */
+export async function startServer(): Promise<void> {
+  const config = configOrExit();
+  if (cluster.isPrimary && config.webConcurrency > 1) return startWorkers(config);
+  return serve(config, { migrate: cluster.isPrimary });
+}
+
+async function startWorkers(config: Config): Promise<void> {
+  const database = createDatabase(config.databaseUrl, { poolSize: 1 });
   await migrateToLatest(database);
-  await options.prepare?.(database, config);
+  await database.destroy();
+
+  let stopping = false;
+  const startedAt = new Map<number, number>();
+  const fork = () => startedAt.set(cluster.fork().id, Date.now());
+  for (let i = 0; i < config.webConcurrency; i++) fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
+    startedAt.delete(worker.id);
+    if (stopping) {
+      if (startedAt.size === 0) process.exit(0);
+      return;
+    }
+    console.error(`worker ${worker.process.pid} exited (${signal ?? code}) after ${lived} ms`);
+    if (lived < WORKER_MIN_LIFETIME_MS) {
+      console.error('a worker failed right after starting: stopping the service');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM');
+      process.exitCode = 1;
+      if (startedAt.size === 0) process.exit(1);
+      return;
+    }
+    fork();
+  });
+
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** One serving process: database, app, listening socket, session purge, graceful shutdown. */
+async function serve(config: Config, { migrate }: { migrate: boolean }): Promise<void> {
+  const startedAt = performance.now();
+  const database = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  if (migrate) await migrateToLatest(database);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
   const app = await buildApp({ config, database, clock });
   await app.listen({ host: config.host, port: config.port });
@@ -32,7 +83,9 @@ export async function startServer(options: { prepare?: (database: Database, conf
   );
 
   const purge = setInterval(() => {
-    purgeExpiredSessions(database.db, clock, config.session.idleMs).catch((error) => app.log.error({ err: error }, 'session purge failed'));
+    purgeExpiredSessions(database.db, clock, config.session.idleMs).catch((error) =>
+      app.log.error({ err: error }, 'session purge failed'),
+    );
   }, SESSION_PURGE_INTERVAL_MS);
   purge.unref();
 
@@ -48,5 +101,4 @@ export async function startServer(options: { prepare?: (database: Database, conf
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  return { app, database, config };
 }

@@ -15,6 +15,7 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().min(1).default('127.0.0.1'),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     DATABASE_URL: z
@@ -57,6 +58,13 @@ const envSchema = z
       });
     }
     const testIdp = env.TEST_IDP ?? !production;
+    if (testIdp && env.WEB_CONCURRENCY > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEB_CONCURRENCY'],
+        message: "deve essere 1 con l'identity provider di test, che tiene il suo stato in memoria",
+      });
+    }
     if (!testIdp && !env.OIDC_ISSUER) {
       ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: "obbligatorio senza l'identity provider di test" });
     }
@@ -85,6 +93,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     env: env.NODE_ENV,
     production: env.NODE_ENV === 'production',
     host: env.HOST,
+    webConcurrency: env.WEB_CONCURRENCY,
     port: env.PORT,
     publicUrl,
     databaseUrl: env.DATABASE_URL,

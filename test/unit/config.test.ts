@@ -50,6 +50,12 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /SESSION_SECRET: deve avere almeno 32/);
   });
 
+  it('runs several processes only without the in-memory test IdP', () => {
+    assert.throws(() => loadConfig({ WEB_CONCURRENCY: '2' }), /WEB_CONCURRENCY: deve essere 1/);
+    assert.equal(loadConfig({ WEB_CONCURRENCY: '2', TEST_IDP: 'false', OIDC_ISSUER: 'https://g.example', OIDC_CLIENT_SECRET: 'x' }).webConcurrency, 2);
+    assert.equal(loadConfig({}).webConcurrency, 1);
+  });
+
   it('accepts a fixed clock outside production', () => {
     const config = loadConfig({ FAKE_NOW: '2026-11-26T09:00:00+01:00' });
     assert.equal(config.fakeNow?.toISOString(), '2026-11-26T08:00:00.000Z');
