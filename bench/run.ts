@@ -210,7 +210,7 @@ function report(results: Awaited<ReturnType<typeof benchmark>>[]): string {
     '',
     'What was measured and changed to get here (statement cache, queries compiled once, batched audit',
     'writes, security headers built once, a production build, one process per core):',
-    'docs/decisions/0005-hot-path-database-work.md. Figures vary by ±15 % between runs on this shared machine.',
+    'docs/decisions/0005-page-view-speed.md. Figures vary by ±15 % between runs on this shared machine.',
     '',
   );
   return lines.join('\n');

@@ -7,7 +7,7 @@ class Argument {
 
 /**
  * A query compiled once per database engine and then run with new arguments: on hot read paths Kysely's
- * building and compiling cost more than SQLite's execution (docs/decisions/0005-prepared-queries.md).
+ * building and compiling cost more than SQLite's execution (docs/decisions/0005-page-view-speed.md).
  *
  * The builder runs once, with placeholders instead of the arguments, so it must have a fixed shape: no
  * branching on arguments and no array arguments (an `in` list changes the SQL with its length).

@@ -21,7 +21,7 @@ const FLUSH_BATCH_SIZE = 500;
  * Every page view of a pupil is an event, and a commit per view was the largest cost of the page
  * (bench/RESULTS.md). Events are therefore queued and written together, in one transaction, every
  * 200 ms; `flush()` runs at shutdown. A crash can lose at most the last 200 ms of view events
- * (docs/decisions/0005-hot-path-database-work.md). Events about money will be written inside the
+ * (docs/decisions/0005-page-view-speed.md). Events about money will be written inside the
  * transaction of the change itself, not here.
  */
 export function createAuditTrail(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
