@@ -35,7 +35,8 @@ export async function testIdpRoutes(app: FastifyInstance, { provider }: { provid
     const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => {
       throw new NotFoundError('interaction');
     });
-    return sendPage(reply, <TestIdpLoginPage ctx={pageContext(request)} uid={details.uid} users={TEST_USERS} />);
+    const ctx = { ...pageContext(request), identityProviderPage: true };
+    return sendPage(reply, <TestIdpLoginPage ctx={ctx} uid={details.uid} users={TEST_USERS} />);
   });
 
   app.post(`${PREFIX}/interaction/:uid/login`, { config: { csrf: false } }, async (request, reply) => {

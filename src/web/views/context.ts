@@ -9,6 +9,8 @@ export interface PageContext {
   user?: { fullName: string };
   csrfToken?: string;
   requestId: string;
+  /** Pages of the test identity provider: no log-in or log-out button of ours there. */
+  identityProviderPage?: boolean;
 }
 
 export interface Crumb {

@@ -77,7 +77,7 @@ function Header({ ctx }: { ctx: PageContext }) {
             </a>
             <div class="it-header-slim-right-zone d-flex align-items-center gap-3">
               <LanguageSwitch ctx={ctx} />
-              <SessionControls ctx={ctx} />
+              {!ctx.identityProviderPage && <SessionControls ctx={ctx} />}
             </div>
           </div>
         </div>

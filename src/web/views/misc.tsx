@@ -105,7 +105,7 @@ export function TestIdpLoginPage({ ctx, uid, users }: { ctx: PageContext; uid: s
 
 /** Rendered inside oidc-provider (not a Fastify reply): it receives the provider's form and adds the buttons. */
 export function renderTestIdpLogout(m: Messages, form: string): string {
-  const ctx: PageContext = { m, path: '/', requestId: '-' };
+  const ctx: PageContext = { m, path: '/', requestId: '-', identityProviderPage: true };
   const marker = '<!--provider-form-->';
   const html = renderToString(
     <Layout ctx={ctx} title={m.testIdp.logoutTitle}>
