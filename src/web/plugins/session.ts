@@ -88,6 +88,8 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
   app.decorateRequest('session', null);
 
   app.addHook('onRequest', async (request) => {
+    // Stylesheets, fonts and icons come with the cookie too, and need no session.
+    if (request.url.startsWith('/static/')) return;
     const token = request.cookies[settings.cookieName];
     if (!token || token.length > 100) return;
     const id = hashOf(token);

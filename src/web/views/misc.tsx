@@ -106,7 +106,6 @@ export function TestIdpLoginPage({ ctx, uid, users }: { ctx: PageContext; uid: s
 /** Rendered inside oidc-provider (not a Fastify reply): it receives the provider's form and adds the buttons. */
 export function renderTestIdpLogout(m: Messages, form: string): string {
   const ctx: PageContext = { m, path: '/', requestId: '-', identityProviderPage: true };
-  const marker = '<!--provider-form-->';
   const html = renderToString(
     <Layout ctx={ctx} title={m.testIdp.logoutTitle}>
       <div class="alert alert-danger" role="note">
@@ -124,5 +123,6 @@ export function renderTestIdpLogout(m: Messages, form: string): string {
       </div>
     </Layout>,
   );
-  return `<!DOCTYPE html>${html.replace('<div id="provider-form"></div>', `${marker}${form}`)}`;
+  // The provider's own form (with its anti-forgery field) takes the place of the placeholder.
+  return `<!DOCTYPE html>${html.replace('<div id="provider-form"></div>', form)}`;
 }
