@@ -1,0 +1,72 @@
+/**
+ * Calendar days and times of day in Europe/Rome, the clock of every Italian school, without a time-zone
+ * library: Intl knows the offsets, including the daylight-saving changes.
+ */
+
+export const ROME = 'Europe/Rome';
+
+const romeParts = new Intl.DateTimeFormat('en-CA', {
+  timeZone: ROME,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+function partsOf(instant: Date): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of romeParts.formatToParts(instant)) if (part.type !== 'literal') out[part.type] = Number(part.value);
+  return out;
+}
+
+/** The calendar day (YYYY-MM-DD) it is in Rome at that instant. */
+export function romeDate(instant: Date): string {
+  const p = partsOf(instant);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** Offset of Rome from UTC at that instant, in minutes (60 in winter, 120 in summer). */
+function romeOffsetMinutes(instant: Date): number {
+  const p = partsOf(instant);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The instant at which Rome's clocks show `time` (HH:MM) on `date`. School cut-off times (08:30–09:30)
+ * never fall in the hour that daylight saving skips or repeats (02:00–03:00), so the answer is unique.
+ */
+export function romeInstant(date: string, time: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hour, minute] = time.split(':').map(Number) as [number, number];
+  const naive = Date.UTC(year, month - 1, day, hour, minute);
+  // The offset at the naive guess is right except within an hour of a change; a second pass settles it.
+  let instant = new Date(naive - romeOffsetMinutes(new Date(naive)) * 60_000);
+  instant = new Date(naive - romeOffsetMinutes(instant) * 60_000);
+  return instant;
+}
+
+/** Days are plain 'YYYY-MM-DD' strings; arithmetic happens at noon UTC, far from any day boundary. */
+export function addDays(date: string, days: number): string {
+  const t = Date.parse(`${date}T12:00:00Z`) + days * 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: string): number {
+  const day = new Date(`${date}T12:00:00Z`).getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar day written as YYYY-MM-DD (no 2026-02-30). */
+export function isCalendarDate(value: string): boolean {
+  const match = DATE_PATTERN.exec(value);
+  if (!match) return false;
+  const t = new Date(`${value}T12:00:00Z`);
+  return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === value;
+}
