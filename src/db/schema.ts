@@ -22,6 +22,7 @@ export interface EnteTable {
   office_phone: string;
   office_hours: string;
   office_address: string;
+  light_meal_max_days: Generated<number>;
   created_at: string;
 }
 
@@ -187,6 +188,57 @@ export interface SessionTable {
   expires_at: string;
 }
 
+export interface ClosureTable {
+  id: Generated<number>;
+  ente_id: number;
+  school_id: number | null;
+  date: string;
+  reason: string;
+}
+
+export type NoticeKind = 'absent' | 'light_meal' | 'cancel';
+
+export interface AbsenceNoticeTable {
+  id: Generated<number>;
+  ente_id: number;
+  pupil_id: number;
+  kind: NoticeKind;
+  requested_from: string;
+  requested_to: string;
+  submitted_by: string;
+  submitted_at: string;
+  submission_key: string;
+}
+
+/** 'applied', or why the day was skipped. */
+export type NoticeDayOutcome =
+  | 'applied'
+  | 'not-enrolled'
+  | 'outside-school-year'
+  | 'not-a-service-weekday'
+  | 'holiday'
+  | 'closure'
+  | 'past-day'
+  | 'after-cutoff'
+  | 'already-set'
+  | 'nothing-to-cancel';
+
+export interface AbsenceNoticeDayTable {
+  notice_id: number;
+  date: string;
+  outcome: NoticeDayOutcome;
+}
+
+export interface AttendanceChangeTable {
+  ente_id: number;
+  pupil_id: number;
+  date: string;
+  status: 'absent' | 'light_meal';
+  source: 'parent' | 'school' | 'office';
+  notice_id: number | null;
+  set_at: string;
+}
+
 export interface DB {
   ente: EnteTable;
   school: SchoolTable;
@@ -202,6 +254,10 @@ export interface DB {
   operator: OperatorTable;
   audit_event: AuditEventTable;
   session: SessionTable;
+  closure: ClosureTable;
+  absence_notice: AbsenceNoticeTable;
+  absence_notice_day: AbsenceNoticeDayTable;
+  attendance_change: AttendanceChangeTable;
 }
 
 export type Ente = Selectable<EnteTable>;

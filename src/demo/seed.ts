@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
+import { addDays } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
 
 /*
@@ -258,7 +259,13 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment };
+  async function closure(from: string, to: string, reason: string, schoolId: number | null = null) {
+    for (let date = from; date <= to; date = addDays(date, 1)) {
+      await db.insertInto('closure').values({ ente_id: enteId, school_id: schoolId, date, reason }).execute();
+    }
+  }
+
+  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment, closure };
 }
 
 async function seedDemoEnte(db: Kysely<DB>) {
@@ -288,6 +295,12 @@ async function seedDemoEnte(db: Kysely<DB>) {
 
   const previousYear = await r.schoolYear('2025/2026', '2025-09-15', '2026-06-10');
   const year = await r.schoolYear('2026/2027', '2026-09-14', '2027-06-10');
+
+  // National holidays are computed; these are the ente's own closures (regional school calendar, local events).
+  await r.closure('2026-11-02', '2026-11-02', 'Ponte della Commemorazione dei defunti');
+  await r.closure('2026-12-23', '2027-01-06', 'Vacanze di Natale');
+  await r.closure('2027-03-25', '2027-03-30', 'Vacanze di Pasqua');
+  await r.closure('2026-12-04', '2026-12-04', 'Sciopero del personale della mensa', tigli);
 
   const canteenPrepaid = await r.service('refezione', 'Refezione scolastica (prepagata)', 'prepaid', '9/0107101TS/');
   const canteenPostpaid = await r.service('refezione', 'Refezione scolastica (a consuntivo)', 'postpaid', '9/0107101TS/');

@@ -20,3 +20,10 @@ export class ForbiddenError extends Error {
     super(reason);
   }
 }
+
+/** Input a person can correct: the form is shown again with these messages (catalogue keys) by field. */
+export class InvalidInputError<Field extends string = string> extends Error {
+  constructor(readonly problems: Partial<Record<Field, string>>) {
+    super(`invalid input: ${Object.keys(problems).join(', ')}`);
+  }
+}

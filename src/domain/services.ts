@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { createAuditTrail } from './audit/audit';
+import { createAbsenceService } from './canteen/absences';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
 import { createEnteDirectory } from './registry/enti';
@@ -14,6 +15,7 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     enti: createEnteDirectory(db),
     registry: createRegistryService(db, audit),
     operators: createOperatorService(db, audit),
+    absences: createAbsenceService(db, clock),
   };
 }
 

@@ -1,5 +1,6 @@
 import { registry } from './0001_registry';
+import { absences } from './0002_absences';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
-export const migrations: AppMigration[] = [registry];
+export const migrations: AppMigration[] = [registry, absences];

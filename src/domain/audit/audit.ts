@@ -21,8 +21,8 @@ const FLUSH_BATCH_SIZE = 500;
  * Every page view of a pupil is an event, and a commit per view was the largest cost of the page
  * (bench/RESULTS.md). Events are therefore queued and written together, in one transaction, every
  * 200 ms; `flush()` runs at shutdown. A crash can lose at most the last 200 ms of view events
- * (docs/decisions/0005-page-view-speed.md). Events about money will be written inside the
- * transaction of the change itself, not here.
+ * (docs/decisions/0005-page-view-speed.md). Events that belong to a change of data are written
+ * inside the transaction of the change itself (`writeAuditEvent`), not here.
  */
 export function createAuditTrail(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
   let pending: Insertable<AuditEventTable>[] = [];
@@ -57,6 +57,22 @@ export function createAuditTrail(db: Kysely<DB>, clock: Clock, onError: (error: 
 }
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+/** For events that are part of a change of data: written in the change's own transaction. */
+export async function writeAuditEvent(trx: Kysely<DB>, clock: Clock, entry: AuditEntry): Promise<void> {
+  await trx
+    .insertInto('audit_event')
+    .values({
+      ente_id: entry.enteId,
+      actor_fiscal_code: entry.actorFiscalCode,
+      action: entry.action,
+      subject_type: entry.subjectType ?? null,
+      subject_id: entry.subjectId ?? null,
+      request_id: entry.requestId ?? null,
+      created_at: clock.now().toISOString(),
+    })
+    .execute();
+}
 
 async function insertRows(db: Kysely<DB>, rows: Insertable<AuditEventTable>[]): Promise<void> {
   await db.transaction().execute(async (trx) => {

@@ -1,0 +1,261 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente, NoticeDayOutcome, NoticeKind } from '../../db/schema';
+import { writeAuditEvent } from '../audit/audit';
+import { attendanceChange } from '../calendar/cutoff';
+import { italianHolidays } from '../calendar/holidays';
+import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
+import { parseWeekdays, serviceDay } from '../calendar/service-days';
+import type { Clock } from '../clock';
+import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { pupilsOfHolder } from '../registry/queries';
+import type { Caller } from '../registry/service';
+import * as queries from './queries';
+
+/** A notice may cover at most this many service days (issue 3): longer absences go through the office. */
+export const MAX_SERVICE_DAYS_PER_NOTICE = 60;
+/** Beyond this many calendar days a range is refused before looking at it day by day. */
+const MAX_CALENDAR_DAYS = 366;
+
+export type AbsenceField = 'pupil' | 'from' | 'to' | 'kind';
+
+export interface AbsenceRequest {
+  pupilId: number | undefined;
+  from: string;
+  to: string;
+  kind: 'absent' | 'light_meal';
+  submissionKey: string;
+}
+
+/** Comunicazioni assenze: parents' notices of absence or light meal, before each day's cut-off. */
+export function createAbsenceService(db: Kysely<DB>, clock: Clock) {
+  async function holderPupils(ente: Ente, caller: Caller) {
+    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    if (pupils.length === 0) throw new NotHolderError();
+    return pupils;
+  }
+
+  /** What happens to each day of the range: 'applied' if the notice may set it, else why not. */
+  async function planDays(ente: Ente, pupilId: number, from: string, to: string) {
+    const enrolments = await queries.canteenEnrolments(db, ente.id, pupilId);
+    const closures = await queries.closuresBetween(db, ente.id, [...new Set(enrolments.map((e) => e.schoolId))], from, to);
+    const years = new Set([Number(from.slice(0, 4)), Number(to.slice(0, 4))]);
+    const holidays = new Map([...years].flatMap((year) => italianHolidays(year)).map((h) => [h.date, h.name]));
+    const now = clock.now();
+    const plan: { date: string; outcome: NoticeDayOutcome }[] = [];
+    for (let date = from; date <= to; date = addDays(date, 1)) {
+      const enrolment = enrolments.find((e) => e.startsOn <= date && date <= (e.endsOn ?? e.yearEndsOn));
+      if (!enrolment) {
+        plan.push({ date, outcome: 'not-enrolled' });
+        continue;
+      }
+      const day = serviceDay(date, {
+        serviceWeekdays: parseWeekdays(enrolment.serviceWeekdays),
+        schoolYear: { startsOn: enrolment.yearStartsOn, endsOn: enrolment.yearEndsOn },
+        holidays,
+        closures: new Map(
+          closures.filter((c) => c.schoolId === null || c.schoolId === enrolment.schoolId).map((c) => [c.date, c.reason]),
+        ),
+      });
+      if (!day.service) {
+        plan.push({ date, outcome: day.reason });
+        continue;
+      }
+      const change = attendanceChange(now, date, ente.cutoff_time);
+      plan.push({ date, outcome: change.open ? 'applied' : change.reason });
+    }
+    return plan;
+  }
+
+  /** The existing receipt of a form already sent (double click, resent form), if any. */
+  async function existingSubmission(ente: Ente, submissionKey: string) {
+    const row = await db
+      .selectFrom('absence_notice')
+      .select('id')
+      .where('ente_id', '=', ente.id)
+      .where('submission_key', '=', submissionKey)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
+   * Stores the receipt and its days and applies the plan, in one transaction. `apply` changes the days
+   * planned as 'applied' and returns those it changed; the others get `alreadyDone` as their outcome.
+   */
+  async function recordNotice(
+    ente: Ente,
+    caller: Caller,
+    notice: {
+      pupilId: number;
+      kind: NoticeKind;
+      range: { from: string; to: string };
+      submissionKey: string;
+      plan: { date: string; outcome: NoticeDayOutcome }[];
+      alreadyDone: NoticeDayOutcome;
+      apply: (trx: Kysely<DB>, noticeId: number, days: string[]) => Promise<Set<string>>;
+    },
+  ): Promise<number> {
+    const { pupilId, kind, range, submissionKey, plan, alreadyDone, apply } = notice;
+    return db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('absence_notice')
+        .values({
+          ente_id: ente.id,
+          pupil_id: pupilId,
+          kind,
+          requested_from: range.from,
+          requested_to: range.to,
+          submitted_by: caller.fiscalCode,
+          submitted_at: clock.now().toISOString(),
+          submission_key: submissionKey,
+        })
+        .onConflict((oc) => oc.columns(['ente_id', 'submission_key']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const existing = await trx
+          .selectFrom('absence_notice')
+          .select('id')
+          .where('ente_id', '=', ente.id)
+          .where('submission_key', '=', submissionKey)
+          .executeTakeFirstOrThrow();
+        return existing.id;
+      }
+      const candidates = plan.filter((d) => d.outcome === 'applied').map((d) => d.date);
+      const applied = await apply(trx, inserted.id, candidates);
+      await trx
+        .insertInto('absence_notice_day')
+        .values(
+          plan.map((d) => ({
+            notice_id: inserted.id,
+            date: d.date,
+            outcome: d.outcome === 'applied' && !applied.has(d.date) ? alreadyDone : d.outcome,
+          })),
+        )
+        .execute();
+      await writeAuditEvent(trx, clock, {
+        enteId: ente.id,
+        actorFiscalCode: caller.fiscalCode,
+        action: `portal.absence.${kind}`,
+        subjectType: 'pupil',
+        subjectId: pupilId,
+        requestId: caller.requestId,
+      });
+      return inserted.id;
+    });
+  }
+
+  /** Validates and records a notice; returns the id of its receipt. */
+  async function submit(ente: Ente, caller: Caller, request: AbsenceRequest): Promise<number> {
+    const pupils = await holderPupils(ente, caller);
+    const problems: Partial<Record<AbsenceField, string>> = {};
+    if (request.pupilId === undefined) problems.pupil = 'pupilMissing';
+    else if (!pupils.some((p) => p.id === request.pupilId)) problems.pupil = 'pupilNotYours';
+    if (!isCalendarDate(request.from)) problems.from = 'dateInvalid';
+    const to = request.to === '' ? request.from : request.to;
+    if (!isCalendarDate(to)) problems.to = 'dateInvalid';
+    else if (isCalendarDate(request.from) && to < request.from) problems.to = 'rangeReversed';
+    else if (isCalendarDate(request.from) && addDays(request.from, MAX_CALENDAR_DAYS) < to) problems.to = 'rangeTooLong';
+    if (Object.keys(problems).length) throw new InvalidInputError(problems);
+
+    const previous = await existingSubmission(ente, request.submissionKey);
+    if (previous !== undefined) return previous;
+
+    const pupilId = request.pupilId!;
+    const plan = await planDays(ente, pupilId, request.from, to);
+    const serviceDays = plan.filter((d) => !['not-enrolled', 'outside-school-year', 'not-a-service-weekday', 'holiday', 'closure'].includes(d.outcome)).length;
+    if (serviceDays > MAX_SERVICE_DAYS_PER_NOTICE) throw new InvalidInputError<AbsenceField>({ to: 'tooManyServiceDays' });
+    if (request.kind === 'light_meal' && serviceDays > ente.light_meal_max_days) {
+      throw new InvalidInputError<AbsenceField>({ kind: 'lightMealTooLong' });
+    }
+    return recordNotice(ente, caller, {
+      pupilId,
+      kind: request.kind,
+      range: { from: request.from, to },
+      submissionKey: request.submissionKey,
+      plan,
+      alreadyDone: 'already-set',
+      apply: async (trx, noticeId, days) => {
+        if (days.length === 0) return new Set();
+        const set = await trx
+          .insertInto('attendance_change')
+          .values(
+            days.map((date) => ({
+              ente_id: ente.id,
+              pupil_id: pupilId,
+              date,
+              status: request.kind,
+              source: 'parent' as const,
+              notice_id: noticeId,
+              set_at: clock.now().toISOString(),
+            })),
+          )
+          // One state per pupil and day: what another device or click set first stays.
+          .onConflict((oc) => oc.columns(['pupil_id', 'date']).doNothing())
+          .returning('date')
+          .execute();
+        return new Set(set.map((row) => row.date));
+      },
+    });
+  }
+
+  /** Cancels the parent's own notice for one day, while that day is still before its cut-off. */
+  async function cancelDay(ente: Ente, caller: Caller, pupilId: number, date: string, submissionKey: string) {
+    const pupils = await holderPupils(ente, caller);
+    if (!pupils.some((p) => p.id === pupilId) || !isCalendarDate(date)) throw new NotFoundError('pupil');
+    const previous = await existingSubmission(ente, submissionKey);
+    if (previous !== undefined) return previous;
+    const decision = attendanceChange(clock.now(), date, ente.cutoff_time);
+    const plan = [{ date, outcome: (decision.open ? 'applied' : decision.reason) as NoticeDayOutcome }];
+    return recordNotice(ente, caller, {
+      pupilId,
+      kind: 'cancel',
+      range: { from: date, to: date },
+      submissionKey,
+      plan,
+      alreadyDone: 'nothing-to-cancel',
+      apply: async (trx, _noticeId, days) => {
+        if (days.length === 0) return new Set();
+        const removed = await trx
+          .deleteFrom('attendance_change')
+          .where('ente_id', '=', ente.id)
+          .where('pupil_id', '=', pupilId)
+          .where('date', 'in', days)
+          .where('source', '=', 'parent')
+          .returning('date')
+          .execute();
+        return new Set(removed.map((row) => row.date));
+      },
+    });
+  }
+
+  /** A receipt, only for the holder of its pupil. */
+  async function receipt(ente: Ente, caller: Caller, noticeId: number) {
+    const pupils = await holderPupils(ente, caller);
+    const [notice, days] = await queries.noticeWithDays(db, ente.id, noticeId);
+    const pupil = notice && pupils.find((p) => p.id === notice.pupil_id);
+    if (!notice || !pupil) throw new NotFoundError('notice');
+    return { notice, days, pupil };
+  }
+
+  /** The page: the holder's pupils, and for the chosen one the days changed from today on. */
+  async function overview(ente: Ente, caller: Caller, pupilId: number | undefined) {
+    const pupils = await holderPupils(ente, caller);
+    const chosen = pupilId === undefined ? (pupils.length === 1 ? pupils[0] : undefined) : pupils.find((p) => p.id === pupilId);
+    if (pupilId !== undefined && !chosen) throw new NotFoundError('pupil');
+    const now = clock.now();
+    const changes = chosen ? await queries.changesFrom(db, ente.id, chosen.id, romeDate(now)) : [];
+    return {
+      pupils,
+      chosen,
+      today: romeDate(now),
+      changes: changes.map((c) => ({
+        ...c,
+        cancellable: c.source === 'parent' && attendanceChange(now, c.date, ente.cutoff_time).open,
+      })),
+    };
+  }
+
+  return { submit, cancelDay, receipt, overview };
+}
+
+export type AbsenceService = ReturnType<typeof createAbsenceService>;
