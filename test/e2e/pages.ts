@@ -124,3 +124,40 @@ export class LegalPage extends PortalPage {
     return legal;
   }
 }
+
+export class AbsencesPage extends PortalPage {
+  static async on(page: Page) {
+    const absences = new AbsencesPage(page);
+    await absences.verify('Comunicazioni assenze');
+    return absences;
+  }
+
+  async notify({ pupil, from, to, kind }: { pupil: string; from: string; to?: string; kind: 'Assenza' | 'Pasto in bianco' }) {
+    const select = this.page.getByLabel('Alunno');
+    await select.selectOption((await select.locator('option', { hasText: pupil }).getAttribute('value'))!);
+    await this.page.getByRole('group', { name: 'Tipo di comunicazione' }).locator('label', { hasText: kind }).click();
+    await this.page.getByLabel('Dal giorno').fill(from);
+    if (to) await this.page.getByLabel('Al giorno').fill(to);
+    await this.page.getByRole('button', { name: 'CONFERMA' }).click();
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}
+
+export class AbsenceReceiptPage extends PortalPage {
+  static async on(page: Page) {
+    const receipt = new AbsenceReceiptPage(page);
+    await receipt.verify('Ricevuta della comunicazione');
+    return receipt;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+
+  async backToNotices() {
+    await this.page.getByRole('link', { name: 'Torna alle comunicazioni assenze' }).click();
+  }
+}

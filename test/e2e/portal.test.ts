@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext } from 'playwright-core';
 import { SERVICE_TITLES, startTestApp, type TestApp } from '../helpers/app';
 import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
-import { ChoosePupilPage, ErrorPage, LegalPage, markWithoutScript, SchedaPage, ServiceListPage, TestIdpLoginPage } from './pages';
+import {
+  AbsenceReceiptPage,
+  AbsencesPage,
+  ChoosePupilPage,
+  ErrorPage,
+  LegalPage,
+  markWithoutScript,
+  SchedaPage,
+  ServiceListPage,
+  TestIdpLoginPage,
+} from './pages';
 
 const skip = browserSkipReason();
 
@@ -12,7 +22,8 @@ describe('parents in a real browser', { skip }, () => {
   let chromium: { browser: Chromium; close(): Promise<void> };
 
   before(async () => {
-    t = await startTestApp('sqlite');
+    // A fixed school day (Thursday 26 November 2026, 08:00 in Rome), so the canteen flows do not depend on the date of the run.
+    t = await startTestApp('sqlite', { FAKE_NOW: '2026-11-26T08:00:00+01:00' });
     chromium = await launchChromium();
   });
   after(async () => {
@@ -86,6 +97,23 @@ describe('parents in a real browser', { skip }, () => {
     await idp.logInAs(/Ada Lovelace/, 'Livello 1');
     const error = await ErrorPage.on(page, 'Accesso non riuscito');
     assert.match(await error.text(), /livello 2/);
+    await context.close();
+  });
+
+  it('Ada notifies an absence for tomorrow and gets the receipt', async () => {
+    const context = await chromium.browser.newContext();
+    const page = await context.newPage();
+    const list = await ServiceListPage.open(page, t.baseUrl, 'demo');
+    await list.openService('Comunicazioni assenze');
+    await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace/);
+    const absences = await AbsencesPage.on(page);
+    await absences.notify({ pupil: 'Tommaso Lovelace', from: '2026-11-27', kind: 'Assenza' });
+    const receipt = await AbsenceReceiptPage.on(page);
+    assert.match(await receipt.text(), /Numero di protocollo: 2026\/\d{6}/);
+    assert.match(await receipt.text(), /venerdì 27\/11\/2026/);
+    await receipt.backToNotices();
+    const again = await AbsencesPage.on(page);
+    assert.match(await again.text(), /Giorni comunicati per Tommaso Lovelace/);
     await context.close();
   });
 

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../../src/config/index';
 import { createDatabase, type Database } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemo } from '../../src/demo/seed';
-import { systemClock } from '../../src/domain/clock';
+import { fixedClock, systemClock } from '../../src/domain/clock';
 import { buildApp } from '../../src/web/app';
 import { CookieJar } from './cookie-jar';
 import { createThrowawayDatabase, type Engine } from './databases';
@@ -75,7 +75,8 @@ export async function startTestApp(
   const database = createDatabase(config.databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
-  const app = await buildApp({ config, database, clock: systemClock, logStream });
+  const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
+  const app = await buildApp({ config, database, clock, logStream });
   await app.listen({ host: config.host, port: config.port });
   return {
     app,

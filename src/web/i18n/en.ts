@@ -1,6 +1,8 @@
 import type { Messages } from './it';
 
 const euro = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
+const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
+const weekday = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
 
 /** English catalogue. Italian domain words that parents meet on paper (pagoPA, SPID, CIE) stay as they are. */
 export const en: Messages = {
@@ -140,6 +142,63 @@ export const en: Messages = {
     ibanEnding: (last4: string) => `account ending in ${last4}`,
     none: 'None',
   },
+  absences: {
+    title: 'Absence notices',
+    lead: (cutoff: string) =>
+      `Tell the canteen about an absence or ask for a plain meal. For today you can do it until ${cutoff}; for later days until the end of the school year.`,
+    formTitle: 'New notice',
+    pupil: 'Pupil',
+    choosePupil: 'Choose the pupil',
+    kind: 'Kind of notice',
+    kinds: { absent: 'Absence', light_meal: 'Plain meal', cancel: 'Cancellation' },
+    lightMealHint: (days: number) => `A plain meal can be asked for at most ${days} consecutive service days.`,
+    from: 'From',
+    to: 'To (optional, for several days)',
+    dateHint: 'Format dd/mm/yyyy or yyyy-mm-dd.',
+    confirm: 'CONFIRM',
+    errorsTitle: 'The notice was not sent. Please correct these fields:',
+    problems: {
+      pupilMissing: 'Choose the pupil.',
+      pupilNotYours: 'You are not the account holder of the chosen pupil.',
+      dateInvalid: 'Write a valid date, for example 27/11/2026.',
+      rangeReversed: 'The end date must be the same as or later than the start date.',
+      rangeTooLong: 'The period is too long: one year at most.',
+      tooManyServiceDays: 'The period includes more than 60 service days: for such long absences contact the municipal office.',
+      lightMealTooLong: 'The period is longer than a plain meal is allowed without a medical certificate: for longer periods give the certificate to the municipal office.',
+    } as Record<string, string>,
+    daysTitle: (name: string) => `Days notified for ${name} from today on`,
+    noDays: 'No absence or plain meal notified from today on.',
+    chooseToSee: 'Choose a pupil to see the notified days:',
+    date: 'Day',
+    state: 'State',
+    source: 'Notified by',
+    sources: { parent: 'parent', school: 'school', office: 'municipal office' } as Record<string, string>,
+    action: 'Action',
+    cancel: 'Cancel',
+    cancelLabel: (date: string) => `Cancel the notice for ${date}`,
+    frozen: 'No longer changeable',
+    receiptTitle: 'Receipt of the notice',
+    protocol: 'Protocol number',
+    submittedAt: 'Sent on',
+    submittedBy: 'Sent by (tax code)',
+    requested: 'Period asked for',
+    applied: 'Days recorded',
+    skipped: 'Days not recorded',
+    noneApplied: 'No day was recorded.',
+    outcomes: {
+      applied: 'recorded',
+      'not-enrolled': 'the pupil is not enrolled in the canteen on that day',
+      'outside-school-year': 'outside the school year',
+      'not-a-service-weekday': 'the canteen does not serve on that weekday',
+      holiday: 'public holiday',
+      closure: 'closure',
+      'past-day': 'the day is past',
+      'after-cutoff': 'after the day’s cut-off time',
+      'already-set': 'already notified before',
+      'nothing-to-cancel': 'there was no notice to cancel',
+    } as Record<string, string>,
+    back: 'Back to absence notices',
+  },
   errors: {
     notHolderTitle: 'No pupil linked to you',
     notHolderBody: (ente: string) =>
@@ -203,5 +262,10 @@ export const en: Messages = {
       return `${d}/${m}/${y}`;
     },
     euro: (cents: number) => euro.format(cents / 100),
+    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+    dayWithWeekday: (isoDate: string) => {
+      const [y, m, d] = isoDate.split('-');
+      return `${weekday.format(new Date(`${isoDate}T12:00:00Z`))} ${d}/${m}/${y}`;
+    },
   },
 };

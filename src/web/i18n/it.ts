@@ -1,6 +1,8 @@
 /** Italian catalogue: the reference language. The English one must have the same shape. */
 
 const euro = new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' });
+const dateTime = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
+const weekday = new Intl.DateTimeFormat('it-IT', { timeZone: 'UTC', weekday: 'long' });
 export const it = {
   lang: 'it',
   appName: 'Servizi Scolastici Online',
@@ -138,6 +140,63 @@ export const it = {
     ibanEnding: (last4: string) => `conto che termina con ${last4}`,
     none: 'Nessuna',
   },
+  absences: {
+    title: 'Comunicazioni assenze',
+    lead: (cutoff: string) =>
+      `Comunica l'assenza dalla mensa o il pasto in bianco. Per il giorno stesso puoi farlo entro le ${cutoff}; per i giorni successivi fino alla fine dell'anno scolastico.`,
+    formTitle: 'Nuova comunicazione',
+    pupil: 'Alunno',
+    choosePupil: 'Scegli l’alunno',
+    kind: 'Tipo di comunicazione',
+    kinds: { absent: 'Assenza', light_meal: 'Pasto in bianco', cancel: 'Annullamento' },
+    lightMealHint: (days: number) => `Il pasto in bianco si può chiedere per al massimo ${days} giorni di servizio consecutivi.`,
+    from: 'Dal giorno',
+    to: 'Al giorno (facoltativo, per più giorni)',
+    dateHint: 'Formato gg/mm/aaaa oppure aaaa-mm-gg.',
+    confirm: 'CONFERMA',
+    errorsTitle: 'La comunicazione non è stata inviata. Correggi i campi indicati:',
+    problems: {
+      pupilMissing: 'Scegli l’alunno.',
+      pupilNotYours: 'L’alunno scelto non risulta tra quelli di cui sei intestatario.',
+      dateInvalid: 'Scrivi una data valida, per esempio 27/11/2026.',
+      rangeReversed: 'La data finale deve essere uguale o successiva a quella iniziale.',
+      rangeTooLong: 'Il periodo è troppo lungo: al massimo un anno.',
+      tooManyServiceDays: 'Il periodo comprende più di 60 giorni di servizio: per assenze così lunghe contatta l’Ufficio comunale.',
+      lightMealTooLong: 'Il periodo supera i giorni di pasto in bianco consentiti senza certificato medico: per periodi più lunghi consegna il certificato all’Ufficio comunale.',
+    } as Record<string, string>,
+    daysTitle: (name: string) => `Giorni comunicati per ${name} da oggi in poi`,
+    noDays: 'Nessuna assenza o pasto in bianco comunicato da oggi in poi.',
+    chooseToSee: 'Scegli un alunno per vedere i giorni comunicati:',
+    date: 'Giorno',
+    state: 'Stato',
+    source: 'Comunicato da',
+    sources: { parent: 'genitore', school: 'scuola', office: 'Ufficio comunale' } as Record<string, string>,
+    action: 'Azione',
+    cancel: 'Annulla',
+    cancelLabel: (date: string) => `Annulla la comunicazione del ${date}`,
+    frozen: 'Non più modificabile',
+    receiptTitle: 'Ricevuta della comunicazione',
+    protocol: 'Numero di protocollo',
+    submittedAt: 'Inviata il',
+    submittedBy: 'Inviata da (codice fiscale)',
+    requested: 'Periodo richiesto',
+    applied: 'Giorni registrati',
+    skipped: 'Giorni non registrati',
+    noneApplied: 'Nessun giorno è stato registrato.',
+    outcomes: {
+      applied: 'registrato',
+      'not-enrolled': 'l’alunno non è iscritto alla mensa in quel giorno',
+      'outside-school-year': 'fuori dall’anno scolastico',
+      'not-a-service-weekday': 'la mensa non è in servizio in quel giorno della settimana',
+      holiday: 'giorno festivo',
+      closure: 'chiusura',
+      'past-day': 'giorno già passato',
+      'after-cutoff': 'oltre l’orario limite del giorno',
+      'already-set': 'già comunicato in precedenza',
+      'nothing-to-cancel': 'non c’era nessuna comunicazione da annullare',
+    } as Record<string, string>,
+    back: 'Torna alle comunicazioni assenze',
+  },
   errors: {
     notHolderTitle: 'Nessun alunno associato',
     notHolderBody: (ente: string) =>
@@ -201,6 +260,11 @@ export const it = {
       return `${d}/${m}/${y}`;
     },
     euro: (cents: number) => euro.format(cents / 100),
+    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+    dayWithWeekday: (isoDate: string) => {
+      const [y, m, d] = isoDate.split('-');
+      return `${weekday.format(new Date(`${isoDate}T12:00:00Z`))} ${d}/${m}/${y}`;
+    },
   },
 };
 

@@ -3,7 +3,7 @@ import { ALL_ROLES } from '../../../domain/operators/service';
 import type { Services } from '../../../domain/services';
 import { enteContext, sendPage } from '../../render';
 import { BackofficeHomePage } from '../../views/misc';
-import { callerOrLogin } from '../portal/index';
+import { callerOrLogin } from '../caller';
 
 /** The municipal office: /{ente}/ufficio/… — operators only, whatever links a parent may guess. */
 export async function backofficeRoutes(app: FastifyInstance, { services }: { services: Services }) {

@@ -1,20 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../../domain/errors';
-import type { Caller } from '../../../domain/registry/service';
 import type { Services } from '../../../domain/services';
 import { enteContext, sendPage } from '../../render';
+import { callerOrLogin } from '../caller';
+import { absenceRoutes } from './absences';
 import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, SchedaPage, ServiceListPage } from '../../views/portal';
 
 const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
-
-/** The logged-in caller, or a redirect to log-in that comes back here afterwards. */
-export function callerOrLogin(request: FastifyRequest, reply: FastifyReply): Caller | undefined {
-  const user = request.session?.user;
-  if (user) return { fiscalCode: user.fiscalCode, requestId: request.id };
-  void reply.redirect(`/auth/login?torna=${encodeURIComponent(request.url)}`, 303);
-  return undefined;
-}
 
 function requestedPupil(request: FastifyRequest): number | undefined {
   const parsed = pupilQuery.safeParse(request.query);
@@ -53,8 +46,10 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       .send(Buffer.from(file.content));
   });
 
+  await app.register(absenceRoutes, { services });
+
   /** Services still to be built: behind the log-in, and never for someone who is not a holder. */
-  for (const service of PORTAL_SERVICES.filter((s) => s.key !== 'scheda-anagrafica')) {
+  for (const service of PORTAL_SERVICES.filter((s) => s.key !== 'scheda-anagrafica' && s.key !== 'assenze')) {
     app.get(`/${service.key}`, async (request, reply) => {
       const caller = callerOrLogin(request, reply);
       if (!caller) return reply;

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidInputError, NotFoundError } from '../../../domain/errors';
+import type { Services } from '../../../domain/services';
+import { enteContext, sendPage } from '../../render';
+import { type AbsenceFormValues, AbsenceReceiptPage, AbsencesPage } from '../../views/absences';
+import { callerOrLogin } from '../caller';
+
+/** Dates as browsers send them (YYYY-MM-DD) or as people type them (DD/MM/YYYY). */
+function normaliseDate(value: string): string {
+  const typed = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(value);
+  return typed ? `${typed[3]}-${typed[2]!.padStart(2, '0')}-${typed[1]!.padStart(2, '0')}` : value.trim();
+}
+
+const noticeForm = z.object({
+  utente: z.string().optional().default(''),
+  dal: z.string().max(20).optional().default(''),
+  al: z.string().max(20).optional().default(''),
+  tipo: z.enum(['absent', 'light_meal']).optional().default('absent'),
+  submissionKey: z.string().min(8).max(100),
+});
+
+const cancelForm = z.object({
+  utente: z.coerce.number().int().positive(),
+  giorno: z.string().max(20),
+  submissionKey: z.string().min(8).max(100),
+});
+
+const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
+
+/** Comunicazioni assenze: /{ente}/assenze */
+export async function absenceRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  app.get('/assenze', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const query = pupilQuery.safeParse(request.query);
+    if (!query.success) throw new NotFoundError('pupil');
+    const overview = await services.absences.overview(request.ente!, caller, query.data.utente);
+    const values: AbsenceFormValues = { pupilId: overview.chosen?.id, from: '', to: '', kind: 'absent' };
+    return sendPage(reply, <AbsencesPage ctx={enteContext(request)} overview={overview} values={values} submissionKey={randomUUID()} />);
+  });
+
+  app.post('/assenze', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const form = noticeForm.safeParse(request.body);
+    if (!form.success) throw new NotFoundError('form');
+    const pupilId = /^\d+$/.test(form.data.utente) ? Number(form.data.utente) : undefined;
+    const values: AbsenceFormValues = {
+      pupilId,
+      from: normaliseDate(form.data.dal),
+      to: normaliseDate(form.data.al),
+      kind: form.data.tipo,
+    };
+    try {
+      const noticeId = await services.absences.submit(request.ente!, caller, {
+        pupilId,
+        from: values.from,
+        to: values.to,
+        kind: values.kind,
+        submissionKey: form.data.submissionKey,
+      });
+      return reply.redirect(`/${request.ente!.slug}/assenze/ricevute/${noticeId}`, 303);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      const overview = await services.absences.overview(request.ente!, caller, undefined);
+      // The same key again: the corrected form is still the one submission.
+      return sendPage(
+        reply,
+        <AbsencesPage
+          ctx={enteContext(request)}
+          overview={overview}
+          values={values}
+          problems={error.problems}
+          submissionKey={form.data.submissionKey}
+        />,
+        422,
+      );
+    }
+  });
+
+  app.post('/assenze/annulla', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const form = cancelForm.safeParse(request.body);
+    if (!form.success) throw new NotFoundError('form');
+    const noticeId = await services.absences.cancelDay(
+      request.ente!,
+      caller,
+      form.data.utente,
+      form.data.giorno,
+      form.data.submissionKey,
+    );
+    return reply.redirect(`/${request.ente!.slug}/assenze/ricevute/${noticeId}`, 303);
+  });
+
+  app.get('/assenze/ricevute/:id', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const id = z.coerce.number().int().positive().safeParse((request.params as { id: string }).id);
+    if (!id.success) throw new NotFoundError('notice');
+    const receipt = await services.absences.receipt(request.ente!, caller, id.data);
+    return sendPage(reply, <AbsenceReceiptPage ctx={enteContext(request)} receipt={receipt} />);
+  });
+}
