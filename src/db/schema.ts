@@ -239,6 +239,37 @@ export interface AttendanceChangeTable {
   set_at: string;
 }
 
+export interface DayFreezeTable {
+  ente_id: number;
+  date: string;
+  frozen_at: string;
+  meals: number;
+}
+
+export type AttendanceStatus = 'present' | 'absent' | 'light_meal';
+
+export interface AttendanceTable {
+  ente_id: number;
+  pupil_id: number;
+  date: string;
+  school_id: number;
+  enrolment_id: number;
+  status: AttendanceStatus;
+  source: 'default' | 'parent' | 'school' | 'office';
+  diet_code: string | null;
+  frozen_at: string;
+}
+
+export interface MealCountTable {
+  ente_id: number;
+  date: string;
+  school_id: number;
+  diet_code: string;
+  meals: number;
+  light_meals: number;
+  absences: number;
+}
+
 export interface DB {
   ente: EnteTable;
   school: SchoolTable;
@@ -258,6 +289,9 @@ export interface DB {
   absence_notice: AbsenceNoticeTable;
   absence_notice_day: AbsenceNoticeDayTable;
   attendance_change: AttendanceChangeTable;
+  day_freeze: DayFreezeTable;
+  attendance: AttendanceTable;
+  meal_count: MealCountTable;
 }
 
 export type Ente = Selectable<EnteTable>;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
+import { createFreezeService } from './canteen/freeze';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
 import { createEnteDirectory } from './registry/enti';
@@ -16,6 +17,7 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     registry: createRegistryService(db, audit),
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock),
+    freeze: createFreezeService(db, clock),
   };
 }
 

@@ -1,6 +1,7 @@
 import { registry } from './0001_registry';
 import { absences } from './0002_absences';
+import { freeze } from './0003_freeze';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
-export const migrations: AppMigration[] = [registry, absences];
+export const migrations: AppMigration[] = [registry, absences, freeze];

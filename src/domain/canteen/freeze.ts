@@ -1,0 +1,143 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { romeDate, addDays } from '../calendar/local-time';
+import { cutoffInstant } from '../calendar/cutoff';
+import { italianHolidays } from '../calendar/holidays';
+import { parseWeekdays, serviceDay } from '../calendar/service-days';
+import type { Clock } from '../clock';
+
+/** How far back a first run or a long downtime is caught up. */
+const MAX_CATCH_UP_DAYS = 400;
+
+/**
+ * The daily freeze (issue 3): at each ente's cut-off, every pupil with a service day is booked present
+ * (or light meal) unless absent, and the meal counts per school and diet are stored for the kitchen.
+ * Idempotent and safe with several instances: the day_freeze row, inserted first in the transaction,
+ * is the lock; a second run finds it and does nothing.
+ */
+export function createFreezeService(db: Kysely<DB>, clock: Clock) {
+  /** The ente's schools that serve meals on `date` (weekday, school year, holidays, closures). */
+  async function schoolsServing(ente: Ente, date: string): Promise<number[]> {
+    const [schools, years, closures] = await Promise.all([
+      db.selectFrom('school').select(['id', 'service_weekdays']).where('ente_id', '=', ente.id).execute(),
+      db.selectFrom('school_year').select(['starts_on', 'ends_on']).where('ente_id', '=', ente.id).where('starts_on', '<=', date).where('ends_on', '>=', date).execute(),
+      db.selectFrom('closure').select(['school_id', 'reason']).where('ente_id', '=', ente.id).where('date', '=', date).execute(),
+    ]);
+    const year = years[0];
+    if (!year) return [];
+    const holidays = new Map(italianHolidays(Number(date.slice(0, 4))).map((h) => [h.date, h.name]));
+    return schools
+      .filter((school) => {
+        const closed = closures.filter((c) => c.school_id === null || c.school_id === school.id);
+        return serviceDay(date, {
+          serviceWeekdays: parseWeekdays(school.service_weekdays),
+          schoolYear: { startsOn: year.starts_on, endsOn: year.ends_on },
+          holidays,
+          closures: new Map(closed.map((c) => [date, c.reason])),
+        }).service;
+      })
+      .map((school) => school.id);
+  }
+
+  /** Freezes one day of one ente; 'already-frozen' if another run (or instance) did it first. */
+  async function freezeDay(ente: Ente, date: string): Promise<'frozen' | 'already-frozen'> {
+    const schools = await schoolsServing(ente, date);
+    const frozenAt = clock.now().toISOString();
+    return db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .insertInto('day_freeze')
+        .values({ ente_id: ente.id, date, frozen_at: frozenAt, meals: 0 })
+        .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
+        .returning('date')
+        .executeTakeFirst();
+      if (!claimed) return 'already-frozen';
+      if (schools.length === 0) return 'frozen';
+      // Everyone enrolled in the canteen that day, present unless a change says otherwise.
+      await sql`
+        insert into attendance (ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at)
+        select e.ente_id, e.pupil_id, cast(${date} as text), e.school_id, e.id,
+               coalesce(c.status, 'present'), coalesce(c.source, 'default'), p.diet_code, cast(${frozenAt} as text)
+        from enrolment e
+        join service s on s.id = e.service_id and s.kind = 'refezione'
+        join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
+        join pupil p on p.id = e.pupil_id
+        left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
+        where e.ente_id = ${ente.id} and e.state = 'attiva'
+          and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
+          and e.school_id in (${sql.join(schools)})
+        on conflict do nothing`.execute(trx);
+      await sql`
+        insert into meal_count (ente_id, date, school_id, diet_code, meals, light_meals, absences)
+        select ente_id, date, school_id, coalesce(diet_code, ''),
+               sum(case when status = 'present' then 1 else 0 end),
+               sum(case when status = 'light_meal' then 1 else 0 end),
+               sum(case when status = 'absent' then 1 else 0 end)
+        from attendance
+        where ente_id = ${ente.id} and date = ${date}
+        group by ente_id, date, school_id, coalesce(diet_code, '')`.execute(trx);
+      const total = await trx
+        .selectFrom('meal_count')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>(sql<number>`meals + light_meals`), sql<number>`0`).as('meals'))
+        .where('ente_id', '=', ente.id)
+        .where('date', '=', date)
+        .executeTakeFirstOrThrow();
+      await trx.updateTable('day_freeze').set({ meals: Number(total.meals) }).where('ente_id', '=', ente.id).where('date', '=', date).execute();
+      return 'frozen';
+    });
+  }
+
+  /**
+   * Freezes every day of every ente that has reached its cut-off and is not frozen yet: today once past
+   * the cut-off, and any day missed while the service was down.
+   */
+  async function freezeDueDays(): Promise<{ ente: string; date: string }[]> {
+    const now = clock.now();
+    const today = romeDate(now);
+    const done: { ente: string; date: string }[] = [];
+    const enti = (await db.selectFrom('ente').selectAll().execute()) as Ente[];
+    for (const ente of enti) {
+      const last = await db.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', ente.id).executeTakeFirst();
+      const lastDue = now.getTime() >= cutoffInstant(today, ente.cutoff_time).getTime() ? today : addDays(today, -1);
+      let from: string | undefined = last?.date ? addDays(last.date, 1) : undefined;
+      if (!from) {
+        // First run: from the start of the school year in course.
+        const year = await db
+          .selectFrom('school_year')
+          .select('starts_on')
+          .where('ente_id', '=', ente.id)
+          .where('starts_on', '<=', lastDue)
+          .where('ends_on', '>=', addDays(lastDue, -MAX_CATCH_UP_DAYS))
+          .orderBy('starts_on', 'desc')
+          .executeTakeFirst();
+        if (!year) continue;
+        from = year.starts_on;
+      }
+      if (from < addDays(lastDue, -MAX_CATCH_UP_DAYS)) from = addDays(lastDue, -MAX_CATCH_UP_DAYS);
+      for (let date = from; date <= lastDue; date = addDays(date, 1)) {
+        if ((await freezeDay(ente, date)) === 'frozen') done.push({ ente: ente.slug, date });
+      }
+    }
+    return done;
+  }
+
+  /** The kitchen's figures for a day: per school and diet code, never per pupil. */
+  async function mealCounts(ente: Ente, date: string) {
+    const [freeze, counts] = await Promise.all([
+      db.selectFrom('day_freeze').selectAll().where('ente_id', '=', ente.id).where('date', '=', date).executeTakeFirst(),
+      db
+        .selectFrom('meal_count as mc')
+        .innerJoin('school', 'school.id', 'mc.school_id')
+        .select(['mc.school_id as schoolId', 'school.name as schoolName', 'mc.diet_code as dietCode', 'mc.meals', 'mc.light_meals as lightMeals', 'mc.absences'])
+        .where('mc.ente_id', '=', ente.id)
+        .where('mc.date', '=', date)
+        .orderBy('school.name')
+        .orderBy('mc.diet_code')
+        .execute(),
+    ]);
+    return { frozenAt: freeze?.frozen_at, counts };
+  }
+
+  return { freezeDay, freezeDueDays, mealCounts, schoolsServing };
+}
+
+export type FreezeService = ReturnType<typeof createFreezeService>;
