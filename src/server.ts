@@ -4,6 +4,7 @@ import { createDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { fixedClock, systemClock } from './domain/clock';
 import { purgeExpiredSessions } from './web/plugins/session';
+import { startJobs } from './jobs/scheduler';
 import { buildApp } from './web/app';
 
 const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
@@ -69,7 +70,7 @@ async function startWorkers(config: Config): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-/** One serving process: database, app, listening socket, session purge, graceful shutdown. */
+/** One serving process: database, app, listening socket, scheduled jobs, session purge, graceful shutdown. */
 async function serve(config: Config, { migrate }: { migrate: boolean }): Promise<void> {
   const startedAt = performance.now();
   const database = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
@@ -82,6 +83,7 @@ async function serve(config: Config, { migrate }: { migrate: boolean }): Promise
     `Servizi Scolastici Online ready at ${config.publicUrl}`,
   );
 
+  const stopJobs = startJobs(app.services, app.log);
   const purge = setInterval(() => {
     purgeExpiredSessions(database.db, clock, config.session.idleMs).catch((error) =>
       app.log.error({ err: error }, 'session purge failed'),
@@ -95,6 +97,7 @@ async function serve(config: Config, { migrate }: { migrate: boolean }): Promise
     closing = true;
     app.log.info({ signal }, 'shutting down');
     clearInterval(purge);
+    stopJobs();
     await app.close();
     await database.destroy();
     process.exit(0);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
-import { addDays } from '../domain/calendar/local-time';
+import { addDays, isoWeekday } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
 
 /*
@@ -265,7 +265,15 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
     }
   }
 
-  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment, closure };
+  /** A day a parent had notified before the demo starts (history for the canteen pages and counts). */
+  async function pastChange(pupilId: number, date: string, status: 'absent' | 'light_meal') {
+    await db
+      .insertInto('attendance_change')
+      .values({ ente_id: enteId, pupil_id: pupilId, date, status, source: 'parent', notice_id: null, set_at: `${date}T06:30:00.000Z` })
+      .execute();
+  }
+
+  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment, closure, pastChange };
 }
 
 async function seedDemoEnte(db: Kysely<DB>) {
@@ -355,6 +363,11 @@ async function seedDemoEnte(db: Kysely<DB>) {
       issuedOn: new Date('2026-09-01T08:00:00Z'),
     }),
   );
+  // Ada's history since September: two days of absence and a light meal for Sofia, an absence for Tommaso.
+  await r.pastChange(sofiaPupil, '2026-10-12', 'absent');
+  await r.pastChange(sofiaPupil, '2026-10-13', 'absent');
+  await r.pastChange(sofiaPupil, '2026-10-21', 'light_meal');
+  await r.pastChange(tommasoPupil, '2026-11-09', 'absent');
   badgeNumber = 100_001;
 
   const giulia = await r.person({
@@ -432,6 +445,11 @@ async function seedDemoEnte(db: Kysely<DB>) {
         reduction: child > 0 ? 'Riduzione del 20% per il secondo figlio iscritto al servizio' : undefined,
       });
       if (canteen.prepaid) await r.badge(`B${++badgeNumber}`, pupilId, canteen.serviceId);
+      // About one absence a month, on weekdays up to the demo's day.
+      for (let day = 14; day < 88; day += rnd.int(15, 40)) {
+        const date = addDays('2026-09-01', day);
+        if (isoWeekday(date) <= 5 && date < '2026-11-26') await r.pastChange(pupilId, date, 'absent');
+      }
       if (schoolId === faro && rnd.next() < 0.4) {
         await r.enrol({ pupilId, serviceId: transport, yearId: year, schoolId, holder: holderPerson, tariffId: transportTariffs[band]!, startsOn: '2026-09-14', sepaIban: sepa });
       }

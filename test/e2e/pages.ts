@@ -161,3 +161,15 @@ export class AbsenceReceiptPage extends PortalPage {
     await this.page.getByRole('link', { name: 'Torna alle comunicazioni assenze' }).click();
   }
 }
+
+export class KitchenPage extends PortalPage {
+  static async on(page: Page) {
+    const kitchen = new KitchenPage(page);
+    await kitchen.verify(/^Pasti del giorno — /);
+    return kitchen;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, BrowserContext } from 'playwright-core';
+import type { Ente } from '../../src/db/schema';
 import { SERVICE_TITLES, startTestApp, type TestApp } from '../helpers/app';
 import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
 import {
@@ -8,6 +9,7 @@ import {
   AbsencesPage,
   ChoosePupilPage,
   ErrorPage,
+  KitchenPage,
   LegalPage,
   markWithoutScript,
   SchedaPage,
@@ -114,6 +116,18 @@ describe('parents in a real browser', { skip }, () => {
     await receipt.backToNotices();
     const again = await AbsencesPage.on(page);
     assert.match(await again.text(), /Giorni comunicati per Tommaso Lovelace/);
+    await context.close();
+  });
+
+  it('the cook reads the frozen meal counts of a day', async () => {
+    const ente = (await t.database.db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
+    await t.app.services.freeze.freezeDay(ente, '2026-11-25');
+    const context = await chromium.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.baseUrl}/demo/ufficio/pasti?data=2026-11-25`);
+    await (await TestIdpLoginPage.on(page)).logInAs(/Luca Verdi/);
+    const kitchen = await KitchenPage.on(page);
+    assert.match(await kitchen.text(), /Senza glutine/);
     await context.close();
   });
 

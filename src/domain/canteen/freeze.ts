@@ -137,7 +137,12 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     return { frozenAt: freeze?.frozen_at, counts };
   }
 
-  return { freezeDay, freezeDueDays, mealCounts, schoolsServing };
+  /** Today's date in Rome by the service's clock (the kitchen page's default day). */
+  function today(): string {
+    return romeDate(clock.now());
+  }
+
+  return { freezeDay, freezeDueDays, mealCounts, schoolsServing, today };
 }
 
 export type FreezeService = ReturnType<typeof createFreezeService>;

@@ -229,6 +229,32 @@ export const en: Messages = {
     placeholder: 'Management functions (enrolments, canteen, accounting) will be available in this area.',
     roles: { amministratore: 'administrator', operatore: 'operator', cucina: 'kitchen', scuola: 'school' },
   },
+  kitchen: {
+    title: 'Meals of the day',
+    day: 'Day',
+    show: 'Show',
+    notFrozen: (cutoff: string) =>
+      `The day is not closed yet: final counts are available after ${cutoff}, when attendance is frozen.`,
+    frozenAt: (when: string) => `Day closed on ${when}.`,
+    noService: 'No school serves meals on this day.',
+    school: 'School',
+    diet: 'Menu',
+    meals: 'Meals',
+    lightMeals: 'Plain meals',
+    absences: 'Absent',
+    total: 'Total',
+    csv: 'Download CSV',
+    print: 'Printable version',
+    printFor: (school: string) => `Printable version for ${school}`,
+    ordinaryMenu: 'Ordinary menu',
+    diets: {
+      'senza-glutine': 'Gluten free',
+      'senza-lattosio': 'Lactose free',
+      vegetariana: 'Vegetarian',
+      'senza-maiale': 'No pork',
+    } as Record<string, string>,
+    dateInvalid: 'Write a valid date.',
+  },
   legal: {
     accessibilityTitle: 'Accessibility statement',
     accessibilityBody: [

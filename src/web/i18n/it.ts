@@ -227,6 +227,32 @@ export const it = {
     placeholder: 'Le funzioni di gestione (iscrizioni, mensa, contabilità) saranno disponibili in questa area.',
     roles: { amministratore: 'amministratore', operatore: 'operatore', cucina: 'cucina', scuola: 'scuola' },
   },
+  kitchen: {
+    title: 'Pasti del giorno',
+    day: 'Giorno',
+    show: 'Mostra',
+    notFrozen: (cutoff: string) =>
+      `La giornata non è ancora chiusa: i conteggi definitivi sono disponibili dopo le ${cutoff}, quando le presenze vengono bloccate.`,
+    frozenAt: (when: string) => `Giornata chiusa il ${when}.`,
+    noService: 'Nessuna scuola ha servizio mensa in questo giorno.',
+    school: 'Scuola',
+    diet: 'Menù',
+    meals: 'Pasti',
+    lightMeals: 'Pasti in bianco',
+    absences: 'Assenti',
+    total: 'Totale',
+    csv: 'Scarica CSV',
+    print: 'Versione da stampare',
+    printFor: (school: string) => `Versione da stampare per ${school}`,
+    ordinaryMenu: 'Menù ordinario',
+    diets: {
+      'senza-glutine': 'Senza glutine',
+      'senza-lattosio': 'Senza lattosio',
+      vegetariana: 'Vegetariana',
+      'senza-maiale': 'Senza carne di maiale',
+    } as Record<string, string>,
+    dateInvalid: 'Scrivi una data valida.',
+  },
   legal: {
     accessibilityTitle: 'Dichiarazione di accessibilità',
     accessibilityBody: [

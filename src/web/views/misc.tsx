@@ -39,6 +39,13 @@ export function BackofficeHomePage({
       <p class="lead">
         {m.backoffice.welcome(`${operator.givenName} ${operator.familyName}`, m.backoffice.roles[operator.role])}
       </p>
+      {(operator.role === 'cucina' || operator.role === 'amministratore') && (
+        <p>
+          <a class="btn btn-primary" href={`/${ente.slug}/ufficio/pasti`}>
+            {m.kitchen.title}
+          </a>
+        </p>
+      )}
       <p>{m.backoffice.placeholder}</p>
       <ContactsBox m={m} ente={ente} />
     </Layout>

@@ -1,12 +1,63 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { OperatorRole } from '../../../db/schema';
+import { isCalendarDate } from '../../../domain/calendar/local-time';
+import { NotFoundError } from '../../../domain/errors';
 import { ALL_ROLES } from '../../../domain/operators/service';
 import type { Services } from '../../../domain/services';
-import { enteContext, sendPage } from '../../render';
+import { enteContext, messagesFor, sendPage } from '../../render';
+import { KitchenPage, KitchenPrintPage, kitchenCsv } from '../../views/kitchen';
 import { BackofficeHomePage } from '../../views/misc';
 import { callerOrLogin } from '../caller';
 
 /** The municipal office: /{ente}/ufficio/… — operators only, whatever links a parent may guess. */
+const KITCHEN_ROLES: readonly OperatorRole[] = ['cucina', 'amministratore'];
+
+const dayQuery = z.object({
+  data: z.string().max(20).optional(),
+  scuola: z.coerce.number().int().positive().optional(),
+});
+
 export async function backofficeRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  /** The day asked for (default today), its counts, or the problem with the date typed. */
+  async function kitchenDay(request: FastifyRequest) {
+    const query = dayQuery.safeParse(request.query);
+    const asked = query.success ? query.data.data : undefined;
+    const valid = asked === undefined || asked === '' || isCalendarDate(asked);
+    const date = valid && asked ? asked : services.freeze.today();
+    const counts = await services.freeze.mealCounts(request.ente!, date);
+    return { date, counts, problem: valid ? undefined : messagesFor(request).kitchen.dateInvalid, schoolId: query.success ? query.data.scuola : undefined };
+  }
+
+  app.get('/ufficio/pasti', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+    const { date, counts, problem } = await kitchenDay(request);
+    return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, problem ? 422 : 200);
+  });
+
+  app.get('/ufficio/pasti.csv', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+    const { date, counts } = await kitchenDay(request);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="pasti-${date}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(kitchenCsv(enteContext(request), date, counts));
+  });
+
+  app.get('/ufficio/pasti/stampa', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+    const { date, counts, schoolId } = await kitchenDay(request);
+    if (!schoolId || !counts.counts.some((r) => r.schoolId === schoolId)) throw new NotFoundError('school');
+    return sendPage(reply, <KitchenPrintPage ctx={enteContext(request)} date={date} counts={counts} schoolId={schoolId} />);
+  });
+
   app.get('/ufficio/', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
