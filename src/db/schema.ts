@@ -270,6 +270,35 @@ export interface MealCountTable {
   absences: number;
 }
 
+export interface DishTable {
+  id: Generated<number>;
+  ente_id: number;
+  name: string;
+  allergens: string;
+}
+
+export interface MenuPlanTable {
+  id: Generated<number>;
+  ente_id: number;
+  name: string;
+  school_level: string;
+  starts_on: string;
+  ends_on: string;
+  rotation_weeks: number;
+  rotation_start: string;
+}
+
+export type Course = 'primo' | 'secondo' | 'contorno' | 'frutta' | 'pane';
+
+export interface MenuItemTable {
+  plan_id: number;
+  diet_code: string;
+  week: number;
+  weekday: number;
+  course: Course;
+  dish_id: number;
+}
+
 export interface DB {
   ente: EnteTable;
   school: SchoolTable;
@@ -292,6 +321,9 @@ export interface DB {
   day_freeze: DayFreezeTable;
   attendance: AttendanceTable;
   meal_count: MealCountTable;
+  dish: DishTable;
+  menu_plan: MenuPlanTable;
+  menu_item: MenuItemTable;
 }
 
 export type Ente = Selectable<EnteTable>;

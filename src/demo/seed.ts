@@ -3,6 +3,7 @@ import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/s
 import { enrolmentConfirmationPdf } from './attachments';
 import { addDays, isoWeekday } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
+import { seedMenus } from './menus';
 
 /*
  * Deterministic, fictitious demo data: the same every run, no real person. Fiscal codes are computed by
@@ -309,6 +310,8 @@ async function seedDemoEnte(db: Kysely<DB>) {
   await r.closure('2026-12-23', '2027-01-06', 'Vacanze di Natale');
   await r.closure('2027-03-25', '2027-03-30', 'Vacanze di Pasqua');
   await r.closure('2026-12-04', '2026-12-04', 'Sciopero del personale della mensa', tigli);
+
+  await seedMenus(db, enteId);
 
   const canteenPrepaid = await r.service('refezione', 'Refezione scolastica (prepagata)', 'prepaid', '9/0107101TS/');
   const canteenPostpaid = await r.service('refezione', 'Refezione scolastica (a consuntivo)', 'postpaid', '9/0107101TS/');

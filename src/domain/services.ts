@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
+import { createCanteenDaysService } from './canteen/canteen-days';
 import { createFreezeService } from './canteen/freeze';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
@@ -18,6 +19,7 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock),
     freeze: createFreezeService(db, clock),
+    canteenDays: createCanteenDaysService(db, clock),
   };
 }
 

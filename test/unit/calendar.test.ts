@@ -124,3 +124,16 @@ describe('the daily cut-off', () => {
     assert.deepEqual(attendanceChange(at('2026-11-26T23:30:00Z'), '2026-11-26', '09:30'), { open: false, reason: 'past-day' });
   });
 });
+
+describe('menu rotation', () => {
+  it('counts weeks from the rotation start and wraps around', async () => {
+    const { rotationWeek } = await import('../../src/domain/canteen/menus');
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-09-14'), 1);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-09-18'), 1);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-09-21'), 2);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-10-09'), 4);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-10-12'), 1);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-11-26'), 3);
+    assert.equal(rotationWeek('2026-09-14', 4, '2026-09-07'), 4, 'before the start, counting backwards');
+  });
+});

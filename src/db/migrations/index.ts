@@ -1,7 +1,8 @@
 import { registry } from './0001_registry';
 import { absences } from './0002_absences';
 import { freeze } from './0003_freeze';
+import { menus } from './0004_menus';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
-export const migrations: AppMigration[] = [registry, absences, freeze];
+export const migrations: AppMigration[] = [registry, absences, freeze, menus];

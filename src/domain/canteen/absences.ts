@@ -2,13 +2,12 @@ import type { Kysely } from 'kysely';
 import type { DB, Ente, NoticeDayOutcome, NoticeKind } from '../../db/schema';
 import { writeAuditEvent } from '../audit/audit';
 import { attendanceChange } from '../calendar/cutoff';
-import { italianHolidays } from '../calendar/holidays';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
-import { parseWeekdays, serviceDay } from '../calendar/service-days';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
+import { loadPupilCalendar } from './pupil-calendar';
 import * as queries from './queries';
 
 /** A notice may cover at most this many service days (issue 3): longer absences go through the office. */
@@ -36,26 +35,11 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock) {
 
   /** What happens to each day of the range: 'applied' if the notice may set it, else why not. */
   async function planDays(ente: Ente, pupilId: number, from: string, to: string) {
-    const enrolments = await queries.canteenEnrolments(db, ente.id, pupilId);
-    const closures = await queries.closuresBetween(db, ente.id, [...new Set(enrolments.map((e) => e.schoolId))], from, to);
-    const years = new Set([Number(from.slice(0, 4)), Number(to.slice(0, 4))]);
-    const holidays = new Map([...years].flatMap((year) => italianHolidays(year)).map((h) => [h.date, h.name]));
+    const dayOf = await loadPupilCalendar(db, ente, pupilId, from, to);
     const now = clock.now();
     const plan: { date: string; outcome: NoticeDayOutcome }[] = [];
     for (let date = from; date <= to; date = addDays(date, 1)) {
-      const enrolment = enrolments.find((e) => e.startsOn <= date && date <= (e.endsOn ?? e.yearEndsOn));
-      if (!enrolment) {
-        plan.push({ date, outcome: 'not-enrolled' });
-        continue;
-      }
-      const day = serviceDay(date, {
-        serviceWeekdays: parseWeekdays(enrolment.serviceWeekdays),
-        schoolYear: { startsOn: enrolment.yearStartsOn, endsOn: enrolment.yearEndsOn },
-        holidays,
-        closures: new Map(
-          closures.filter((c) => c.schoolId === null || c.schoolId === enrolment.schoolId).map((c) => [c.date, c.reason]),
-        ),
-      });
+      const day = dayOf(date);
       if (!day.service) {
         plan.push({ date, outcome: day.reason });
         continue;

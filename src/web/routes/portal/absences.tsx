@@ -3,15 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
+import { normaliseDate } from '../../forms';
 import { enteContext, sendPage } from '../../render';
 import { type AbsenceFormValues, AbsenceReceiptPage, AbsencesPage } from '../../views/absences';
 import { callerOrLogin } from '../caller';
-
-/** Dates as browsers send them (YYYY-MM-DD) or as people type them (DD/MM/YYYY). */
-function normaliseDate(value: string): string {
-  const typed = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(value);
-  return typed ? `${typed[3]}-${typed[2]!.padStart(2, '0')}-${typed[1]!.padStart(2, '0')}` : value.trim();
-}
 
 const noticeForm = z.object({
   utente: z.string().optional().default(''),

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError } from '../../../domain/errors';
+import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
+import { normaliseDate } from '../../forms';
 import { enteContext, sendPage } from '../../render';
+import { CanteenPage } from '../../views/canteen';
 import { callerOrLogin } from '../caller';
 import { absenceRoutes } from './absences';
 import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, SchedaPage, ServiceListPage } from '../../views/portal';
@@ -46,10 +48,32 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       .send(Buffer.from(file.content));
   });
 
+  app.get('/refezione', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const ente = request.ente!;
+    const selection = await services.registry.selectPupil(ente, caller, requestedPupil(request));
+    const ctx = enteContext(request);
+    if (selection.kind === 'choose') {
+      return sendPage(reply, <ChoosePupilPage ctx={ctx} service="refezione" pupils={selection.pupils} />);
+    }
+    const query = request.query as { dal?: string; al?: string };
+    const month = services.canteenDays.currentMonth();
+    const period = { from: normaliseDate(query.dal) || month.from, to: normaliseDate(query.al) || month.to };
+    try {
+      const result = await services.canteenDays.days(ente, caller, selection.pupil.id, period.from, period.to);
+      return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} />);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      const result = { pupil: selection.pupil, pupils: selection.pupils, dietCode: null, rows: [] };
+      return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} problems={error.problems} />, 422);
+    }
+  });
+
   await app.register(absenceRoutes, { services });
 
   /** Services still to be built: behind the log-in, and never for someone who is not a holder. */
-  for (const service of PORTAL_SERVICES.filter((s) => s.key !== 'scheda-anagrafica' && s.key !== 'assenze')) {
+  for (const service of PORTAL_SERVICES.filter((s) => !['scheda-anagrafica', 'refezione', 'assenze'].includes(s.key))) {
     app.get(`/${service.key}`, async (request, reply) => {
       const caller = callerOrLogin(request, reply);
       if (!caller) return reply;

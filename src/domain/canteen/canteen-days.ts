@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { pupilsOfHolder } from '../registry/queries';
+import type { Caller } from '../registry/service';
+import { menusForPeriod } from './menus';
+import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
+
+/** The canteen page shows at most a school year at a time. */
+const MAX_PERIOD_DAYS = 366;
+
+export type PeriodField = 'from' | 'to';
+
+/** Refezione scolastica: one pupil, one period, one row per day. */
+export function createCanteenDaysService(db: Kysely<DB>, clock: Clock) {
+  /** The current month in Rome: the page's default period. */
+  function currentMonth(): { from: string; to: string } {
+    const today = romeDate(clock.now());
+    const from = `${today.slice(0, 8)}01`;
+    const to = addDays(`${addDays(from, 32).slice(0, 8)}01`, -1);
+    return { from, to };
+  }
+
+  async function days(ente: Ente, caller: Caller, pupilId: number, from: string, to: string) {
+    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    if (pupils.length === 0) throw new NotHolderError();
+    const pupil = pupils.find((p) => p.id === pupilId);
+    if (!pupil) throw new NotFoundError('pupil');
+    const problems: Partial<Record<PeriodField, string>> = {};
+    if (!isCalendarDate(from)) problems.from = 'dateInvalid';
+    if (!isCalendarDate(to)) problems.to = 'dateInvalid';
+    else if (isCalendarDate(from) && to < from) problems.to = 'rangeReversed';
+    else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
+    if (Object.keys(problems).length) throw new InvalidInputError(problems);
+
+    const details = await db
+      .selectFrom('pupil')
+      .innerJoin('school', 'school.id', 'pupil.school_id')
+      .select(['school.level', 'pupil.diet_code as dietCode'])
+      .where('pupil.id', '=', pupilId)
+      .executeTakeFirstOrThrow();
+    const [dayOf, menuOf, frozen, changes] = await Promise.all([
+      loadPupilCalendar(db, ente, pupilId, from, to),
+      menusForPeriod(db, ente.id, details.level, details.dietCode, from, to),
+      db.selectFrom('attendance').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to).execute(),
+      db.selectFrom('attendance_change').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to).execute(),
+    ]);
+    const frozenBy = new Map(frozen.map((row) => [row.date, row]));
+    const changeBy = new Map(changes.map((row) => [row.date, row]));
+    const rows: {
+      date: string;
+      day: PupilDay;
+      state?: { status: 'present' | 'absent' | 'light_meal'; source: string; final: boolean };
+      menu?: ReturnType<typeof menuOf>;
+    }[] = [];
+    for (let date = from; date <= to; date = addDays(date, 1)) {
+      const day = dayOf(date);
+      if (!day.service) {
+        rows.push({ date, day });
+        continue;
+      }
+      const final = frozenBy.get(date);
+      const change = changeBy.get(date);
+      const state = final
+        ? { status: final.status, source: final.source, final: true }
+        : { status: change?.status ?? ('present' as const), source: change?.source ?? 'default', final: false };
+      rows.push({ date, day, state, menu: menuOf(date) });
+    }
+    return { pupil, pupils, dietCode: details.dietCode, rows };
+  }
+
+  return { days, currentMonth };
+}
+
+export type CanteenDaysService = ReturnType<typeof createCanteenDaysService>;

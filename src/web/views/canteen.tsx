@@ -1,0 +1,128 @@
+import type { Ente } from '../../db/schema';
+import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
+import { ServicePage } from './components';
+import type { PageContext } from './context';
+
+type EnteContext = PageContext & { ente: Ente };
+type Days = Awaited<ReturnType<CanteenDaysService['days']>>;
+
+export function CanteenPage({
+  ctx,
+  result,
+  period,
+  problems = {},
+}: {
+  ctx: EnteContext;
+  result: Pick<Days, 'pupil' | 'pupils' | 'dietCode'> & { rows: Days['rows'] };
+  period: { from: string; to: string };
+  problems?: Partial<Record<string, string>>;
+}) {
+  const { m, ente } = ctx;
+  const t = m.canteen;
+  const { pupil } = result;
+  const name = `${pupil.givenName} ${pupil.familyName}`;
+  const message = (field: string) => (problems[field] ? (t.problems[problems[field]!] ?? problems[field]) : undefined);
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      <form method="get" action={`/${ente.slug}/refezione`} class="row g-3 align-items-end mb-4">
+        <input type="hidden" name="utente" value={String(pupil.id)} />
+        <div class="col-md-4">
+          <label for="dal" class="active">
+            {t.from}
+          </label>
+          <input type="date" class="form-control" id="dal" name="dal" value={period.from} {...(problems.from ? { 'aria-invalid': 'true', 'aria-describedby': 'dal-problem' } : {})} />
+          {message('from') && (
+            <div class="invalid-feedback d-block" id="dal-problem">
+              {message('from')}
+            </div>
+          )}
+        </div>
+        <div class="col-md-4">
+          <label for="al" class="active">
+            {t.to}
+          </label>
+          <input type="date" class="form-control" id="al" name="al" value={period.to} {...(problems.to ? { 'aria-invalid': 'true', 'aria-describedby': 'al-problem' } : {})} />
+          {message('to') && (
+            <div class="invalid-feedback d-block" id="al-problem">
+              {message('to')}
+            </div>
+          )}
+        </div>
+        <div class="col-md-4">
+          <button type="submit" class="btn btn-primary">
+            {t.search}
+          </button>
+        </div>
+      </form>
+      <p>
+        <strong>{name}</strong>
+        {result.pupils.length > 1 && (
+          <>
+            {' — '}
+            <a href={`/${ente.slug}/refezione`}>{m.pupilChoice.changePupil}</a>
+          </>
+        )}
+      </p>
+      {result.dietCode && <p>{t.diet(m.kitchen.diets[result.dietCode] ?? result.dietCode)}</p>}
+      {result.rows.length > 0 && (
+        <div class="table-responsive">
+          <table class="table">
+            <caption>{t.caption(name, m.format.date(period.from), m.format.date(period.to))}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.day}</th>
+                <th scope="col">{t.attendance}</th>
+                <th scope="col">{t.menu}</th>
+                <th scope="col">{t.charge}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.rows.map((row) => (
+                <tr key={row.date}>
+                  <th scope="row">{m.format.dayWithWeekday(row.date)}</th>
+                  {!row.day.service ? (
+                    <td colSpan={3}>
+                      {t.noService}: {t.reasons[row.day.reason]}
+                      {'note' in row.day && row.day.note ? ` (${row.day.note})` : ''}
+                    </td>
+                  ) : (
+                    <>
+                      <td>
+                        <strong>{t.states[row.state!.status]}</strong>
+                        <br />
+                        <span class="small">
+                          {t.sources[row.state!.source]}; {row.state!.final ? t.final : t.planned}
+                        </span>
+                      </td>
+                      <td>
+                        {row.menu ? (
+                          <ul class="list-unstyled mb-0">
+                            {row.menu.dishes.map((dish) => (
+                              <li key={dish.course}>
+                                <span class="visually-hidden">{t.courses[dish.course]}: </span>
+                                {dish.name}
+                                {dish.allergens.length > 0 && (
+                                  <span class="small">
+                                    {' '}
+                                    ({t.allergens}: {dish.allergens.join(', ')})
+                                  </span>
+                                )}
+                              </li>
+                            ))}
+                          </ul>
+                        ) : (
+                          t.noMenu
+                        )}
+                      </td>
+                      <td>{t.chargeLater}</td>
+                    </>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </ServicePage>
+  );
+}
