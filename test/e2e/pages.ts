@@ -132,6 +132,11 @@ export class AbsencesPage extends PortalPage {
     return absences;
   }
 
+  /** The pupil whose days are listed, as chosen in the page's address. */
+  async chosenPupilId(): Promise<string> {
+    return new URL(this.page.url()).searchParams.get('utente') ?? '';
+  }
+
   async notify({ pupil, from, to, kind }: { pupil: string; from: string; to?: string; kind: 'Assenza' | 'Pasto in bianco' }) {
     const select = this.page.getByLabel('Alunno');
     await select.selectOption((await select.locator('option', { hasText: pupil }).getAttribute('value'))!);
@@ -143,6 +148,18 @@ export class AbsencesPage extends PortalPage {
 
   async text(): Promise<string> {
     return (await this.page.locator('main').textContent()) ?? '';
+  }
+}
+
+export class CanteenPage extends PortalPage {
+  static async on(page: Page) {
+    const canteen = new CanteenPage(page);
+    await canteen.verify('Refezione scolastica');
+    return canteen;
+  }
+
+  async rowOf(day: string): Promise<string> {
+    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: day }) }).textContent()) ?? '';
   }
 }
 

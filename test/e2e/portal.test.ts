@@ -7,6 +7,7 @@ import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/
 import {
   AbsenceReceiptPage,
   AbsencesPage,
+  CanteenPage,
   ChoosePupilPage,
   ErrorPage,
   KitchenPage,
@@ -116,6 +117,13 @@ describe('parents in a real browser', { skip }, () => {
     await receipt.backToNotices();
     const again = await AbsencesPage.on(page);
     assert.match(await again.text(), /Giorni comunicati per Tommaso Lovelace/);
+    // The Refezione page shows the day as absent, with that day's menu.
+    await page.goto(`${t.baseUrl}/demo/refezione?utente=${await again.chosenPupilId()}&dal=2026-11-27&al=2026-11-27`);
+    const canteen = await CanteenPage.on(page);
+    const row = await canteen.rowOf('venerdì 27/11/2026');
+    assert.match(row, /Assente/);
+    assert.match(row, /comunicata dal genitore/);
+    assert.match(row, /Pane comune/);
     await context.close();
   });
 
