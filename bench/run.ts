@@ -10,62 +10,31 @@
  * JavaScript. The server is built and configured as `npm start` runs it in production (logging at info to
  * /dev/null); wrk still shares the machine, so the figures are a floor, not a ceiling.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { loadConfig } from '../src/config/index';
 import type { Database } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { resetDatabase } from '../src/db/reset';
 import { seedDemo } from '../src/demo/seed';
+import { createFreezeService } from '../src/domain/canteen/freeze';
 import { systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-
-const CONNECTIONS = 50;
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
-const PORT = 3900;
-const BASE = `http://127.0.0.1:${PORT}`;
-const CORES = cpus().length;
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-/**
- * The production configuration: no test identity provider in memory, Secure __Host- cookie. The gateway
- * is never contacted (discovery happens at the first log-in), so its address needs no server.
- */
-function productionEnv(databaseUrl: string, workers: number): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PORT: String(PORT),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: 'https://scuola.esempio.example',
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'info',
-    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
-    OIDC_ISSUER: 'https://gateway.esempio.example/oidc',
-    OIDC_CLIENT_SECRET: 'bench',
-    WEB_CONCURRENCY: String(workers),
-  };
-}
-
-async function waitForHealth(deadlineMs: number): Promise<void> {
-  while (Date.now() < deadlineMs) {
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('server did not become healthy in time');
-}
+import {
+  BASE,
+  CONNECTIONS,
+  CORES,
+  DURATION_S,
+  load,
+  productionEnv,
+  requireWrk,
+  residentMemoryMb,
+  startServer,
+  stopServer,
+  waitForHealth,
+} from './harness';
+import { writeSection } from './results';
 
 /**
  * Ada's logged-in session, stored the way a log-in stores it (the log-in itself goes through the identity
@@ -86,59 +55,12 @@ async function sessionOfAda(database: Database): Promise<{ cookie: string; sched
   return { cookie: `${config.session.cookieName}=${token}`, schedaPath: `/demo/scheda-anagrafica?utente=${pupil.id}` };
 }
 
-function milliseconds(value: string): number {
-  const match = /^([\d.]+)(us|ms|s)$/.exec(value);
-  if (!match) throw new Error(`unexpected wrk latency: ${value}`);
-  const n = Number(match[1]);
-  return Math.round((match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n) * 10) / 10;
-}
-
-function wrk(path: string, seconds: number, headers: Record<string, string>): LoadResult {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
-  const out = execFileSync('wrk', [...args, BASE + path], { encoding: 'utf8' });
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requestsPerSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1])),
-    p50: milliseconds(/ 50%\s+(\S+)/.exec(out)![1]!),
-    p99: milliseconds(/ 99%\s+(\S+)/.exec(out)![1]!),
-    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-  };
-}
-
-function load(path: string, headers: Record<string, string> = {}): LoadResult {
-  wrk(path, 2, headers); // warm-up: JIT and caches in the state of a running server
-  return wrk(path, DURATION_S, headers);
-}
-
-/** Resident memory of the server: the process and, with several workers, its children. */
-function residentMemoryMb(pid: number): { total: number; largest: number } {
-  const children = (() => {
-    try {
-      return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  })();
-  const sizes = [pid, ...children].map((p) => {
-    const status = readFileSync(`/proc/${p}/status`, 'utf8');
-    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-  });
-  return { total: sizes.reduce((a, b) => a + b, 0), largest: Math.max(...sizes) };
-}
-
-function startServer(databaseUrl: string, workers: number): ChildProcess {
-  return spawn(process.execPath, ['dist/start.js'], {
-    env: { ...process.env, ...productionEnv(databaseUrl, workers) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
 async function benchmark(engine: string, databaseUrl: string, workers: number) {
   const database = await resetDatabase(databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
+  // The canteen history is frozen first, as `npm run demo` does, so the catch-up does not run during the load.
+  await createFreezeService(database.db, systemClock).freezeDueDays();
   const { cookie, schedaPath } = await sessionOfAda(database);
   await database.destroy();
 
@@ -156,8 +78,7 @@ async function benchmark(engine: string, databaseUrl: string, workers: number) {
     const memory = residentMemoryMb(server.pid!);
     return { engine, workers, startupMs, health, scheda, memory };
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await stopServer(server);
   }
 }
 
@@ -169,18 +90,16 @@ function report(results: Awaited<ReturnType<typeof benchmark>>[]): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const setup = (r: (typeof results)[number]) => `${r.engine}, ${r.workers} process${r.workers > 1 ? 'es' : ''}`;
   const lines = [
-    '# Benchmark results',
+    '## Issue 2 — Scheda anagrafica of a logged-in holder (demo data)',
     '',
-    'Written by `npm run bench` (bench/run.ts); do not edit by hand. The server runs as its own process(es),',
-    'built and configured as in production (`npm start`, NODE_ENV=production, logging at info), with one',
-    'serving process (WEB_CONCURRENCY=1, the default) and with one per core; the load generator (wrk)',
-    'runs on the same machine and takes CPU from it.',
+    'By `npm run bench` (bench/run.ts). The server runs as its own process(es), built and configured as in',
+    'production (`npm start`, NODE_ENV=production, logging at info), with one serving process',
+    '(WEB_CONCURRENCY=1, the default) and with one per core; the load generator (wrk) runs on the same',
+    'machine and takes CPU from it.',
     '',
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${CORES} cores (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node.js ${process.version}`,
     `- Load: wrk, ${CONNECTIONS} concurrent connections, ${DURATION_S} s per endpoint after a 2 s warm-up`,
-    '',
-    '## Issue 2 — Scheda anagrafica of a logged-in holder (demo data)',
     '',
     'Targets: Scheda ≥ 3,000 requests/s with p99 < 50 ms, and ≥ ¼ of /health in the same run;',
     'start-up < 2 s; resident memory < 200 MB after the run (read 2 s after the load stops).',
@@ -217,11 +136,7 @@ function report(results: Awaited<ReturnType<typeof benchmark>>[]): string {
 }
 
 async function main() {
-  try {
-    execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('the benchmark needs wrk: apt-get install -y wrk');
-  }
+  requireWrk();
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const setups = [...new Set([1, CORES])];
   const results = [];
@@ -246,7 +161,7 @@ async function main() {
     console.error('PostgreSQL skipped: set BENCH_DATABASE_URL to include it.');
   }
   const markdown = report(results);
-  writeFileSync(new URL('./RESULTS.md', import.meta.url), markdown);
+  writeSection('issue-2-scheda', markdown);
   process.stdout.write(`${markdown}\n`);
 }
 

@@ -17,9 +17,9 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     enti: createEnteDirectory(db),
     registry: createRegistryService(db, audit),
     operators: createOperatorService(db, audit),
-    absences: createAbsenceService(db, clock),
+    absences: createAbsenceService(db, clock, audit),
     freeze: createFreezeService(db, clock),
-    canteenDays: createCanteenDaysService(db, clock),
+    canteenDays: createCanteenDaysService(db, clock, audit),
   };
 }
 

@@ -53,7 +53,7 @@ for (const { engine, skip } of testEngines()) {
       ente = (await t.database.db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
       tommaso = await pupilId('Tommaso');
       pietro = await pupilId('Pietro');
-      service = createAbsenceService(t.database.db, clock);
+      service = createAbsenceService(t.database.db, clock, t.app.services.audit);
     });
     after(async () => {
       await t?.close();

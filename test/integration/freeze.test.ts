@@ -32,7 +32,7 @@ for (const { engine, skip } of testEngines()) {
         await t.database.db.selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select('pupil.id').where('person.given_name', '=', 'Tommaso').executeTakeFirstOrThrow()
       ).id;
       freeze = createFreezeService(t.database.db, clock);
-      const absences = createAbsenceService(t.database.db, clock);
+      const absences = createAbsenceService(t.database.db, clock, t.app.services.audit);
       await absences.submit(ente, { fiscalCode: ADA }, { pupilId: tommaso, from: '2026-11-23', to: '', kind: 'absent', submissionKey: 'freeze-1' });
       await absences.submit(ente, { fiscalCode: ADA }, { pupilId: tommaso, from: '2026-11-24', to: '', kind: 'light_meal', submissionKey: 'freeze-2' });
     });

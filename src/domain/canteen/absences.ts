@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente, NoticeDayOutcome, NoticeKind } from '../../db/schema';
-import { writeAuditEvent } from '../audit/audit';
+import { type AuditTrail, writeAuditEvent } from '../audit/audit';
 import { attendanceChange } from '../calendar/cutoff';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
@@ -26,7 +26,7 @@ export interface AbsenceRequest {
 }
 
 /** Comunicazioni assenze: parents' notices of absence or light meal, before each day's cut-off. */
-export function createAbsenceService(db: Kysely<DB>, clock: Clock) {
+export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   async function holderPupils(ente: Ente, caller: Caller) {
     const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
     if (pupils.length === 0) throw new NotHolderError();
@@ -228,6 +228,16 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock) {
     if (pupilId !== undefined && !chosen) throw new NotFoundError('pupil');
     const now = clock.now();
     const changes = chosen ? await queries.changesFrom(db, ente.id, chosen.id, romeDate(now)) : [];
+    if (chosen) {
+      audit.record({
+        enteId: ente.id,
+        actorFiscalCode: caller.fiscalCode,
+        action: 'portal.assenze.view',
+        subjectType: 'pupil',
+        subjectId: chosen.id,
+        requestId: caller.requestId,
+      });
+    }
     return {
       pupils,
       chosen,

@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
+import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
 import { menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
+import { attendanceBetween, changesBetween, menuKeyOfPupil } from './queries';
 
 /** The canteen page shows at most a school year at a time. */
 const MAX_PERIOD_DAYS = 366;
@@ -14,7 +16,7 @@ const MAX_PERIOD_DAYS = 366;
 export type PeriodField = 'from' | 'to';
 
 /** Refezione scolastica: one pupil, one period, one row per day. */
-export function createCanteenDaysService(db: Kysely<DB>, clock: Clock) {
+export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** The current month in Rome: the page's default period. */
   function currentMonth(): { from: string; to: string } {
     const today = romeDate(clock.now());
@@ -35,17 +37,12 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock) {
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const details = await db
-      .selectFrom('pupil')
-      .innerJoin('school', 'school.id', 'pupil.school_id')
-      .select(['school.level', 'pupil.diet_code as dietCode'])
-      .where('pupil.id', '=', pupilId)
-      .executeTakeFirstOrThrow();
+    const [details] = await menuKeyOfPupil(db, pupilId);
     const [dayOf, menuOf, frozen, changes] = await Promise.all([
       loadPupilCalendar(db, ente, pupilId, from, to),
-      menusForPeriod(db, ente.id, details.level, details.dietCode, from, to),
-      db.selectFrom('attendance').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to).execute(),
-      db.selectFrom('attendance_change').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to).execute(),
+      menusForPeriod(db, ente.id, details!.level, details!.dietCode, from, to),
+      attendanceBetween(db, pupilId, from, to),
+      changesBetween(db, pupilId, from, to),
     ]);
     const frozenBy = new Map(frozen.map((row) => [row.date, row]));
     const changeBy = new Map(changes.map((row) => [row.date, row]));
@@ -68,7 +65,15 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock) {
         : { status: change?.status ?? ('present' as const), source: change?.source ?? 'default', final: false };
       rows.push({ date, day, state, menu: menuOf(date) });
     }
-    return { pupil, pupils, dietCode: details.dietCode, rows };
+    audit.record({
+      enteId: ente.id,
+      actorFiscalCode: caller.fiscalCode,
+      action: 'portal.refezione.view',
+      subjectType: 'pupil',
+      subjectId: pupilId,
+      requestId: caller.requestId,
+    });
+    return { pupil, pupils, dietCode: details!.dietCode, rows };
   }
 
   return { days, currentMonth };

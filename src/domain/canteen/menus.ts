@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
 import type { Course, DB } from '../../db/schema';
 import { addDays, isoWeekday } from '../calendar/local-time';
 
@@ -27,30 +28,45 @@ export interface MenuDish {
  * The menu of each day of a period for a school level and a diet: the ordinary dishes, each replaced
  * by the diet's variant where the plan has one.
  */
-export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
-  const plans = await db
+const plansBetween = prepared((db: Kysely<DB>, enteId: number, level: string, from: string, to: string) =>
+  db
     .selectFrom('menu_plan')
     .selectAll()
     .where('ente_id', '=', enteId)
     .where('school_level', '=', level)
     .where('starts_on', '<=', to)
-    .where('ends_on', '>=', from)
-    .execute();
-  const items = plans.length
-    ? await db
-        .selectFrom('menu_item as i')
-        .innerJoin('dish as d', 'd.id', 'i.dish_id')
-        .select(['i.plan_id as planId', 'i.diet_code as dietCode', 'i.week', 'i.weekday', 'i.course', 'd.name', 'd.allergens'])
-        .where('i.plan_id', 'in', plans.map((p) => p.id))
-        .where('i.diet_code', 'in', dietCode ? ['', dietCode] : [''])
-        .execute()
-    : [];
+    .where('ends_on', '>=', from),
+);
+
+/** The ordinary dishes and those of one diet ('' for none) of the plans of a period. */
+const itemsBetween = prepared((db: Kysely<DB>, enteId: number, level: string, dietCode: string, from: string, to: string) =>
+  db
+    .selectFrom('menu_item as i')
+    .innerJoin('menu_plan as p', 'p.id', 'i.plan_id')
+    .innerJoin('dish as d', 'd.id', 'i.dish_id')
+    .select(['i.plan_id as planId', 'i.diet_code as dietCode', 'i.week', 'i.weekday', 'i.course', 'd.name', 'd.allergens'])
+    .where('p.ente_id', '=', enteId)
+    .where('p.school_level', '=', level)
+    .where('p.starts_on', '<=', to)
+    .where('p.ends_on', '>=', from)
+    .where((eb) => eb.or([eb('i.diet_code', '=', ''), eb('i.diet_code', '=', dietCode)])),
+);
+
+export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
+  const [plans, items] = await Promise.all([
+    plansBetween(db, enteId, level, from, to),
+    itemsBetween(db, enteId, level, dietCode ?? '', from, to),
+  ]);
+  const byDay = new Map<string, typeof items>();
+  for (const item of items) {
+    const key = `${item.planId}:${item.week}:${item.weekday}`;
+    byDay.set(key, [...(byDay.get(key) ?? []), item]);
+  }
   return (date: string): { planName: string; dishes: MenuDish[] } | undefined => {
     const plan = plans.find((p) => p.starts_on <= date && date <= p.ends_on);
     if (!plan) return undefined;
     const week = rotationWeek(plan.rotation_start, plan.rotation_weeks, date);
-    const weekday = isoWeekday(date);
-    const ofDay = items.filter((i) => i.planId === plan.id && i.week === week && i.weekday === weekday);
+    const ofDay = byDay.get(`${plan.id}:${week}:${isoWeekday(date)}`) ?? [];
     const dishes = COURSES.flatMap((course) => {
       const chosen = ofDay.find((i) => i.course === course && i.dietCode !== '') ?? ofDay.find((i) => i.course === course);
       return chosen ? [{ course, name: chosen.name, allergens: chosen.allergens ? chosen.allergens.split(',') : [] }] : [];

@@ -12,19 +12,23 @@ export type PupilDay = ServiceDay | { service: false; reason: 'not-enrolled' };
  */
 export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: number, from: string, to: string) {
   const enrolments = await queries.canteenEnrolments(db, ente.id, pupilId);
-  const closures = await queries.closuresBetween(db, ente.id, [...new Set(enrolments.map((e) => e.schoolId))], from, to);
+  const closures = await queries.closuresBetween(db, ente.id, from, to);
   const years = new Set([Number(from.slice(0, 4)), Number(to.slice(0, 4))]);
   const holidays = new Map([...years].flatMap((year) => italianHolidays(year)).map((h) => [h.date, h.name]));
+  const calendars = new Map(
+    enrolments.map((e) => [
+      e.id,
+      {
+        serviceWeekdays: parseWeekdays(e.serviceWeekdays),
+        schoolYear: { startsOn: e.yearStartsOn, endsOn: e.yearEndsOn },
+        holidays,
+        closures: new Map(closures.filter((c) => c.schoolId === null || c.schoolId === e.schoolId).map((c) => [c.date, c.reason])),
+      },
+    ]),
+  );
   return (date: string): PupilDay => {
     const enrolment = enrolments.find((e) => e.startsOn <= date && date <= (e.endsOn ?? e.yearEndsOn));
     if (!enrolment) return { service: false, reason: 'not-enrolled' };
-    return serviceDay(date, {
-      serviceWeekdays: parseWeekdays(enrolment.serviceWeekdays),
-      schoolYear: { startsOn: enrolment.yearStartsOn, endsOn: enrolment.yearEndsOn },
-      holidays,
-      closures: new Map(
-        closures.filter((c) => c.schoolId === null || c.schoolId === enrolment.schoolId).map((c) => [c.date, c.reason]),
-      ),
-    });
+    return serviceDay(date, calendars.get(enrolment.id)!);
   };
 }

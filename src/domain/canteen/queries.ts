@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 
-/** Plain queries of the canteen; every one takes the ente. */
+/** Plain queries of the canteen; every one takes the ente. Those of every page view are `prepared`. */
 
 /** The pupil's canteen enrolments with what decides their service days. */
-export function canteenEnrolments(db: Kysely<DB>, enteId: number, pupilId: number) {
-  return db
+export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
     .selectFrom('enrolment as e')
     .innerJoin('service as s', 's.id', 'e.service_id')
     .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
@@ -22,21 +23,37 @@ export function canteenEnrolments(db: Kysely<DB>, enteId: number, pupilId: numbe
     .where('e.ente_id', '=', enteId)
     .where('e.pupil_id', '=', pupilId)
     .where('s.kind', '=', 'refezione')
-    .where('e.state', '=', 'attiva')
-    .execute();
-}
+    .where('e.state', '=', 'attiva'),
+);
 
-/** Closures of the whole ente or of one of the given schools within a period. */
-export function closuresBetween(db: Kysely<DB>, enteId: number, schoolIds: number[], from: string, to: string) {
-  return db
+/** Closures of the ente within a period (of the whole ente: school id null; callers pick their schools). */
+export const closuresBetween = prepared((db: Kysely<DB>, enteId: number, from: string, to: string) =>
+  db
     .selectFrom('closure')
     .select(['school_id as schoolId', 'date', 'reason'])
     .where('ente_id', '=', enteId)
     .where('date', '>=', from)
-    .where('date', '<=', to)
-    .where((eb) => eb.or([eb('school_id', 'is', null), ...(schoolIds.length ? [eb('school_id', 'in', schoolIds)] : [])]))
-    .execute();
-}
+    .where('date', '<=', to),
+);
+
+/** A pupil's frozen attendance in a period. */
+export const attendanceBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
+  db.selectFrom('attendance').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to),
+);
+
+/** A pupil's changes (not frozen yet, or the source of frozen ones) in a period. */
+export const changesBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
+  db.selectFrom('attendance_change').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to),
+);
+
+/** The school level and diet that choose a pupil's menu. */
+export const menuKeyOfPupil = prepared((db: Kysely<DB>, pupilId: number) =>
+  db
+    .selectFrom('pupil')
+    .innerJoin('school', 'school.id', 'pupil.school_id')
+    .select(['school.level', 'pupil.diet_code as dietCode'])
+    .where('pupil.id', '=', pupilId),
+);
 
 export function noticeWithDays(db: Kysely<DB>, enteId: number, noticeId: number) {
   return Promise.all([

@@ -1,0 +1,112 @@
+/** What the benchmark scripts share: the production configuration, the server process, wrk. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+export const CONNECTIONS = 50;
+export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
+export const PORT = 3900;
+export const BASE = `http://127.0.0.1:${PORT}`;
+export const CORES = cpus().length;
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/**
+ * The production configuration: no test identity provider in memory, Secure __Host- cookie. The gateway
+ * is never contacted (discovery happens at the first log-in), so its address needs no server.
+ */
+export function productionEnv(databaseUrl: string, workers: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(PORT),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: 'https://scuola.esempio.example',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'info',
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
+    OIDC_ISSUER: 'https://gateway.esempio.example/oidc',
+    OIDC_CLIENT_SECRET: 'bench',
+    WEB_CONCURRENCY: String(workers),
+  };
+}
+
+export async function waitForHealth(deadlineMs: number): Promise<void> {
+  while (Date.now() < deadlineMs) {
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('server did not become healthy in time');
+}
+
+function milliseconds(value: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(value);
+  if (!match) throw new Error(`unexpected wrk latency: ${value}`);
+  const n = Number(match[1]);
+  return Math.round((match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n) * 10) / 10;
+}
+
+export function wrk(path: string, seconds: number, headers: Record<string, string>, script?: string): LoadResult {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  if (script) args.push('-s', script);
+  const out = execFileSync('wrk', [...args, BASE + path], { encoding: 'utf8' });
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1])),
+    p50: milliseconds(/ 50%\s+(\S+)/.exec(out)![1]!),
+    p99: milliseconds(/ 99%\s+(\S+)/.exec(out)![1]!),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
+
+export function load(path: string, headers: Record<string, string> = {}, script?: string): LoadResult {
+  wrk(path, 2, headers, script); // warm-up: JIT and caches in the state of a running server
+  return wrk(path, DURATION_S, headers, script);
+}
+
+/** Resident memory of the server: the process and, with several workers, its children. */
+export function residentMemoryMb(pid: number): { total: number; largest: number } {
+  const children = (() => {
+    try {
+      return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  })();
+  const sizes = [pid, ...children].map((p) => {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  });
+  return { total: sizes.reduce((a, b) => a + b, 0), largest: Math.max(...sizes) };
+}
+
+export function startServer(databaseUrl: string, workers: number): ChildProcess {
+  return spawn(process.execPath, ['dist/start.js'], {
+    env: { ...process.env, ...productionEnv(databaseUrl, workers) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export function requireWrk(): void {
+  try {
+    execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('the benchmark needs wrk: apt-get install -y wrk');
+  }
+}
+
+export async function stopServer(server: ChildProcess): Promise<void> {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+}
