@@ -3,9 +3,8 @@ import type { DB, Ente } from '../../db/schema';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
-import type { Caller } from '../registry/service';
+import { InvalidInputError } from '../errors';
+import type { Caller, PupilSummary } from '../registry/service';
 import { menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
 import { attendanceBetween, changesBetween, menuKeyOfPupil } from './queries';
@@ -25,11 +24,9 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     return { from, to };
   }
 
-  async function days(ente: Ente, caller: Caller, pupilId: number, from: string, to: string) {
-    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
-    if (pupils.length === 0) throw new NotHolderError();
-    const pupil = pupils.find((p) => p.id === pupilId);
-    if (!pupil) throw new NotFoundError('pupil');
+  /** For a pupil already resolved by the registry's selectPupil (the gate to a pupil's data). */
+  async function days(ente: Ente, caller: Caller, pupil: PupilSummary, from: string, to: string) {
+    const pupilId = pupil.id;
     const problems: Partial<Record<PeriodField, string>> = {};
     if (!isCalendarDate(from)) problems.from = 'dateInvalid';
     if (!isCalendarDate(to)) problems.to = 'dateInvalid';
@@ -73,7 +70,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       subjectId: pupilId,
       requestId: caller.requestId,
     });
-    return { pupil, pupils, dietCode: details!.dietCode, rows };
+    return { pupil, dietCode: details!.dietCode, rows };
   }
 
   return { days, currentMonth };

@@ -52,11 +52,30 @@ const itemsBetween = prepared((db: Kysely<DB>, enteId: number, level: string, di
     .where((eb) => eb.or([eb('i.diet_code', '=', ''), eb('i.diet_code', '=', dietCode)])),
 );
 
+/**
+ * Menus change a few times a year and are the same for every pupil of a school level and diet: each process
+ * keeps them for a minute (like the ente directory), so a canteen page does not read a hundred dishes.
+ */
+const MENU_CACHE_MS = 60_000;
+const menuCache = new WeakMap<Kysely<DB>, Map<string, { at: number; plans: Plans; items: Items }>>();
+type Plans = Awaited<ReturnType<typeof plansBetween>>;
+type Items = Awaited<ReturnType<typeof itemsBetween>>;
+
+async function menuData(db: Kysely<DB>, enteId: number, level: string, dietCode: string, from: string, to: string) {
+  let cache = menuCache.get(db);
+  if (!cache) menuCache.set(db, (cache = new Map()));
+  const key = `${enteId}|${level}|${dietCode}|${from}|${to}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < MENU_CACHE_MS) return hit;
+  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, dietCode, from, to)]);
+  if (cache.size > 1000) cache.clear();
+  const entry = { at: Date.now(), plans, items };
+  cache.set(key, entry);
+  return entry;
+}
+
 export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
-  const [plans, items] = await Promise.all([
-    plansBetween(db, enteId, level, from, to),
-    itemsBetween(db, enteId, level, dietCode ?? '', from, to),
-  ]);
+  const { plans, items } = await menuData(db, enteId, level, dietCode ?? '', from, to);
   const byDay = new Map<string, typeof items>();
   for (const item of items) {
     const key = `${item.planId}:${item.week}:${item.weekday}`;

@@ -1,5 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
+import type { PupilSummary } from '../../domain/registry/service';
 import { ServicePage } from './components';
 import type { PageContext } from './context';
 
@@ -13,7 +14,7 @@ export function CanteenPage({
   problems = {},
 }: {
   ctx: EnteContext;
-  result: Pick<Days, 'pupil' | 'pupils' | 'dietCode'> & { rows: Days['rows'] };
+  result: Pick<Days, 'pupil' | 'dietCode'> & { rows: Days['rows']; pupils: PupilSummary[] };
   period: { from: string; to: string };
   problems?: Partial<Record<string, string>>;
 }) {

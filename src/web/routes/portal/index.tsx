@@ -61,8 +61,8 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
     const month = services.canteenDays.currentMonth();
     const period = { from: normaliseDate(query.dal) || month.from, to: normaliseDate(query.al) || month.to };
     try {
-      const result = await services.canteenDays.days(ente, caller, selection.pupil.id, period.from, period.to);
-      return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} />);
+      const result = await services.canteenDays.days(ente, caller, selection.pupil, period.from, period.to);
+      return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils: selection.pupils }} period={period} />);
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
       const result = { pupil: selection.pupil, pupils: selection.pupils, dietCode: null, rows: [] };
