@@ -40,15 +40,7 @@ export function createAuditTrail(db: Kysely<DB>, clock: Clock, onError: (error: 
   }
 
   function record(entry: AuditEntry): void {
-    pending.push({
-      ente_id: entry.enteId,
-      actor_fiscal_code: entry.actorFiscalCode,
-      action: entry.action,
-      subject_type: entry.subjectType ?? null,
-      subject_id: entry.subjectId ?? null,
-      request_id: entry.requestId ?? null,
-      created_at: clock.now().toISOString(),
-    });
+    pending.push(auditRow(entry, clock));
     if (pending.length >= FLUSH_BATCH_SIZE) void flush();
     else timer ??= setTimeout(() => void flush(), FLUSH_INTERVAL_MS).unref();
   }
@@ -60,18 +52,19 @@ export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
 /** For events that are part of a change of data: written in the change's own transaction. */
 export async function writeAuditEvent(trx: Kysely<DB>, clock: Clock, entry: AuditEntry): Promise<void> {
-  await trx
-    .insertInto('audit_event')
-    .values({
-      ente_id: entry.enteId,
-      actor_fiscal_code: entry.actorFiscalCode,
-      action: entry.action,
-      subject_type: entry.subjectType ?? null,
-      subject_id: entry.subjectId ?? null,
-      request_id: entry.requestId ?? null,
-      created_at: clock.now().toISOString(),
-    })
-    .execute();
+  await trx.insertInto('audit_event').values(auditRow(entry, clock)).execute();
+}
+
+function auditRow(entry: AuditEntry, clock: Clock): Insertable<AuditEventTable> {
+  return {
+    ente_id: entry.enteId,
+    actor_fiscal_code: entry.actorFiscalCode,
+    action: entry.action,
+    subject_type: entry.subjectType ?? null,
+    subject_id: entry.subjectId ?? null,
+    request_id: entry.requestId ?? null,
+    created_at: clock.now().toISOString(),
+  };
 }
 
 async function insertRows(db: Kysely<DB>, rows: Insertable<AuditEventTable>[]): Promise<void> {

@@ -1,13 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
+import type { Caller, PupilSummary } from '../../../domain/registry/service';
 import type { Services } from '../../../domain/services';
 import { normaliseDate } from '../../forms';
 import { enteContext, sendPage } from '../../render';
 import { CanteenPage } from '../../views/canteen';
 import { callerOrLogin } from '../caller';
 import { absenceRoutes } from './absences';
-import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, SchedaPage, ServiceListPage } from '../../views/portal';
+import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, type PortalServiceKey, SchedaPage, ServiceListPage } from '../../views/portal';
 
 const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
 
@@ -22,18 +23,28 @@ function requestedPupil(request: FastifyRequest): number | undefined {
 export async function portalRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/', async (request, reply) => sendPage(reply, <ServiceListPage ctx={enteContext(request)} />));
 
-  app.get('/scheda-anagrafica', async (request, reply) => {
+  /** One pupil at a time (the seed): the chosen pupil's page, or the chooser for a holder of several. */
+  async function forOnePupil(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    service: PortalServiceKey,
+    render: (caller: Caller, chosen: { pupil: PupilSummary; pupils: PupilSummary[] }) => Promise<FastifyReply>,
+  ) {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    const ente = request.ente!;
-    const selection = await services.registry.selectPupil(ente, caller, requestedPupil(request));
-    const ctx = enteContext(request);
+    const selection = await services.registry.selectPupil(request.ente!, caller, requestedPupil(request));
     if (selection.kind === 'choose') {
-      return sendPage(reply, <ChoosePupilPage ctx={ctx} service="scheda-anagrafica" pupils={selection.pupils} />);
+      return sendPage(reply, <ChoosePupilPage ctx={enteContext(request)} service={service} pupils={selection.pupils} />);
     }
-    const record = await services.registry.pupilRecord(ente, caller, selection.pupil);
-    return sendPage(reply, <SchedaPage ctx={ctx} pupil={selection.pupil} pupils={selection.pupils} record={record} />);
-  });
+    return render(caller, selection);
+  }
+
+  app.get('/scheda-anagrafica', async (request, reply) =>
+    forOnePupil(request, reply, 'scheda-anagrafica', async (caller, { pupil, pupils }) => {
+      const record = await services.registry.pupilRecord(request.ente!, caller, pupil);
+      return sendPage(reply, <SchedaPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} record={record} />);
+    }),
+  );
 
   app.get('/allegati/:id', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
@@ -48,27 +59,22 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       .send(Buffer.from(file.content));
   });
 
-  app.get('/refezione', async (request, reply) => {
-    const caller = callerOrLogin(request, reply);
-    if (!caller) return reply;
-    const ente = request.ente!;
-    const selection = await services.registry.selectPupil(ente, caller, requestedPupil(request));
-    const ctx = enteContext(request);
-    if (selection.kind === 'choose') {
-      return sendPage(reply, <ChoosePupilPage ctx={ctx} service="refezione" pupils={selection.pupils} />);
-    }
-    const query = request.query as { dal?: string; al?: string };
-    const month = services.canteenDays.currentMonth();
-    const period = { from: normaliseDate(query.dal) || month.from, to: normaliseDate(query.al) || month.to };
-    try {
-      const result = await services.canteenDays.days(ente, caller, selection.pupil, period.from, period.to);
-      return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils: selection.pupils }} period={period} />);
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      const result = { pupil: selection.pupil, pupils: selection.pupils, dietCode: null, rows: [] };
-      return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} problems={error.problems} />, 422);
-    }
-  });
+  app.get('/refezione', async (request, reply) =>
+    forOnePupil(request, reply, 'refezione', async (caller, { pupil, pupils }) => {
+      const query = request.query as { dal?: string; al?: string };
+      const month = services.canteenDays.currentMonth();
+      const period = { from: normaliseDate(query.dal) || month.from, to: normaliseDate(query.al) || month.to };
+      const ctx = enteContext(request);
+      try {
+        const result = await services.canteenDays.days(request.ente!, caller, pupil, period.from, period.to);
+        return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils }} period={period} />);
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        const result = { pupil, pupils, dietCode: null, rows: [] };
+        return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} problems={error.problems} />, 422);
+      }
+    }),
+  );
 
   await app.register(absenceRoutes, { services });
 
