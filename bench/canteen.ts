@@ -21,7 +21,7 @@ import { createFreezeService } from '../src/domain/canteen/freeze';
 import { fixedClock, systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-import { BASE, CONNECTIONS, DURATION_S, load, productionEnv, requireWrk, startServer, stopServer, waitForHealth } from './harness';
+import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, productionEnv, requireWrk, startServer, stopServer, waitForHealth } from './harness';
 import { writeSection } from './results';
 
 const PUPILS = 150_000;
@@ -167,16 +167,7 @@ async function routeBenchmarks() {
   await seedDemo(database.db);
   await createFreezeService(database.db, systemClock).freezeDueDays();
   const sessions = await holderSessions(database);
-  const tommaso = await database.db
-    .selectFrom('pupil')
-    .innerJoin('person', 'person.id', 'pupil.person_id')
-    .select('pupil.id')
-    .where('person.given_name', '=', 'Tommaso')
-    .where('person.family_name', '=', 'Lovelace')
-    .executeTakeFirstOrThrow();
-  const adaSession = await insertSession(database.db, systemClock, loadConfig(productionEnv('sqlite::memory:', 1)).session, {
-    user: { fiscalCode: 'LVLDAA85T50G702B', givenName: 'Ada', familyName: 'Lovelace', acr: 'https://www.spid.gov.it/SpidL2', idToken: 'bench' },
-  });
+  const ada = await adaAndTommaso(database);
   await database.destroy();
   const dir = mkdtempSync(join(tmpdir(), 'ssol-wrk-'));
   const script = join(dir, 'absences.lua');
@@ -185,8 +176,8 @@ async function routeBenchmarks() {
   try {
     await waitForHealth(Date.now() + 20_000);
     const absences = load('/demo/assenze', {}, script);
-    const cookie = `${loadConfig(productionEnv('sqlite::memory:', 1)).session.cookieName}=${adaSession.token}`;
-    const page = `/demo/refezione?utente=${tommaso.id}&dal=2026-11-01&al=2026-11-30`;
+    const cookie = ada.cookie;
+    const page = `/demo/refezione?utente=${ada.tommaso}&dal=2026-11-01&al=2026-11-30`;
     const check = await fetch(BASE + page, { headers: { cookie } });
     if (!(await check.text()).includes('Menù del giorno')) throw new Error('the benchmark did not see the Refezione page');
     const refezione = load(page, { cookie });

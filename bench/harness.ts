@@ -2,6 +2,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { loadConfig } from '../src/config/index';
+import type { Database } from '../src/db/database';
+import { systemClock } from '../src/domain/clock';
+import { insertSession } from '../src/web/plugins/session';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
@@ -109,4 +113,24 @@ export function requireWrk(): void {
 export async function stopServer(server: ChildProcess): Promise<void> {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
+}
+
+/**
+ * Ada's logged-in session (cookie for the production configuration) and her pupil Tommaso, from the demo
+ * data. The session is stored the way a log-in stores it; the log-in itself goes through the identity
+ * gateway and is covered by the tests, not measured here.
+ */
+export async function adaAndTommaso(database: Database): Promise<{ cookie: string; tommaso: number }> {
+  const config = loadConfig(productionEnv('sqlite::memory:', 1));
+  const { token } = await insertSession(database.db, systemClock, config.session, {
+    user: { fiscalCode: 'LVLDAA85T50G702B', givenName: 'Ada', familyName: 'Lovelace', acr: 'https://www.spid.gov.it/SpidL2', idToken: 'bench' },
+  });
+  const pupil = await database.db
+    .selectFrom('pupil')
+    .innerJoin('person', 'person.id', 'pupil.person_id')
+    .select('pupil.id')
+    .where('person.given_name', '=', 'Tommaso')
+    .where('person.family_name', '=', 'Lovelace')
+    .executeTakeFirstOrThrow();
+  return { cookie: `${config.session.cookieName}=${token}`, tommaso: pupil.id };
 }

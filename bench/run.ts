@@ -12,22 +12,19 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { loadConfig } from '../src/config/index';
-import type { Database } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { resetDatabase } from '../src/db/reset';
 import { seedDemo } from '../src/demo/seed';
 import { createFreezeService } from '../src/domain/canteen/freeze';
 import { systemClock } from '../src/domain/clock';
-import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
 import {
+  adaAndTommaso,
   BASE,
   CONNECTIONS,
   CORES,
   DURATION_S,
   load,
-  productionEnv,
   requireWrk,
   residentMemoryMb,
   startServer,
@@ -36,32 +33,14 @@ import {
 } from './harness';
 import { writeSection } from './results';
 
-/**
- * Ada's logged-in session, stored the way a log-in stores it (the log-in itself goes through the identity
- * gateway and is covered by the tests, not measured here).
- */
-async function sessionOfAda(database: Database): Promise<{ cookie: string; schedaPath: string }> {
-  const config = loadConfig(productionEnv('sqlite::memory:', 1));
-  const { token } = await insertSession(database.db, systemClock, config.session, {
-    user: { fiscalCode: 'LVLDAA85T50G702B', givenName: 'Ada', familyName: 'Lovelace', acr: 'https://www.spid.gov.it/SpidL2', idToken: 'bench' },
-  });
-  const pupil = await database.db
-    .selectFrom('pupil')
-    .innerJoin('person', 'person.id', 'pupil.person_id')
-    .select('pupil.id')
-    .where('person.given_name', '=', 'Tommaso')
-    .where('person.family_name', '=', 'Lovelace')
-    .executeTakeFirstOrThrow();
-  return { cookie: `${config.session.cookieName}=${token}`, schedaPath: `/demo/scheda-anagrafica?utente=${pupil.id}` };
-}
-
 async function benchmark(engine: string, databaseUrl: string, workers: number) {
   const database = await resetDatabase(databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
   // The canteen history is frozen first, as `npm run demo` does, so the catch-up does not run during the load.
   await createFreezeService(database.db, systemClock).freezeDueDays();
-  const { cookie, schedaPath } = await sessionOfAda(database);
+  const { cookie, tommaso } = await adaAndTommaso(database);
+  const schedaPath = `/demo/scheda-anagrafica?utente=${tommaso}`;
   await database.destroy();
 
   const spawnedAt = Date.now();
