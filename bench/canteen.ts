@@ -21,7 +21,7 @@ import { createFreezeService } from '../src/domain/canteen/freeze';
 import { fixedClock, systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, productionEnv, requireWrk, startServer, stopServer, waitForHealth } from './harness';
+import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, productionEnv, WARM_UP_S, requireWrk, startServer, stopServer, waitForHealth } from './harness';
 import { writeSection } from './results';
 
 const PUPILS = 150_000;
@@ -221,7 +221,7 @@ async function main() {
     '',
     `- Date: ${new Date().toISOString()}`,
     `- Freeze: one day of ${PUPILS.toLocaleString('en')} enrolled pupils in ${SCHOOLS} schools (5 % absent or light meal), through the freeze service`,
-    `- Routes: the production build, one process, SQLite, demo data; wrk, ${CONNECTIONS} connections, ${DURATION_S} s after a 2 s warm-up`,
+    `- Routes: the production build, one process, SQLite, demo data; wrk, ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARM_UP_S} s warm-up`,
     '',
     '| engine | freeze of one day | target < 10 s | (seeding the data) |',
     '| --- | ---: | --- | ---: |',

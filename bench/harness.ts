@@ -9,6 +9,8 @@ import { insertSession } from '../src/web/plugins/session';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
+/** A server in production has been running for hours: the first seconds (JIT, caches, heap growth) are not measured. */
+export const WARM_UP_S = 5;
 export const PORT = 3900;
 export const BASE = `http://127.0.0.1:${PORT}`;
 export const CORES = cpus().length;
@@ -75,7 +77,7 @@ export function wrk(path: string, seconds: number, headers: Record<string, strin
 }
 
 export function load(path: string, headers: Record<string, string> = {}, script?: string): LoadResult {
-  wrk(path, 2, headers, script); // warm-up: JIT and caches in the state of a running server
+  wrk(path, WARM_UP_S, headers, script); // warm-up: JIT and caches in the state of a running server
   return wrk(path, DURATION_S, headers, script);
 }
 
