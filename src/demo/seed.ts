@@ -250,7 +250,17 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  async function attachment(pupilId: number, title: string, fileName: string, content: Buffer) {
+  /** The letter confirming a pupil's canteen enrolment, attached to the pupil's record. */
+  async function enrolmentConfirmation(pupilId: number, letter: { pupilName: string; holderName: string; serviceName: string; schoolName: string }) {
+    const content = await enrolmentConfirmationPdf({
+      ...letter,
+      enteName: ente.name,
+      officeName: ente.office.name,
+      schoolYear: '2026/2027',
+      issuedOn: new Date('2026-09-01T08:00:00Z'),
+    });
+    const title = 'Conferma di iscrizione alla refezione scolastica 2026/2027';
+    const fileName = 'conferma-iscrizione-refezione-2026-2027.pdf';
     await db
       .insertInto('attachment')
       .values({
@@ -274,7 +284,7 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, attachment, closure, pastChange };
+  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, enrolmentConfirmation, closure, pastChange };
 }
 
 async function seedDemoEnte(db: Kysely<DB>) {
@@ -356,16 +366,9 @@ async function seedDemoEnte(db: Kysely<DB>) {
     pupilId: tommasoPupil, serviceId: canteenPostpaid, yearId: previousYear, schoolId: tigli, holder: ada, tariffId: previousPostpaidTariffs.C!,
     state: 'cessata', startsOn: '2025-09-15', endsOn: '2026-06-10',
   });
-  await r.attachment(
-    sofiaPupil,
-    'Conferma di iscrizione alla refezione scolastica 2026/2027',
-    'conferma-iscrizione-refezione-2026-2027.pdf',
-    await enrolmentConfirmationPdf({
-      enteName: ente.name, officeName: ente.office.name, pupilName: 'Sofia Lovelace', holderName: 'Ada Lovelace',
-      serviceName: 'Refezione scolastica (prepagata)', schoolYear: '2026/2027', schoolName: 'Scuola primaria Arcobaleno',
-      issuedOn: new Date('2026-09-01T08:00:00Z'),
-    }),
-  );
+  await r.enrolmentConfirmation(sofiaPupil, {
+    pupilName: 'Sofia Lovelace', holderName: 'Ada Lovelace', serviceName: 'Refezione scolastica (prepagata)', schoolName: 'Scuola primaria Arcobaleno',
+  });
   // Ada's history since September: two days of absence and a light meal for Sofia, an absence for Tommaso.
   await r.pastChange(sofiaPupil, '2026-10-12', 'absent');
   await r.pastChange(sofiaPupil, '2026-10-13', 'absent');
@@ -382,16 +385,9 @@ async function seedDemoEnte(db: Kysely<DB>) {
   await r.holder(pietroPupil, giulia.id);
   await r.enrol({ pupilId: pietroPupil, serviceId: canteenPrepaid, yearId: year, schoolId: infanzia, holder: giulia, tariffId: prepaidTariffs.B!, startsOn: '2026-09-14' });
   await r.badge('B100002', pietroPupil, canteenPrepaid);
-  await r.attachment(
-    pietroPupil,
-    'Conferma di iscrizione alla refezione scolastica 2026/2027',
-    'conferma-iscrizione-refezione-2026-2027.pdf',
-    await enrolmentConfirmationPdf({
-      enteName: ente.name, officeName: ente.office.name, pupilName: 'Pietro Bianchi', holderName: 'Giulia Bianchi',
-      serviceName: 'Refezione scolastica (prepagata)', schoolYear: '2026/2027', schoolName: 'Scuola dell’infanzia Girasole',
-      issuedOn: new Date('2026-09-01T08:00:00Z'),
-    }),
-  );
+  await r.enrolmentConfirmation(pietroPupil, {
+    pupilName: 'Pietro Bianchi', holderName: 'Giulia Bianchi', serviceName: 'Refezione scolastica (prepagata)', schoolName: 'Scuola dell’infanzia Girasole',
+  });
   badgeNumber = 100_002;
 
   // Marco Polo is the ente's administrator, Luca Verdi works in the kitchen; Mario Rossi is in no table at all.

@@ -51,8 +51,8 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
   }
 
   /** The existing receipt of a form already sent (double click, resent form), if any. */
-  async function existingSubmission(ente: Ente, submissionKey: string) {
-    const row = await db
+  async function existingSubmission(ente: Ente, submissionKey: string, trx: Kysely<DB> = db) {
+    const row = await trx
       .selectFrom('absence_notice')
       .select('id')
       .where('ente_id', '=', ente.id)
@@ -95,15 +95,8 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
         .onConflict((oc) => oc.columns(['ente_id', 'submission_key']).doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (!inserted) {
-        const existing = await trx
-          .selectFrom('absence_notice')
-          .select('id')
-          .where('ente_id', '=', ente.id)
-          .where('submission_key', '=', submissionKey)
-          .executeTakeFirstOrThrow();
-        return existing.id;
-      }
+      // The same form committed first by a concurrent request: its receipt is this one's too.
+      if (!inserted) return (await existingSubmission(ente, submissionKey, trx))!;
       const candidates = plan.filter((d) => d.outcome === 'applied').map((d) => d.date);
       const applied = await apply(trx, inserted.id, candidates);
       await trx
