@@ -2,7 +2,7 @@ import { loadConfig } from '../config/index';
 import { migrateToLatest } from '../db/migrate';
 import { resetDatabase } from '../db/reset';
 import { seedDemo } from '../demo/seed';
-import { createFreezeService } from '../domain/canteen/freeze';
+import { buildDemoHistory } from '../demo/history';
 import { fixedClock, systemClock } from '../domain/clock';
 import { startServer } from '../server';
 import { exitOnFailure } from './exit';
@@ -14,11 +14,11 @@ async function main() {
   const database = await resetDatabase(config.databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
-  // The canteen history up to today: every day since the school year began is frozen, as the job would have.
+  // The history up to today, made by the jobs themselves: frozen days, charges, monthly documents.
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
-  const frozen = await createFreezeService(database.db, clock).freezeDueDays();
+  const history = await buildDemoHistory(database.db, clock);
   await database.destroy();
-  console.error(`Demo canteen history: ${frozen.length} days frozen.`);
+  console.error(`Demo history: ${history.frozen} days frozen, ${history.charged} days charged, ${history.documents} documents issued.`);
   console.error(`Demo data loaded into ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : 'PostgreSQL'}.`);
   await startServer();
 }

@@ -23,6 +23,10 @@ export interface EnteTable {
   office_hours: string;
   office_address: string;
   light_meal_max_days: Generated<number>;
+  /** 1: a light meal costs like a meal; 0: it is free. */
+  charge_light_meals: Generated<number>;
+  /** A document falls due on the last day of the month this many months after its period. */
+  due_months_after_period: Generated<number>;
   created_at: string;
 }
 
@@ -105,6 +109,28 @@ export interface TariffTable {
   resident: number;
   unit: TariffUnit;
   amount_cents: number;
+  /** A change of the band's price from this day; null: from the start of the school year. */
+  valid_from: string | null;
+}
+
+export interface SiblingReductionTable {
+  ente_id: number;
+  service_id: number;
+  school_year_id: number;
+  child_rank: number;
+  /** Basis points: 2000 = 20%. */
+  percent_bp: number;
+}
+
+export interface TariffExemptionTable {
+  id: Generated<number>;
+  ente_id: number;
+  enrolment_id: number;
+  percent_bp: number;
+  reason: string;
+  valid_from: string;
+  valid_to: string | null;
+  created_at: string;
 }
 
 export type EnrolmentState = 'attiva' | 'sospesa' | 'cessata' | 'in_attesa';
@@ -270,6 +296,104 @@ export interface MealCountTable {
   absences: number;
 }
 
+export interface DayChargeTable {
+  ente_id: number;
+  date: string;
+  charged_at: string;
+  charges: number;
+  total_cents: number;
+}
+
+export type ChargeKind = 'meal' | 'light_meal' | 'fee' | 'storno';
+
+export interface ChargeTable {
+  id: Generated<number>;
+  ente_id: number;
+  enrolment_id: number;
+  pupil_id: number;
+  /** The day served; for a monthly fee the first of the month; for a storno the day it was made. */
+  date: string;
+  kind: ChargeKind;
+  tariff_id: number;
+  unit_price_cents: number;
+  sibling_bp: number;
+  sibling_cents: number;
+  exemption_bp: number;
+  exemption_cents: number;
+  amount_cents: number;
+  reverses_charge_id: number | null;
+  reason: string | null;
+  author: string;
+  created_at: string;
+}
+
+export type MovementKind = 'meal' | 'light_meal' | 'topup' | 'storno' | 'adjustment';
+
+export interface MovementTable {
+  id: Generated<number>;
+  ente_id: number;
+  badge_id: number;
+  /** Signed: credits positive, debits negative. */
+  amount_cents: number;
+  kind: MovementKind;
+  value_date: string;
+  charge_id: number | null;
+  reverses_movement_id: number | null;
+  note: string | null;
+  author: string;
+  created_at: string;
+}
+
+export interface BillingRunTable {
+  ente_id: number;
+  period: string;
+  completed_at: string;
+  documents: number;
+}
+
+export interface DocumentCounterTable {
+  ente_id: number;
+  year: number;
+  last_number: number;
+}
+
+export type DocumentKind = 'documento' | 'nota_credito';
+export type DocumentState = 'da_pagare' | 'pagato' | 'annullato' | 'emessa';
+
+export interface DocumentTable {
+  id: Generated<number>;
+  ente_id: number;
+  kind: DocumentKind;
+  year: number;
+  number: number;
+  enrolment_id: number;
+  pupil_id: number;
+  holder_person_id: number;
+  service_id: number;
+  /** The month billed, 'YYYY-MM'. */
+  period: string;
+  issue_date: string;
+  due_date: string;
+  total_cents: number;
+  state: DocumentState;
+  cancels_document_id: number | null;
+  reason: string | null;
+  paid_at: string | null;
+  created_at: string;
+}
+
+export type DocumentLineKind = 'meal' | 'light_meal' | 'fee' | 'sibling' | 'exemption' | 'storno' | 'credit';
+
+export interface DocumentLineTable {
+  document_id: number;
+  position: number;
+  kind: DocumentLineKind;
+  description: string;
+  quantity: number;
+  unit_price_cents: number;
+  amount_cents: number;
+}
+
 export interface DishTable {
   id: Generated<number>;
   ente_id: number;
@@ -324,6 +448,15 @@ export interface DB {
   dish: DishTable;
   menu_plan: MenuPlanTable;
   menu_item: MenuItemTable;
+  sibling_reduction: SiblingReductionTable;
+  tariff_exemption: TariffExemptionTable;
+  day_charge: DayChargeTable;
+  charge: ChargeTable;
+  movement: MovementTable;
+  billing_run: BillingRunTable;
+  document_counter: DocumentCounterTable;
+  document: DocumentTable;
+  document_line: DocumentLineTable;
 }
 
 export type Ente = Selectable<EnteTable>;

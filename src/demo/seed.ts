@@ -189,6 +189,25 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
     return ids;
   }
 
+  /** The reductions for the 2nd child and for the 3rd and following, in basis points. */
+  async function siblingReductions(serviceId: number, yearId: number, second: number, third: number) {
+    await db
+      .insertInto('sibling_reduction')
+      .values([
+        { ente_id: enteId, service_id: serviceId, school_year_id: yearId, child_rank: 2, percent_bp: second },
+        { ente_id: enteId, service_id: serviceId, school_year_id: yearId, child_rank: 3, percent_bp: third },
+      ])
+      .execute();
+  }
+
+  /** An exemption granted by the social services to an enrolment. */
+  async function exemption(enrolmentId: number, percentBp: number, reason: string, validFrom: string) {
+    await db
+      .insertInto('tariff_exemption')
+      .values({ ente_id: enteId, enrolment_id: enrolmentId, percent_bp: percentBp, reason, valid_from: validFrom, valid_to: null, created_at: NOW })
+      .execute();
+  }
+
   async function pupil(person: { id: number }, schoolId: number, className: string, dietCode: string | null = null) {
     const row = await db
       .insertInto('pupil')
@@ -213,9 +232,8 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
     startsOn: string;
     endsOn?: string | null;
     sepaIban?: string;
-    reduction?: string;
   }) {
-    await db
+    const row = await db
       .insertInto('enrolment')
       .values({
         ente_id: enteId,
@@ -233,10 +251,12 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
         invoice_recipient: `${input.holder.givenName} ${input.holder.familyName}`,
         invoice_address: `${input.holder.address}, ${ente.postcode} ${ente.city} (${ente.province})`,
         invoice_email: input.holder.email ?? null,
-        reduction_note: input.reduction ?? null,
+        reduction_note: null,
         created_at: NOW,
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
   }
 
   async function badge(code: string, pupilId: number, serviceId: number) {
@@ -284,7 +304,7 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  return { person, school, schoolYear, service, tariffs, pupil, holder, enrol, badge, operator, enrolmentConfirmation, closure, pastChange };
+  return { person, school, schoolYear, service, tariffs, siblingReductions, exemption, pupil, holder, enrol, badge, operator, enrolmentConfirmation, closure, pastChange };
 }
 
 async function seedDemoEnte(db: Kysely<DB>) {
@@ -331,6 +351,9 @@ async function seedDemoEnte(db: Kysely<DB>) {
   const postpaidTariffs = await r.tariffs(canteenPostpaid, year, 'pasto', [200, 320, 410, 490, 550]);
   const previousPostpaidTariffs = await r.tariffs(canteenPostpaid, previousYear, 'pasto', [190, 310, 400, 480, 540]);
   const transportTariffs = await r.tariffs(transport, year, 'mese', [1500, 2200, 3000, 3000, 3500]);
+  // Siblings in the canteen: 20% off for the second child, 30% for the third and following.
+  for (const serviceId of [canteenPrepaid, canteenPostpaid]) await r.siblingReductions(serviceId, year, 2000, 3000);
+  await r.siblingReductions(canteenPostpaid, previousYear, 2000, 3000);
 
   // The school decides the canteen variant: prepaid (badge) at Girasole and Arcobaleno, postpaid elsewhere.
   const canteenOf = (schoolId: number) =>
@@ -359,7 +382,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
   await r.badge('B100001', sofiaPupil, canteenPrepaid);
   await r.enrol({
     pupilId: tommasoPupil, serviceId: canteenPostpaid, yearId: year, schoolId: tigli, holder: ada, tariffId: postpaidTariffs.C!,
-    startsOn: '2026-09-14', reduction: 'Riduzione del 20% per il secondo figlio iscritto al servizio',
+    startsOn: '2026-09-14',
   });
   await r.enrol({ pupilId: tommasoPupil, serviceId: transport, yearId: year, schoolId: tigli, holder: ada, tariffId: transportTariffs.C!, startsOn: '2026-09-14' });
   await r.enrol({
@@ -438,11 +461,15 @@ async function seedDemoEnte(db: Kysely<DB>) {
       const pupilId = await r.pupil(childPerson, schoolId, className, diet);
       await r.holder(pupilId, holderPerson.id);
       const canteen = canteenOf(schoolId);
-      await r.enrol({
+      const enrolmentId = await r.enrol({
         pupilId, serviceId: canteen.serviceId, yearId: year, schoolId, holder: holderPerson,
         tariffId: canteen.tariffs[band]!, startsOn: '2026-09-14', sepaIban: canteen.prepaid ? undefined : sepa,
-        reduction: child > 0 ? 'Riduzione del 20% per il secondo figlio iscritto al servizio' : undefined,
       });
+      // A few families in band A are helped by the social services.
+      if (band === 'A' && child === 0) {
+        const total = family % 2 === 0;
+        await r.exemption(enrolmentId, total ? 10_000 : 5_000, total ? 'Esenzione totale disposta dai Servizi sociali' : 'Esenzione parziale disposta dai Servizi sociali', '2026-10-01');
+      }
       if (canteen.prepaid) await r.badge(`B${++badgeNumber}`, pupilId, canteen.serviceId);
       // About one absence a month, on weekdays up to the demo's day.
       for (let day = 14; day < 88; day += rnd.int(15, 40)) {

@@ -4,6 +4,10 @@ import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
 import { createCanteenDaysService } from './canteen/canteen-days';
 import { createFreezeService } from './canteen/freeze';
+import { createBillingService } from './billing/billing';
+import { createDocumentService } from './billing/documents';
+import { createAccountService } from './ledger/account';
+import { createChargingService } from './ledger/charging';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
 import { createEnteDirectory } from './registry/enti';
@@ -20,6 +24,10 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     absences: createAbsenceService(db, clock, audit),
     freeze: createFreezeService(db, clock),
     canteenDays: createCanteenDaysService(db, clock, audit),
+    charging: createChargingService(db, clock),
+    billing: createBillingService(db, clock),
+    accounts: createAccountService(db, clock, audit),
+    documents: createDocumentService(db, clock, audit),
   };
 }
 

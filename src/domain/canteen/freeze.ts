@@ -62,7 +62,7 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
         join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
         join pupil p on p.id = e.pupil_id
         left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
-        where e.ente_id = ${ente.id} and e.state = 'attiva'
+        where e.ente_id = ${ente.id} and e.state in ('attiva', 'cessata')
           and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
           and e.school_id in (${sql.join(schools)})
         on conflict do nothing`.execute(trx);

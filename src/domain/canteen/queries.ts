@@ -23,7 +23,8 @@ export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupil
     .where('e.ente_id', '=', enteId)
     .where('e.pupil_id', '=', pupilId)
     .where('s.kind', '=', 'refezione')
-    .where('e.state', '=', 'attiva'),
+    // An ended enrolment was in force until its end date: its past days still count.
+    .where('e.state', 'in', ['attiva', 'cessata']),
 );
 
 /** Closures of the ente within a period (of the whole ente: school id null; callers pick their schools). */

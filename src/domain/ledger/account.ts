@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente, MovementKind } from '../../db/schema';
+import type { AuditTrail } from '../audit/audit';
+import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { pupilsOfHolder } from '../registry/queries';
+import type { Caller } from '../registry/service';
+import { badgesOfHolder, balanceBefore, movementsBetween, schoolYearAround } from './queries';
+
+/** A statement covers at most about a school year and a half: enough for any question, bounded in size. */
+const MAX_PERIOD_DAYS = 550;
+
+export type Badge = Awaited<ReturnType<typeof badgesOfHolder>>[number];
+
+export interface StatementRow {
+  id: number;
+  valueDate: string;
+  kind: MovementKind;
+  note: string | null;
+  amountCents: number;
+  balanceCents: number;
+}
+
+/** The Conto corrente virtuale: a badge's movements with opening, running and closing balance. */
+export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
+  /** The caller's badges; a person who holds no pupil here is refused like on every portal page. */
+  async function badgesOf(ente: Ente, caller: Caller): Promise<Badge[]> {
+    const badges = await badgesOfHolder(db, ente.id, caller.fiscalCode);
+    if (badges.length === 0 && (await pupilsOfHolder(db, ente.id, caller.fiscalCode)).length === 0) throw new NotHolderError();
+    return badges;
+  }
+
+  /** The default period: the school year in course (or the last one). */
+  async function defaultPeriod(ente: Ente): Promise<{ from: string; to: string }> {
+    const today = romeDate(clock.now());
+    const [year] = await schoolYearAround(db, ente.id, today);
+    return year ? { from: year.startsOn, to: year.endsOn } : { from: `${today.slice(0, 4)}-01-01`, to: today };
+  }
+
+  async function statement(ente: Ente, caller: Caller, badge: Badge, from: string, to: string) {
+    const problems: Partial<Record<'from' | 'to', string>> = {};
+    if (!isCalendarDate(from)) problems.from = 'dateInvalid';
+    if (!isCalendarDate(to)) problems.to = 'dateInvalid';
+    else if (isCalendarDate(from) && to < from) problems.to = 'rangeReversed';
+    else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
+    if (Object.keys(problems).length) throw new InvalidInputError(problems);
+
+    const [[opening], movements] = await Promise.all([balanceBefore(db, badge.id, from), movementsBetween(db, badge.id, from, to)]);
+    let balance = Number(opening?.cents ?? 0);
+    const openingCents = balance;
+    const rows: StatementRow[] = movements.map((m) => {
+      balance += m.amountCents;
+      return { ...m, balanceCents: balance };
+    });
+    audit.record({
+      enteId: ente.id,
+      actorFiscalCode: caller.fiscalCode,
+      action: 'portal.conto.view',
+      subjectType: 'badge',
+      subjectId: badge.id,
+      requestId: caller.requestId,
+    });
+    return { badge, from, to, openingCents, closingCents: balance, rows };
+  }
+
+  /** A badge of the caller's, or 404: the same answer for someone else's badge and for none. */
+  function chosenBadge(badges: Badge[], badgeId: number | undefined): Badge | undefined {
+    if (badgeId === undefined) return badges.length === 1 ? badges[0] : undefined;
+    const found = badges.find((b) => b.id === badgeId);
+    if (!found) throw new NotFoundError('badge');
+    return found;
+  }
+
+  return { badgesOf, chosenBadge, defaultPeriod, statement };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+export type Statement = Awaited<ReturnType<AccountService['statement']>>;

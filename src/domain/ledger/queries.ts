@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
+import type { DB } from '../../db/schema';
+
+/** Plain queries of the ledger; those of every page view are `prepared`. */
+
+/** The badges of the pupils a person holds in one ente: the only badges whose account they may read. */
+export const badgesOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCode: string) =>
+  db
+    .selectFrom('pupil_holder as ph')
+    .innerJoin('person as holder', 'holder.id', 'ph.person_id')
+    .innerJoin('badge', 'badge.pupil_id', 'ph.pupil_id')
+    .innerJoin('pupil', 'pupil.id', 'ph.pupil_id')
+    .innerJoin('person as child', 'child.id', 'pupil.person_id')
+    .innerJoin('service', 'service.id', 'badge.service_id')
+    .select([
+      'badge.id as id',
+      'badge.code as code',
+      'badge.active as active',
+      'pupil.id as pupilId',
+      'child.given_name as givenName',
+      'child.family_name as familyName',
+      'service.name as serviceName',
+    ])
+    .where('ph.ente_id', '=', enteId)
+    .where('holder.ente_id', '=', enteId)
+    .where('badge.ente_id', '=', enteId)
+    .where('holder.fiscal_code', '=', fiscalCode)
+    .orderBy('child.given_name')
+    .orderBy('badge.id'),
+);
+
+export const balanceBefore = prepared((db: Kysely<DB>, badgeId: number, date: string) =>
+  db
+    .selectFrom('movement')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('cents'))
+    .where('badge_id', '=', badgeId)
+    .where('value_date', '<', date),
+);
+
+export const movementsBetween = prepared((db: Kysely<DB>, badgeId: number, from: string, to: string) =>
+  db
+    .selectFrom('movement')
+    .select(['id', 'amount_cents as amountCents', 'kind', 'value_date as valueDate', 'note'])
+    .where('badge_id', '=', badgeId)
+    .where('value_date', '>=', from)
+    .where('value_date', '<=', to)
+    .orderBy('value_date')
+    .orderBy('id'),
+);
+
+/** The school year in course on a day, or else the latest that started before it. */
+export const schoolYearAround = prepared((db: Kysely<DB>, enteId: number, date: string) =>
+  db
+    .selectFrom('school_year')
+    .select(['label', 'starts_on as startsOn', 'ends_on as endsOn'])
+    .where('ente_id', '=', enteId)
+    .where('starts_on', '<=', date)
+    .orderBy('starts_on', 'desc')
+    .limit(1),
+);

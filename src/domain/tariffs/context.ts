@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { type BandPrice, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks } from './resolution';
+
+/** The enrolment facts a price depends on (besides the day). */
+export interface PricedEnrolment {
+  enrolmentId: number;
+  serviceId: number;
+  schoolYearId: number;
+  tariffId: number;
+}
+
+/**
+ * Everything the tariff rules of one ente need for one day, loaded in a few queries, so that charging
+ * 150,000 meals prices each in memory with the pure resolution.
+ */
+export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string) {
+  const [tariffs, rules, exemptions, enrolled] = await Promise.all([
+    db
+      .selectFrom('tariff')
+      .select(['id', 'service_id', 'school_year_id', 'band_code', 'band_label', 'unit', 'amount_cents', 'valid_from'])
+      .where('ente_id', '=', ente.id)
+      .execute(),
+    db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp']).where('ente_id', '=', ente.id).execute(),
+    db
+      .selectFrom('tariff_exemption')
+      .select(['enrolment_id', 'percent_bp', 'valid_from', 'valid_to'])
+      .where('ente_id', '=', ente.id)
+      .where('valid_from', '<=', date)
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', date)]))
+      .execute(),
+    // Siblings count among the enrolments in force that day in services of the same kind and year.
+    db
+      .selectFrom('enrolment as e')
+      .innerJoin('service as s', 's.id', 'e.service_id')
+      .innerJoin('pupil', 'pupil.id', 'e.pupil_id')
+      .innerJoin('person as child', 'child.id', 'pupil.person_id')
+      .select(['e.id as enrolmentId', 'e.holder_person_id as holderPersonId', 'child.birth_date as pupilBirthDate', 's.kind as kind', 'e.school_year_id as yearId'])
+      .where('e.ente_id', '=', ente.id)
+      .where('e.state', 'in', ['attiva', 'cessata'])
+      .where('e.starts_on', '<=', date)
+      .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]))
+      .execute(),
+  ]);
+
+  const bandsById = new Map<number, BandPrice[]>();
+  const bandKey = (t: { service_id: number; school_year_id: number; band_code: string }) => `${t.service_id}/${t.school_year_id}/${t.band_code}`;
+  const bandRows = new Map<string, BandPrice[]>();
+  for (const t of tariffs) {
+    const row: BandPrice = { id: t.id, bandCode: t.band_code, bandLabel: t.band_label, unit: t.unit, amountCents: t.amount_cents, validFrom: t.valid_from };
+    const list = bandRows.get(bandKey(t));
+    if (list) list.push(row);
+    else bandRows.set(bandKey(t), [row]);
+  }
+  for (const t of tariffs) bandsById.set(t.id, bandRows.get(bandKey(t))!);
+
+  const rulesBy = new Map<string, SiblingRule[]>();
+  for (const r of rules) {
+    const key = `${r.service_id}/${r.school_year_id}`;
+    const list = rulesBy.get(key) ?? [];
+    list.push({ childRank: r.child_rank, percentBp: r.percent_bp });
+    rulesBy.set(key, list);
+  }
+  const exemptionsBy = new Map<number, Exemption[]>();
+  for (const e of exemptions) {
+    const list = exemptionsBy.get(e.enrolment_id) ?? [];
+    list.push({ percentBp: e.percent_bp, validFrom: e.valid_from, validTo: e.valid_to });
+    exemptionsBy.set(e.enrolment_id, list);
+  }
+  const groups = new Map<string, typeof enrolled>();
+  for (const e of enrolled) {
+    const key = `${e.kind}/${e.yearId}`;
+    const list = groups.get(key) ?? [];
+    list.push(e);
+    groups.set(key, list);
+  }
+  const ranks = new Map<number, number>();
+  for (const list of groups.values()) for (const [id, rank] of siblingRanks(list)) ranks.set(id, rank);
+
+  /** The unit price of an enrolment on the context's day; `free` for a light meal the ente does not charge. */
+  function priceOf(enrolment: PricedEnrolment, options: { free?: boolean } = {}): Price {
+    const price = resolvePrice({
+      bandPrices: bandsById.get(enrolment.tariffId)!,
+      date,
+      childRank: ranks.get(enrolment.enrolmentId) ?? 1,
+      siblingRules: rulesBy.get(`${enrolment.serviceId}/${enrolment.schoolYearId}`) ?? [],
+      exemptions: exemptionsBy.get(enrolment.enrolmentId) ?? [],
+    });
+    return options.free ? freeOf(price) : price;
+  }
+
+  function unitOf(tariffId: number): 'pasto' | 'mese' {
+    return bandsById.get(tariffId)![0]!.unit;
+  }
+
+  return { priceOf, unitOf };
+}
+
+export type TariffContext = Awaited<ReturnType<typeof loadTariffContext>>;
