@@ -17,9 +17,10 @@ import { createRegistryService } from './registry/service';
 export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
   const audit = createAuditTrail(db, clock, onError);
   return {
+    clock,
     audit,
     enti: createEnteDirectory(db),
-    registry: createRegistryService(db, audit),
+    registry: createRegistryService(db, clock, audit),
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock, audit),
     freeze: createFreezeService(db, clock),

@@ -87,7 +87,8 @@ for (const { engine, skip } of testEngines()) {
       assert.match(html, /2026\/2027/);
       assert.match(html, /Fascia C/);
       assert.match(html, /4,10\s€ a pasto/);
-      assert.match(html, /Riduzione del 20% per il secondo figlio/);
+      assert.match(html, /Riduzioni ed esenzioni<\/dt><dd class="col-sm-8">Nessuna/, 'Tommaso is the eldest: he pays in full');
+
       assert.match(html, /Postpagato/);
       assert.match(html, /Nessun documento allegato/);
       assert.match(html, /solo l&#39;Ufficio può correggerli|solo l'Ufficio può correggerli/);
@@ -98,6 +99,8 @@ for (const { engine, skip } of testEngines()) {
       assert.match(sofiaPage.body, /Scuola primaria Arcobaleno/);
       assert.match(sofiaPage.body, /B100001/, 'badge code');
       assert.match(sofiaPage.body, /Prepagato/);
+      assert.match(sofiaPage.body, /Riduzione fratelli 20%: −0,82\s€/, 'Sofia is the second child in the canteen');
+      assert.match(sofiaPage.body, /Importo dovuto<\/dt><dd class="col-sm-8">3,28\s€ a pasto/);
 
       await t.app.services.audit.flush();
       const audit = await t.database.db
@@ -215,10 +218,10 @@ for (const { engine, skip } of testEngines()) {
 
     it('shows the services not built yet as "in arrivo" behind the log-in', async () => {
       const browser = new Browser(t.app);
-      const page = await browser.login(ADA, { returnTo: '/demo/conto-corrente' });
+      const page = await browser.login(ADA, { returnTo: '/demo/ricariche' });
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /Servizio in arrivo/);
-      assert.match(page.body, /<h1 class="mb-3">Conto corrente virtuale<\/h1>/);
+      assert.match(page.body, /<h1 class="mb-3">Ricariche con PagoPA<\/h1>/);
     });
 
     it('switches language with a plain link and keeps the page', async () => {

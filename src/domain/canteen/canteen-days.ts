@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors';
 import type { Caller, PupilSummary } from '../registry/service';
 import { menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
-import { attendanceBetween, changesBetween, menuKeyOfPupil } from './queries';
+import { attendanceBetween, changesBetween, mealChargesBetween, menuKeyOfPupil } from './queries';
 
 /** The canteen page shows at most a school year at a time. */
 const MAX_PERIOD_DAYS = 366;
@@ -35,12 +35,14 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
     const [details] = await menuKeyOfPupil(db, pupilId);
-    const [dayOf, menuOf, frozen, changes] = await Promise.all([
+    const [dayOf, menuOf, frozen, changes, charges] = await Promise.all([
       loadPupilCalendar(db, ente, pupilId, from, to),
       menusForPeriod(db, ente.id, details!.level, details!.dietCode, from, to),
       attendanceBetween(db, pupilId, from, to),
       changesBetween(db, pupilId, from, to),
+      mealChargesBetween(db, pupilId, from, to),
     ]);
+    const chargeBy = new Map(charges.map((row) => [row.date, { amountCents: row.amountCents, reversed: Boolean(row.reversed) }]));
     const frozenBy = new Map(frozen.map((row) => [row.date, row]));
     const changeBy = new Map(changes.map((row) => [row.date, row]));
     const rows: {
@@ -48,6 +50,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       day: PupilDay;
       state?: { status: 'present' | 'absent' | 'light_meal'; source: string; final: boolean };
       menu?: ReturnType<typeof menuOf>;
+      charge?: { amountCents: number; reversed: boolean };
     }[] = [];
     for (let date = from; date <= to; date = addDays(date, 1)) {
       const day = dayOf(date);
@@ -60,7 +63,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       const state = final
         ? { status: final.status, source: final.source, final: true }
         : { status: change?.status ?? ('present' as const), source: change?.source ?? 'default', final: false };
-      rows.push({ date, day, state, menu: menuOf(date) });
+      rows.push({ date, day, state, menu: menuOf(date), charge: chargeBy.get(date) });
     }
     audit.record({
       enteId: ente.id,

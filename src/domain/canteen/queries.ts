@@ -42,6 +42,21 @@ export const attendanceBetween = prepared((db: Kysely<DB>, pupilId: number, from
   db.selectFrom('attendance').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to),
 );
 
+/** The charges of a pupil's meals in a period, and whether the office has reversed them. */
+export const mealChargesBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
+  db
+    .selectFrom('charge as c')
+    .select((eb) => [
+      'c.date',
+      'c.amount_cents as amountCents',
+      eb.exists(eb.selectFrom('charge as s').select('s.id').whereRef('s.reverses_charge_id', '=', 'c.id')).as('reversed'),
+    ])
+    .where('c.pupil_id', '=', pupilId)
+    .where('c.date', '>=', from)
+    .where('c.date', '<=', to)
+    .where('c.kind', 'in', ['meal', 'light_meal']),
+);
+
 /** A pupil's changes (not frozen yet, or the source of frozen ones) in a period. */
 export const changesBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
   db.selectFrom('attendance_change').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to),

@@ -4,6 +4,10 @@ import { decidePupilAccess } from './access';
 import type { AuditTrail } from '../audit/audit';
 import { NotFoundError, NotHolderError } from '../errors';
 import * as queries from './queries';
+import { romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { loadTariffContext } from '../tariffs/context';
+import type { Price } from '../tariffs/resolution';
 
 /** Who is asking, as the web layer knows it after log-in. */
 export interface Caller {
@@ -17,7 +21,7 @@ export type PupilSelection =
   | { kind: 'choose'; pupils: PupilSummary[] }
   | { kind: 'pupil'; pupil: PupilSummary; pupils: PupilSummary[] };
 
-export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
+export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** Resolves which pupil the caller is looking at; the only gate to a pupil's data in the portal. */
   async function selectPupil(ente: Ente, caller: Caller, requestedPupilId: number | undefined): Promise<PupilSelection> {
     const pupils = await queries.pupilsOfHolder(db, ente.id, caller.fiscalCode);
@@ -44,6 +48,7 @@ export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
       queries.enrolmentsOfPupil(db, ente.id, pupil.id),
       queries.attachmentsOfPupil(db, ente.id, pupil.id),
     ]);
+    const prices = await pricesInForce(ente, enrolments);
     audit.record({
       enteId: ente.id,
       actorFiscalCode: caller.fiscalCode,
@@ -52,7 +57,23 @@ export function createRegistryService(db: Kysely<DB>, audit: AuditTrail) {
       subjectId: pupil.id,
       requestId: caller.requestId,
     });
-    return { person: pupil, holder, enrolments, attachments };
+    return { person: pupil, holder, enrolments: enrolments.map((e) => ({ ...e, price: prices.get(e.id) })), attachments };
+  }
+
+  /** What each enrolment in force costs today (from its first day if it starts later), by the same rules as charging. */
+  async function pricesInForce(ente: Ente, enrolments: Awaited<ReturnType<typeof queries.enrolmentsOfPupil>>): Promise<Map<number, Price>> {
+    const today = romeDate(clock.now());
+    const prices = new Map<number, Price>();
+    const contexts = new Map<string, Awaited<ReturnType<typeof loadTariffContext>>>();
+    for (const e of enrolments) {
+      if (e.state === 'cessata') continue;
+      const day = e.startsOn > today ? e.startsOn : today;
+      const key = `${day}/${e.holderPersonId}`;
+      let tariffs = contexts.get(key);
+      if (!tariffs) contexts.set(key, (tariffs = await loadTariffContext(db, ente, day, { holderPersonId: e.holderPersonId })));
+      prices.set(e.id, tariffs.priceOf({ enrolmentId: e.id, serviceId: e.serviceId, schoolYearId: e.schoolYearId, tariffId: e.tariffId }));
+    }
+    return prices;
   }
 
   /** An attached document, only if it belongs to one of the caller's pupils. */

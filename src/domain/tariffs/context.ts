@@ -12,9 +12,10 @@ export interface PricedEnrolment {
 
 /**
  * Everything the tariff rules of one ente need for one day, loaded in a few queries, so that charging
- * 150,000 meals prices each in memory with the pure resolution.
+ * 150,000 meals prices each in memory with the pure resolution. `only` narrows it to one holder's
+ * enrolments (siblings are counted per holder), for pricing a single family.
  */
-export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string) {
+export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string, only?: { holderPersonId: number }) {
   const [tariffs, rules, exemptions, enrolled] = await Promise.all([
     db
       .selectFrom('tariff')
@@ -23,11 +24,13 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
       .execute(),
     db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp']).where('ente_id', '=', ente.id).execute(),
     db
-      .selectFrom('tariff_exemption')
-      .select(['enrolment_id', 'percent_bp', 'valid_from', 'valid_to'])
-      .where('ente_id', '=', ente.id)
-      .where('valid_from', '<=', date)
-      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', date)]))
+      .selectFrom('tariff_exemption as x')
+      .innerJoin('enrolment as e', 'e.id', 'x.enrolment_id')
+      .select(['x.enrolment_id', 'x.percent_bp', 'x.valid_from', 'x.valid_to'])
+      .where('x.ente_id', '=', ente.id)
+      .where('x.valid_from', '<=', date)
+      .where((eb) => eb.or([eb('x.valid_to', 'is', null), eb('x.valid_to', '>=', date)]))
+      .$if(only !== undefined, (q) => q.where('e.holder_person_id', '=', only!.holderPersonId))
       .execute(),
     // Siblings count among the enrolments in force that day in services of the same kind and year.
     db
@@ -40,6 +43,7 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
       .where('e.state', 'in', ['attiva', 'cessata'])
       .where('e.starts_on', '<=', date)
       .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]))
+      .$if(only !== undefined, (q) => q.where('e.holder_person_id', '=', only!.holderPersonId))
       .execute(),
   ]);
 

@@ -115,7 +115,13 @@ export function CanteenPage({
                           t.noMenu
                         )}
                       </td>
-                      <td>{t.chargeLater}</td>
+                      <td class="text-nowrap">
+                        {row.charge
+                          ? `${m.format.euro(row.charge.amountCents)}${row.charge.reversed ? ` (${t.reversed})` : ''}`
+                          : row.state!.final && row.state!.status === 'absent'
+                            ? t.chargeNone
+                            : t.chargeLater}
+                      </td>
                     </>
                   )}
                 </tr>

@@ -2,6 +2,8 @@ import type { Ente } from '../../db/schema';
 import type { PupilRecord, PupilSummary } from '../../domain/registry/service';
 import { ContactsBox, ServicePage } from './components';
 import type { PageContext } from './context';
+import type { Messages } from '../i18n/it';
+import type { Price } from '../../domain/tariffs/resolution';
 import { Icon, Layout } from './layout';
 
 /** The seven services of the seed, in the seed's order; the key is also the path under /{ente}/. */
@@ -136,6 +138,16 @@ export function ChoosePupilPage({
       </ul>
     </ServicePage>
   );
+}
+
+/** The reductions in force, in words, as charging computes them; an office note goes after them. */
+function reductions(m: Messages, price: Price | undefined, note: string | null): string {
+  const percent = (bp: number) => `${(bp / 100).toLocaleString(m.lang)}%`;
+  const parts: string[] = [];
+  if (price?.siblingCents) parts.push(m.scheda.sibling(percent(price.siblingBp), m.format.euro(price.siblingCents)));
+  if (price?.exemptionCents) parts.push(m.scheda.exemption(percent(price.exemptionBp), m.format.euro(price.exemptionCents)));
+  if (note) parts.push(note);
+  return parts.length ? parts.join('; ') : m.scheda.none;
 }
 
 /** One row of a definition list. A plain function, not a component: pages have dozens of them. */
@@ -283,8 +295,9 @@ export function SchedaPage({
           <dl class="row" key={e.id}>
             {field(f.service, `${e.serviceName} (${e.schoolYear})`)}
             {field(f.band, e.bandLabel)}
-            {field(f.amount, `${m.format.euro(e.amountCents)} ${m.scheda.unit[e.tariffUnit]}`)}
-            {field(f.reduction, e.reductionNote ?? m.scheda.none)}
+            {field(f.amount, `${m.format.euro(e.price?.unitPriceCents ?? e.amountCents)} ${m.scheda.unit[e.tariffUnit]}`)}
+            {field(f.reduction, reductions(m, e.price, e.reductionNote))}
+            {e.price && field(f.due, `${m.format.euro(e.price.amountCents)} ${m.scheda.unit[e.tariffUnit]}`)}
           </dl>
         ))}
       </Section>

@@ -8,6 +8,8 @@ import { enteContext, sendPage } from '../../render';
 import { CanteenPage } from '../../views/canteen';
 import { callerOrLogin } from '../caller';
 import { absenceRoutes } from './absences';
+import { ledgerRoutes } from './ledger';
+import { DocumentDetailPage, DocumentsPage } from '../../views/documents';
 import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, type PortalServiceKey, SchedaPage, ServiceListPage } from '../../views/portal';
 
 const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
@@ -76,10 +78,27 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
     }),
   );
 
+  app.get('/documenti-contabili', async (request, reply) =>
+    forOnePupil(request, reply, 'documenti-contabili', async (caller, { pupil, pupils }) => {
+      const documents = await services.documents.ofPupil(request.ente!, caller, pupil);
+      return sendPage(reply, <DocumentsPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} documents={documents} />);
+    }),
+  );
+
+  app.get('/documenti-contabili/:id', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const id = z.coerce.number().int().positive().safeParse((request.params as { id: string }).id);
+    if (!id.success) throw new NotFoundError('document');
+    const detail = await services.documents.detail(request.ente!, caller, id.data);
+    return sendPage(reply, <DocumentDetailPage ctx={enteContext(request)} detail={detail} />);
+  });
+
   await app.register(absenceRoutes, { services });
+  await app.register(ledgerRoutes, { services });
 
   /** Services still to be built: behind the log-in, and never for someone who is not a holder. */
-  for (const service of PORTAL_SERVICES.filter((s) => !['scheda-anagrafica', 'refezione', 'assenze'].includes(s.key))) {
+  for (const service of PORTAL_SERVICES.filter((s) => !['scheda-anagrafica', 'documenti-contabili', 'refezione', 'conto-corrente', 'assenze'].includes(s.key))) {
     app.get(`/${service.key}`, async (request, reply) => {
       const caller = callerOrLogin(request, reply);
       if (!caller) return reply;

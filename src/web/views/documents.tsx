@@ -1,0 +1,178 @@
+import type { Ente } from '../../db/schema';
+import type { DocumentDetail, DocumentList } from '../../domain/billing/documents';
+import type { PupilSummary } from '../../domain/registry/service';
+import type { Messages } from '../i18n/it';
+import { ServicePage } from './components';
+import type { PageContext } from './context';
+
+type EnteContext = PageContext & { ente: Ente };
+
+function documentNumber(doc: { number: number; year: number }) {
+  return `${doc.number}/${doc.year}`;
+}
+
+/** The state in words; the visual badge repeats it and never carries meaning by colour alone. */
+function StateBadge({ m, state }: { m: Messages; state: string }) {
+  const tone = state === 'scaduto' ? 'bg-danger' : state === 'da_pagare' ? 'bg-warning text-dark' : state === 'pagato' ? 'bg-success' : 'bg-secondary';
+  return <span class={`badge ${tone}`}>{m.documents.states[state] ?? state}</span>;
+}
+
+export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteContext; pupil: PupilSummary; pupils: PupilSummary[]; documents: DocumentList }) {
+  const { m, ente } = ctx;
+  const t = m.documents;
+  const name = `${pupil.givenName} ${pupil.familyName}`;
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      <p>
+        <strong>{name}</strong>
+        {pupils.length > 1 && (
+          <>
+            {' — '}
+            <a href={`/${ente.slug}/documenti-contabili`}>{m.pupilChoice.changePupil}</a>
+          </>
+        )}
+      </p>
+      {documents.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        <div class="table-responsive">
+          <table class="table">
+            <caption>{t.caption(name)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.number}</th>
+                <th scope="col">{t.issueDate}</th>
+                <th scope="col">{t.period}</th>
+                <th scope="col">{t.service}</th>
+                <th scope="col" class="text-end">
+                  {t.amount}
+                </th>
+                <th scope="col">{t.dueDate}</th>
+                <th scope="col">{t.state}</th>
+                <th scope="col">{t.actions}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {documents.map((doc) => (
+                <tr key={doc.id}>
+                  <th scope="row">
+                    {doc.kind === 'nota_credito' && <span class="d-block small">{t.kinds.nota_credito}</span>}
+                    {documentNumber(doc)}
+                  </th>
+                  <td>{m.format.date(doc.issueDate)}</td>
+                  <td>{m.format.month(doc.period)}</td>
+                  <td>{doc.serviceName}</td>
+                  <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
+                  <td>{doc.kind === 'documento' ? m.format.date(doc.dueDate) : '—'}</td>
+                  <td>
+                    <StateBadge m={m} state={doc.shownState} />
+                    {doc.paidAt && <span class="d-block small">{t.paidOn(m.format.date(doc.paidAt.slice(0, 10)))}</span>}
+                  </td>
+                  <td>
+                    <a href={`/${ente.slug}/documenti-contabili/${doc.id}`}>
+                      {t.detail}
+                      <span class="visually-hidden"> {t.detailOf(documentNumber(doc))}</span>
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {documents.some((doc) => doc.state === 'da_pagare' || doc.state === 'pagato') && <p class="small">{t.pagopaSoon}</p>}
+    </ServicePage>
+  );
+}
+
+export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: DocumentDetail }) {
+  const { m, ente } = ctx;
+  const t = m.documents;
+  const { document: doc, lines, pupil } = detail;
+  const number = documentNumber(doc);
+  const title = t.documentTitle(t.kinds[doc.kind]!, number);
+  return (
+    <ServicePage ctx={ctx} title={title}>
+      <p>
+        <a href={`/${ente.slug}/documenti-contabili?utente=${pupil.id}`}>{t.back}</a>
+      </p>
+      {doc.state === 'annullato' && doc.reason && (
+        <div class="alert alert-info" role="note">
+          {t.cancelled(doc.reason)}
+        </div>
+      )}
+      <dl class="row">
+        <dt class="col-sm-4">{t.pupil}</dt>
+        <dd class="col-sm-8">
+          {pupil.givenName} {pupil.familyName}
+        </dd>
+        <dt class="col-sm-4">{t.recipient}</dt>
+        <dd class="col-sm-8">
+          {doc.recipient}, {doc.address}
+        </dd>
+        <dt class="col-sm-4">{t.service}</dt>
+        <dd class="col-sm-8">{doc.serviceName}</dd>
+        <dt class="col-sm-4">{t.period}</dt>
+        <dd class="col-sm-8">{m.format.month(doc.period)}</dd>
+        <dt class="col-sm-4">{t.issueDate}</dt>
+        <dd class="col-sm-8">{m.format.date(doc.issueDate)}</dd>
+        {doc.kind === 'documento' && (
+          <>
+            <dt class="col-sm-4">{t.dueDate}</dt>
+            <dd class="col-sm-8">{m.format.date(doc.dueDate)}</dd>
+          </>
+        )}
+        <dt class="col-sm-4">{t.state}</dt>
+        <dd class="col-sm-8">
+          <StateBadge m={m} state={doc.shownState} />
+          {doc.paidAt && ` ${t.paidOn(m.format.date(doc.paidAt.slice(0, 10)))}`}
+        </dd>
+        <dt class="col-sm-4">{t.amount}</dt>
+        <dd class="col-sm-8">
+          <strong>{m.format.euro(doc.totalCents)}</strong>
+        </dd>
+      </dl>
+      <h2 class="h4">{t.lines}</h2>
+      <div class="table-responsive">
+        <table class="table">
+          <caption>{t.linesCaption(number)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.lineDescription}</th>
+              <th scope="col" class="text-end">
+                {t.quantity}
+              </th>
+              <th scope="col" class="text-end">
+                {t.unitPrice}
+              </th>
+              <th scope="col" class="text-end">
+                {t.amount}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {lines.map((line) => (
+              <tr key={line.position}>
+                <td lang="it">{line.description}</td>
+                <td class="text-end">{line.quantity}</td>
+                <td class="text-end text-nowrap">{m.format.euro(line.unitPriceCents)}</td>
+                <td class="text-end text-nowrap">{m.format.euro(line.amountCents)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={3}>
+                {t.total}
+              </th>
+              <td class="text-end text-nowrap">
+                <strong>{m.format.euro(doc.totalCents)}</strong>
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      {(doc.state === 'da_pagare' || doc.state === 'pagato') && <p class="small">{t.pagopaSoon}</p>}
+    </ServicePage>
+  );
+}

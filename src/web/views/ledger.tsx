@@ -1,0 +1,201 @@
+import type { Ente } from '../../db/schema';
+import type { Badge, Statement, StatementRow } from '../../domain/ledger/account';
+import type { Messages } from '../i18n/it';
+import { ServicePage } from './components';
+import type { PageContext } from './context';
+
+type EnteContext = PageContext & { ente: Ente };
+
+/** A balance in words as well as in figures: a debt is never told by colour alone. */
+export function balanceInWords(m: Messages, cents: number): string {
+  if (cents > 0) return m.ledger.credit(m.format.euro(cents));
+  if (cents < 0) return m.ledger.debt(m.format.euro(-cents));
+  return m.ledger.zero;
+}
+
+export function movementDescription(m: Messages, row: Pick<StatementRow, 'kind' | 'valueDate' | 'note'>): string {
+  const base = m.ledger.kinds[row.kind]!(m.format.date(row.valueDate));
+  return row.note ? `${base}: ${row.note}` : base;
+}
+
+/** A signed amount, with its sign written out: "+50,00 €", "−3,28 €". */
+export function signedEuro(m: Messages, cents: number): string {
+  return cents > 0 ? `+${m.format.euro(cents)}` : cents < 0 ? `−${m.format.euro(-cents)}` : m.format.euro(0);
+}
+
+function badgeLabel(m: Messages, badge: Badge) {
+  return m.ledger.badgeOf(badge.code, `${badge.givenName} ${badge.familyName}`, badge.serviceName) + (badge.active ? '' : ` (${m.ledger.inactive})`);
+}
+
+export function ChooseBadgePage({ ctx, badges }: { ctx: EnteContext; badges: Badge[] }) {
+  const { m, ente } = ctx;
+  const t = m.ledger;
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      {badges.length === 0 ? (
+        <>
+          <p>{t.noBadges}</p>
+          <p>
+            <a class="btn btn-primary" href={`/${ente.slug}/documenti-contabili`}>
+              {t.toDocuments}
+            </a>
+          </p>
+        </>
+      ) : (
+        <>
+          <h2 class="h4">{t.chooseBadge}</h2>
+          <p>{t.chooseBadgeIntro}</p>
+          <ul class="list-group mb-3">
+            {badges.map((badge) => (
+              <li class="list-group-item d-flex justify-content-between align-items-center flex-wrap gap-2" key={badge.id}>
+                <span>{badgeLabel(m, badge)}</span>
+                <a class="btn btn-outline-primary btn-sm" href={`/${ente.slug}/conto-corrente?badge=${badge.id}`}>
+                  {t.choose}
+                  <span class="visually-hidden"> {badge.code}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </ServicePage>
+  );
+}
+
+export function LedgerPage({
+  ctx,
+  badge,
+  badges,
+  period,
+  statement,
+  problems = {},
+}: {
+  ctx: EnteContext;
+  badge: Badge;
+  badges: Badge[];
+  period: { from: string; to: string };
+  statement?: Statement;
+  problems?: Partial<Record<string, string>>;
+}) {
+  const { m, ente } = ctx;
+  const t = m.ledger;
+  const query = `badge=${badge.id}&dal=${period.from}&al=${period.to}`;
+  const message = (field: string) => (problems[field] ? (t.problems[problems[field]!] ?? problems[field]) : undefined);
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      <p>
+        <strong>{badgeLabel(m, badge)}</strong>
+        {badges.length > 1 && (
+          <>
+            {' — '}
+            <a href={`/${ente.slug}/conto-corrente`}>{t.changeBadge}</a>
+          </>
+        )}
+      </p>
+      <form method="get" action={`/${ente.slug}/conto-corrente`} class="row g-3 align-items-end mb-4">
+        <input type="hidden" name="badge" value={String(badge.id)} />
+        {(['from', 'to'] as const).map((field) => {
+          const name = field === 'from' ? 'dal' : 'al';
+          return (
+            <div class="col-md-4" key={field}>
+              <label for={name} class="active">
+                {t[field]}
+              </label>
+              <input
+                type="date"
+                class="form-control"
+                id={name}
+                name={name}
+                value={period[field]}
+                {...(problems[field] ? { 'aria-invalid': 'true', 'aria-describedby': `${name}-problem` } : {})}
+              />
+              {message(field) && (
+                <div class="invalid-feedback d-block" id={`${name}-problem`}>
+                  {message(field)}
+                </div>
+              )}
+            </div>
+          );
+        })}
+        <div class="col-md-4">
+          <button type="submit" class="btn btn-primary">
+            {t.show}
+          </button>
+        </div>
+      </form>
+      {statement && (
+        <>
+          <h2 class="h4">{t.summary}</h2>
+          <dl class="row">
+            <dt class="col-sm-5">{t.opening(m.format.date(statement.from))}</dt>
+            <dd class="col-sm-7">
+              {signedEuro(m, statement.openingCents)} ({balanceInWords(m, statement.openingCents)})
+            </dd>
+            <dt class="col-sm-5">{t.closing(m.format.date(statement.to))}</dt>
+            <dd class="col-sm-7">
+              <strong>{signedEuro(m, statement.closingCents)}</strong> ({balanceInWords(m, statement.closingCents)})
+            </dd>
+          </dl>
+          {statement.closingCents < 0 && (
+            <div class="alert alert-warning" role="note">
+              <p class="mb-2">{t.debtNotice(m.format.euro(-statement.closingCents))}</p>
+              <a href={`/${ente.slug}/ricariche`}>{t.topUp}</a>
+            </div>
+          )}
+          <p class="d-flex flex-wrap gap-2">
+            <a class="btn btn-outline-primary btn-sm" href={`/${ente.slug}/conto-corrente/csv?${query}`}>
+              {t.csv}
+            </a>
+            <a class="btn btn-outline-primary btn-sm" href={`/${ente.slug}/conto-corrente/pdf?${query}`}>
+              {t.pdf}
+            </a>
+          </p>
+          {statement.rows.length === 0 ? (
+            <p>{t.none}</p>
+          ) : (
+            <div class="table-responsive">
+              <table class="table">
+                <caption>{t.caption(badge.code, m.format.date(statement.from), m.format.date(statement.to))}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t.date}</th>
+                    <th scope="col">{t.description}</th>
+                    <th scope="col" class="text-end">
+                      {t.amount}
+                    </th>
+                    <th scope="col" class="text-end">
+                      {t.balance}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {statement.rows.map((row) => (
+                    <tr key={row.id}>
+                      <td>{m.format.date(row.valueDate)}</td>
+                      <td>{movementDescription(m, row)}</td>
+                      <td class="text-end text-nowrap">{signedEuro(m, row.amountCents)}</td>
+                      <td class="text-end text-nowrap">{signedEuro(m, row.balanceCents)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </ServicePage>
+  );
+}
+
+/** The statement as CSV (semicolons and a BOM, as Italian spreadsheets expect; amounts in cents-exact euro). */
+export function ledgerCsv(m: Messages, statement: Statement): string {
+  const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
+  const euro = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
+  const lines = [['data', 'descrizione', 'importo', 'saldo'].join(';')];
+  lines.push([statement.from, quote(m.ledger.opening(m.format.date(statement.from))), '', euro(statement.openingCents)].join(';'));
+  for (const row of statement.rows) {
+    lines.push([row.valueDate, quote(movementDescription(m, row)), euro(row.amountCents), euro(row.balanceCents)].join(';'));
+  }
+  lines.push([statement.to, quote(m.ledger.closing(m.format.date(statement.to))), '', euro(statement.closingCents)].join(';'));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
