@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config/index';
 import { createDatabase, type Database } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { seedDemo } from '../../src/demo/seed';
+import { buildDemoHistory } from '../../src/demo/history';
 import { fixedClock, systemClock } from '../../src/domain/clock';
 import { buildApp } from '../../src/web/app';
 import { CookieJar } from './cookie-jar';
@@ -60,6 +61,7 @@ export async function startTestApp(
   engine: Engine,
   env: Record<string, string> = {},
   logStream?: NodeJS.WritableStream,
+  options: { history?: boolean } = {},
 ): Promise<TestApp> {
   const throwaway = await createThrowawayDatabase(engine);
   const port = await freePort();
@@ -76,6 +78,8 @@ export async function startTestApp(
   await migrateToLatest(database);
   await seedDemo(database.db);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
+  // The demo's past (frozen days, charges, documents), made by the jobs as `npm run demo` makes it.
+  if (options.history) await buildDemoHistory(database.db, clock);
   const app = await buildApp({ config, database, clock, logStream });
   await app.listen({ host: config.host, port: config.port });
   return {

@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index';
+import { createDatabase } from '../db/database';
+import { migrateToLatest } from '../db/migrate';
+import type { Ente } from '../db/schema';
+import { isPeriod } from '../domain/billing/periods';
+import { fixedClock, systemClock } from '../domain/clock';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors';
+import { createServices } from '../domain/services';
+import { exitOnFailure } from './exit';
+
+const USAGE = `Usage: npm run job -- <command> [options]
+
+  freeze                              freeze every day past its cut-off (catches up)
+  charge                              charge every frozen day not charged yet (catches up)
+  bill [--ente SLUG] [--month YYYY-MM] [--batch-size N]
+                                      bill one month of one ente, or every month that is due
+  storno --ente SLUG --charge ID --reason TEXT --operator CF
+                                      reverse one charge (a new opposite charge; badge credited if prepaid)
+  cancel-document --ente SLUG --document ID --reason TEXT --operator CF
+                                      cancel an unpaid document and issue its credit note
+
+Each command prints one JSON line per result on stdout; the scheduler of a running server does the
+first three by itself every minute.`;
+
+/** `npm run job`: the scheduled jobs by hand, and the office's corrections until the back-office has screens. */
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      ente: { type: 'string' },
+      month: { type: 'string' },
+      'batch-size': { type: 'string' },
+      charge: { type: 'string' },
+      document: { type: 'string' },
+      reason: { type: 'string' },
+      operator: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const database = createDatabase(config.databaseUrl);
+  const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
+  const services = createServices(database.db, clock, (error) => console.error(error));
+  const print = (value: unknown) => console.log(JSON.stringify(value));
+  const enteBySlug = async (slug: string | undefined): Promise<Ente> => {
+    if (!slug) throw new UsageError('--ente is required');
+    const ente = await services.enti.bySlug(slug);
+    if (!ente) throw new UsageError(`no ente "${slug}"`);
+    return ente;
+  };
+  const positiveInt = (value: string | undefined, name: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number`);
+    return n;
+  };
+  /** Corrections are signed by an active operator of the ente who may correct accounts. */
+  const operatorOf = async (ente: Ente, fiscalCode: string | undefined) => {
+    if (!fiscalCode) throw new UsageError('--operator (fiscal code of the operator) is required');
+    await services.operators.requireOperator(ente, { fiscalCode }, ['amministratore', 'operatore']);
+    return fiscalCode;
+  };
+  try {
+    await migrateToLatest(database);
+    switch (command) {
+      case 'freeze':
+        for (const day of await services.freeze.freezeDueDays()) print({ frozen: day });
+        break;
+      case 'charge':
+        for (const day of await services.charging.chargeDueDays()) print({ charged: day });
+        break;
+      case 'bill': {
+        if (!values.month) {
+          for (const month of await services.billing.billDueMonths()) print({ billed: month });
+          break;
+        }
+        if (!isPeriod(values.month)) throw new UsageError('--month must be YYYY-MM');
+        const ente = await enteBySlug(values.ente);
+        const batchSize = values['batch-size'] ? positiveInt(values['batch-size'], 'batch-size') : undefined;
+        const result = await services.billing.billMonth(ente, values.month, { batchSize, afterBatch: (documents) => print({ progress: documents }) });
+        print({ ente: ente.slug, month: values.month, ...result });
+        break;
+      }
+      case 'storno': {
+        const ente = await enteBySlug(values.ente);
+        const author = await operatorOf(ente, values.operator);
+        print(await services.charging.reverseCharge(ente, { chargeId: positiveInt(values.charge, 'charge'), reason: values.reason ?? '', author }));
+        break;
+      }
+      case 'cancel-document': {
+        const ente = await enteBySlug(values.ente);
+        const author = await operatorOf(ente, values.operator);
+        print(await services.billing.cancelDocument(ente, { documentId: positiveInt(values.document, 'document'), reason: values.reason ?? '', author }));
+        break;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (error instanceof InvalidInputError || error instanceof NotFoundError || error instanceof ForbiddenError) {
+      console.error(`refused: ${error instanceof InvalidInputError ? JSON.stringify(error.problems) : error.message}`);
+      process.exitCode = 2;
+    } else {
+      throw error;
+    }
+  } finally {
+    await services.audit.flush();
+    await database.destroy();
+  }
+}
+
+class UsageError extends Error {}
+
+main().catch(exitOnFailure);
