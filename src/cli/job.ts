@@ -40,14 +40,14 @@ async function main() {
   });
   const command = positionals[0];
   if (values.help || !command) {
-    console.log(USAGE);
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   const config = loadConfig();
   const database = createDatabase(config.databaseUrl);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
   const services = createServices(database.db, clock, (error) => console.error(error));
-  const print = (value: unknown) => console.log(JSON.stringify(value));
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
   const enteBySlug = async (slug: string | undefined): Promise<Ente> => {
     if (!slug) throw new UsageError('--ente is required');
     const ente = await services.enti.bySlug(slug);
