@@ -190,3 +190,61 @@ export class KitchenPage extends PortalPage {
     return (await this.page.locator('main').textContent()) ?? '';
   }
 }
+
+export class LedgerPage extends PortalPage {
+  static async on(page: Page) {
+    const ledger = new LedgerPage(page);
+    await ledger.verify('Conto corrente virtuale');
+    return ledger;
+  }
+
+  async showPeriod(from: string, to: string) {
+    await this.page.getByLabel('Dal giorno', { exact: true }).fill(from);
+    await this.page.getByLabel('Al giorno', { exact: true }).fill(to);
+    await this.page.getByRole('button', { name: 'Mostra' }).click();
+  }
+
+  /** The movements as the table shows them: [date, description, amount, balance]. */
+  async rows(): Promise<string[][]> {
+    const rows = this.page.locator('main table tbody tr');
+    const result: string[][] = [];
+    for (let i = 0; i < (await rows.count()); i++) result.push((await rows.nth(i).locator('td').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()));
+    return result;
+  }
+
+  async summary(): Promise<string> {
+    return (await this.page.locator('main dl').first().textContent()) ?? '';
+  }
+}
+
+export class DocumentsPage extends PortalPage {
+  static async on(page: Page) {
+    const documents = new DocumentsPage(page);
+    await documents.verify('Documenti contabili');
+    return documents;
+  }
+
+  async numbers(): Promise<string[]> {
+    return (await this.page.locator('main table tbody th').allTextContents()).map((t) => t.trim());
+  }
+
+  async rowOf(number: string): Promise<string> {
+    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: number }) }).textContent()) ?? '';
+  }
+
+  async open(number: string) {
+    await this.page.getByRole('link', { name: `Dettaglio del documento ${number}` }).click();
+  }
+}
+
+export class DocumentDetailPage extends PortalPage {
+  static async on(page: Page, number: string) {
+    const detail = new DocumentDetailPage(page);
+    await detail.verify(`Documento n. ${number}`);
+    return detail;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}

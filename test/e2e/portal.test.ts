@@ -9,8 +9,11 @@ import {
   AbsencesPage,
   CanteenPage,
   ChoosePupilPage,
+  DocumentDetailPage,
+  DocumentsPage,
   ErrorPage,
   KitchenPage,
+  LedgerPage,
   LegalPage,
   markWithoutScript,
   SchedaPage,
@@ -26,7 +29,7 @@ describe('parents in a real browser', { skip }, () => {
 
   before(async () => {
     // A fixed school day (Thursday 26 November 2026, 08:00 in Rome), so the canteen flows do not depend on the date of the run.
-    t = await startTestApp('sqlite', { FAKE_NOW: '2026-11-26T08:00:00+01:00' });
+    t = await startTestApp('sqlite', { FAKE_NOW: '2026-11-26T08:00:00+01:00' }, undefined, { history: true });
     chromium = await launchChromium();
   });
   after(async () => {
@@ -126,6 +129,40 @@ describe('parents in a real browser', { skip }, () => {
     assert.match(row, /Pane comune/);
     await context.close();
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`Ada reads Sofia's Conto corrente for October and Tommaso's documents (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async () => {
+      const context = await chromium.browser.newContext({ javaScriptEnabled });
+      const page = await context.newPage();
+      if (!javaScriptEnabled) markWithoutScript(page);
+      const list = await ServiceListPage.open(page, t.baseUrl, 'demo');
+      await list.openService('Conto corrente virtuale');
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace/);
+      const ledger = await LedgerPage.on(page);
+      await ledger.showPeriod('2026-10-01', '2026-10-31');
+      const october = await LedgerPage.on(page);
+      const rows = await october.rows();
+      assert.ok(rows.length > 20, 'a meal on each school day of October, and the top-ups');
+      assert.deepEqual(rows[0], ['01/10/2026', 'Pasto 01/10/2026', '−3,28 €', rows[0]![3]]);
+      assert.ok(rows.some((row) => row[1] === 'Ricarica pagoPA' && row[2] === '+50,00 €'));
+      assert.ok(rows.some((row) => row[1] === 'Pasto in bianco 21/10/2026'));
+      assert.match(await october.summary(), /Saldo finale al 31\/10\/2026/);
+      assert.match(await october.summary(), /a credito|debito di|saldo a zero/, 'the balance in words');
+
+      await page.goto(`${t.baseUrl}/demo/`);
+      await (await ServiceListPage.on(page)).openService('Documenti contabili');
+      await (await ChoosePupilPage.on(page, 'Documenti contabili')).choose('Tommaso Lovelace');
+      const documents = await DocumentsPage.on(page);
+      const numbers = await documents.numbers();
+      assert.ok(numbers.length >= 10, 'this year and the last');
+      assert.match(await documents.rowOf(numbers[0]!), /ottobre 2026/, 'newest first');
+      await documents.open(numbers[0]!);
+      const detail = await DocumentDetailPage.on(page, numbers[0]!);
+      assert.match(await detail.text(), /Righe del documento/);
+      assert.match(await detail.text(), /Totale/);
+      await context.close();
+    });
+  }
 
   it('the cook reads the frozen meal counts of a day', async () => {
     const ente = (await t.database.db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
