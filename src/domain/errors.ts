@@ -27,3 +27,10 @@ export class InvalidInputError<Field extends string = string> extends Error {
     super(`invalid input: ${Object.keys(problems).join(', ')}`);
   }
 }
+
+/** The reason every correction by the office must give (a storno, a cancellation): trimmed, not empty. */
+export function correctionReason(raw: string): string {
+  const reason = raw.trim();
+  if (reason.length < 3) throw new InvalidInputError({ reason: 'reasonRequired' });
+  return reason;
+}

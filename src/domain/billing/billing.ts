@@ -3,7 +3,7 @@ import type { ChargeTable, DB, DocumentLineTable, DocumentTable, Ente } from '..
 import { romeDate } from '../calendar/local-time';
 import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError } from '../errors';
+import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { SYSTEM_AUTHOR } from '../ledger/charging';
 import { loadTariffContext } from '../tariffs/context';
 import { documentLines, type BilledCharge, type BilledStorno } from './lines';
@@ -240,8 +240,7 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
    * number reverses every line. Nothing is deleted.
    */
   async function cancelDocument(ente: Ente, input: { documentId: number; reason: string; author: string; requestId?: string }) {
-    const reason = input.reason.trim();
-    if (reason.length < 3) throw new InvalidInputError({ reason: 'reasonRequired' });
+    const reason = correctionReason(input.reason);
     const now = clock.now();
     const issueDate = romeDate(now);
     const year = Number(issueDate.slice(0, 4));

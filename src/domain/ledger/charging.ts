@@ -4,7 +4,7 @@ import { romeDate } from '../calendar/local-time';
 import type { AuditEntry } from '../audit/audit';
 import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError } from '../errors';
+import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { loadTariffContext } from '../tariffs/context';
 
 /** Rows per INSERT: well within both engines' limits on bound parameters. */
@@ -113,8 +113,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
    * Nothing is edited; a charge is reversed at most once (unique reverses_charge_id).
    */
   async function reverseCharge(ente: Ente, input: { chargeId: number; reason: string; author: string; requestId?: string }) {
-    const reason = input.reason.trim();
-    if (reason.length < 3) throw new InvalidInputError({ reason: 'reasonRequired' });
+    const reason = correctionReason(input.reason);
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const original = await trx

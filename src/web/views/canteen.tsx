@@ -1,7 +1,7 @@
 import type { Ente } from '../../db/schema';
 import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
 import type { PupilSummary } from '../../domain/registry/service';
-import { ServicePage } from './components';
+import { PeriodForm, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -22,39 +22,15 @@ export function CanteenPage({
   const t = m.canteen;
   const { pupil } = result;
   const name = `${pupil.givenName} ${pupil.familyName}`;
-  const message = (field: string) => (problems[field] ? (t.problems[problems[field]!] ?? problems[field]) : undefined);
   return (
     <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
-      <form method="get" action={`/${ente.slug}/refezione`} class="row g-3 align-items-end mb-4">
-        <input type="hidden" name="utente" value={String(pupil.id)} />
-        <div class="col-md-4">
-          <label for="dal" class="active">
-            {t.from}
-          </label>
-          <input type="date" class="form-control" id="dal" name="dal" value={period.from} {...(problems.from ? { 'aria-invalid': 'true', 'aria-describedby': 'dal-problem' } : {})} />
-          {message('from') && (
-            <div class="invalid-feedback d-block" id="dal-problem">
-              {message('from')}
-            </div>
-          )}
-        </div>
-        <div class="col-md-4">
-          <label for="al" class="active">
-            {t.to}
-          </label>
-          <input type="date" class="form-control" id="al" name="al" value={period.to} {...(problems.to ? { 'aria-invalid': 'true', 'aria-describedby': 'al-problem' } : {})} />
-          {message('to') && (
-            <div class="invalid-feedback d-block" id="al-problem">
-              {message('to')}
-            </div>
-          )}
-        </div>
-        <div class="col-md-4">
-          <button type="submit" class="btn btn-primary">
-            {t.search}
-          </button>
-        </div>
-      </form>
+      <PeriodForm
+        action={`/${ente.slug}/refezione`}
+        hidden={{ utente: String(pupil.id) }}
+        period={period}
+        texts={{ from: t.from, to: t.to, submit: t.search, problems: t.problems }}
+        problems={problems}
+      />
       <p>
         <strong>{name}</strong>
         {result.pupils.length > 1 && (

@@ -120,3 +120,58 @@ export function MessagePage({
     </Layout>
   );
 }
+
+/**
+ * The "dal … al …" form of the pages that show a period (GET, so it works without JavaScript and the
+ * address can be bookmarked); a wrong date is explained under its field, with what was typed kept.
+ */
+export function PeriodForm({
+  action,
+  hidden,
+  period,
+  texts,
+  problems = {},
+}: {
+  action: string;
+  hidden: Record<string, string>;
+  period: { from: string; to: string };
+  texts: { from: string; to: string; submit: string; problems: Record<string, string> };
+  problems?: Partial<Record<string, string>>;
+}) {
+  return (
+    <form method="get" action={action} class="row g-3 align-items-end mb-4">
+      {Object.entries(hidden).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} key={name} />
+      ))}
+      {(['from', 'to'] as const).map((field) => {
+        const name = field === 'from' ? 'dal' : 'al';
+        const problem = problems[field];
+        return (
+          <div class="col-md-4" key={field}>
+            <label for={name} class="active">
+              {texts[field]}
+            </label>
+            <input
+              type="date"
+              class="form-control"
+              id={name}
+              name={name}
+              value={period[field]}
+              {...(problem ? { 'aria-invalid': 'true', 'aria-describedby': `${name}-problem` } : {})}
+            />
+            {problem && (
+              <div class="invalid-feedback d-block" id={`${name}-problem`}>
+                {texts.problems[problem] ?? problem}
+              </div>
+            )}
+          </div>
+        );
+      })}
+      <div class="col-md-4">
+        <button type="submit" class="btn btn-primary">
+          {texts.submit}
+        </button>
+      </div>
+    </form>
+  );
+}

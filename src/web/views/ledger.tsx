@@ -1,7 +1,7 @@
 import type { Ente } from '../../db/schema';
 import type { Badge, Statement, StatementRow } from '../../domain/ledger/account';
 import type { Messages } from '../i18n/it';
-import { ServicePage } from './components';
+import { PeriodForm, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -80,7 +80,6 @@ export function LedgerPage({
   const { m, ente } = ctx;
   const t = m.ledger;
   const query = `badge=${badge.id}&dal=${period.from}&al=${period.to}`;
-  const message = (field: string) => (problems[field] ? (t.problems[problems[field]!] ?? problems[field]) : undefined);
   return (
     <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
       <p>
@@ -92,37 +91,13 @@ export function LedgerPage({
           </>
         )}
       </p>
-      <form method="get" action={`/${ente.slug}/conto-corrente`} class="row g-3 align-items-end mb-4">
-        <input type="hidden" name="badge" value={String(badge.id)} />
-        {(['from', 'to'] as const).map((field) => {
-          const name = field === 'from' ? 'dal' : 'al';
-          return (
-            <div class="col-md-4" key={field}>
-              <label for={name} class="active">
-                {t[field]}
-              </label>
-              <input
-                type="date"
-                class="form-control"
-                id={name}
-                name={name}
-                value={period[field]}
-                {...(problems[field] ? { 'aria-invalid': 'true', 'aria-describedby': `${name}-problem` } : {})}
-              />
-              {message(field) && (
-                <div class="invalid-feedback d-block" id={`${name}-problem`}>
-                  {message(field)}
-                </div>
-              )}
-            </div>
-          );
-        })}
-        <div class="col-md-4">
-          <button type="submit" class="btn btn-primary">
-            {t.show}
-          </button>
-        </div>
-      </form>
+      <PeriodForm
+        action={`/${ente.slug}/conto-corrente`}
+        hidden={{ badge: String(badge.id) }}
+        period={period}
+        texts={{ from: t.from, to: t.to, submit: t.show, problems: t.problems }}
+        problems={problems}
+      />
       {statement && (
         <>
           <h2 class="h4">{t.summary}</h2>
