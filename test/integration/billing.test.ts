@@ -6,46 +6,12 @@ import { InvalidInputError } from '../../src/domain/errors';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
 import { spawnJob } from '../helpers/job';
+import { assertBooksAreSound } from '../helpers/books';
 
 const NOW = '2026-11-26T10:00:00+01:00';
 
 async function demoEnte(db: Kysely<DB>): Promise<Ente> {
   return (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
-}
-
-/** The invariants of issue 4 that hold whatever ran, however often. */
-async function assertBooksAreSound(db: Kysely<DB>) {
-  const unbalanced = await sql<{ id: number }>`
-    select d.id from document d left join document_line l on l.document_id = d.id
-    group by d.id, d.total_cents having d.total_cents <> coalesce(sum(l.amount_cents), 0)`.execute(db);
-  assert.deepEqual(unbalanced.rows, [], 'every document total equals the sum of its lines');
-
-  const numbering = await sql<{ ente_id: number; year: number; n: number; max: number; distinct_numbers: number; last_number: number }>`
-    select d.ente_id, d.year, count(*) as n, max(d.number) as max, count(distinct d.number) as distinct_numbers, c.last_number
-    from document d join document_counter c on c.ente_id = d.ente_id and c.year = d.year
-    group by d.ente_id, d.year, c.last_number`.execute(db);
-  for (const row of numbering.rows) {
-    assert.equal(Number(row.n), Number(row.max), `no gap in ${row.year}`);
-    assert.equal(Number(row.n), Number(row.distinct_numbers), `no duplicate in ${row.year}`);
-    assert.equal(Number(row.last_number), Number(row.max), 'the counter is where the numbers stopped');
-  }
-
-  const twice = await sql`select enrolment_id, period from document where kind = 'documento' group by enrolment_id, period having count(*) > 1`.execute(db);
-  assert.deepEqual(twice.rows, [], 'one document per enrolment and month');
-
-  const mismatched = await sql`
-    select d.id from document d
-    where d.kind = 'documento' and d.total_cents <> (
-      select sum(c.amount_cents) from charge c
-      where c.enrolment_id = d.enrolment_id and c.date >= d.period || '-01' and c.date <= d.period || '-31')`.execute(db);
-  assert.deepEqual(mismatched.rows, [], 'a document bills exactly the charges of its enrolment and month');
-
-  const uncharged = await sql`
-    select a.pupil_id, a.date from attendance a
-    join enrolment e on e.id = a.enrolment_id join tariff t on t.id = e.tariff_id and t.unit = 'pasto'
-    where a.status in ('present', 'light_meal')
-      and (select count(*) from charge c where c.enrolment_id = a.enrolment_id and c.date = a.date and c.kind <> 'storno') <> 1`.execute(db);
-  assert.deepEqual(uncharged.rows, [], 'every frozen booked meal has exactly one charge');
 }
 
 async function snapshot(db: Kysely<DB>) {

@@ -25,25 +25,27 @@ export type Readiness = 'ready' | 'month-not-over' | 'days-not-charged';
  * written and no number is lost; the unique index on (enrolment, month) holds the rule even against a bug.
  */
 export function createBillingService(db: Kysely<DB>, clock: Clock) {
-  /** A month is billed once it is over and every frozen day of it has been charged. */
+  /**
+   * A month is billed once it is over and each of its days (since the ente's first frozen day) has
+   * been frozen and charged: a charge can never arrive in a month already billed.
+   */
   async function readiness(ente: Ente, period: string): Promise<Readiness> {
-    const first = firstOfMonth(period);
     const last = lastOfMonth(period);
     if (romeDate(clock.now()) <= last) return 'month-not-over';
-    const [uncharged, frozenAfter] = await Promise.all([
-      db
-        .selectFrom('day_freeze as f')
-        .select('f.date')
-        .where('f.ente_id', '=', ente.id)
-        .where('f.date', '>=', first)
-        .where('f.date', '<=', last)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('day_charge as c').select('c.date').whereRef('c.ente_id', '=', 'f.ente_id').whereRef('c.date', '=', 'f.date'))),
-        )
-        .executeTakeFirst(),
-      db.selectFrom('day_freeze').select('date').where('ente_id', '=', ente.id).where('date', '>=', last).executeTakeFirst(),
-    ]);
-    return uncharged || !frozenAfter ? 'days-not-charged' : 'ready';
+    const firstEver = await db.selectFrom('day_freeze').select((eb) => eb.fn.min('date').as('date')).where('ente_id', '=', ente.id).executeTakeFirst();
+    if (!firstEver?.date) return 'days-not-charged';
+    const first = [firstOfMonth(period), firstEver.date].sort()[1]!;
+    if (first > last) return 'ready';
+    const days = await db
+      .selectFrom('day_freeze as f')
+      .leftJoin('day_charge as c', (join) => join.onRef('c.ente_id', '=', 'f.ente_id').onRef('c.date', '=', 'f.date'))
+      .select(['f.date', 'c.date as chargedDate'])
+      .where('f.ente_id', '=', ente.id)
+      .where('f.date', '>=', first)
+      .where('f.date', '<=', last)
+      .execute();
+    const expected = Number(last.slice(8, 10)) - Number(first.slice(8, 10)) + 1;
+    return days.length === expected && days.every((d) => d.chargedDate !== null) ? 'ready' : 'days-not-charged';
   }
 
   /** The monthly fee of each postpaid enrolment with a tariff per month, charged once per month. */
