@@ -37,11 +37,14 @@ export function statementPdf(texts: StatementTexts, createdAt: Date): Promise<Bu
     doc.moveDown();
 
     const row = (cells: string[], font: 'regular' | 'bold') => {
-      if (doc.y > doc.page.height - doc.page.margins.bottom - 30) doc.addPage();
-      const y = doc.y;
       doc.font(font).fontSize(9);
+      // A long description wraps: the row is as tall as its tallest cell.
+      const height = Math.max(...cells.map((cell, i) => doc.heightOfString(cell, { width: widths[i] })));
+      if (doc.y + height > doc.page.height - doc.page.margins.bottom) doc.addPage();
+      const y = doc.y;
       cells.forEach((cell, i) => doc.text(cell, columns[i]!, y, { width: widths[i], align: i >= 2 ? 'right' : 'left' }));
       doc.x = left;
+      doc.y = y + height;
       doc.moveDown(0.3);
     };
     row(texts.headers, 'bold');
