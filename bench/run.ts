@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { migrateToLatest } from '../src/db/migrate';
 import { resetDatabase } from '../src/db/reset';
 import { seedDemo } from '../src/demo/seed';
-import { createFreezeService } from '../src/domain/canteen/freeze';
+import { buildDemoHistory } from '../src/demo/history';
 import { systemClock } from '../src/domain/clock';
 import { createThrowawayDatabase } from '../test/helpers/databases';
 import {
@@ -38,8 +38,8 @@ async function benchmark(engine: string, databaseUrl: string, workers: number) {
   const database = await resetDatabase(databaseUrl);
   await migrateToLatest(database);
   await seedDemo(database.db);
-  // The canteen history is frozen first, as `npm run demo` does, so the catch-up does not run during the load.
-  await createFreezeService(database.db, systemClock).freezeDueDays();
+  // The history is made first, as `npm run demo` does, so the jobs' catch-up does not run during the load.
+  await buildDemoHistory(database.db, systemClock);
   const { cookie, tommaso } = await adaAndTommaso(database);
   const schedaPath = `/demo/scheda-anagrafica?utente=${tommaso}`;
   await database.destroy();
