@@ -67,7 +67,16 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
       .where('y.starts_on', '<=', last)
       .where('y.ends_on', '>=', first)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('charge as c').select('c.id').whereRef('c.enrolment_id', '=', 'e.id').where('c.date', '=', first).where('c.kind', '=', 'fee'))),
+        not(
+          exists(
+            selectFrom('charge as c')
+              .select('c.id')
+              .whereRef('c.enrolment_id', '=', 'e.id')
+              .where('c.date', '=', first)
+              // Spelled as in the partial unique index (a literal), so that both engines probe it.
+              .where('c.kind', '<>', sql.lit('storno')),
+          ),
+        ),
       )
       .execute();
     if (due.length === 0) return 0;
@@ -171,7 +180,8 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
               .select('enrolment_id')
               .where('ente_id', '=', ente.id)
               .where('period', '=', period)
-              .where('kind', '=', 'documento')
+              // A literal, as in the partial unique index on (enrolment, period), so that it is used.
+              .where('kind', '=', sql.lit('documento'))
               .where('enrolment_id', 'in', batch)
               .execute()
           ).map((d) => d.enrolment_id),
