@@ -1,5 +1,5 @@
-import { type Insertable, type Kysely, sql } from 'kysely';
-import type { ChargeTable, DB, Ente } from '../../db/schema';
+import { type Insertable, type Kysely } from 'kysely';
+import type { ChargeTable, DB, Ente, MovementTable } from '../../db/schema';
 import { romeDate } from '../calendar/local-time';
 import type { AuditEntry } from '../audit/audit';
 import { writeAuditEvent } from '../audit/audit';
@@ -23,17 +23,25 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
   async function chargeDay(ente: Ente, date: string): Promise<'charged' | 'already-charged' | 'not-frozen'> {
     const frozen = await db.selectFrom('day_freeze').select('date').where('ente_id', '=', ente.id).where('date', '=', date).executeTakeFirst();
     if (!frozen) return 'not-frozen';
-    const [booked, tariffs] = await Promise.all([
+    const [booked, tariffs, badges] = await Promise.all([
       db
         .selectFrom('attendance as a')
         .innerJoin('enrolment as e', 'e.id', 'a.enrolment_id')
-        .select(['a.pupil_id as pupilId', 'a.status', 'e.id as enrolmentId', 'e.service_id as serviceId', 'e.school_year_id as schoolYearId', 'e.tariff_id as tariffId'])
+        .innerJoin('service as s', 's.id', 'e.service_id')
+        .select([
+          'a.pupil_id as pupilId', 'a.status', 'e.id as enrolmentId', 'e.service_id as serviceId', 'e.school_year_id as schoolYearId',
+          'e.tariff_id as tariffId', 's.billing',
+        ])
         .where('a.ente_id', '=', ente.id)
         .where('a.date', '=', date)
         .where('a.status', 'in', ['present', 'light_meal'])
         .execute(),
       loadTariffContext(db, ente, date),
+      db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', ente.id).where('active', '=', 1).execute(),
     ]);
+    // The badge in use for each pupil and service: where a prepaid meal is debited.
+    const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));
+    const debitBadge = new Map<number, number>();
     const now = clock.now().toISOString();
     const charges: Insertable<ChargeTable>[] = [];
     let total = 0;
@@ -43,6 +51,8 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
       const lightMeal = meal.status === 'light_meal';
       const price = tariffs.priceOf(meal, { free: lightMeal && !ente.charge_light_meals });
       total += price.amountCents;
+      const badge = meal.billing === 'prepaid' ? badgeOf.get(`${meal.pupilId}/${meal.serviceId}`) : undefined;
+      if (badge !== undefined) debitBadge.set(meal.enrolmentId, badge);
       charges.push({
         ente_id: ente.id,
         enrolment_id: meal.enrolmentId,
@@ -70,18 +80,24 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         .returning('date')
         .executeTakeFirst();
       if (!claimed) return 'already-charged';
+      // Prepaid: each meal is also a debit on the pupil's badge in use for the service, linked to its charge.
       for (let i = 0; i < charges.length; i += INSERT_CHUNK) {
-        await trx.insertInto('charge').values(charges.slice(i, i + INSERT_CHUNK)).execute();
+        const inserted = await trx
+          .insertInto('charge')
+          .values(charges.slice(i, i + INSERT_CHUNK))
+          .returning(['id', 'enrolment_id', 'kind', 'amount_cents'])
+          .execute();
+        const debits: Insertable<MovementTable>[] = [];
+        for (const charge of inserted) {
+          const badge = debitBadge.get(charge.enrolment_id);
+          if (badge === undefined) continue;
+          debits.push({
+            ente_id: ente.id, badge_id: badge, amount_cents: -charge.amount_cents, kind: charge.kind as 'meal' | 'light_meal', value_date: date,
+            charge_id: charge.id, reverses_movement_id: null, note: null, author: SYSTEM_AUTHOR, created_at: now,
+          });
+        }
+        if (debits.length) await trx.insertInto('movement').values(debits).execute();
       }
-      // Prepaid: each meal is a debit on the pupil's badge in use for the service.
-      await sql`
-        insert into movement (ente_id, badge_id, amount_cents, kind, value_date, charge_id, author, created_at)
-        select c.ente_id, b.id, -c.amount_cents, c.kind, c.date, c.id, cast(${SYSTEM_AUTHOR} as text), cast(${now} as text)
-        from charge c
-        join enrolment e on e.id = c.enrolment_id
-        join service s on s.id = e.service_id and s.billing = 'prepaid'
-        join badge b on b.pupil_id = c.pupil_id and b.service_id = e.service_id and b.active = 1
-        where c.ente_id = ${ente.id} and c.date = ${date} and c.kind in ('meal', 'light_meal')`.execute(trx);
       return 'charged';
     });
   }
