@@ -180,9 +180,11 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
               .select('enrolment_id')
               .where('ente_id', '=', ente.id)
               .where('period', '=', period)
-              // A literal, as in the partial unique index on (enrolment, period), so that it is used.
+              // A literal, as in the partial unique index on (enrolment, period), so that it is used; the
+              // batch is a sorted slice of ids, so a range (not a list of a thousand) selects it.
               .where('kind', '=', sql.lit('documento'))
-              .where('enrolment_id', 'in', batch)
+              .where('enrolment_id', '>=', batch[0]!)
+              .where('enrolment_id', '<=', batch.at(-1)!)
               .execute()
           ).map((d) => d.enrolment_id),
         );
