@@ -22,7 +22,7 @@ import { createFreezeService } from '../src/domain/canteen/freeze';
 import { fixedClock, systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, productionEnv, WARM_UP_S, requireWrk, startServer, stopServer, waitForHealth } from './harness';
+import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, onEngines, productionEnv, WARM_UP_S, requireWrk, startServer, stopServer, waitForHealth } from './harness';
 import { writeSection } from './results';
 
 const PUPILS = 150_000;
@@ -198,23 +198,8 @@ function verdict(ok: boolean) {
 async function main() {
   requireWrk();
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-  const freezes = [];
-  const sqlite = await createThrowawayDatabase('sqlite');
-  try {
-    freezes.push(await freezeBenchmark('SQLite', sqlite.url));
-  } finally {
-    await sqlite.drop();
-  }
-  if (process.env.BENCH_DATABASE_URL) {
-    const pg = await createThrowawayDatabase('postgres', process.env.BENCH_DATABASE_URL);
-    try {
-      freezes.push(await freezeBenchmark('PostgreSQL', pg.url));
-    } finally {
-      await pg.drop();
-    }
-  } else {
-    console.error('PostgreSQL skipped: set BENCH_DATABASE_URL to include it.');
-  }
+  const freezes = await onEngines(freezeBenchmark);
+  if (!process.env.BENCH_DATABASE_URL) console.error('PostgreSQL skipped: set BENCH_DATABASE_URL to include it.');
   const routes = await routeBenchmarks();
   const lines = [
     '## Issue 3 — canteen: daily freeze, absence notices, Refezione page',

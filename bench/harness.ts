@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config/index';
 import type { Database } from '../src/db/database';
 import { systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
+import { createThrowawayDatabase } from '../test/helpers/databases';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
@@ -135,4 +136,24 @@ export async function adaAndTommaso(database: Database): Promise<{ cookie: strin
     .where('person.family_name', '=', 'Lovelace')
     .executeTakeFirstOrThrow();
   return { cookie: `${config.session.cookieName}=${token}`, tommaso: pupil.id };
+}
+
+/** Runs a benchmark on a throw-away SQLite database, then on PostgreSQL when BENCH_DATABASE_URL is set. */
+export async function onEngines<T>(run: (engine: string, url: string) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  const sqlite = await createThrowawayDatabase('sqlite');
+  try {
+    results.push(await run('SQLite', sqlite.url));
+  } finally {
+    await sqlite.drop();
+  }
+  if (process.env.BENCH_DATABASE_URL) {
+    const pg = await createThrowawayDatabase('postgres', process.env.BENCH_DATABASE_URL);
+    try {
+      results.push(await run('PostgreSQL', pg.url));
+    } finally {
+      await pg.drop();
+    }
+  }
+  return results;
 }

@@ -37,7 +37,7 @@ import { createFreezeService } from '../src/domain/canteen/freeze';
 import { fixedClock, systemClock } from '../src/domain/clock';
 import { createChargingService, SYSTEM_AUTHOR } from '../src/domain/ledger/charging';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, requireWrk, startServer, stopServer, WARM_UP_S, waitForHealth } from './harness';
+import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, onEngines, requireWrk, startServer, stopServer, WARM_UP_S, waitForHealth } from './harness';
 import { writeSection } from './results';
 
 const PUPILS = 150_000;
@@ -603,24 +603,6 @@ function breakdown(total: number, report: QueryReport, top = 5): string {
   return `queries ${report.seconds.toFixed(1)} s (${queries}); JavaScript and the rest ${(total - report.seconds).toFixed(1)} s`;
 }
 
-async function onEngines<T>(run: (engine: string, url: string) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  const sqlite = await createThrowawayDatabase('sqlite');
-  try {
-    results.push(await run('SQLite', sqlite.url));
-  } finally {
-    await sqlite.drop();
-  }
-  if (process.env.BENCH_DATABASE_URL) {
-    const pg = await createThrowawayDatabase('postgres', process.env.BENCH_DATABASE_URL);
-    try {
-      results.push(await run('PostgreSQL', pg.url));
-    } finally {
-      await pg.drop();
-    }
-  }
-  return results;
-}
 
 async function main() {
   const only = process.env.BENCH_MONEY_ONLY;
