@@ -46,7 +46,7 @@ async function main() {
   const config = loadConfig();
   const database = createDatabase(config.databaseUrl);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
-  const services = createServices(database.db, clock, (error) => console.error(error));
+  const services = createServices(database.db, clock, (error) => console.error(error), config);
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
   const enteBySlug = async (slug: string | undefined): Promise<Ente> => {
     if (!slug) throw new UsageError('--ente is required');

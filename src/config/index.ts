@@ -41,6 +41,19 @@ const envSchema = z
     OIDC_MIN_LEVEL: z.enum(['SpidL2', 'SpidL3']).default('SpidL2'),
 
     FAKE_NOW: z.iso.datetime({ offset: true }).optional(),
+
+    PAGOPA_SANDBOX: booleanFromEnv.optional(),
+    PAGOPA_CHECKOUT_URL: z.url().optional(),
+    PAGOPA_CHECKOUT_KEY: z.string().min(1).optional(),
+    PAGOPA_GPD_URL: z.url().optional(),
+    PAGOPA_GPD_KEY: z.string().min(1).optional(),
+    PAGOPA_RECEIPTS_URL: z.url().optional(),
+    PAGOPA_RECEIPTS_KEY: z.string().min(1).optional(),
+    PAGOPA_BROKER_ID: z.string().min(1).optional(),
+    PAGOPA_STATION_ID: z.string().min(1).optional(),
+    PAGOPA_RECEIPT_KEY: z.string().min(16, 'deve avere almeno 16 caratteri').optional(),
+    PAGOPA_CART_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
+    PAGOPA_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -74,6 +87,14 @@ const envSchema = z
         path: ['OIDC_CLIENT_SECRET'],
         message: 'serve OIDC_CLIENT_SECRET oppure OIDC_PRIVATE_KEY_FILE',
       });
+    }
+    if (production && env.PAGOPA_SANDBOX) {
+      ctx.addIssue({ code: 'custom', path: ['PAGOPA_SANDBOX'], message: 'la sandbox pagoPA non può essere attiva in produzione' });
+    }
+    if (!(env.PAGOPA_SANDBOX ?? !production)) {
+      for (const name of ['PAGOPA_CHECKOUT_URL', 'PAGOPA_CHECKOUT_KEY', 'PAGOPA_GPD_URL', 'PAGOPA_GPD_KEY', 'PAGOPA_RECEIPTS_URL', 'PAGOPA_RECEIPTS_KEY', 'PAGOPA_BROKER_ID', 'PAGOPA_STATION_ID', 'PAGOPA_RECEIPT_KEY'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'obbligatorio senza la sandbox pagoPA' });
+      }
     }
     if (production && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'in produzione deve essere https://' });
@@ -123,6 +144,34 @@ function toConfig(env: z.infer<typeof envSchema>) {
       postLogoutRedirectUri: `${publicUrl}/auth/logged-out`,
     },
     fakeNow: env.FAKE_NOW ? new Date(env.FAKE_NOW) : undefined,
+    pagopa: pagopaConfig(env, publicUrl),
+  };
+}
+
+/** Identities the built-in sandbox uses for the broker and station that push receipts. */
+export const SANDBOX_BROKER_ID = '15376371009';
+export const SANDBOX_STATION_ID = '15376371009_01';
+
+function pagopaConfig(env: z.infer<typeof envSchema>, publicUrl: string) {
+  const sandbox = env.PAGOPA_SANDBOX ?? env.NODE_ENV !== 'production';
+  const sandboxUrl = `${publicUrl}/pagopa-sandbox`;
+  const sandboxKey = 'sandbox-subscription-key';
+  return {
+    sandbox,
+    checkoutUrl: (env.PAGOPA_CHECKOUT_URL ?? `${sandboxUrl}/checkout`).replace(/\/$/, ''),
+    checkoutKey: env.PAGOPA_CHECKOUT_KEY ?? sandboxKey,
+    gpdUrl: (env.PAGOPA_GPD_URL ?? `${sandboxUrl}/gpd`).replace(/\/$/, ''),
+    gpdKey: env.PAGOPA_GPD_KEY ?? sandboxKey,
+    receiptsUrl: (env.PAGOPA_RECEIPTS_URL ?? `${sandboxUrl}/gpd-receipts`).replace(/\/$/, ''),
+    receiptsKey: env.PAGOPA_RECEIPTS_KEY ?? sandboxKey,
+    brokerId: env.PAGOPA_BROKER_ID ?? SANDBOX_BROKER_ID,
+    stationId: env.PAGOPA_STATION_ID ?? SANDBOX_STATION_ID,
+    /** The key the platform (or the sandbox) sends in Ocp-Apim-Subscription-Key with every receipt push. */
+    receiptKey: env.PAGOPA_RECEIPT_KEY ?? 'sandbox-receipt-key-not-secret',
+    /** Where receipts are pushed: our paSendRTV2 endpoint. */
+    receiptEndpoint: `${publicUrl}/pagopa/paForNode`,
+    cartMinutes: env.PAGOPA_CART_MINUTES,
+    timeoutMs: env.PAGOPA_TIMEOUT_MS,
   };
 }
 

@@ -27,6 +27,9 @@ export interface EnteTable {
   charge_light_meals: Generated<number>;
   /** A document falls due on the last day of the month this many months after its period. */
   due_months_after_period: Generated<number>;
+  /** Bounds of a top-up the holder may ask for. */
+  topup_min_cents: Generated<number>;
+  topup_max_cents: Generated<number>;
   created_at: string;
 }
 
@@ -339,6 +342,8 @@ export interface MovementTable {
   value_date: string;
   charge_id: number | null;
   reverses_movement_id: number | null;
+  /** The top-up a credit pays in; unique, so a top-up credits its badge once. */
+  topup_id?: number | null;
   note: string | null;
   author: string;
   created_at: string;
@@ -423,6 +428,132 @@ export interface MenuItemTable {
   dish_id: number;
 }
 
+export type TopupState = 'in_attesa' | 'accreditata';
+
+export interface TopupTable {
+  id: Generated<number>;
+  ente_id: number;
+  badge_id: number;
+  holder_person_id: number;
+  amount_cents: number;
+  state: TopupState;
+  created_at: string;
+  credited_at: string | null;
+}
+
+export interface NoticeCounterTable {
+  ente_id: number;
+  last_base: number;
+}
+
+export type NoticeState = 'open' | 'paid' | 'cancelled';
+export type PositionState = 'to_publish' | 'published' | 'to_invalidate' | 'invalidated';
+
+export interface PaymentNoticeTable {
+  id: Generated<number>;
+  ente_id: number;
+  /** The 18-digit notice number (codice avviso): aux digit 3 + IUV. */
+  nav: string;
+  iuv: string;
+  kind: 'document' | 'topup';
+  document_id: number | null;
+  topup_id: number | null;
+  holder_person_id: number;
+  pupil_id: number;
+  service_id: number;
+  amount_cents: number;
+  due_date: string;
+  description: string;
+  state: NoticeState;
+  position_state: PositionState;
+  position_attempts: Generated<number>;
+  /** Instant of the next call to the platform for this position (null: now). */
+  position_next_at: string | null;
+  position_error: string | null;
+  published_at: string | null;
+  /** The cart holding this notice until cart_until: it can join no other cart before then. */
+  cart_id: string | null;
+  cart_until: string | null;
+  paid_at: string | null;
+  created_at: string;
+}
+
+export interface PaymentCartTable {
+  id: string;
+  ente_id: number;
+  holder_person_id: number;
+  state: 'sent' | 'refused';
+  /** The return page the browser came back to, if it did: says nothing about the outcome. */
+  returned: 'ok' | 'cancel' | 'error' | 'waiting' | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PaymentCartItemTable {
+  cart_id: string;
+  notice_id: number;
+}
+
+export type ReceiptFlag = 'ko' | 'unknown_notice' | 'amount_mismatch' | 'already_paid' | 'notice_cancelled';
+
+export interface PaymentReceiptTable {
+  id: Generated<number>;
+  ente_id: number | null;
+  creditor_tax_code: string;
+  receipt_id: string;
+  notice_number: string;
+  outcome: string;
+  amount_cents: number;
+  fee_cents: number | null;
+  paid_at: string | null;
+  psp_id: string;
+  psp_name: string;
+  payment_method: string | null;
+  payment_note: string | null;
+  description: string;
+  debtor_fiscal_code: string;
+  debtor_name: string;
+  payer_fiscal_code: string | null;
+  payer_name: string | null;
+  source: 'push' | 'pull';
+  notice_id: number | null;
+  status: 'applied' | 'flagged';
+  flag: ReceiptFlag | null;
+  xml: string;
+  received_at: string;
+}
+
+export interface ReceiptPullTable {
+  ente_id: number;
+  pulled_until: string;
+}
+
+export interface SandboxPositionTable {
+  creditor_tax_code: string;
+  iupd: string;
+  nav: string;
+  status: string;
+  amount_cents: number;
+  body: string;
+  updated_at: string;
+}
+
+export interface SandboxCartTable {
+  id: string;
+  body: string;
+  state: string;
+  created_at: string;
+}
+
+export interface SandboxReceiptTable {
+  receipt_id: string;
+  creditor_tax_code: string;
+  iuv: string;
+  debtor_fiscal_code: string;
+  paid_at: string;
+  xml: string;
+}
+
 export interface DB {
   ente: EnteTable;
   school: SchoolTable;
@@ -457,6 +588,16 @@ export interface DB {
   document_counter: DocumentCounterTable;
   document: DocumentTable;
   document_line: DocumentLineTable;
+  topup: TopupTable;
+  notice_counter: NoticeCounterTable;
+  payment_notice: PaymentNoticeTable;
+  payment_cart: PaymentCartTable;
+  payment_cart_item: PaymentCartItemTable;
+  payment_receipt: PaymentReceiptTable;
+  receipt_pull: ReceiptPullTable;
+  sandbox_position: SandboxPositionTable;
+  sandbox_cart: SandboxCartTable;
+  sandbox_receipt: SandboxReceiptTable;
 }
 
 export type Ente = Selectable<EnteTable>;

@@ -6,12 +6,29 @@ import { addDays, romeDate, romeInstant } from '../domain/calendar/local-time';
 import { createFreezeService } from '../domain/canteen/freeze';
 import { type Clock, fixedClock } from '../domain/clock';
 import { createChargingService } from '../domain/ledger/charging';
+import { createNoticeService } from '../domain/payments/notices';
+import { openTopup } from '../domain/payments/payments';
+import { createReceiptService } from '../domain/payments/receipts';
+import { SANDBOX_BROKER_ID, SANDBOX_STATION_ID } from '../config/index';
+import { euroDecimalFromCents } from '../integrations/pagopa/amounts';
+import { createPagopaClients } from '../integrations/pagopa/clients';
+import type { PagopaReceipt } from '../integrations/pagopa/receipt-xml';
+import { receiptXml } from '../integrations/pagopa/receipt-xml';
 
 /*
  * The demo's past, made by the same jobs that make it in production: every day since the previous
  * school year began is frozen and charged, every month that is over is billed on the first of the
- * next month; badges get their parents' top-ups and documents some payments.
+ * next month; documents get their pagoPA notices; top-ups and payments arrive as pagoPA receipts,
+ * applied by the same code that applies the platform's.
  */
+
+/** The past needs no platform: receipts are applied directly, and nothing here calls out. */
+const OFFLINE = createPagopaClients({
+  checkoutUrl: 'http://127.0.0.1:9', checkoutKey: '-', gpdUrl: 'http://127.0.0.1:9', gpdKey: '-', receiptsUrl: 'http://127.0.0.1:9', receiptsKey: '-', timeoutMs: 1,
+});
+
+/** Ada's top-up asked for this morning and not paid yet: "in attesa" in her Conto corrente. */
+const ADA_PENDING_TOP_UP = 2_000;
 
 /** Ada Lovelace's top-ups of Sofia's badge (B100001): with her meals they end in a small credit. */
 const ADA_TOP_UPS: [string, number][] = [
@@ -38,7 +55,7 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
   }
   frozen += (await freeze.freezeDueDays()).length;
 
-  await topUps(db, today);
+  await topUps(db, clock, today);
   const charged = (await createChargingService(db, clock).chargeDueDays()).length;
 
   let documents = 0;
@@ -52,46 +69,105 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
       documents += (await createBillingService(db, runClock).billMonth(ente, period)).documents;
     }
   }
-  await payments(db, enti, today);
+  for (const ente of enti) await createNoticeService(db, clock, OFFLINE).issueDocumentNotices(ente);
+  await payments(db, clock, enti, today);
   return { frozen, charged, documents };
 }
 
-/** Parents' top-ups: Ada's fixed ones, and for the other badges one to three from a fixed sequence. */
-async function topUps(db: Kysely<DB>, today: string) {
-  const badges = await db.selectFrom('badge').select(['id', 'ente_id', 'code']).orderBy('id').execute();
+/** A receipt as the platform sends it for a notice paid by the holder, at a fictitious PSP. */
+async function receiptFor(db: Kysely<DB>, noticeId: number, paidAt: Date, sequence: number): Promise<PagopaReceipt> {
+  const notice = await db
+    .selectFrom('payment_notice as n')
+    .innerJoin('ente as e', 'e.id', 'n.ente_id')
+    .innerJoin('person as h', 'h.id', 'n.holder_person_id')
+    .innerJoin('service as s', 's.id', 'n.service_id')
+    .select(['n.nav', 'n.iuv', 'n.amount_cents', 'n.description', 'e.tax_code', 'e.name', 'e.iban', 'h.fiscal_code', 'h.given_name', 'h.family_name', 's.taxonomy_code'])
+    .where('n.id', '=', noticeId)
+    .executeTakeFirstOrThrow();
+  const amount = euroDecimalFromCents(notice.amount_cents);
+  const debtor = { uniqueIdentifier: { entityUniqueIdentifierType: 'F' as const, entityUniqueIdentifierValue: notice.fiscal_code }, fullName: `${notice.given_name} ${notice.family_name}` };
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' }).format(paidAt).replace(' ', 'T');
+  return {
+    receiptId: `DEMO${String(sequence).padStart(8, '0')}${notice.iuv.slice(-6)}`,
+    noticeNumber: notice.nav,
+    fiscalCode: notice.tax_code,
+    outcome: 'OK',
+    creditorReferenceId: notice.iuv,
+    paymentAmount: amount,
+    description: notice.description,
+    companyName: notice.name,
+    debtor,
+    transferList: { transfer: [{ idTransfer: '1', transferAmount: amount, fiscalCodePA: notice.tax_code, IBAN: notice.iban ?? undefined, remittanceInformation: notice.description, transferCategory: notice.taxonomy_code }] },
+    idPSP: 'DEMOPSP0001',
+    PSPCompanyName: 'Banca di Prova (dati dimostrativi)',
+    idChannel: 'DEMOPSP0001_01',
+    channelDescription: 'app',
+    payer: debtor,
+    paymentMethod: 'CP',
+    fee: '1.00',
+    paymentDateTime: local,
+    applicationDate: local.slice(0, 10),
+  };
+}
+
+/** The notice was on the platform when it was paid; the past needs no call to say so. */
+async function paidThroughPagopa(db: Kysely<DB>, clock: Clock, noticeId: number, paidAt: Date, sequence: number) {
+  await db.updateTable('payment_notice').set({ position_state: 'published', published_at: paidAt.toISOString() }).where('id', '=', noticeId).execute();
+  const receipt = await receiptFor(db, noticeId, paidAt, sequence);
+  const outcome = await createReceiptService(db, clock, OFFLINE, { brokerId: SANDBOX_BROKER_ID, stationId: SANDBOX_STATION_ID }).apply(receipt, receiptXml(receipt), 'push');
+  if (outcome.result !== 'applied') throw new Error(`demo receipt not applied: ${outcome.result}`);
+}
+
+/** Parents' top-ups through pagoPA: Ada's fixed ones, and for the other badges one to three from a fixed sequence. */
+async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
+  const badges = await db
+    .selectFrom('badge as b')
+    .innerJoin('pupil_holder as ph', 'ph.pupil_id', 'b.pupil_id')
+    .select(['b.id', 'b.ente_id', 'b.code', 'ph.person_id as holderId'])
+    .where('b.active', '=', 1)
+    .orderBy('b.id')
+    .orderBy('ph.person_id')
+    .execute();
   const amounts = [2_000, 3_000, 5_000, 10_000];
-  const rows = [];
+  const seen = new Set<number>();
+  let sequence = 0;
   for (const badge of badges) {
+    if (seen.has(badge.id)) continue; // one holder pays a badge's top-ups
+    seen.add(badge.id);
+    const ente = (await db.selectFrom('ente').selectAll().where('id', '=', badge.ente_id).executeTakeFirstOrThrow()) as Ente;
     const plan: [string, number][] =
       badge.code === 'B100001'
         ? ADA_TOP_UPS
         : Array.from({ length: 1 + (badge.id % 3) }, (_, i) => [addDays('2026-09-08', i * 27 + (badge.id % 9)), amounts[(badge.id + i) % amounts.length]!]);
     for (const [date, cents] of plan) {
       if (date > today) continue;
-      rows.push({
-        ente_id: badge.ente_id, badge_id: badge.id, amount_cents: cents, kind: 'topup' as const, value_date: date,
-        charge_id: null, reverses_movement_id: null, note: null, author: 'pagoPA', created_at: `${date}T10:00:00.000Z`,
-      });
+      const askedAt = romeInstant(date, '09:55');
+      const topupId = await db.transaction().execute((trx) => openTopup(trx, ente, badge.id, badge.holderId, cents, askedAt));
+      const notice = await db.selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirstOrThrow();
+      await paidThroughPagopa(db, clock, notice.id, romeInstant(date, '10:00'), ++sequence);
+    }
+    if (badge.code === 'B100001') {
+      await db.transaction().execute((trx) => openTopup(trx, ente, badge.id, badge.holderId, ADA_PENDING_TOP_UP, romeInstant(today, '07:45')));
     }
   }
-  if (rows.length) await db.insertInto('movement').values(rows).execute();
 }
 
 /**
- * Payments so far: Ada paid the previous year up to April and nothing of this year; the other families
- * paid most of September and some of October, so that some documents are overdue.
+ * Payments so far, each by a pagoPA receipt: Ada paid the previous year up to April and nothing of this
+ * year; the other families paid most of September and some of October, so that some documents are overdue.
  */
-async function payments(db: Kysely<DB>, enti: Ente[], today: string) {
+async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string) {
+  let sequence = 100_000;
   for (const ente of enti) {
     const documents = await db
       .selectFrom('document as d')
       .innerJoin('person as p', 'p.id', 'd.holder_person_id')
-      .select(['d.id', 'd.period', 'd.due_date', 'p.fiscal_code'])
+      .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
+      .select(['d.id', 'd.period', 'd.due_date', 'p.fiscal_code', 'n.id as noticeId'])
       .where('d.ente_id', '=', ente.id)
       .where('d.state', '=', 'da_pagare')
       .orderBy('d.id')
       .execute();
-    const billing = createBillingService(db, fixedClock(new Date(`${today}T12:00:00Z`)));
     for (const doc of documents) {
       const paid =
         doc.fiscal_code === 'LVLDAA85T50G702B'
@@ -99,7 +175,7 @@ async function payments(db: Kysely<DB>, enti: Ente[], today: string) {
           : doc.period < '2026-09' || (doc.period === '2026-09' && doc.id % 10 < 7) || (doc.period === '2026-10' && doc.id % 10 < 4);
       if (!paid) continue;
       const paidOn = [addDays(doc.due_date, -10), today].sort()[0]!;
-      await billing.markPaid(ente, doc.id, `${paidOn}T09:30:00.000Z`);
+      await paidThroughPagopa(db, clock, doc.noticeId, romeInstant(paidOn, '10:30'), ++sequence);
     }
   }
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { Config } from '../config/index';
 import type { DB } from '../db/schema';
+import { createPagopaClients } from '../integrations/pagopa/clients';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
 import { createCanteenDaysService } from './canteen/canteen-days';
@@ -10,12 +12,23 @@ import { createAccountService } from './ledger/account';
 import { createChargingService } from './ledger/charging';
 import type { Clock } from './clock';
 import { createOperatorService } from './operators/service';
+import { createNoticeService } from './payments/notices';
+import { createPaperService } from './payments/papers';
+import { createPaymentService } from './payments/payments';
+import { createReceiptService } from './payments/receipts';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
-export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: unknown) => void) {
+export function createServices(
+  db: Kysely<DB>,
+  clock: Clock,
+  onError: (error: unknown) => void,
+  config: Pick<Config, 'pagopa' | 'publicUrl'>,
+) {
   const audit = createAuditTrail(db, clock, onError);
+  const pagopa = createPagopaClients(config.pagopa);
+  const notices = createNoticeService(db, clock, pagopa);
   return {
     clock,
     audit,
@@ -29,6 +42,10 @@ export function createServices(db: Kysely<DB>, clock: Clock, onError: (error: un
     billing: createBillingService(db, clock),
     accounts: createAccountService(db, clock, audit),
     documents: createDocumentService(db, clock, audit),
+    notices,
+    payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
+    receipts: createReceiptService(db, clock, pagopa, config.pagopa),
+    papers: createPaperService(db, clock, audit),
   };
 }
 

@@ -20,6 +20,7 @@ import { securityHeadersPlugin } from './plugins/security-headers';
 import { sessionPlugin } from './plugins/session';
 import { messagesFor, pageContext, sendPage } from './render';
 import { authRoutes } from './routes/auth';
+import { pagopaRoutes } from './routes/pagopa';
 import { backofficeRoutes } from './routes/backoffice/index';
 import { portalRoutes } from './routes/portal/index';
 import { publicRoutes } from './routes/public';
@@ -66,7 +67,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: false },
   });
-  const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'));
+  const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), config);
   app.decorate('services', services);
   app.decorateRequest('ente', undefined);
   // Pending audit events are written before the database is closed.
@@ -74,6 +75,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
 
   await app.register(securityHeadersPlugin, {
     gatewayOrigin: new URL(config.oidc.issuer).origin,
+    checkoutOrigin: new URL(config.pagopa.checkoutUrl).origin,
     https: config.session.secureCookies,
   });
   await app.register(fastifyCookie);
@@ -160,6 +162,12 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     await app.register(testIdpRoutes, { provider });
   }
 
+  await app.register(pagopaRoutes, { services, receiptKey: config.pagopa.receiptKey });
+  if (config.pagopa.sandbox) {
+    // Loaded only when enabled: production never serves the stand-in for the platform.
+    const { pagopaSandboxRoutes } = await import('../integrations/pagopa/sandbox/routes');
+    await app.register(pagopaSandboxRoutes, { prefix: '/pagopa-sandbox', db: database.db, clock, pagopa: config.pagopa, publicUrl: config.publicUrl });
+  }
   await app.register(publicRoutes, { services, database, secureCookies: config.session.secureCookies });
   await app.register(authRoutes, { config, oidc, services });
   await app.register(

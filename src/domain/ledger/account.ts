@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
-import { badgesOfHolder, balanceBefore, movementsBetween, schoolYearAround } from './queries';
+import { badgesOfHolder, balanceBefore, movementsBetween, pendingTopups, schoolYearAround } from './queries';
 
 /** A statement covers at most about a school year and a half: enough for any question, bounded in size. */
 const MAX_PERIOD_DAYS = 550;
@@ -46,7 +46,11 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const [[opening], movements] = await Promise.all([balanceBefore(db, badge.id, from), movementsBetween(db, badge.id, from, to)]);
+    const [[opening], movements, pending] = await Promise.all([
+      balanceBefore(db, badge.id, from),
+      movementsBetween(db, badge.id, from, to),
+      pendingTopups(db, badge.id),
+    ]);
     let balance = Number(opening?.cents ?? 0);
     const openingCents = balance;
     const rows: StatementRow[] = movements.map((m) => {
@@ -61,7 +65,7 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
       subjectId: badge.id,
       requestId: caller.requestId,
     });
-    return { badge, from, to, openingCents, closingCents: balance, rows };
+    return { badge, from, to, openingCents, closingCents: balance, rows, pending };
   }
 
   /** A badge of the caller's, or 404: the same answer for someone else's badge and for none. */

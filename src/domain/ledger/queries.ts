@@ -59,3 +59,14 @@ export const schoolYearAround = prepared((db: Kysely<DB>, enteId: number, date: 
     .orderBy('starts_on', 'desc')
     .limit(1),
 );
+
+/** Top-ups asked for and not yet paid: shown beside the account, never in its balance. */
+export function pendingTopups(db: Kysely<DB>, badgeId: number) {
+  return db
+    .selectFrom('topup')
+    .select(['id', 'amount_cents as amountCents', 'created_at as createdAt'])
+    .where('badge_id', '=', badgeId)
+    .where('state', '=', 'in_attesa')
+    .orderBy('id')
+    .execute();
+}

@@ -4,6 +4,8 @@ import helmet from 'helmet';
 interface Options {
   /** Origin of the identity gateway: log-out redirects there after a form POST. */
   gatewayOrigin: string;
+  /** Origin of pagoPA Checkout: starting a payment redirects there after a form POST. */
+  checkoutOrigin: string;
   https: boolean;
 }
 
@@ -11,7 +13,7 @@ interface Options {
  * Security headers from helmet, with a CSP that allows no inline script or style. The middleware is built
  * once at start (the Fastify wrapper rebuilt it on every request, a measurable cost per page).
  */
-export const securityHeadersPlugin = fp<Options>(async (app, { gatewayOrigin, https }) => {
+export const securityHeadersPlugin = fp<Options>(async (app, { gatewayOrigin, checkoutOrigin, https }) => {
   const applyHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -25,7 +27,7 @@ export const securityHeadersPlugin = fp<Options>(async (app, { gatewayOrigin, ht
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         frameAncestors: ["'none'"],
-        formAction: ["'self'", gatewayOrigin],
+        formAction: ["'self'", gatewayOrigin, checkoutOrigin],
         ...(https ? { upgradeInsecureRequests: [] } : {}),
       },
     },

@@ -1,6 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { AbsenceService } from '../../domain/canteen/absences';
-import { ServicePage } from './components';
+import { Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -15,14 +15,6 @@ export interface AbsenceFormValues {
 }
 
 /** The problem of one field: message under the field, linked to it for screen readers. */
-function Problem({ id, text }: { id: string; text: string | undefined }) {
-  return text ? (
-    <div class="invalid-feedback d-block" id={id}>
-      {text}
-    </div>
-  ) : null;
-}
-
 export function AbsencesPage({
   ctx,
   overview,

@@ -175,3 +175,12 @@ export function PeriodForm({
     </form>
   );
 }
+
+/** A field's problem, tied to the field by aria-describedby. */
+export function Problem({ id, text }: { id: string; text: string | undefined }) {
+  return text ? (
+    <div class="invalid-feedback d-block" id={id}>
+      {text}
+    </div>
+  ) : null;
+}

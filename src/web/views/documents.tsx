@@ -11,6 +11,32 @@ function documentNumber(doc: { number: number; year: number }) {
   return `${doc.number}/${doc.year}`;
 }
 
+/**
+ * The pagoPA papers of a document: the notice while it can be paid, the receipt once a receipt paid it.
+ * A document paid some other way (or not through a notice) has neither.
+ */
+function PagopaLinks({ m, ente, doc }: { m: Messages; ente: Ente; doc: { id: number; number: number; year: number; state: string; noticeState: string | null; positionState: string | null } }) {
+  const t = m.payments;
+  const number = documentNumber(doc);
+  if (doc.state === 'da_pagare' && doc.noticeState === 'open' && doc.positionState === 'published') {
+    return (
+      <a class="d-block" href={`/${ente.slug}/documenti-contabili/${doc.id}/avviso.pdf`}>
+        {t.downloadNotice}
+        <span class="visually-hidden"> {t.downloadNoticeOf(number)}</span>
+      </a>
+    );
+  }
+  if (doc.state === 'pagato' && doc.noticeState === 'paid') {
+    return (
+      <a class="d-block" href={`/${ente.slug}/documenti-contabili/${doc.id}/ricevuta.pdf`}>
+        {t.downloadReceipt}
+        <span class="visually-hidden"> {t.downloadReceiptOf(number)}</span>
+      </a>
+    );
+  }
+  return null;
+}
+
 /** The state in words; the visual badge repeats it and never carries meaning by colour alone. */
 function StateBadge({ m, state }: { m: Messages; state: string }) {
   const tone = state === 'scaduto' ? 'bg-danger' : state === 'da_pagare' ? 'bg-warning text-dark' : state === 'pagato' ? 'bg-success' : 'bg-secondary';
@@ -73,6 +99,7 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
                       {t.detail}
                       <span class="visually-hidden"> {t.detailOf(documentNumber(doc))}</span>
                     </a>
+                    <PagopaLinks m={m} ente={ente} doc={doc} />
                   </td>
                 </tr>
               ))}
@@ -80,7 +107,6 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
           </table>
         </div>
       )}
-      {documents.some((doc) => doc.state === 'da_pagare' || doc.state === 'pagato') && <p class="small">{t.pagopaSoon}</p>}
     </ServicePage>
   );
 }
@@ -172,7 +198,10 @@ export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: 
           </tfoot>
         </table>
       </div>
-      {(doc.state === 'da_pagare' || doc.state === 'pagato') && <p class="small">{t.pagopaSoon}</p>}
+      <p class="d-flex flex-wrap gap-3">
+        <PagopaLinks m={m} ente={ente} doc={doc} />
+        {doc.state === 'da_pagare' && doc.noticeState === 'open' && <a href={`/${ente.slug}/pagamenti`}>{m.payments.title}</a>}
+      </p>
     </ServicePage>
   );
 }

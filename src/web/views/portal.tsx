@@ -81,24 +81,6 @@ export function ServiceListPage({ ctx }: { ctx: EnteContext }) {
   );
 }
 
-export function ComingSoonPage({ ctx, service }: { ctx: EnteContext; service: PortalServiceKey }) {
-  const { m, ente } = ctx;
-  return (
-    <ServicePage ctx={ctx} title={m.services.items[service].title}>
-      <div class="callout">
-        <div class="callout-title">
-          <Icon name="it-info-circle" />
-          {m.comingSoon.title}
-        </div>
-        <p>{m.comingSoon.body}</p>
-      </div>
-      <p>
-        <a href={`/${ente.slug}/`}>{m.comingSoon.back}</a>
-      </p>
-    </ServicePage>
-  );
-}
-
 /** One pupil at a time (the seed): a holder of several pupils chooses here. */
 export function ChoosePupilPage({
   ctx,
@@ -176,8 +158,11 @@ export function SchedaPage({
   pupil,
   pupils,
   record,
+  statementYears = [],
 }: {
   ctx: EnteContext;
+  /** Calendar years with canteen payments: one statement for the 730 each. */
+  statementYears?: number[];
   pupil: PupilSummary;
   pupils: PupilSummary[];
   record: PupilRecord;
@@ -302,10 +287,18 @@ export function SchedaPage({
         ))}
       </Section>
       <Section id="allegati" title={m.scheda.attachments}>
-        {attachments.length === 0 ? (
+        {attachments.length === 0 && statementYears.length === 0 ? (
           <p>{m.scheda.noAttachments}</p>
         ) : (
           <ul class="list-unstyled">
+            {statementYears.map((year) => (
+              <li key={`730-${year}`} class="mb-2">
+                <a href={`/${ente.slug}/scheda-anagrafica/attestazione-730?utente=${pupil.id}&anno=${year}`}>
+                  <Icon name="it-download" className="icon-sm me-1" />
+                  {m.scheda.download}: {m.scheda.statement730(year)}
+                </a>
+              </li>
+            ))}
             {attachments.map((a) => (
               <li key={a.id} class="mb-2">
                 <a href={`/${ente.slug}/allegati/${a.id}`} download={a.fileName}>

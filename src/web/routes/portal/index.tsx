@@ -9,8 +9,9 @@ import { CanteenPage } from '../../views/canteen';
 import { callerOrLogin } from '../caller';
 import { absenceRoutes } from './absences';
 import { ledgerRoutes } from './ledger';
+import { paymentRoutes } from './payments';
 import { DocumentDetailPage, DocumentsPage } from '../../views/documents';
-import { ChoosePupilPage, ComingSoonPage, PORTAL_SERVICES, type PortalServiceKey, SchedaPage, ServiceListPage } from '../../views/portal';
+import { ChoosePupilPage, type PortalServiceKey, SchedaPage, ServiceListPage } from '../../views/portal';
 
 const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
 
@@ -43,8 +44,24 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
 
   app.get('/scheda-anagrafica', async (request, reply) =>
     forOnePupil(request, reply, 'scheda-anagrafica', async (caller, { pupil, pupils }) => {
-      const record = await services.registry.pupilRecord(request.ente!, caller, pupil);
-      return sendPage(reply, <SchedaPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} record={record} />);
+      const [record, statementYears] = await Promise.all([
+        services.registry.pupilRecord(request.ente!, caller, pupil),
+        services.papers.statementYears(request.ente!, pupil),
+      ]);
+      return sendPage(reply, <SchedaPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} record={record} statementYears={statementYears} />);
+    }),
+  );
+
+  app.get('/scheda-anagrafica/attestazione-730', async (request, reply) =>
+    forOnePupil(request, reply, 'scheda-anagrafica', async (caller, { pupil }) => {
+      const year = z.coerce.number().int().min(2000).max(2100).safeParse((request.query as { anno?: string }).anno);
+      if (!year.success) throw new NotFoundError('statement');
+      const file = await services.papers.statement730(request.ente!, caller, pupil, year.data);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="${file.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(file.pdf);
     }),
   );
 
@@ -96,14 +113,5 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
 
   await app.register(absenceRoutes, { services });
   await app.register(ledgerRoutes, { services });
-
-  /** Services still to be built: behind the log-in, and never for someone who is not a holder. */
-  for (const service of PORTAL_SERVICES.filter((s) => !['scheda-anagrafica', 'documenti-contabili', 'refezione', 'conto-corrente', 'assenze'].includes(s.key))) {
-    app.get(`/${service.key}`, async (request, reply) => {
-      const caller = callerOrLogin(request, reply);
-      if (!caller) return reply;
-      await services.registry.selectPupil(request.ente!, caller, undefined);
-      return sendPage(reply, <ComingSoonPage ctx={enteContext(request)} service={service.key} />);
-    });
-  }
+  await app.register(paymentRoutes, { services });
 }

@@ -1,0 +1,246 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente, PaymentNoticeTable } from '../../db/schema';
+import type { Insertable } from 'kysely';
+import type { DebtPosition, PagopaClients } from '../../integrations/pagopa/clients';
+import { PagopaCallError } from '../../integrations/pagopa/clients';
+import { makeNav } from '../../integrations/pagopa/nav';
+import { monthName } from '../billing/lines';
+import { addDays, romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+
+/** Documents given notices per transaction: one counter update and one insert each. */
+const ISSUE_BATCH = 1000;
+/** Positions sent to the platform per run of the outbox. */
+const PUBLISH_BATCH = 200;
+/** Back-off between attempts: 30 s, 1 min, 2 min … at most an hour. */
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 3_600_000;
+/** A deferred top-up notice can be paid for this many days. */
+export const TOPUP_NOTICE_DAYS = 60;
+
+/** Limits of the platform's texts: a position's description and the printed notice's subject. */
+const DESCRIPTION_MAX = 140;
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** An ente can issue notices once its pagoPA data is complete. */
+export function issuesNotices(ente: Ente): ente is Ente & { segregation_code: string; iban: string } {
+  return !!ente.segregation_code && !!ente.iban && /^\d{2}$/.test(ente.segregation_code);
+}
+
+/**
+ * Takes `count` consecutive 13-digit bases from the ente's counter, under its row lock (PostgreSQL) or the
+ * write lock (SQLite), and returns the first: two instances never hand out the same NAV.
+ */
+export async function takeNoticeBases(trx: Kysely<DB>, enteId: number, count: number): Promise<number> {
+  await trx.insertInto('notice_counter').values({ ente_id: enteId, last_base: 0 }).onConflict((oc) => oc.column('ente_id').doNothing()).execute();
+  const row = await trx
+    .updateTable('notice_counter')
+    .set((eb) => ({ last_base: eb('last_base', '+', count) }))
+    .where('ente_id', '=', enteId)
+    .returning('last_base')
+    .executeTakeFirstOrThrow();
+  return row.last_base - count + 1;
+}
+
+export function navFor(ente: Ente & { segregation_code: string }, base: number): string {
+  return makeNav(ente.segregation_code, String(base).padStart(13, '0'));
+}
+
+/**
+ * Notices and debt positions (issue 5): every payable item gets a NAV and a position on the platform.
+ * Positions go through an outbox: rows are written in our transaction, the calls happen after commit,
+ * retried with back-off, so a platform outage delays a position but never loses or duplicates it.
+ */
+export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: PagopaClients) {
+  /** Gives a notice to every unpaid document of the ente without one, and withdraws those of cancelled documents. */
+  async function issueDocumentNotices(ente: Ente): Promise<number> {
+    if (!issuesNotices(ente)) return 0;
+    let issued = 0;
+    for (;;) {
+      const count = await db.transaction().execute(async (trx) => {
+        const documents = await trx
+          .selectFrom('document as d')
+          .innerJoin('service as s', 's.id', 'd.service_id')
+          .innerJoin('pupil as p', 'p.id', 'd.pupil_id')
+          .innerJoin('person as child', 'child.id', 'p.person_id')
+          .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
+          .select(['d.id', 'd.holder_person_id', 'd.pupil_id', 'd.service_id', 'd.total_cents', 'd.due_date', 'd.period', 's.name as serviceName', 'child.given_name as givenName'])
+          .where('d.ente_id', '=', ente.id)
+          .where('d.kind', '=', 'documento')
+          .where('d.state', '=', 'da_pagare')
+          .where('d.total_cents', '>', 0)
+          .where('n.id', 'is', null)
+          .orderBy('d.id')
+          .limit(ISSUE_BATCH)
+          .execute();
+        if (documents.length === 0) return 0;
+        const first = await takeNoticeBases(trx, ente.id, documents.length);
+        const now = clock.now().toISOString();
+        const rows: Insertable<PaymentNoticeTable>[] = documents.map((d, i) => {
+          const nav = navFor(ente, first + i);
+          return {
+            ente_id: ente.id, nav, iuv: nav.slice(1), kind: 'document', document_id: d.id, topup_id: null, holder_person_id: d.holder_person_id,
+            pupil_id: d.pupil_id, service_id: d.service_id, amount_cents: d.total_cents, due_date: d.due_date,
+            description: clip(`${d.serviceName} — ${monthName(d.period)} — ${d.givenName}`, DESCRIPTION_MAX),
+            state: 'open', position_state: 'to_publish', position_next_at: null, position_error: null, published_at: null,
+            cart_id: null, cart_until: null, paid_at: null, created_at: now,
+          };
+        });
+        await trx.insertInto('payment_notice').values(rows).execute();
+        return rows.length;
+      });
+      issued += count;
+      if (count < ISSUE_BATCH) break;
+    }
+    await withdrawCancelled(ente);
+    return issued;
+  }
+
+  /** The notice of a cancelled document can no longer be paid: its position is invalidated. */
+  async function withdrawCancelled(ente: Ente) {
+    const cancelled = db.selectFrom('document').select('id').where('ente_id', '=', ente.id).where('state', '=', 'annullato');
+    // A published position must be withdrawn from the platform; one never published just closes.
+    for (const [from, to] of [['published', 'to_invalidate'], ['to_publish', 'invalidated']] as const) {
+      await db
+        .updateTable('payment_notice')
+        .set({ state: 'cancelled', position_state: to, position_next_at: null, position_attempts: 0 })
+        .where('ente_id', '=', ente.id)
+        .where('state', '=', 'open')
+        .where('position_state', '=', from)
+        .where('document_id', 'in', cancelled)
+        .execute();
+    }
+  }
+
+  async function issueDueNotices(): Promise<{ ente: string; notices: number }[]> {
+    const done: { ente: string; notices: number }[] = [];
+    for (const ente of (await db.selectFrom('ente').selectAll().execute()) as Ente[]) {
+      const notices = await issueDocumentNotices(ente);
+      if (notices) done.push({ ente: ente.slug, notices });
+    }
+    return done;
+  }
+
+  function positionOf(ente: Ente & { iban: string }, notice: NoticeForPosition): DebtPosition {
+    return {
+      iupd: iupdOf(ente, notice.iuv),
+      type: 'F',
+      fiscalCode: notice.debtorFiscalCode,
+      fullName: clip(`${notice.debtorGivenName} ${notice.debtorFamilyName}`, 70),
+      companyName: clip(ente.name, 140),
+      switchToExpired: false,
+      paymentOption: [
+        {
+          iuv: notice.iuv,
+          nav: notice.nav,
+          amount: notice.amountCents,
+          description: notice.description,
+          isPartialPayment: false,
+          // The notice can be paid until the end of its due day in Rome.
+          dueDate: `${notice.dueDate}T23:59:59`,
+          transfer: [{ idTransfer: '1', amount: notice.amountCents, remittanceInformation: notice.description, category: notice.taxonomyCode, iban: ente.iban }],
+        },
+      ],
+    };
+  }
+
+  /**
+   * The outbox: publishes positions waiting to be, and invalidates withdrawn ones, each after its
+   * back-off. `onlyNoticeId` serves a holder waiting on the page (a top-up to pay now).
+   */
+  async function publishDue(onlyNoticeId?: number): Promise<{ published: number; invalidated: number; failed: number }> {
+    const total = { published: 0, invalidated: 0, failed: 0 };
+    // Batch after batch while they come full and the platform answers; a failure waits for its back-off.
+    for (;;) {
+      const batch = await publishBatch(onlyNoticeId);
+      total.published += batch.published;
+      total.invalidated += batch.invalidated;
+      total.failed += batch.failed;
+      if (onlyNoticeId !== undefined || batch.failed > 0 || batch.published + batch.invalidated < PUBLISH_BATCH) return total;
+    }
+  }
+
+  async function publishBatch(onlyNoticeId: number | undefined): Promise<{ published: number; invalidated: number; failed: number }> {
+    const now = clock.now();
+    let query = db
+      .selectFrom('payment_notice as n')
+      .innerJoin('person as debtor', 'debtor.id', 'n.holder_person_id')
+      .innerJoin('service as s', 's.id', 'n.service_id')
+      .select([
+        'n.id', 'n.ente_id as enteId', 'n.nav', 'n.iuv', 'n.amount_cents as amountCents', 'n.due_date as dueDate', 'n.description',
+        'n.position_state as positionState', 'n.position_attempts as attempts', 'debtor.fiscal_code as debtorFiscalCode',
+        'debtor.given_name as debtorGivenName', 'debtor.family_name as debtorFamilyName', 's.taxonomy_code as taxonomyCode',
+      ])
+      .where('n.position_state', 'in', ['to_publish', 'to_invalidate'])
+      .orderBy('n.id')
+      .limit(PUBLISH_BATCH);
+    query = onlyNoticeId === undefined
+      ? query.where((eb) => eb.or([eb('n.position_next_at', 'is', null), eb('n.position_next_at', '<=', now.toISOString())]))
+      : query.where('n.id', '=', onlyNoticeId);
+    const due = await query.execute();
+    const enti = new Map(((await db.selectFrom('ente').selectAll().execute()) as Ente[]).map((e) => [e.id, e]));
+    const result = { published: 0, invalidated: 0, failed: 0 };
+    for (const notice of due) {
+      const ente = enti.get(notice.enteId)!;
+      try {
+        if (notice.positionState === 'to_publish') {
+          if (!issuesNotices(ente)) throw new PagopaCallError('ente without pagoPA data', undefined, true);
+          await pagopa.publishPosition(ente.tax_code, positionOf(ente, notice));
+          await db
+            .updateTable('payment_notice')
+            .set({ position_state: 'published', published_at: clock.now().toISOString(), position_error: null, position_next_at: null })
+            .where('id', '=', notice.id)
+            .where('position_state', '=', 'to_publish')
+            .execute();
+          result.published++;
+        } else {
+          await pagopa.invalidatePosition(ente.tax_code, iupdOf(ente, notice.iuv));
+          await db.updateTable('payment_notice').set({ position_state: 'invalidated', position_error: null }).where('id', '=', notice.id).execute();
+          result.invalidated++;
+        }
+      } catch (error) {
+        result.failed++;
+        const wait = Math.min(RETRY_BASE_MS * 2 ** notice.attempts, RETRY_MAX_MS);
+        await db
+          .updateTable('payment_notice')
+          .set({
+            position_attempts: notice.attempts + 1,
+            position_next_at: new Date(clock.now().getTime() + wait).toISOString(),
+            position_error: error instanceof Error ? error.message.slice(0, 500) : String(error),
+          })
+          .where('id', '=', notice.id)
+          .execute();
+      }
+    }
+    return result;
+  }
+
+  return { issueDocumentNotices, issueDueNotices, publishDue };
+}
+
+type NoticeForPosition = {
+  iuv: string;
+  nav: string;
+  amountCents: number;
+  dueDate: string;
+  description: string;
+  debtorFiscalCode: string;
+  debtorGivenName: string;
+  debtorFamilyName: string;
+  taxonomyCode: string;
+};
+
+/** Our unique id of a position on the platform: the ente's tax code and the IUV. */
+export function iupdOf(ente: Ente, iuv: string): string {
+  return `${ente.tax_code}-${iuv}`;
+}
+
+/** The due date of a deferred top-up notice. */
+export function topupDueDate(now: Date): string {
+  return addDays(romeDate(now), TOPUP_NOTICE_DAYS);
+}
+
+export type NoticeService = ReturnType<typeof createNoticeService>;

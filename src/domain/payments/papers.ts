@@ -1,0 +1,160 @@
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import { paymentNoticePdf } from '../../integrations/pdf/notice';
+import { paymentReceiptPdf } from '../../integrations/pdf/receipt';
+import { statement730Pdf } from '../../integrations/pdf/statement730';
+import type { AuditTrail } from '../audit/audit';
+import { romeInstant } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { NotFoundError, NotHolderError } from '../errors';
+import { pupilsOfHolder } from '../registry/queries';
+import type { Caller, PupilSummary } from '../registry/service';
+import { clip } from './notices';
+
+/** Which payable item a paper is about: a document of a pupil, or a top-up of the holder. */
+export type PaidItem = { documentId: number } | { topupId: number };
+
+/**
+ * The papers of pagoPA (issue 5): the printable notice of an unpaid item, the receipt of a paid one, and
+ * the yearly statement for the 730 tax return. Each checks that the item is the caller's.
+ */
+export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
+  /** The notice of an item of the caller's, or 404 — also for someone else's item. */
+  async function noticeOf(ente: Ente, caller: Caller, item: PaidItem) {
+    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    if (pupils.length === 0) throw new NotHolderError();
+    let query = db
+      .selectFrom('payment_notice as n')
+      .innerJoin('person as debtor', 'debtor.id', 'n.holder_person_id')
+      .selectAll('n')
+      .select(['debtor.fiscal_code as debtorFiscalCode', 'debtor.given_name as debtorGivenName', 'debtor.family_name as debtorFamilyName',
+        'debtor.address as debtorAddress', 'debtor.postcode as debtorPostcode', 'debtor.city as debtorCity'])
+      .where('n.ente_id', '=', ente.id);
+    query =
+      'documentId' in item
+        ? query.where('n.document_id', '=', item.documentId).where('n.pupil_id', 'in', pupils.map((p) => p.id))
+        : query.where('n.topup_id', '=', item.topupId).where('debtor.fiscal_code', '=', caller.fiscalCode);
+    const notice = await query.executeTakeFirst();
+    if (!notice) throw new NotFoundError('notice');
+    return notice;
+  }
+
+  /** "Scarica avviso pagoPA": only while the item is unpaid. */
+  async function noticePdf(ente: Ente, caller: Caller, item: PaidItem): Promise<{ fileName: string; pdf: Buffer }> {
+    const notice = await noticeOf(ente, caller, item);
+    if (notice.state !== 'open' || !ente.cbill) throw new NotFoundError('notice');
+    const pdf = await paymentNoticePdf({
+      subject: clip(notice.description, 90),
+      creditor: {
+        taxCode: ente.tax_code,
+        name: ente.name,
+        office: ente.office_name,
+        info: `${ente.office_email} · ${ente.office_phone}`,
+        cbill: ente.cbill,
+        ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
+      },
+      debtor: {
+        fiscalCode: notice.debtorFiscalCode,
+        fullName: `${notice.debtorGivenName} ${notice.debtorFamilyName}`,
+        address: `${notice.debtorAddress}, ${notice.debtorPostcode} ${notice.debtorCity}`,
+      },
+      nav: notice.nav,
+      amountCents: notice.amount_cents,
+      dueDate: notice.due_date,
+      createdAt: clock.now(),
+    });
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.avviso.download', subjectType: 'notice', subjectId: notice.id, requestId: caller.requestId });
+    return { fileName: `avviso-pagopa-${notice.nav}.pdf`, pdf };
+  }
+
+  /** "Scarica ricevuta": the receipt that paid the item. */
+  async function receiptPdf(ente: Ente, caller: Caller, item: PaidItem): Promise<{ fileName: string; pdf: Buffer }> {
+    const notice = await noticeOf(ente, caller, item);
+    const receipt = await db
+      .selectFrom('payment_receipt')
+      .selectAll()
+      .where('notice_id', '=', notice.id)
+      .where('status', '=', 'applied')
+      .executeTakeFirst();
+    if (!receipt) throw new NotFoundError('receipt');
+    const pdf = await paymentReceiptPdf({
+      receiptId: receipt.receipt_id,
+      nav: notice.nav,
+      iuv: notice.iuv,
+      subject: receipt.description,
+      amountCents: receipt.amount_cents,
+      ...(receipt.fee_cents !== null ? { feeCents: receipt.fee_cents } : {}),
+      creditor: { taxCode: ente.tax_code, name: ente.name },
+      debtor: { fiscalCode: receipt.debtor_fiscal_code, fullName: receipt.debtor_name },
+      paymentDateTime: receipt.paid_at ?? receipt.received_at,
+      psp: { id: receipt.psp_id, name: receipt.psp_name },
+      paymentMethod: receipt.payment_method ?? '',
+      createdAt: clock.now(),
+    });
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.ricevuta.download', subjectType: 'notice', subjectId: notice.id, requestId: caller.requestId });
+    return { fileName: `ricevuta-pagopa-${notice.nav}.pdf`, pdf };
+  }
+
+  /**
+   * What was paid through pagoPA for a pupil's canteen in a calendar year (by payment date, Rome): the
+   * documents and the top-ups of a prepaid canteen alike.
+   */
+  function canteenPayments(ente: Ente, pupilId: number, year: number) {
+    const from = romeInstant(`${year}-01-01`, '00:00').toISOString();
+    const to = romeInstant(`${year + 1}-01-01`, '00:00').toISOString();
+    return db
+      .selectFrom('payment_receipt as r')
+      .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
+      .innerJoin('service as s', 's.id', 'n.service_id')
+      .select(['r.paid_at as paidAt', 'r.amount_cents as amountCents', 'r.receipt_id as receiptId', 'r.description', 'r.payer_name as payerName',
+        'r.payer_fiscal_code as payerFiscalCode', 'r.debtor_name as debtorName', 'r.debtor_fiscal_code as debtorFiscalCode', 'n.nav'])
+      .where('r.ente_id', '=', ente.id)
+      .where('r.status', '=', 'applied')
+      .where('n.pupil_id', '=', pupilId)
+      .where('s.kind', '=', 'refezione')
+      .where('r.paid_at', '>=', from)
+      .where('r.paid_at', '<', to)
+      .orderBy('r.paid_at')
+      .execute();
+  }
+
+  /** The calendar years in which something was paid for the pupil's canteen: one statement each. */
+  async function statementYears(ente: Ente, pupil: PupilSummary): Promise<number[]> {
+    const rows = await db
+      .selectFrom('payment_receipt as r')
+      .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
+      .innerJoin('service as s', 's.id', 'n.service_id')
+      .select('r.paid_at as paidAt')
+      .where('r.ente_id', '=', ente.id)
+      .where('r.status', '=', 'applied')
+      .where('n.pupil_id', '=', pupil.id)
+      .where('s.kind', '=', 'refezione')
+      .execute();
+    const years = new Set(rows.map((r) => Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Rome', year: 'numeric' }).format(new Date(r.paidAt!)))));
+    return [...years].sort((a, b) => b - a);
+  }
+
+  /** The statement for the 730 of a pupil already resolved by the registry's selectPupil. */
+  async function statement730(ente: Ente, caller: Caller, pupil: PupilSummary, year: number): Promise<{ fileName: string; pdf: Buffer }> {
+    const payments = await canteenPayments(ente, pupil.id, year);
+    if (payments.length === 0) throw new NotFoundError('statement');
+    const holder = await db.selectFrom('person').select(['given_name', 'family_name', 'fiscal_code']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+    const pdf = await statement730Pdf({
+      year,
+      creditor: { name: ente.name, taxCode: ente.tax_code, office: ente.office_name, address: ente.office_address },
+      pupil: { fullName: `${pupil.givenName} ${pupil.familyName}`, fiscalCode: pupil.fiscalCode, birthDate: pupil.birthDate },
+      holder: { fullName: `${holder.given_name} ${holder.family_name}`, fiscalCode: holder.fiscal_code },
+      payments: payments.map((p) => ({
+        paidAt: p.paidAt!, description: p.description, nav: p.nav, receiptId: p.receiptId, amountCents: p.amountCents,
+        payer: p.payerName ?? p.debtorName,
+      })),
+      createdAt: clock.now(),
+    });
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.attestazione730.download', subjectType: 'pupil', subjectId: pupil.id, requestId: caller.requestId });
+    return { fileName: `attestazione-730-${year}-${pupil.givenName.toLowerCase().replace(/[^a-z]/g, '')}.pdf`, pdf };
+  }
+
+  return { noticePdf, receiptPdf, statement730, statementYears };
+}
+
+export type PaperService = ReturnType<typeof createPaperService>;

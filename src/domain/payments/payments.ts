@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB, Ente } from '../../db/schema';
+import type { PagopaClients } from '../../integrations/pagopa/clients';
+import { PagopaCallError } from '../../integrations/pagopa/clients';
+import type { AuditTrail } from '../audit/audit';
+import { romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { pupilsOfHolder } from '../registry/queries';
+import type { Caller } from '../registry/service';
+import { clip, issuesNotices, navFor, type NoticeService, takeNoticeBases, topupDueDate } from './notices';
+
+/** pagoPA's cart limit, and ours: a holder pays at most five notices at once. */
+export const MAX_CART_NOTICES = 5;
+
+/** What a holder reads of a notice: payable now, waiting in a cart, not yet on the platform, or paid. */
+export type PayableState = 'payable' | 'in_cart' | 'preparing' | 'paid' | 'cancelled';
+
+/** The platform refused or could not be reached: nothing was paid, the holder may try again. */
+export class PaymentUnavailableError extends Error {}
+
+export interface PaymentSettings {
+  cartMinutes: number;
+  publicUrl: string;
+}
+
+/**
+ * Paying (issue 5): the holder's unpaid items, carts of up to five notices sent to Checkout, the return
+ * pages, and top-ups of a badge. A notice joins one open cart at a time; the lock is a conditional update,
+ * so two tabs or two instances can never put it in two carts.
+ */
+export function createPaymentService(
+  db: Kysely<DB>,
+  clock: Clock,
+  audit: AuditTrail,
+  pagopa: PagopaClients,
+  notices: NoticeService,
+  settings: PaymentSettings,
+) {
+  function stateOf(row: { state: string; positionState: string; cartUntil: string | null }, now: string): PayableState {
+    if (row.state === 'paid') return 'paid';
+    if (row.state === 'cancelled') return 'cancelled';
+    if (row.positionState !== 'published') return 'preparing';
+    return row.cartUntil && row.cartUntil > now ? 'in_cart' : 'payable';
+  }
+
+  async function pupilIdsOf(ente: Ente, caller: Caller): Promise<number[]> {
+    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    if (pupils.length === 0) throw new NotHolderError();
+    return pupils.map((p) => p.id);
+  }
+
+  /** Every unpaid document of the holder's pupils, oldest due first, with its notice's state. */
+  async function unpaidDocuments(ente: Ente, caller: Caller) {
+    const pupilIds = await pupilIdsOf(ente, caller);
+    const rows = await db
+      .selectFrom('document as d')
+      .innerJoin('service as s', 's.id', 'd.service_id')
+      .innerJoin('pupil as p', 'p.id', 'd.pupil_id')
+      .innerJoin('person as child', 'child.id', 'p.person_id')
+      .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
+      .select([
+        'd.id', 'd.year', 'd.number', 'd.period', 'd.due_date as dueDate', 'd.total_cents as totalCents', 's.name as serviceName',
+        'child.given_name as givenName', 'child.family_name as familyName', 'n.id as noticeId', 'n.nav', 'n.state as noticeState',
+        'n.position_state as positionState', 'n.cart_until as cartUntil',
+      ])
+      .where('d.ente_id', '=', ente.id)
+      .where('d.pupil_id', 'in', pupilIds)
+      .where('d.kind', '=', 'documento')
+      .where('d.state', '=', 'da_pagare')
+      .orderBy('d.due_date')
+      .orderBy('d.id')
+      .execute();
+    const now = clock.now().toISOString();
+    const today = romeDate(clock.now());
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.pagamenti.view', subjectType: 'ente', subjectId: ente.id, requestId: caller.requestId });
+    return rows.map((row) => ({
+      ...row,
+      overdue: row.dueDate < today,
+      payable: row.noticeId === null ? ('preparing' as const) : stateOf({ state: row.noticeState!, positionState: row.positionState!, cartUntil: row.cartUntil }, now),
+    }));
+  }
+
+  /**
+   * Puts the chosen notices in a cart and asks Checkout for it; returns where to send the browser.
+   * `documentIds` come from the form: each is checked to be the caller's, unpaid and payable.
+   */
+  async function payDocuments(ente: Ente, caller: Caller, documentIds: number[]): Promise<{ location: string }> {
+    const unique = [...new Set(documentIds)];
+    if (unique.length === 0) throw new InvalidInputError({ documents: 'noneChosen' });
+    if (unique.length > MAX_CART_NOTICES) throw new InvalidInputError({ documents: 'tooMany' });
+    const pupilIds = await pupilIdsOf(ente, caller);
+    const found = await db
+      .selectFrom('payment_notice')
+      .select('id')
+      .where('ente_id', '=', ente.id)
+      .where('kind', '=', 'document')
+      .where('document_id', 'in', unique)
+      .where('pupil_id', 'in', pupilIds)
+      .execute();
+    const owned = await db.selectFrom('document').select('id').where('ente_id', '=', ente.id).where('id', 'in', unique).where('pupil_id', 'in', pupilIds).execute();
+    // Another holder's document, or none at all: the same answer, and nothing is locked.
+    if (owned.length !== unique.length) throw new NotFoundError('document');
+    if (found.length !== unique.length) throw new InvalidInputError({ documents: 'notReady' });
+    return payNotices(ente, caller, found.map((n) => n.id));
+  }
+
+  async function payNotices(ente: Ente, caller: Caller, noticeIds: number[]): Promise<{ location: string }> {
+    const now = clock.now();
+    const cartId = randomUUID();
+    const until = new Date(now.getTime() + settings.cartMinutes * 60_000).toISOString();
+    const holder = await db.selectFrom('person').select(['id', 'email']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirst();
+    if (!holder) throw new NotHolderError();
+
+    const chosen = await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('payment_notice')
+        .select(['id', 'nav', 'amount_cents', 'description', 'state', 'position_state', 'cart_until'])
+        .where('ente_id', '=', ente.id)
+        .where('id', 'in', noticeIds)
+        .execute();
+      const nowIso = now.toISOString();
+      const problem = rows
+        .map((row) => stateOf({ state: row.state, positionState: row.position_state, cartUntil: row.cart_until }, nowIso))
+        .find((state) => state !== 'payable');
+      if (problem) throw new InvalidInputError({ documents: problem === 'in_cart' ? 'inCart' : problem === 'paid' ? 'alreadyPaid' : 'notReady' });
+      await trx.insertInto('payment_cart').values({ id: cartId, ente_id: ente.id, holder_person_id: holder.id, state: 'sent', returned: null, created_at: nowIso, expires_at: until }).execute();
+      await trx.insertInto('payment_cart_item').values(rows.map((row) => ({ cart_id: cartId, notice_id: row.id }))).execute();
+      // The lock: only notices still open, published and free move; if any did not, nothing does.
+      const locked = await trx
+        .updateTable('payment_notice')
+        .set({ cart_id: cartId, cart_until: until })
+        .where('id', 'in', noticeIds)
+        .where('state', '=', 'open')
+        .where('position_state', '=', 'published')
+        .where((eb) => eb.or([eb('cart_until', 'is', null), eb('cart_until', '<=', nowIso)]))
+        .executeTakeFirst();
+      if (Number(locked.numUpdatedRows) !== noticeIds.length) throw new InvalidInputError({ documents: 'inCart' });
+      return rows;
+    });
+
+    const returnUrl = (outcome: string) => `${settings.publicUrl}/${ente.slug}/pagamenti/esito/${cartId}/${outcome}`;
+    try {
+      const { location } = await pagopa.createCart({
+        paymentNotices: chosen.map((row) => ({
+          noticeNumber: row.nav,
+          fiscalCode: ente.tax_code,
+          amount: row.amount_cents,
+          companyName: clip(ente.name, 140),
+          description: clip(row.description, 140),
+        })),
+        returnUrls: { returnOkUrl: returnUrl('ok'), returnCancelUrl: returnUrl('annullato'), returnErrorUrl: returnUrl('errore'), returnWaitingUrl: returnUrl('in-attesa') },
+        ...(holder.email ? { emailNotice: holder.email } : {}),
+        idCart: cartId,
+      });
+      audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.pagamento.avvio', subjectType: 'cart', requestId: caller.requestId });
+      return { location };
+    } catch (error) {
+      // Checkout did not take the cart: nothing can be paid through it, so its notices are free again.
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('payment_cart').set({ state: 'refused' }).where('id', '=', cartId).execute();
+        await trx.updateTable('payment_notice').set({ cart_id: null, cart_until: null }).where('cart_id', '=', cartId).execute();
+      });
+      if (error instanceof PagopaCallError) throw new PaymentUnavailableError(error.message);
+      throw error;
+    }
+  }
+
+  /** The return page of a cart: what each of its notices is now. Only the cart's holder sees it. */
+  async function cartReturn(ente: Ente, caller: Caller, cartId: string, returned: 'ok' | 'cancel' | 'error' | 'waiting') {
+    const cart = await db
+      .selectFrom('payment_cart as c')
+      .innerJoin('person as h', 'h.id', 'c.holder_person_id')
+      .select(['c.id', 'c.expires_at as expiresAt'])
+      .where('c.ente_id', '=', ente.id)
+      .where('c.id', '=', cartId)
+      .where('h.fiscal_code', '=', caller.fiscalCode)
+      .executeTakeFirst();
+    if (!cart) throw new NotFoundError('cart');
+    await db.updateTable('payment_cart').set({ returned }).where('id', '=', cart.id).execute();
+    const items = await db
+      .selectFrom('payment_cart_item as i')
+      .innerJoin('payment_notice as n', 'n.id', 'i.notice_id')
+      .select(['n.id', 'n.kind', 'n.document_id as documentId', 'n.topup_id as topupId', 'n.nav', 'n.description', 'n.amount_cents as amountCents', 'n.state'])
+      .where('i.cart_id', '=', cart.id)
+      .orderBy('n.id')
+      .execute();
+    return { cartId: cart.id, expiresAt: cart.expiresAt, returned, items, allPaid: items.every((i) => i.state === 'paid') };
+  }
+
+  /** The caller's badges that can be topped up (prepaid services), with their pupil and service. */
+  async function topupBadges(ente: Ente, caller: Caller) {
+    const pupilIds = await pupilIdsOf(ente, caller);
+    return db
+      .selectFrom('badge as b')
+      .innerJoin('service as s', 's.id', 'b.service_id')
+      .innerJoin('pupil as p', 'p.id', 'b.pupil_id')
+      .innerJoin('person as child', 'child.id', 'p.person_id')
+      .select(['b.id', 'b.code', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
+      .where('b.ente_id', '=', ente.id)
+      .where('b.pupil_id', 'in', pupilIds)
+      .where('b.active', '=', 1)
+      .where('s.billing', '=', 'prepaid')
+      .orderBy('child.given_name')
+      .orderBy('b.id')
+      .execute();
+  }
+
+  /** A top-up "in attesa" with its notice; the badge is credited when the receipt arrives. */
+  async function requestTopup(ente: Ente, caller: Caller, badgeId: number, amountCents: number): Promise<number> {
+    const badges = await topupBadges(ente, caller);
+    const badge = badges.find((b) => b.id === badgeId);
+    if (!badge) throw new NotFoundError('badge');
+    if (!Number.isSafeInteger(amountCents) || amountCents < ente.topup_min_cents) throw new InvalidInputError({ amount: 'belowMinimum' });
+    if (amountCents > ente.topup_max_cents) throw new InvalidInputError({ amount: 'aboveMaximum' });
+    const now = clock.now();
+    const topupId = await db.transaction().execute(async (trx) => {
+      const holder = await trx.selectFrom('person').select('id').where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+      return openTopup(trx, ente, badge.id, holder.id, amountCents, now);
+    });
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.ricarica.richiesta', subjectType: 'badge', subjectId: badge.id, requestId: caller.requestId });
+    // After commit: the holder is waiting to pay, so the position is published now (the outbox retries if not).
+    const notice = await db.selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirstOrThrow();
+    await notices.publishDue(notice.id);
+    return topupId;
+  }
+
+  /** One of the caller's top-ups with its notice. */
+  async function topup(ente: Ente, caller: Caller, topupId: number) {
+    const row = await db
+      .selectFrom('topup as t')
+      .innerJoin('person as h', 'h.id', 't.holder_person_id')
+      .innerJoin('badge as b', 'b.id', 't.badge_id')
+      .innerJoin('service as s', 's.id', 'b.service_id')
+      .innerJoin('payment_notice as n', 'n.topup_id', 't.id')
+      .select([
+        't.id', 't.amount_cents as amountCents', 't.state', 't.created_at as createdAt', 'b.id as badgeId', 'b.code as badgeCode', 's.name as serviceName',
+        'n.id as noticeId', 'n.nav', 'n.due_date as dueDate', 'n.state as noticeState', 'n.position_state as positionState', 'n.cart_until as cartUntil',
+      ])
+      .where('t.ente_id', '=', ente.id)
+      .where('t.id', '=', topupId)
+      .where('h.fiscal_code', '=', caller.fiscalCode)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('topup');
+    return { ...row, payable: stateOf({ state: row.noticeState, positionState: row.positionState, cartUntil: row.cartUntil }, clock.now().toISOString()) };
+  }
+
+  /** "Paga subito": a one-notice cart. */
+  async function payTopup(ente: Ente, caller: Caller, topupId: number) {
+    const row = await topup(ente, caller, topupId);
+    if (row.payable === 'preparing') await notices.publishDue(row.noticeId);
+    return payNotices(ente, caller, [row.noticeId]);
+  }
+
+  /** Top-ups of a badge still waiting for their receipt (the Conto corrente lists them apart). */
+  function pendingTopups(badgeId: number) {
+    return db
+      .selectFrom('topup')
+      .select(['id', 'amount_cents as amountCents', 'created_at as createdAt'])
+      .where('badge_id', '=', badgeId)
+      .where('state', '=', 'in_attesa')
+      .orderBy('id')
+      .execute();
+  }
+
+  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, pendingTopups };
+}
+
+/**
+ * Writes a top-up "in attesa" and its notice, in the caller's transaction: the badge is credited only
+ * when a receipt pays the notice.
+ */
+export async function openTopup(trx: Kysely<DB>, ente: Ente, badgeId: number, holderPersonId: number, amountCents: number, now: Date): Promise<number> {
+  if (!issuesNotices(ente)) throw new PaymentUnavailableError('ente without pagoPA data');
+  const badge = await trx
+    .selectFrom('badge as b')
+    .innerJoin('service as s', 's.id', 'b.service_id')
+    .innerJoin('pupil as p', 'p.id', 'b.pupil_id')
+    .innerJoin('person as child', 'child.id', 'p.person_id')
+    .select(['b.id', 'b.code', 'b.pupil_id as pupilId', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName'])
+    .where('b.ente_id', '=', ente.id)
+    .where('b.id', '=', badgeId)
+    .executeTakeFirstOrThrow();
+  const topup = await trx
+    .insertInto('topup')
+    .values({ ente_id: ente.id, badge_id: badge.id, holder_person_id: holderPersonId, amount_cents: amountCents, state: 'in_attesa', created_at: now.toISOString(), credited_at: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const nav = navFor(ente, await takeNoticeBases(trx, ente.id, 1));
+  await trx
+    .insertInto('payment_notice')
+    .values({
+      ente_id: ente.id, nav, iuv: nav.slice(1), kind: 'topup', document_id: null, topup_id: topup.id, holder_person_id: holderPersonId,
+      pupil_id: badge.pupilId, service_id: badge.serviceId, amount_cents: amountCents, due_date: topupDueDate(now),
+      description: clip(`Ricarica badge ${badge.code} — ${badge.serviceName} — ${badge.givenName}`, 140),
+      state: 'open', position_state: 'to_publish', position_next_at: null, position_error: null, published_at: null,
+      cart_id: null, cart_until: null, paid_at: null, created_at: now.toISOString(),
+    })
+    .execute();
+  return topup.id;
+}
+
+export type PaymentService = ReturnType<typeof createPaymentService>;

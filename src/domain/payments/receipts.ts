@@ -1,0 +1,233 @@
+import { type Kysely, PostgresAdapter } from 'kysely';
+import type { DB, Ente, ReceiptFlag } from '../../db/schema';
+import { centsFromEuroDecimal } from '../../integrations/pagopa/amounts';
+import type { PagopaClients } from '../../integrations/pagopa/clients';
+import { parseNav } from '../../integrations/pagopa/nav';
+import {
+  type PagopaReceipt,
+  type PaSendRTV2Response,
+  parsePaSendRTV2Request,
+  parseReceiptXml,
+  ReceiptFormatError,
+} from '../../integrations/pagopa/receipt-xml';
+import { romeDate, romeInstant } from '../calendar/local-time';
+import type { Clock } from '../clock';
+
+export type ReceiptOutcome = { result: 'applied' } | { result: 'flagged'; flag: ReceiptFlag } | { result: 'duplicate' };
+
+/** How far back the first pull looks, and how much each pull overlaps the previous one. */
+const FIRST_PULL_DAYS = 7;
+const PULL_OVERLAP_MS = 60 * 60_000;
+/** Transient conflicts (a concurrent delivery, SQLite's write lock) are retried this many times. */
+const ATTEMPTS = 6;
+
+/**
+ * When the payment happened. The platform writes local Italian time without an offset
+ * ("2026-11-26T10:15:30"), or an instant with one; both become a UTC instant.
+ */
+export function paymentInstant(value: string | undefined, fallback: Date): Date {
+  if (!value) return fallback;
+  if (/[zZ]|[+-]\d{2}:?\d{2}$/.test(value)) {
+    const instant = new Date(value);
+    return Number.isNaN(instant.getTime()) ? fallback : instant;
+  }
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(value);
+  if (!match) return fallback;
+  const seconds = Number(match[3] ?? 0) * 1000 + Number((match[4] ?? '0').padEnd(3, '0'));
+  return new Date(romeInstant(match[1]!, match[2]!).getTime() + seconds);
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return ['23505', '40001', '40P01', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT'].includes(code);
+}
+
+/**
+ * Receipts (issue 5): whatever delivers a receipt — the platform's push, our pull, twice, late, or for a
+ * notice paid at a tobacconist without any cart — it pays its item once. A receipt is stored before
+ * anything else, in the same transaction that marks the document paid or credits the badge; one that
+ * cannot be applied (KO, unknown notice, wrong amount, already paid) is stored flagged for the office.
+ */
+export function createReceiptService(
+  db: Kysely<DB>,
+  clock: Clock,
+  pagopa: PagopaClients,
+  station: { brokerId: string; stationId: string },
+) {
+  async function apply(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await applyOnce(receipt, xml, source);
+      } catch (error) {
+        if (!isTransient(error) || attempt >= ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+      }
+    }
+  }
+
+  function applyOnce(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
+    return db.transaction().execute(async (trx) => {
+      const known = await trx
+        .selectFrom('payment_receipt')
+        .select('id')
+        .where('creditor_tax_code', '=', receipt.fiscalCode)
+        .where('receipt_id', '=', receipt.receiptId)
+        .executeTakeFirst();
+      if (known) return { result: 'duplicate' } as const;
+
+      const ente = (await trx.selectFrom('ente').selectAll().where('tax_code', '=', receipt.fiscalCode).executeTakeFirst()) as Ente | undefined;
+      const nav = parseNav(receipt.noticeNumber);
+      let noticeQuery = trx
+        .selectFrom('payment_notice')
+        .select(['id', 'kind', 'document_id', 'topup_id', 'amount_cents', 'state'])
+        .where('ente_id', '=', ente?.id ?? -1)
+        .where('nav', '=', nav.ok ? nav.nav : '');
+      // PostgreSQL: a second delivery for this notice waits here until the first commits.
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) noticeQuery = noticeQuery.forUpdate();
+      const notice = ente && nav.ok ? await noticeQuery.executeTakeFirst() : undefined;
+
+      const amountCents = centsFromEuroDecimal(receipt.paymentAmount);
+      const flag: ReceiptFlag | null =
+        receipt.outcome !== 'OK'
+          ? 'ko'
+          : !notice
+            ? 'unknown_notice'
+            : notice.state === 'cancelled'
+              ? 'notice_cancelled'
+              : notice.state === 'paid'
+                ? 'already_paid'
+                : notice.amount_cents !== amountCents
+                  ? 'amount_mismatch'
+                  : null;
+      const now = clock.now();
+      const paidAt = paymentInstant(receipt.paymentDateTime, now).toISOString();
+      const inserted = await trx
+        .insertInto('payment_receipt')
+        .values({
+          ente_id: ente?.id ?? null,
+          creditor_tax_code: receipt.fiscalCode,
+          receipt_id: receipt.receiptId,
+          notice_number: receipt.noticeNumber,
+          outcome: receipt.outcome,
+          amount_cents: amountCents,
+          fee_cents: receipt.fee ? centsFromEuroDecimal(receipt.fee) : null,
+          paid_at: paidAt,
+          psp_id: receipt.idPSP,
+          psp_name: receipt.PSPCompanyName,
+          payment_method: receipt.paymentMethod ?? null,
+          payment_note: receipt.paymentNote ?? null,
+          description: receipt.description,
+          debtor_fiscal_code: receipt.debtor.uniqueIdentifier.entityUniqueIdentifierValue,
+          debtor_name: receipt.debtor.fullName,
+          payer_fiscal_code: receipt.payer?.uniqueIdentifier.entityUniqueIdentifierValue ?? null,
+          payer_name: receipt.payer?.fullName ?? null,
+          source,
+          notice_id: notice?.id ?? null,
+          status: flag ? 'flagged' : 'applied',
+          flag,
+          xml,
+          received_at: now.toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['creditor_tax_code', 'receipt_id']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return { result: 'duplicate' } as const;
+      if (flag || !notice || !ente) return { result: 'flagged', flag: flag ?? 'unknown_notice' } as const;
+
+      const paid = await trx
+        .updateTable('payment_notice')
+        .set({ state: 'paid', paid_at: paidAt })
+        .where('id', '=', notice.id)
+        .where('state', '=', 'open')
+        .executeTakeFirst();
+      if (Number(paid.numUpdatedRows) !== 1) throw Object.assign(new Error('notice changed under the receipt'), { code: '40001' });
+      if (notice.kind === 'document') {
+        await trx
+          .updateTable('document')
+          .set({ state: 'pagato', paid_at: paidAt })
+          .where('ente_id', '=', ente.id)
+          .where('id', '=', notice.document_id!)
+          .where('state', '=', 'da_pagare')
+          .execute();
+      } else {
+        const topup = await trx.selectFrom('topup').select(['id', 'badge_id']).where('id', '=', notice.topup_id!).executeTakeFirstOrThrow();
+        await trx
+          .insertInto('movement')
+          .values({
+            ente_id: ente.id, badge_id: topup.badge_id, amount_cents: amountCents, kind: 'topup', value_date: romeDate(new Date(paidAt)),
+            charge_id: null, reverses_movement_id: null, topup_id: topup.id, note: null, author: 'pagoPA', created_at: now.toISOString(),
+          })
+          .execute();
+        await trx.updateTable('topup').set({ state: 'accreditata', credited_at: now.toISOString() }).where('id', '=', topup.id).execute();
+      }
+      return { result: 'applied' } as const;
+    });
+  }
+
+  /**
+   * The paSendRTV2 push. OK means "stored" (applied, flagged for the office, or already had): the
+   * platform must not send it again. KO only when we could not read it or it was not meant for us.
+   */
+  async function receivePush(xml: string): Promise<{ response: PaSendRTV2Response; outcome?: ReceiptOutcome }> {
+    let request;
+    try {
+      request = parsePaSendRTV2Request(xml);
+    } catch (error) {
+      if (!(error instanceof ReceiptFormatError)) throw error;
+      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_SINTASSI_XSD', faultString: 'Errore di sintassi XSD', id: '', description: error.message.slice(0, 200) } } };
+    }
+    if (request.idBrokerPA !== station.brokerId) {
+      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_ID_INTERMEDIARIO_ERRATO', faultString: 'Identificativo intermediario errato', id: request.idPA } } };
+    }
+    if (request.idStation !== station.stationId) {
+      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_STAZIONE_INT_ERRATA', faultString: 'Stazione intermediario errata', id: request.idPA } } };
+    }
+    const outcome = await apply(request.receipt, xml, 'push');
+    return { response: { outcome: 'OK' }, outcome };
+  }
+
+  /**
+   * The pull: lists the receipts the platform has for each ente since the last pull (with an overlap) and
+   * applies those of notices still open, so a push that never arrived is caught within a run.
+   */
+  async function pullReceipts(): Promise<{ ente: string; applied: number; flagged: number }[]> {
+    const done: { ente: string; applied: number; flagged: number }[] = [];
+    const enti = (await db.selectFrom('ente').selectAll().execute()) as Ente[];
+    for (const ente of enti) {
+      const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(1).executeTakeFirst();
+      if (!hasOpen) continue;
+      const now = clock.now();
+      const mark = await db.selectFrom('receipt_pull').select('pulled_until').where('ente_id', '=', ente.id).executeTakeFirst();
+      const from = new Date(mark ? new Date(mark.pulled_until).getTime() - PULL_OVERLAP_MS : now.getTime() - FIRST_PULL_DAYS * 86_400_000);
+      const listed = await pagopa.listReceipts(ente.tax_code, from.toISOString(), now.toISOString());
+      let applied = 0;
+      let flagged = 0;
+      for (const item of listed) {
+        const open = await db
+          .selectFrom('payment_notice')
+          .select('id')
+          .where('ente_id', '=', ente.id)
+          .where('iuv', '=', item.iuv)
+          .where('state', '=', 'open')
+          .executeTakeFirst();
+        if (!open) continue;
+        const xml = await pagopa.getReceipt(ente.tax_code, item.iuv);
+        if (!xml) continue;
+        const outcome = await apply(parseReceiptXml(xml), xml, 'pull');
+        if (outcome.result === 'applied') applied++;
+        if (outcome.result === 'flagged') flagged++;
+      }
+      await db
+        .insertInto('receipt_pull')
+        .values({ ente_id: ente.id, pulled_until: now.toISOString() })
+        .onConflict((oc) => oc.column('ente_id').doUpdateSet({ pulled_until: now.toISOString() }))
+        .execute();
+      if (applied || flagged) done.push({ ente: ente.slug, applied, flagged });
+    }
+    return done;
+  }
+
+  return { apply, receivePush, pullReceipts };
+}
+
+export type ReceiptService = ReturnType<typeof createReceiptService>;

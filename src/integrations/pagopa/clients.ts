@@ -1,0 +1,170 @@
+/**
+ * Clients of the pagoPA REST APIs we call: Checkout carts, GPD debt positions, and the receipts API.
+ * The same code talks to the platform and to the built-in sandbox; only the base URLs and keys differ.
+ */
+
+export interface PagopaEndpoints {
+  checkoutUrl: string;
+  checkoutKey: string;
+  gpdUrl: string;
+  gpdKey: string;
+  receiptsUrl: string;
+  receiptsKey: string;
+  timeoutMs: number;
+}
+
+/** A call that did not get the answer we need; `retryable` when trying again later may help. */
+export class PagopaCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function call(url: string, key: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  try {
+    return await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { 'Ocp-Apim-Subscription-Key': key, ...(init.headers ?? {}) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new PagopaCallError(`${init.method ?? 'GET'} ${new URL(url).pathname}: ${(error as Error).message}`, undefined, true);
+  }
+}
+
+function failure(what: string, response: Response, detail = ''): PagopaCallError {
+  const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+  return new PagopaCallError(`${what}: HTTP ${response.status}${detail ? ` ${detail.slice(0, 300)}` : ''}`, response.status, retryable);
+}
+
+export interface CartNotice {
+  noticeNumber: string;
+  fiscalCode: string;
+  amount: number;
+  companyName: string;
+  description: string;
+}
+
+export interface CartRequest {
+  paymentNotices: CartNotice[];
+  returnUrls: { returnOkUrl: string; returnCancelUrl: string; returnErrorUrl: string; returnWaitingUrl: string };
+  emailNotice?: string;
+  idCart: string;
+}
+
+export interface DebtPosition {
+  iupd: string;
+  type: 'F' | 'G';
+  fiscalCode: string;
+  fullName: string;
+  companyName: string;
+  switchToExpired: boolean;
+  paymentOption: {
+    iuv: string;
+    nav: string;
+    amount: number;
+    description: string;
+    isPartialPayment: false;
+    dueDate: string;
+    transfer: { idTransfer: '1'; amount: number; remittanceInformation: string; category: string; iban: string }[];
+  }[];
+}
+
+export interface ReceiptListItem {
+  organizationFiscalCode: string;
+  iuv: string;
+  debtor: string;
+  paymentDateTime: string;
+  status: string;
+}
+
+export function createPagopaClients(endpoints: PagopaEndpoints) {
+  const { timeoutMs } = endpoints;
+  const gpd = (taxCode: string, rest = '') => `${endpoints.gpdUrl}/organizations/${encodeURIComponent(taxCode)}/debtpositions${rest}`;
+
+  /** POST /ec/v1/carts: the platform answers 302 with where to send the payer's browser. */
+  async function createCart(cart: CartRequest): Promise<{ location: string }> {
+    const response = await call(
+      `${endpoints.checkoutUrl}/ec/v1/carts`,
+      endpoints.checkoutKey,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cart) },
+      timeoutMs,
+    );
+    const location = response.headers.get('location');
+    if (response.status === 302 && location) return { location };
+    throw failure('carts', response, await response.text().catch(() => ''));
+  }
+
+  /**
+   * Creates and publishes a position. 409 means an earlier attempt already created it (the answer got
+   * lost): then it is read back and published if still a draft, so a retry never fails on its own success.
+   */
+  async function publishPosition(creditorTaxCode: string, position: DebtPosition): Promise<'published'> {
+    const created = await call(
+      gpd(creditorTaxCode, '?toPublish=true'),
+      endpoints.gpdKey,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(position) },
+      timeoutMs,
+    );
+    if (created.status === 201) return 'published';
+    if (created.status !== 409) throw failure('debtpositions', created, await created.text().catch(() => ''));
+    const existing = await call(gpd(creditorTaxCode, `/${encodeURIComponent(position.iupd)}`), endpoints.gpdKey, { method: 'GET' }, timeoutMs);
+    if (existing.status !== 200) throw failure('debtpositions get', existing);
+    const { status } = (await existing.json()) as { status?: string };
+    if (status === 'DRAFT') {
+      const published = await call(gpd(creditorTaxCode, `/${encodeURIComponent(position.iupd)}/publish`), endpoints.gpdKey, { method: 'POST' }, timeoutMs);
+      if (published.status !== 200) throw failure('debtpositions publish', published);
+    }
+    return 'published';
+  }
+
+  /** Withdraws a position (a cancelled document); a position already gone or paid needs nothing more. */
+  async function invalidatePosition(creditorTaxCode: string, iupd: string): Promise<'invalidated' | 'not-invalidable'> {
+    const response = await call(gpd(creditorTaxCode, `/${encodeURIComponent(iupd)}/invalidate`), endpoints.gpdKey, { method: 'POST' }, timeoutMs);
+    if (response.status === 200) return 'invalidated';
+    if (response.status === 404 || response.status === 409) return 'not-invalidable';
+    throw failure('debtpositions invalidate', response);
+  }
+
+  /** The receipts of an ente paid between two instants (receipts API list), every page. */
+  async function listReceipts(creditorTaxCode: string, from: string, to: string): Promise<ReceiptListItem[]> {
+    const items: ReceiptListItem[] = [];
+    for (let pageNum = 0; pageNum < 1000; pageNum++) {
+      const query = new URLSearchParams({ from, to, pageNum: String(pageNum), pageSize: '100' });
+      const response = await call(
+        `${endpoints.receiptsUrl}/payments/${encodeURIComponent(creditorTaxCode)}/receipts?${query}`,
+        endpoints.receiptsKey,
+        { method: 'GET' },
+        timeoutMs,
+      );
+      if (response.status === 404) break;
+      if (response.status !== 200) throw failure('receipts list', response);
+      const page = ((await response.json()) as { receipts_list?: ReceiptListItem[] }).receipts_list ?? [];
+      items.push(...page);
+      if (page.length < 100) break;
+    }
+    return items;
+  }
+
+  /** The receipt XML of one IUV, or undefined when the platform has none. */
+  async function getReceipt(creditorTaxCode: string, iuv: string): Promise<string | undefined> {
+    const response = await call(
+      `${endpoints.receiptsUrl}/payments/${encodeURIComponent(creditorTaxCode)}/receipts/${encodeURIComponent(iuv)}`,
+      endpoints.receiptsKey,
+      { method: 'GET', headers: { accept: 'application/xml' } },
+      timeoutMs,
+    );
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw failure('receipt', response);
+    return response.text();
+  }
+
+  return { createCart, publishPosition, invalidatePosition, listReceipts, getReceipt };
+}
+
+export type PagopaClients = ReturnType<typeof createPagopaClients>;

@@ -1,0 +1,211 @@
+import { XMLParser } from 'fast-xml-parser';
+import { z } from 'zod';
+
+/**
+ * The receipt of a pagoPA payment as the platform sends it: the SOAP operation paSendRTV2 of paForNode.xsd
+ * (ctReceiptV2), pushed to the creditor, and the same receipt XML returned by the receipts API. One
+ * parser serves both; the builder is what the built-in sandbox sends, so the two are tested together.
+ */
+
+export const PA_FOR_NODE_NS = 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd';
+const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+const decimalAmount = z.string().regex(/^\d{1,9}\.\d{2}$/, 'importo decimale con due cifre');
+
+const subjectSchema = z.object({
+  uniqueIdentifier: z.object({
+    entityUniqueIdentifierType: z.enum(['F', 'G']),
+    entityUniqueIdentifierValue: z.string().min(2).max(16),
+  }),
+  fullName: text(70),
+});
+
+const transferSchema = z.object({
+  idTransfer: z.string().regex(/^[1-5]$/),
+  transferAmount: decimalAmount,
+  fiscalCodePA: z.string().regex(/^\d{11}$/),
+  companyName: optionalText(140),
+  IBAN: optionalText(35),
+  remittanceInformation: text(140),
+  transferCategory: text(140),
+});
+
+const receiptSchema = z.object({
+  receiptId: text(35),
+  noticeNumber: z.string(),
+  fiscalCode: z.string().regex(/^\d{11}$/),
+  outcome: z.enum(['OK', 'KO']),
+  creditorReferenceId: text(35),
+  paymentAmount: decimalAmount,
+  description: text(140),
+  companyName: text(140),
+  officeName: optionalText(140),
+  debtor: subjectSchema,
+  transferList: z.object({ transfer: z.array(transferSchema).min(1).max(5) }),
+  idPSP: text(35),
+  pspFiscalCode: optionalText(70),
+  PSPCompanyName: text(70),
+  idChannel: text(35),
+  channelDescription: text(35),
+  payer: subjectSchema.optional(),
+  paymentMethod: optionalText(35),
+  paymentNote: optionalText(210),
+  fee: decimalAmount.optional(),
+  paymentDateTime: z.string().optional(),
+  applicationDate: z.string().optional(),
+  transferDate: z.string().optional(),
+});
+
+export type PagopaReceipt = z.infer<typeof receiptSchema>;
+
+export interface PaSendRTV2Request {
+  idPA: string;
+  idBrokerPA: string;
+  idStation: string;
+  receipt: PagopaReceipt;
+}
+
+const requestSchema = z.object({
+  idPA: text(35),
+  idBrokerPA: text(35),
+  idStation: text(35),
+  receipt: receiptSchema,
+});
+
+export class ReceiptFormatError extends Error {}
+
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  // Notice numbers and amounts stay text: leading zeros and cents must survive.
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => name === 'transfer',
+  processEntities: true,
+});
+
+function findElement(node: unknown, name: string, depth = 0): unknown {
+  if (!node || typeof node !== 'object' || depth > 6) return undefined;
+  const record = node as Record<string, unknown>;
+  if (name in record) return record[name];
+  for (const value of Object.values(record)) {
+    const found = findElement(value, name, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function parseXml(xml: string): unknown {
+  try {
+    return parser.parse(xml, true);
+  } catch (error) {
+    throw new ReceiptFormatError(`XML non valido: ${(error as Error).message}`);
+  }
+}
+
+function explain(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+}
+
+/** The paSendRTV2 request the platform pushes (a SOAP envelope), validated against ctReceiptV2. */
+export function parsePaSendRTV2Request(xml: string): PaSendRTV2Request {
+  const request = findElement(parseXml(xml), 'paSendRTV2Request');
+  if (!request) throw new ReceiptFormatError('manca paSendRTV2Request');
+  const parsed = requestSchema.safeParse(request);
+  if (!parsed.success) throw new ReceiptFormatError(explain(parsed.error));
+  return parsed.data;
+}
+
+/** A receipt XML as the receipts API returns it (the receipt element, bare or inside the SOAP request). */
+export function parseReceiptXml(xml: string): PagopaReceipt {
+  const receipt = findElement(parseXml(xml), 'receipt');
+  if (!receipt) throw new ReceiptFormatError('manca receipt');
+  const parsed = receiptSchema.safeParse(receipt);
+  if (!parsed.success) throw new ReceiptFormatError(explain(parsed.error));
+  return parsed.data;
+}
+
+const escapeXml = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+function element(name: string, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((item) => element(name, item)).join('');
+  if (typeof value === 'object') {
+    return `<${name}>${Object.entries(value as Record<string, unknown>)
+      .map(([key, child]) => element(key, child))
+      .join('')}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+/** The receipt element alone, in ctReceiptV2's order (the sandbox stores and serves it so). */
+export function receiptXml(receipt: PagopaReceipt): string {
+  return element('receipt', receiptInSchemaOrder(receipt));
+}
+
+function receiptInSchemaOrder(r: PagopaReceipt) {
+  return {
+    receiptId: r.receiptId,
+    noticeNumber: r.noticeNumber,
+    fiscalCode: r.fiscalCode,
+    outcome: r.outcome,
+    creditorReferenceId: r.creditorReferenceId,
+    paymentAmount: r.paymentAmount,
+    description: r.description,
+    companyName: r.companyName,
+    officeName: r.officeName,
+    debtor: r.debtor,
+    transferList: { transfer: r.transferList.transfer },
+    idPSP: r.idPSP,
+    pspFiscalCode: r.pspFiscalCode,
+    PSPCompanyName: r.PSPCompanyName,
+    idChannel: r.idChannel,
+    channelDescription: r.channelDescription,
+    payer: r.payer,
+    paymentMethod: r.paymentMethod,
+    paymentNote: r.paymentNote,
+    fee: r.fee,
+    paymentDateTime: r.paymentDateTime,
+    applicationDate: r.applicationDate,
+    transferDate: r.transferDate,
+  };
+}
+
+/** The SOAP request of paSendRTV2, as the platform sends it to the creditor's station. */
+export function paSendRTV2RequestXml(request: PaSendRTV2Request): string {
+  const body =
+    element('idPA', request.idPA) +
+    element('idBrokerPA', request.idBrokerPA) +
+    element('idStation', request.idStation) +
+    receiptXml(request.receipt);
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>` +
+    `<soapenv:Envelope xmlns:soapenv="${SOAP_NS}" xmlns:pafn="${PA_FOR_NODE_NS}"><soapenv:Body>` +
+    `<pafn:paSendRTV2Request>${body}</pafn:paSendRTV2Request></soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+export interface PaSendRTV2Response {
+  outcome: 'OK' | 'KO';
+  fault?: { faultCode: string; faultString: string; id: string; description?: string };
+}
+
+/** Our answer to a push: OK once the receipt is stored (applied or flagged), KO with a fault otherwise. */
+export function paSendRTV2ResponseXml(response: PaSendRTV2Response): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>` +
+    `<soapenv:Envelope xmlns:soapenv="${SOAP_NS}" xmlns:pafn="${PA_FOR_NODE_NS}"><soapenv:Body>` +
+    `<pafn:paSendRTV2Response>${element('outcome', response.outcome)}${element('fault', response.fault)}</pafn:paSendRTV2Response>` +
+    `</soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+export function parsePaSendRTV2Response(xml: string): PaSendRTV2Response {
+  const response = findElement(parseXml(xml), 'paSendRTV2Response') as Record<string, unknown> | undefined;
+  const outcome = response?.outcome;
+  if (outcome !== 'OK' && outcome !== 'KO') throw new ReceiptFormatError('risposta paSendRTV2 senza outcome');
+  return { outcome, ...(response?.fault ? { fault: response.fault as PaSendRTV2Response['fault'] } : {}) };
+}

@@ -1,0 +1,278 @@
+import type { Ente } from '../../db/schema';
+import type { PaymentService } from '../../domain/payments/payments';
+import { MAX_CART_NOTICES } from '../../domain/payments/payments';
+import { groupInFours } from '../../integrations/pagopa/nav';
+import { Problem, ServicePage } from './components';
+import type { PageContext } from './context';
+
+type EnteContext = PageContext & { ente: Ente };
+type Unpaid = Awaited<ReturnType<PaymentService['unpaidDocuments']>>;
+type CartReturn = Awaited<ReturnType<PaymentService['cartReturn']>>;
+type TopupBadges = Awaited<ReturnType<PaymentService['topupBadges']>>;
+type Topup = Awaited<ReturnType<PaymentService['topup']>>;
+
+const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+
+function ProblemBox({ title, messages }: { title: string; messages: string[] }) {
+  return messages.length ? (
+    <div class="alert alert-danger" role="alert">
+      <p class="mb-1 fw-semibold">{title}</p>
+      <ul class="mb-0">
+        {messages.map((text) => (
+          <li key={text}>{text}</li>
+        ))}
+      </ul>
+    </div>
+  ) : null;
+}
+
+export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { ctx: EnteContext; documents: Unpaid; chosen?: number[]; problems?: Partial<Record<string, string>> }) {
+  const { m, ente } = ctx;
+  const t = m.payments;
+  const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      <ProblemBox title={t.problemTitle} messages={messages} />
+      {documents.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        <form method="post" action={`/${ente.slug}/pagamenti`}>
+          <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+          <p id="limit">{t.limit(MAX_CART_NOTICES)}</p>
+          <div class="table-responsive">
+            <table class="table" aria-describedby="limit">
+              <caption>{t.caption}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t.choose}</th>
+                  <th scope="col">{t.document}</th>
+                  <th scope="col">{t.pupil}</th>
+                  <th scope="col">{t.service}</th>
+                  <th scope="col">{t.dueDate}</th>
+                  <th scope="col" class="text-end">
+                    {t.amount}
+                  </th>
+                  <th scope="col">{t.state}</th>
+                  <th scope="col">{t.notice}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {documents.map((doc) => {
+                  const label = `${doc.number}/${doc.year} — ${doc.givenName}, ${m.format.month(doc.period)}, ${m.format.euro(doc.totalCents)}`;
+                  return (
+                    <tr key={doc.id}>
+                      <td>
+                        {doc.payable === 'payable' ? (
+                          <div class="form-check">
+                            <input class="form-check-input" type="checkbox" name="documento" value={String(doc.id)} id={`doc-${doc.id}`} checked={chosen.includes(doc.id)} />
+                            <label class="form-check-label" for={`doc-${doc.id}`}>
+                              <span class="visually-hidden">{t.chooseDocument(label)}</span>
+                            </label>
+                          </div>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
+                      <th scope="row">
+                        <a href={`/${ente.slug}/documenti-contabili/${doc.id}`}>
+                          {doc.number}/{doc.year}
+                        </a>
+                      </th>
+                      <td>{doc.givenName}</td>
+                      <td>
+                        {doc.serviceName}, {m.format.month(doc.period)}
+                      </td>
+                      <td>
+                        {m.format.date(doc.dueDate)}
+                        {doc.overdue && <span class="d-block small fw-semibold">{t.overdue}</span>}
+                      </td>
+                      <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
+                      <td>
+                        {t.states[doc.payable]}
+                        {doc.payable === 'in_cart' && <span class="d-block small">{t.inCartHelp}</span>}
+                        {doc.payable === 'preparing' && <span class="d-block small">{t.preparingHelp}</span>}
+                      </td>
+                      <td>
+                        {doc.noticeId !== null && doc.payable !== 'preparing' ? (
+                          <a href={`/${ente.slug}/documenti-contabili/${doc.id}/avviso.pdf`}>
+                            {t.downloadNotice}
+                            <span class="visually-hidden"> {t.downloadNoticeOf(`${doc.number}/${doc.year}`)}</span>
+                          </a>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <button type="submit" class="btn btn-primary">
+            {t.start}
+          </button>
+        </form>
+      )}
+    </ServicePage>
+  );
+}
+
+export function CartReturnPage({ ctx, result }: { ctx: EnteContext; result: CartReturn }) {
+  const { m, ente } = ctx;
+  const t = m.payments;
+  return (
+    <ServicePage ctx={ctx} title={t.resultTitle}>
+      <p class="lead">{t.returned[result.returned]}</p>
+      <p>{t.truth}</p>
+      <ul class="list-group mb-3">
+        {result.items.map((item) => (
+          <li class="list-group-item d-flex justify-content-between flex-wrap gap-2" key={item.id}>
+            <span>
+              {item.description} — {m.format.euro(item.amountCents)}
+              <span class="d-block small">
+                {m.payments.notice} {groupInFours(item.nav)}
+              </span>
+            </span>
+            <strong>{item.state === 'paid' ? t.itemPaid : item.state === 'cancelled' ? t.itemCancelled : t.itemChecking}</strong>
+          </li>
+        ))}
+      </ul>
+      {result.allPaid ? (
+        <p class="fw-semibold">{t.allPaid}</p>
+      ) : (
+        <>
+          <p>{t.lockedUntil(time(result.expiresAt))}</p>
+          <p>
+            <a class="btn btn-outline-primary" href={`/${ente.slug}/pagamenti/esito/${result.cartId}/${returnSlug(result.returned)}`}>
+              {t.refresh}
+            </a>
+          </p>
+        </>
+      )}
+      <p class="d-flex flex-wrap gap-3">
+        {result.items.some((i) => i.kind === 'document') && <a href={`/${ente.slug}/documenti-contabili`}>{t.toDocuments}</a>}
+        {result.items.some((i) => i.kind === 'topup') && <a href={`/${ente.slug}/conto-corrente`}>{t.toLedger}</a>}
+        <a href={`/${ente.slug}/pagamenti`}>{t.toPayments}</a>
+      </p>
+    </ServicePage>
+  );
+}
+
+export const RETURN_SLUGS = { ok: 'ok', annullato: 'cancel', errore: 'error', 'in-attesa': 'waiting' } as const;
+
+function returnSlug(returned: CartReturn['returned']): string {
+  return Object.entries(RETURN_SLUGS).find(([, value]) => value === returned)![0];
+}
+
+export interface TopupFormValues {
+  badgeId?: number;
+  amount: string;
+}
+
+export function TopupFormPage({ ctx, badges, values, problems = {} }: { ctx: EnteContext; badges: TopupBadges; values: TopupFormValues; problems?: Partial<Record<string, string>> }) {
+  const { m, ente } = ctx;
+  const t = m.topups;
+  const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
+  const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
+  return (
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+      {badges.length === 0 ? (
+        <p>{t.noBadges}</p>
+      ) : (
+        <>
+          {Object.keys(problems).length > 0 && (
+            <div class="alert alert-danger" role="alert">
+              <p class="mb-1">{t.problemsTitle}</p>
+              <ul class="mb-0">
+                {Object.keys(problems).map((field) => (
+                  <li key={field}>
+                    <a href={`#${field}`}>{message(field)}</a>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <form method="post" action={`/${ente.slug}/ricariche`} novalidate>
+            <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+            <div class="select-wrapper mb-4">
+              <label for="badge">{t.badge}</label>
+              <select id="badge" name="badge" required {...(problems.badge ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'badge-problem' } : {})}>
+                {badges.map((b) => (
+                  <option value={String(b.id)} selected={b.id === values.badgeId} key={b.id}>
+                    {t.badgeOption(b.serviceName, b.code, `${b.givenName} ${b.familyName}`)}
+                  </option>
+                ))}
+              </select>
+              <Problem id="badge-problem" text={message('badge')} />
+            </div>
+            <div class="mb-4">
+              <label for="amount" class="active">
+                {t.amount}
+              </label>
+              <input type="text" inputmode="decimal" autocomplete="off" class="form-control" id="amount" name="importo" value={values.amount} required {...invalid('amount')} />
+              <p class="small mt-1" id="amount-help">
+                {t.amountHelp(m.format.euro(ente.topup_min_cents), m.format.euro(ente.topup_max_cents))}
+              </p>
+              <Problem id="amount-problem" text={message('amount')} />
+            </div>
+            <button type="submit" class="btn btn-primary">
+              {t.confirm}
+            </button>
+          </form>
+        </>
+      )}
+    </ServicePage>
+  );
+}
+
+export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: Topup; problem?: string }) {
+  const { m, ente } = ctx;
+  const t = m.topups;
+  return (
+    <ServicePage ctx={ctx} title={t.title}>
+      {problem && <ProblemBox title={m.payments.problemTitle} messages={[m.payments.problems[problem] ?? problem]} />}
+      <p class="lead">{t.summary(m.format.euro(topup.amountCents), topup.badgeCode)}</p>
+      <p>
+        {m.payments.notice} {groupInFours(topup.nav)}. {t.dueBy(m.format.date(topup.dueDate))}
+      </p>
+      {topup.state === 'accreditata' ? (
+        <p class="fw-semibold">{t.credited}</p>
+      ) : (
+        <>
+          <p class="fw-semibold">{t.pending}</p>
+          <h2 class="h4">{t.chosenTitle}</h2>
+          <div class="row g-4 mb-4">
+            <section class="col-md-6" aria-labelledby="pay-now">
+              <h3 class="h5" id="pay-now">
+                {t.payNow}
+              </h3>
+              <p>{t.payNowHelp}</p>
+              {topup.payable === 'payable' ? (
+                <form method="post" action={`/${ente.slug}/ricariche/${topup.id}/paga`}>
+                  <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+                  <button type="submit" class="btn btn-primary">
+                    {t.payNow}
+                  </button>
+                </form>
+              ) : (
+                <p>{topup.payable === 'in_cart' ? t.inCart : topup.payable === 'preparing' ? t.preparing : ''}</p>
+              )}
+            </section>
+            <section class="col-md-6" aria-labelledby="pay-later">
+              <h3 class="h5" id="pay-later">
+                {t.payLater}
+              </h3>
+              <p>{t.payLaterHelp}</p>
+              <a class="btn btn-outline-primary" href={`/${ente.slug}/ricariche/${topup.id}/avviso.pdf`}>
+                {t.downloadNotice}
+              </a>
+            </section>
+          </div>
+        </>
+      )}
+      <p>
+        <a href={`/${ente.slug}/conto-corrente?badge=${topup.badgeId}`}>{m.payments.toLedger}</a>
+      </p>
+    </ServicePage>
+  );
+}

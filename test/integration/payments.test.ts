@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
+import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
+import { ADA, Browser, GIULIA, startTestApp, type TestApp } from '../helpers/app';
+import { testEngines } from '../helpers/databases';
+
+const NOW = '2026-11-26T09:00:00+01:00';
+
+/** The sandbox's pages are another site: plain HTTP, no cookies of ours. */
+async function sandboxForm(url: string, form: Record<string, string>) {
+  return fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+}
+
+for (const { engine, skip } of testEngines()) {
+  describe(`pagoPA payments on ${engine}`, { skip }, () => {
+    let t: TestApp;
+    const db = () => t.database.db;
+    const adaDocuments = () =>
+      db()
+        .selectFrom('document as d')
+        .innerJoin('person as h', 'h.id', 'd.holder_person_id')
+        .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
+        .select(['d.id', 'd.state', 'd.total_cents', 'n.nav', 'n.iuv', 'n.id as noticeId'])
+        .where('h.fiscal_code', '=', ADA)
+        .where('d.state', '=', 'da_pagare')
+        .orderBy('d.id')
+        .execute();
+    const receiptPush = (xml: string, key = t.config.pagopa.receiptKey) =>
+      fetch(`${t.baseUrl}/pagopa/paForNode`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: 'paSendRTV2', 'Ocp-Apim-Subscription-Key': key }, body: xml });
+    /** A receipt as the platform would send it for one of our notices. */
+    const receiptOf = async (noticeId: number, overrides: Partial<PagopaReceipt> = {}): Promise<PagopaReceipt> => {
+      const n = await db()
+        .selectFrom('payment_notice as n')
+        .innerJoin('ente as e', 'e.id', 'n.ente_id')
+        .innerJoin('person as h', 'h.id', 'n.holder_person_id')
+        .select(['n.nav', 'n.iuv', 'n.amount_cents', 'n.description', 'e.tax_code', 'e.name', 'h.fiscal_code', 'h.given_name', 'h.family_name'])
+        .where('n.id', '=', noticeId)
+        .executeTakeFirstOrThrow();
+      const amount = euroDecimalFromCents(n.amount_cents);
+      return {
+        receiptId: `TEST${noticeId}${Math.random().toString(16).slice(2, 10)}`,
+        noticeNumber: n.nav,
+        fiscalCode: n.tax_code,
+        outcome: 'OK',
+        creditorReferenceId: n.iuv,
+        paymentAmount: amount,
+        description: n.description,
+        companyName: n.name,
+        debtor: { uniqueIdentifier: { entityUniqueIdentifierType: 'F', entityUniqueIdentifierValue: n.fiscal_code }, fullName: `${n.given_name} ${n.family_name}` },
+        transferList: { transfer: [{ idTransfer: '1', transferAmount: amount, fiscalCodePA: n.tax_code, IBAN: 'IT60X0542811101000000123456', remittanceInformation: n.description, transferCategory: '9/0107101TS/' }] },
+        idPSP: 'TESTPSP',
+        PSPCompanyName: 'PSP di test',
+        idChannel: 'TESTPSP_01',
+        channelDescription: 'app',
+        paymentMethod: 'CP',
+        paymentDateTime: '2026-11-26T08:30:00',
+        ...overrides,
+      };
+    };
+    const push = (receipt: PagopaReceipt) =>
+      receiptPush(paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt }));
+
+    before(async () => {
+      t = await startTestApp(engine, { FAKE_NOW: NOW }, undefined, { history: true });
+      // The scheduler does this in a serving app: every notice goes to the platform (the sandbox, over HTTP).
+      const sent = await t.app.services.notices.publishDue();
+      assert.equal(sent.failed, 0);
+      assert.ok(sent.published >= 7, `positions published (${sent.published})`);
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    it('lists every unpaid document of Ada across her pupils, and refuses six in one payment whatever the form sends', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      assert.equal(page.statusCode, 200);
+      const unpaid = await adaDocuments();
+      assert.ok(unpaid.length >= 6, `at least six unpaid (${unpaid.length})`);
+      assert.equal((page.body.match(/name="documento"/g) ?? []).length, unpaid.length);
+      const six = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: '' });
+      assert.equal(six.statusCode, 404, 'a malformed id is nobody’s document');
+      const payload = new URLSearchParams([['_csrf', ada.csrfFrom(page.body)], ...unpaid.slice(0, 6).map((d) => ['documento', String(d.id)] as [string, string])]).toString();
+      const refused = await ada.request({ method: 'POST', url: '/demo/pagamenti', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /più di 5 documenti/);
+      assert.equal((await db().selectFrom('payment_cart').select('id').execute()).length, 0, 'no cart was made');
+      const none = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body) });
+      assert.equal(none.statusCode, 422);
+      assert.match(none.body, /almeno un documento/);
+    });
+
+    it('pays two documents through Checkout (the sandbox over HTTP) and shows them paid only when the receipt arrives', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      const [first, second] = await adaDocuments();
+      const payload = new URLSearchParams([['_csrf', ada.csrfFrom(page.body)], ['documento', String(first!.id)], ['documento', String(second!.id)]]).toString();
+      const started = await ada.request({ method: 'POST', url: '/demo/pagamenti', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
+      assert.equal(started.statusCode, 303);
+      const location = String(started.headers.location);
+      assert.match(location, new RegExp(`^${t.baseUrl}/pagopa-sandbox/checkout/carrello/`));
+
+      // The same documents cannot go into a second cart while this one is open.
+      const again = await ada.request({ method: 'POST', url: '/demo/pagamenti', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
+      assert.equal(again.statusCode, 422);
+      assert.match(again.body, /già in un pagamento in corso/);
+      assert.match((await ada.get('/demo/pagamenti')).body, /In pagamento/);
+
+      const checkout = await fetch(location);
+      assert.equal(checkout.status, 200);
+      const paid = await sandboxForm(`${location}/paga`, { consegna: 'normale' });
+      assert.equal(paid.status, 303);
+      const back = String(paid.headers.get('location'));
+      assert.match(back, /\/demo\/pagamenti\/esito\/[\w-]+\/ok$/);
+
+      const result = await ada.get(back);
+      assert.equal(result.statusCode, 200);
+      assert.equal((result.body.match(/Pagato: ricevuta arrivata/g) ?? []).length, 2, result.body.slice(0, 500));
+      const states = await db().selectFrom('document').select('state').where('id', 'in', [first!.id, second!.id]).execute();
+      assert.deepEqual(states.map((s) => s.state), ['pagato', 'pagato']);
+
+      const list = await ada.get('/demo/documenti-contabili?utente=' + (await db().selectFrom('document').select('pupil_id').where('id', '=', first!.id).executeTakeFirstOrThrow()).pupil_id);
+      assert.match(list.body, new RegExp(`/demo/documenti-contabili/${first!.id}/ricevuta.pdf`));
+      const receipt = await ada.get(`/demo/documenti-contabili/${first!.id}/ricevuta.pdf`);
+      assert.equal(receipt.statusCode, 200);
+      assert.equal(receipt.headers['content-type'], 'application/pdf');
+      assert.ok(receipt.rawPayload.subarray(0, 5).toString() === '%PDF-');
+      // A paid document has no notice to download any more.
+      assert.equal((await ada.get(`/demo/documenti-contabili/${first!.id}/avviso.pdf`)).statusCode, 404);
+    });
+
+    it('refuses another holder’s document everywhere: cart, notice, receipt', async () => {
+      const [adaDocument] = await adaDocuments();
+      const giulia = new Browser(t.app);
+      const page = await giulia.login(GIULIA, { returnTo: '/demo/pagamenti' });
+      assert.equal(page.statusCode, 200);
+      const forged = await giulia.post('/demo/pagamenti', { _csrf: giulia.csrfFrom(page.body), documento: String(adaDocument!.id) });
+      assert.equal(forged.statusCode, 404);
+      assert.equal((await giulia.get(`/demo/documenti-contabili/${adaDocument!.id}/avviso.pdf`)).statusCode, 404);
+      const paidOfAda = await db().selectFrom('document as d').innerJoin('person as h', 'h.id', 'd.holder_person_id').select('d.id').where('h.fiscal_code', '=', ADA).where('d.state', '=', 'pagato').executeTakeFirstOrThrow();
+      assert.equal((await giulia.get(`/demo/documenti-contabili/${paidOfAda.id}/ricevuta.pdf`)).statusCode, 404);
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      assert.equal((await ada.get(`/demo/documenti-contabili/${adaDocument!.id}/avviso.pdf`)).statusCode, 200);
+    });
+
+    it('applies a receipt once: twice in a row, twice at once, and answers the platform OK each time', async () => {
+      const [, , third] = await adaDocuments();
+      const receipt = await receiptOf(third!.noticeId);
+      const answers = await Promise.all([push(receipt), push(receipt)]);
+      for (const answer of answers) assert.equal(parsePaSendRTV2Response(await answer.text()).outcome, 'OK');
+      const late = await push(receipt);
+      assert.equal(parsePaSendRTV2Response(await late.text()).outcome, 'OK');
+      const rows = await db().selectFrom('payment_receipt').select(['status']).where('receipt_id', '=', receipt.receiptId).execute();
+      assert.deepEqual(rows, [{ status: 'applied' }]);
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', third!.id).executeTakeFirstOrThrow()).state, 'pagato');
+
+      // A second, different receipt for the same notice (paid twice) is kept for the office, not applied.
+      const double = await receiptOf(third!.noticeId);
+      await push(double);
+      assert.deepEqual(await db().selectFrom('payment_receipt').select(['status', 'flag']).where('receipt_id', '=', double.receiptId).execute(), [{ status: 'flagged', flag: 'already_paid' }]);
+    });
+
+    it('keeps and flags a KO receipt, an unknown notice and a wrong amount, and pays nothing with them', async () => {
+      const [doc] = await adaDocuments();
+      const ko = await receiptOf(doc!.noticeId, { outcome: 'KO' });
+      const wrongAmount = await receiptOf(doc!.noticeId, { paymentAmount: euroDecimalFromCents(doc!.total_cents + 1) });
+      const unknown = await receiptOf(doc!.noticeId, { noticeNumber: '312000009999999920'.slice(0, 16) + String(Number(BigInt('3120000099999999') % 93n)).padStart(2, '0') });
+      for (const receipt of [ko, wrongAmount, unknown]) assert.equal(parsePaSendRTV2Response(await (await push(receipt)).text()).outcome, 'OK');
+      const flags = await db().selectFrom('payment_receipt').select(['receipt_id', 'flag']).where('receipt_id', 'in', [ko.receiptId, wrongAmount.receiptId, unknown.receiptId]).execute();
+      assert.deepEqual(new Map(flags.map((f) => [f.receipt_id, f.flag])), new Map([[ko.receiptId, 'ko'], [wrongAmount.receiptId, 'amount_mismatch'], [unknown.receiptId, 'unknown_notice']]));
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'da_pagare');
+    });
+
+    it('refuses a push without the station’s key, malformed, or from another broker', async () => {
+      const [doc] = await adaDocuments();
+      const receipt = await receiptOf(doc!.noticeId);
+      const xml = paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt });
+      assert.equal((await receiptPush(xml, 'wrong-key-wrong-key')).status, 401);
+      const malformed = await receiptPush('<Envelope><Body><paSendRTV2Request><idPA>1</idPA></paSendRTV2Request></Body></Envelope>');
+      assert.equal(parsePaSendRTV2Response(await malformed.text()).fault?.faultCode, 'PAA_SINTASSI_XSD');
+      const otherBroker = await receiptPush(paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: '99999999999', idStation: t.config.pagopa.stationId, receipt }));
+      assert.equal(parsePaSendRTV2Response(await otherBroker.text()).fault?.faultCode, 'PAA_ID_INTERMEDIARIO_ERRATO');
+      assert.equal((await db().selectFrom('payment_receipt').select('id').where('receipt_id', '=', receipt.receiptId).execute()).length, 0);
+    });
+
+    it('catches a receipt that was never pushed with the pull job', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      const [doc] = await adaDocuments();
+      const started = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      assert.equal(started.statusCode, 303);
+      const paid = await sandboxForm(`${started.headers.location}/paga`, { consegna: 'nessuna' });
+      assert.equal(paid.status, 303);
+      const waiting = await ada.get(String(paid.headers.get('location')));
+      assert.match(waiting.body, /Pagamento in verifica/);
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'da_pagare');
+      const pulled = await t.app.services.receipts.pullReceipts();
+      assert.ok(pulled.some((p) => p.applied >= 1), JSON.stringify(pulled));
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'pagato');
+      const applied = await db()
+        .selectFrom('payment_receipt as r')
+        .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
+        .select('r.source')
+        .where('n.document_id', '=', doc!.id)
+        .where('r.status', '=', 'applied')
+        .execute();
+      assert.deepEqual(applied, [{ source: 'pull' }]);
+    });
+
+    it('tops up €20 to pay later: in attesa in the Conto corrente, paid at the tobacconist by its code, then credited once', async () => {
+      const ada = new Browser(t.app);
+      const form = await ada.login(ADA, { returnTo: '/demo/ricariche' });
+      assert.equal(form.statusCode, 200);
+      const badge = await db().selectFrom('badge').select('id').where('code', '=', 'B100001').executeTakeFirstOrThrow();
+      const tooSmall = await ada.post('/demo/ricariche', { _csrf: ada.csrfFrom(form.body), badge: String(badge.id), importo: '4,99' });
+      assert.equal(tooSmall.statusCode, 422);
+      assert.match(tooSmall.body, /sotto il minimo/);
+      assert.match(tooSmall.body, /value="4,99"/, 'the form is kept');
+      const garbage = await ada.post('/demo/ricariche', { _csrf: ada.csrfFrom(form.body), badge: String(badge.id), importo: '20 euro e 5' });
+      assert.equal(garbage.statusCode, 422);
+      const created = await ada.post('/demo/ricariche', { _csrf: ada.csrfFrom(form.body), badge: String(badge.id), importo: '20' });
+      assert.equal(created.statusCode, 303);
+      const topupPage = await ada.get(String(created.headers.location));
+      assert.match(topupPage.body, /Paga subito/);
+      assert.match(topupPage.body, /Paga dopo/);
+      const topupId = Number(/ricariche\/(\d+)/.exec(String(created.headers.location))![1]);
+      const pdf = await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`);
+      assert.equal(pdf.statusCode, 200);
+      const balance = async () => Number((await db().selectFrom('movement').select((eb) => eb.fn.sum<number>('amount_cents').as('c')).where('badge_id', '=', badge.id).executeTakeFirstOrThrow()).c);
+      const before = await balance();
+      const ledger = await ada.get(`/demo/conto-corrente?badge=${badge.id}`);
+      assert.match(ledger.body, /Ricariche in attesa di pagamento/);
+      assert.match(ledger.body, /20,00\s€/);
+
+      const notice = await db().selectFrom('payment_notice').select(['nav']).where('topup_id', '=', topupId).executeTakeFirstOrThrow();
+      const ente = await db().selectFrom('ente').select('tax_code').where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      const grouped = notice.nav.replace(/(\d{4})(?=\d)/g, '$1 ');
+      const counter = await sandboxForm(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, { ente: ente.tax_code, avviso: grouped, consegna: 'doppia' });
+      assert.equal(counter.status, 303);
+      assert.equal(await balance(), before + 2_000);
+      assert.equal((await db().selectFrom('topup').select('state').where('id', '=', topupId).executeTakeFirstOrThrow()).state, 'accreditata');
+      assert.equal((await db().selectFrom('movement').select('id').where('topup_id', '=', topupId).execute()).length, 1, 'delivered twice, credited once');
+      const after = await ada.get(`/demo/ricariche/${topupId}`);
+      assert.match(after.body, /Ricarica accreditata/);
+    });
+
+    it('lists the statement for the 730 among the attached documents, and serves it only to the holder', async () => {
+      const ada = new Browser(t.app);
+      const tommaso = await db().selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select('pupil.id').where('person.given_name', '=', 'Tommaso').executeTakeFirstOrThrow();
+      const scheda = await ada.login(ADA, { returnTo: `/demo/scheda-anagrafica?utente=${tommaso.id}` });
+      assert.match(scheda.body, /attestazione-730\?utente=\d+&amp;anno=2026/);
+      const pdf = await ada.get(`/demo/scheda-anagrafica/attestazione-730?utente=${tommaso.id}&anno=2026`);
+      assert.equal(pdf.statusCode, 200);
+      assert.equal(pdf.headers['content-type'], 'application/pdf');
+      assert.equal((await ada.get(`/demo/scheda-anagrafica/attestazione-730?utente=${tommaso.id}&anno=2019`)).statusCode, 404);
+      const giulia = new Browser(t.app);
+      await giulia.login(GIULIA);
+      assert.equal((await giulia.get(`/demo/scheda-anagrafica/attestazione-730?utente=${tommaso.id}&anno=2026`)).statusCode, 404);
+    });
+  });
+}
