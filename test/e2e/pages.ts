@@ -248,3 +248,80 @@ export class DocumentDetailPage extends PortalPage {
     return (await this.page.locator('main').textContent()) ?? '';
   }
 }
+
+export class PaymentsPage extends PortalPage {
+  static async on(page: Page) {
+    const payments = new PaymentsPage(page);
+    await payments.verify('Pagamento dei servizi scolastici');
+    return payments;
+  }
+
+  /** Ticks the first `count` documents that can be paid and presses AVVIA PAGAMENTO. */
+  async payFirst(count: number) {
+    const boxes = this.page.getByRole('checkbox');
+    for (let i = 0; i < count; i++) await boxes.nth(i).check();
+    await this.page.getByRole('button', { name: 'AVVIA PAGAMENTO' }).click();
+  }
+
+  async checkedLabels(count: number): Promise<string[]> {
+    const labels: string[] = [];
+    for (let i = 0; i < count; i++) labels.push((await this.page.locator('label.form-check-label').nth(i).textContent())?.trim() ?? '');
+    return labels;
+  }
+}
+
+export class PaymentResultPage extends PortalPage {
+  static async on(page: Page) {
+    const result = new PaymentResultPage(page);
+    await result.verify('Esito del pagamento');
+    return result;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}
+
+export class TopupFormPage extends PortalPage {
+  static async on(page: Page) {
+    const form = new TopupFormPage(page);
+    await form.verify('Ricariche con PagoPA');
+    return form;
+  }
+
+  async request(badgeLabel: RegExp, amount: string) {
+    const select = this.page.getByLabel('Servizio e badge');
+    const options = await select.locator('option').allTextContents();
+    await select.selectOption({ label: options.find((o) => badgeLabel.test(o))! });
+    await this.page.getByLabel('Importo in euro').fill(amount);
+    await this.page.getByRole('button', { name: 'CONFERMA' }).click();
+  }
+}
+
+export class TopupPage extends PortalPage {
+  static async on(page: Page) {
+    const topup = new TopupPage(page);
+    await topup.verify('Ricariche con PagoPA');
+    assert.ok(await page.getByRole('heading', { name: 'Come vuoi pagare la ricarica?' }).isVisible());
+    return topup;
+  }
+
+  /** The notice code as the page prints it, in groups of four. */
+  async noticeCode(): Promise<string> {
+    const text = (await this.page.locator('main').textContent()) ?? '';
+    return /Avviso pagoPA ((?:\d{4} ){4}\d{2})/.exec(text)![1]!;
+  }
+}
+
+/** The sandbox's own pages: they play pagoPA, so they are checked for accessibility like ours. */
+export class SandboxPage extends PortalPage {
+  static async on(page: Page, title: string) {
+    const sandbox = new SandboxPage(page);
+    await sandbox.verify(title);
+    return sandbox;
+  }
+
+  async text(): Promise<string> {
+    return (await this.page.locator('main').textContent()) ?? '';
+  }
+}

@@ -46,7 +46,9 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(balance > 0 && balance < 2_000, `a small positive balance (${balance})`);
       assert.match(page.body, new RegExp(`<strong>\\+${(balance / 100).toFixed(2).replace('.', ',')}\\s€</strong> \\(${(balance / 100).toFixed(2).replace('.', ',')}\\s€ a credito\\)`));
       const inYear = await movementsOf(sofiaBadge, '2026-09-14', '2027-06-10');
-      assert.equal((page.body.match(/<tr><td>/g) ?? []).length, inYear.length, 'one row per movement of the year; earlier ones in the opening balance');
+      const movementsTable = page.body.slice(page.body.indexOf('Movimenti del badge B100001'));
+      assert.equal((movementsTable.match(/<tr><td>/g) ?? []).length, inYear.length, 'one row per movement of the year; earlier ones in the opening balance');
+      assert.match(page.body, /Ricariche in attesa di pagamento/, 'the top-up Ada asked for this morning, apart from the balance');
       assert.match(page.body, /Saldo iniziale al 14\/09\/2026<\/dt><dd class="col-sm-7">\+50,00\s€/, 'the top-up of 10 September');
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
-import { ADA, Browser, GIULIA, startTestApp, type TestApp } from '../helpers/app';
+import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
 
 const NOW = '2026-11-26T09:00:00+01:00';
@@ -171,6 +171,15 @@ for (const { engine, skip } of testEngines()) {
       const flags = await db().selectFrom('payment_receipt').select(['receipt_id', 'flag']).where('receipt_id', 'in', [ko.receiptId, wrongAmount.receiptId, unknown.receiptId]).execute();
       assert.deepEqual(new Map(flags.map((f) => [f.receipt_id, f.flag])), new Map([[ko.receiptId, 'ko'], [wrongAmount.receiptId, 'amount_mismatch'], [unknown.receiptId, 'unknown_notice']]));
       assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'da_pagare');
+
+      // The office sees them, with the reason in words; a parent does not.
+      const office = new Browser(t.app);
+      const list = await office.login(MARCO, { returnTo: '/demo/ufficio/ricevute' });
+      assert.equal(list.statusCode, 200);
+      for (const receipt of [ko, wrongAmount, unknown]) assert.match(list.body, new RegExp(receipt.receiptId));
+      assert.match(list.body, /Importo diverso da quello dell’avviso/);
+      const parent = new Browser(t.app);
+      assert.equal((await parent.login(ADA, { returnTo: '/demo/ufficio/ricevute' })).statusCode, 403);
     });
 
     it('refuses a push without the station’s key, malformed, or from another broker', async () => {

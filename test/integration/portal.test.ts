@@ -216,12 +216,18 @@ for (const { engine, skip } of testEngines()) {
       assert.match(refused.body, /Accesso non consentito/);
     });
 
-    it('shows the services not built yet as "in arrivo" behind the log-in', async () => {
+    it('serves every service of the Lista servizi behind the log-in, none of them a placeholder', async () => {
       const browser = new Browser(t.app);
-      const page = await browser.login(ADA, { returnTo: '/demo/ricariche' });
-      assert.equal(page.statusCode, 200);
-      assert.match(page.body, /Servizio in arrivo/);
-      assert.match(page.body, /<h1 class="mb-3">Ricariche con PagoPA<\/h1>/);
+      await browser.login(ADA);
+      for (const path of ['scheda-anagrafica', 'documenti-contabili', 'refezione', 'pagamenti', 'conto-corrente', 'ricariche', 'assenze']) {
+        const page = await browser.get(`/demo/${path}`);
+        assert.equal(page.statusCode, 200, path);
+        assert.doesNotMatch(page.body, /in arrivo/i, path);
+      }
+      const stranger = new Browser(t.app);
+      await stranger.login(MARIO);
+      assert.equal((await stranger.get('/demo/pagamenti')).statusCode, 403, 'no data and a clear error for a non-holder');
+      assert.equal((await stranger.get('/demo/ricariche')).statusCode, 403);
     });
 
     it('switches language with a plain link and keeps the page', async () => {

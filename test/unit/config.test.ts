@@ -35,9 +35,22 @@ describe('configuration', () => {
       OIDC_ISSUER: 'https://gateway.example/oidc',
       OIDC_CLIENT_SECRET: 'secret',
       PUBLIC_URL: 'https://scuola.comune.example',
+      PAGOPA_CHECKOUT_URL: 'https://api.platform.pagopa.it/checkout',
+      PAGOPA_CHECKOUT_KEY: 'checkout-key',
+      PAGOPA_GPD_URL: 'https://api.platform.pagopa.it/gpd/debt-positions-service/v1',
+      PAGOPA_GPD_KEY: 'gpd-key',
+      PAGOPA_RECEIPTS_URL: 'https://api.platform.pagopa.it/gpd/payments-receipts-service/v1',
+      PAGOPA_RECEIPTS_KEY: 'receipts-key',
+      PAGOPA_BROKER_ID: '01234567890',
+      PAGOPA_STATION_ID: '01234567890_01',
+      PAGOPA_RECEIPT_KEY: 'r'.repeat(32),
     };
     const config = loadConfig(production);
     assert.equal(config.oidc.testIdp, false);
+    assert.equal(config.pagopa.sandbox, false);
+    assert.equal(config.pagopa.checkoutUrl, 'https://api.platform.pagopa.it/checkout');
+    assert.throws(() => loadConfig({ ...production, PAGOPA_SANDBOX: 'true' }), /sandbox pagoPA non può essere attiva/);
+    assert.throws(() => loadConfig({ ...production, PAGOPA_GPD_KEY: '' }), /PAGOPA_GPD_KEY: obbligatorio senza la sandbox/);
     assert.throws(() => loadConfig({ ...production, TEST_IDP: 'true' }), /identity provider di test/);
     assert.throws(() => loadConfig({ ...production, FAKE_NOW: '2026-11-26T09:00:00+01:00' }), /FAKE_NOW: non ammesso/);
     assert.throws(() => loadConfig({ ...production, PUBLIC_URL: 'http://scuola.comune.example' }), /https/);
@@ -54,6 +67,15 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ WEB_CONCURRENCY: '2' }), /WEB_CONCURRENCY: deve essere 1/);
     assert.equal(loadConfig({ WEB_CONCURRENCY: '2', TEST_IDP: 'false', OIDC_ISSUER: 'https://g.example', OIDC_CLIENT_SECRET: 'x' }).webConcurrency, 2);
     assert.equal(loadConfig({}).webConcurrency, 1);
+  });
+
+  it('runs the pagoPA sandbox by default outside production, at its own path of the app', () => {
+    const config = loadConfig({ PUBLIC_URL: 'http://localhost:3000' });
+    assert.equal(config.pagopa.sandbox, true);
+    assert.equal(config.pagopa.checkoutUrl, 'http://localhost:3000/pagopa-sandbox/checkout');
+    assert.equal(config.pagopa.receiptEndpoint, 'http://localhost:3000/pagopa/paForNode');
+    assert.equal(config.pagopa.cartMinutes, 30);
+    assert.throws(() => loadConfig({ PAGOPA_CART_MINUTES: '1' }), /PAGOPA_CART_MINUTES/);
   });
 
   it('accepts a fixed clock outside production', () => {

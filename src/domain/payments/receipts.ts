@@ -227,7 +227,20 @@ export function createReceiptService(
     return done;
   }
 
-  return { apply, receivePush, pullReceipts };
+  /** Receipts kept but not applied, for the office to check (newest first). */
+  function flagged(ente: Ente) {
+    return db
+      .selectFrom('payment_receipt')
+      .select(['id', 'received_at as receivedAt', 'receipt_id as receiptId', 'notice_number as noticeNumber', 'debtor_name as debtorName',
+        'debtor_fiscal_code as debtorFiscalCode', 'amount_cents as amountCents', 'psp_name as pspName', 'flag'])
+      .where('ente_id', '=', ente.id)
+      .where('status', '=', 'flagged')
+      .orderBy('id', 'desc')
+      .limit(500)
+      .execute();
+  }
+
+  return { apply, receivePush, pullReceipts, flagged };
 }
 
 export type ReceiptService = ReturnType<typeof createReceiptService>;

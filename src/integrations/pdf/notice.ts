@@ -1,4 +1,5 @@
-import bwipjs from 'bwip-js';
+// The package's root entry is chosen by a "node" export condition that TypeScript's bundler resolution does not apply.
+import bwipjs from 'bwip-js/node';
 import QRCode from 'qrcode';
 import { formatEuroItalian } from '../pagopa/amounts';
 import { groupInFours, postalDataMatrixPayload, qrPayload } from '../pagopa/nav';
@@ -82,9 +83,9 @@ function italianDate(isoDate: string): string {
 }
 
 /**
- * Draws a 2D code as filled vector rectangles, one per horizontal run of dark modules (whole runs
- * rather than single squares, so rasterizers leave no hairline seams between neighbours), on a white
- * square that includes the quiet zone the scanners need.
+ * Draws a 2D code as vector: one path with a rectangle per horizontal run of dark modules, filled once
+ * (a small content stream, and no seams between neighbouring modules), on a white square that
+ * includes the quiet zone scanners need. (x, y) is the top-left corner of the first module.
  */
 function drawMatrixCode(doc: Pdf, isDark: (row: number, column: number) => boolean, modules: number, quietModules: number, x: number, y: number): void {
   const moduleSide = CODE_SIDE / modules;
@@ -107,7 +108,7 @@ function drawMatrixCode(doc: Pdf, isDark: (row: number, column: number) => boole
   doc.restore();
 }
 
-/** Draws the QR code with its top-left module at (x, y) and returns the side including the quiet zone. */
+/** Draws the QR code with its quiet zone starting at (x, y); returns the side including the quiet zone. */
 function drawQrCode(doc: Pdf, payload: string, x: number, y: number): number {
   const { modules } = QRCode.create(payload, { errorCorrectionLevel: 'M' });
   const quiet = QR_QUIET_MODULES * (CODE_SIDE / modules.size);
@@ -115,7 +116,7 @@ function drawQrCode(doc: Pdf, payload: string, x: number, y: number): number {
   return CODE_SIDE + 2 * quiet;
 }
 
-/** Draws the Data Matrix like the QR code; returns the side including the quiet zone. */
+/** Draws the Data Matrix with its quiet zone starting at (x, y); returns the side including the quiet zone. */
 function drawDataMatrix(doc: Pdf, payload: string, x: number, y: number): number {
   const [symbol] = bwipjs.raw('datamatrix', payload, {});
   if (!symbol || !('pixs' in symbol) || symbol.pixx !== symbol.pixy) throw new Error('bwip-js did not return a square Data Matrix');

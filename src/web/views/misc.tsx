@@ -46,8 +46,78 @@ export function BackofficeHomePage({
           </a>
         </p>
       )}
+      {(operator.role === 'operatore' || operator.role === 'amministratore') && (
+        <p>
+          <a class="btn btn-primary" href={`/${ente.slug}/ufficio/ricevute`}>
+            {m.officeReceipts.link}
+          </a>
+        </p>
+      )}
       <p>{m.backoffice.placeholder}</p>
       <ContactsBox m={m} ente={ente} />
+    </Layout>
+  );
+}
+
+export function FlaggedReceiptsPage({
+  ctx,
+  receipts,
+}: {
+  ctx: PageContext & { ente: Ente };
+  receipts: { id: number; receivedAt: string; receiptId: string; noticeNumber: string; debtorName: string; debtorFiscalCode: string; amountCents: number; pspName: string; flag: string | null }[];
+}) {
+  const { m, ente } = ctx;
+  const t = m.officeReceipts;
+  return (
+    <Layout
+      ctx={ctx}
+      title={t.title}
+      crumbs={[
+        { label: m.breadcrumb.home, href: '/' },
+        { label: ente.name, href: `/${ente.slug}/` },
+        { label: m.backoffice.title, href: `/${ente.slug}/ufficio/` },
+        { label: t.title },
+      ]}
+    >
+      <h1>{t.title}</h1>
+      <p class="lead">{t.lead}</p>
+      {receipts.length === 0 ? (
+        <p>{t.none}</p>
+      ) : (
+        <div class="table-responsive">
+          <table class="table">
+            <caption>{t.caption}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.received}</th>
+                <th scope="col">{t.receiptId}</th>
+                <th scope="col">{t.notice}</th>
+                <th scope="col">{t.debtor}</th>
+                <th scope="col" class="text-end">
+                  {t.amount}
+                </th>
+                <th scope="col">{t.psp}</th>
+                <th scope="col">{t.reason}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {receipts.map((r) => (
+                <tr key={r.id}>
+                  <td>{m.format.dateTime(r.receivedAt)}</td>
+                  <td class="text-break">{r.receiptId}</td>
+                  <td class="text-nowrap">{r.noticeNumber}</td>
+                  <td>
+                    {r.debtorName} <span class="d-block small">{r.debtorFiscalCode}</span>
+                  </td>
+                  <td class="text-end text-nowrap">{m.format.euro(r.amountCents)}</td>
+                  <td>{r.pspName}</td>
+                  <td>{t.flags[r.flag ?? ''] ?? r.flag}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </Layout>
   );
 }

@@ -27,8 +27,8 @@ function SandboxPage({ title, children }: { title: string; children: ComponentCh
         <link rel="stylesheet" href={`${BOOTSTRAP_ITALIA_PREFIX}css/bootstrap-italia.min.css`} />
       </head>
       <body>
-        <header class="bg-warning py-2">
-          <p class="container mb-0 fw-semibold text-dark">{t.banner}</p>
+        <header class="container pt-3">
+          <p class="alert alert-warning fw-semibold mb-0">{t.banner}</p>
         </header>
         <main id="main" class="container my-4">
           <h1>{title}</h1>

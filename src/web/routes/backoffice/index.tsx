@@ -7,11 +7,14 @@ import { ALL_ROLES } from '../../../domain/operators/service';
 import type { Services } from '../../../domain/services';
 import { enteContext, messagesFor, sendPage } from '../../render';
 import { KitchenPage, KitchenPrintPage, kitchenCsv } from '../../views/kitchen';
-import { BackofficeHomePage } from '../../views/misc';
+import { BackofficeHomePage, FlaggedReceiptsPage } from '../../views/misc';
 import { callerOrLogin } from '../caller';
 
 /** The municipal office: /{ente}/ufficio/… — operators only, whatever links a parent may guess. */
 const KITCHEN_ROLES: readonly OperatorRole[] = ['cucina', 'amministratore'];
+
+/** Money matters: the office staff. */
+const OFFICE_ROLES: readonly OperatorRole[] = ['operatore', 'amministratore'];
 
 const dayQuery = z.object({
   data: z.string().max(20).optional(),
@@ -56,6 +59,14 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     const { date, counts, schoolId } = await kitchenDay(request);
     if (!schoolId || !counts.counts.some((r) => r.schoolId === schoolId)) throw new NotFoundError('school');
     return sendPage(reply, <KitchenPrintPage ctx={enteContext(request)} date={date} counts={counts} schoolId={schoolId} />);
+  });
+
+  app.get('/ufficio/ricevute', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    await services.operators.requireOperator(request.ente!, caller, OFFICE_ROLES);
+    const receipts = await services.receipts.flagged(request.ente!);
+    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} />);
   });
 
   app.get('/ufficio/', async (request, reply) => {
