@@ -19,9 +19,12 @@ const USAGE = `Usage: npm run job -- <command> [options]
                                       reverse one charge (a new opposite charge; badge credited if prepaid)
   cancel-document --ente SLUG --document ID --reason TEXT --operator CF
                                       cancel an unpaid document and issue its credit note
+  notices                             give a pagoPA notice (NAV) to every unpaid document without one
+  publish                             send waiting debt positions to pagoPA (GPD), and withdraw cancelled ones
+  receipts                            pull from pagoPA the receipts a push may have missed, and apply them
 
-Each command prints one JSON line per result on stdout; the scheduler of a running server does the
-first three by itself every minute.`;
+Each command prints one JSON line per result on stdout; the scheduler of a running server does
+freeze, charge, bill, notices, publish and receipts by itself every minute.`;
 
 /** `npm run job`: the scheduled jobs by hand, and the office's corrections until the back-office has screens. */
 async function main() {
@@ -98,6 +101,15 @@ async function main() {
         print(await services.billing.cancelDocument(ente, { documentId: positiveInt(values.document, 'document'), reason: values.reason ?? '', author }));
         break;
       }
+      case 'notices':
+        for (const issued of await services.notices.issueDueNotices()) print(issued);
+        break;
+      case 'publish':
+        print(await services.notices.publishDue());
+        break;
+      case 'receipts':
+        for (const pulled of await services.receipts.pullReceipts()) print(pulled);
+        break;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -50,7 +50,7 @@ describe('paying with pagoPA in a real browser', { skip }, () => {
     const chosen = await payments.checkedLabels(2);
     await payments.payFirst(2);
 
-    const checkout = await SandboxPage.on(page, 'Sandbox pagoPA — pagamento');
+    await SandboxPage.on(page, 'Sandbox pagoPA — pagamento');
     assert.match((await page.locator('header').textContent()) ?? '', /non è pagoPA/);
     await page.getByRole('button', { name: 'Paga', exact: true }).click();
 

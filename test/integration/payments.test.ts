@@ -4,6 +4,7 @@ import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
+import { decodeQr, firstPagePng, pdfText } from '../helpers/pdf';
 
 const NOW = '2026-11-26T09:00:00+01:00';
 
@@ -143,6 +144,20 @@ for (const { engine, skip } of testEngines()) {
       const ada = new Browser(t.app);
       await ada.login(ADA);
       assert.equal((await ada.get(`/demo/documenti-contabili/${adaDocument!.id}/avviso.pdf`)).statusCode, 200);
+    });
+
+    it('prints a notice whose QR code a payment app reads as exactly its document: NAV, creditor, amount', async () => {
+      const [doc] = await adaDocuments();
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const response = await ada.get(`/demo/documenti-contabili/${doc!.id}/avviso.pdf`);
+      assert.equal(response.headers['content-type'], 'application/pdf');
+      const ente = await db().selectFrom('ente').select('tax_code').where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      assert.equal(decodeQr(firstPagePng(response.rawPayload)), `PAGOPA|002|${doc!.nav}|${ente.tax_code}|${doc!.total_cents}`);
+      const text = pdfText(response.rawPayload);
+      assert.ok(text.includes(doc!.nav.replace(/(\d{4})(?=\d)/g, '$1 ')), 'the notice code in groups of four');
+      assert.ok(text.includes((doc!.total_cents / 100).toFixed(2).replace('.', ',')), 'the amount in Italian format');
+      assert.ok(text.includes('Ada Lovelace'), 'the recipient');
     });
 
     it('applies a receipt once: twice in a row, twice at once, and answers the platform OK each time', async () => {

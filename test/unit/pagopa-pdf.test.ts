@@ -1,36 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { BinaryBitmap, DataMatrixReader, HybridBinarizer, RGBLuminanceSource } from '@zxing/library';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
+import { describe, it } from 'node:test';
 import { makeNav, postalDataMatrixPayload, qrPayload } from '../../src/integrations/pagopa/nav';
 import { paymentNoticePdf, truncate, type PaymentNoticeInput } from '../../src/integrations/pdf/notice';
 import { paymentReceiptPdf, type PaymentReceiptInput } from '../../src/integrations/pdf/receipt';
-
-// Rasterizing and text extraction use poppler-utils (pdftoppm, pdftotext, pdffonts).
-const DPI = 200;
-const CODE_SIDE_PX = (25 / 25.4) * DPI;
-/** The codes sit in the left column of the notice, within 160 pt of the page's left edge. */
-const CODE_STRIP_PX = Math.round((160 / 72) * DPI);
-
-const workDir = mkdtempSync(join(tmpdir(), 'pagopa-pdf-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-let fileCount = 0;
-function saved(pdf: Buffer): string {
-  const path = join(workDir, `document-${++fileCount}.pdf`);
-  writeFileSync(path, pdf);
-  return path;
-}
-
-/** The text in the order it was drawn (`-raw`), which is the order of the sections. */
-function pdfText(pdf: Buffer): string {
-  return execFileSync('pdftotext', ['-raw', saved(pdf), '-'], { encoding: 'utf8' });
-}
+import { CODE_SIDE_PX, codeBands, decodeDataMatrix, decodeQr, firstPagePng, pdfText, saved } from '../helpers/pdf';
 
 /**
  * With a message naming the missing text: without one, Node quotes the failing expression from the
@@ -42,64 +16,6 @@ function assertIncludes(text: string, expected: string): void {
 
 function assertExcludes(text: string, unexpected: string): void {
   assert.ok(!text.includes(unexpected), `expected the text not to include ${JSON.stringify(unexpected)}`);
-}
-
-function firstPagePng(pdf: Buffer): PNG {
-  const prefix = join(workDir, `page-${++fileCount}`);
-  execFileSync('pdftoppm', ['-r', String(DPI), '-f', '1', '-l', '1', '-png', '-singlefile', saved(pdf), prefix]);
-  return PNG.sync.read(readFileSync(`${prefix}.png`));
-}
-
-function decodeQr(page: PNG): string | undefined {
-  return jsQR(new Uint8ClampedArray(page.data.buffer, page.data.byteOffset, page.data.length), page.width, page.height)?.data;
-}
-
-interface Band {
-  top: number;
-  bottom: number;
-}
-
-/**
- * Bands of rows that have dark pixels in the left strip of the page, as tall as a 25 mm code: text lines
- * are far shorter, so each band is one printed code (QR first, then the Data Matrix).
- */
-function codeBands(page: PNG): Band[] {
-  const dark = (x: number, y: number) => page.data[(y * page.width + x) * 4]! < 128;
-  const bands: Band[] = [];
-  let top = -1;
-  for (let y = 0; y <= page.height; y++) {
-    let inked = false;
-    for (let x = 0; y < page.height && x < CODE_STRIP_PX && !inked; x++) inked = dark(x, y);
-    if (inked && top < 0) top = y;
-    if (!inked && top >= 0) {
-      if (y - top > CODE_SIDE_PX * 0.8) bands.push({ top, bottom: y });
-      top = -1;
-    }
-  }
-  return bands;
-}
-
-/** Crops the band to its inked columns plus a white margin and decodes it as a Data Matrix. */
-function decodeDataMatrix(page: PNG, band: Band): string {
-  const margin = 20;
-  let left = CODE_STRIP_PX;
-  let right = 0;
-  for (let y = band.top; y < band.bottom; y++) {
-    for (let x = 0; x < CODE_STRIP_PX; x++) {
-      if (page.data[(y * page.width + x) * 4]! < 128) {
-        left = Math.min(left, x);
-        right = Math.max(right, x);
-      }
-    }
-  }
-  const width = right - left + 1 + 2 * margin;
-  const height = band.bottom - band.top + 2 * margin;
-  const luminance = new Uint8ClampedArray(width * height).fill(255);
-  for (let y = band.top; y < band.bottom; y++) {
-    for (let x = left; x <= right; x++) luminance[(y - band.top + margin) * width + (x - left + margin)] = page.data[(y * page.width + x) * 4]!;
-  }
-  const bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, width, height)));
-  return new DataMatrixReader().decode(bitmap).getText();
 }
 
 const nav = makeNav('12', '0000000012345');
