@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createNoticeService } from '../../src/domain/payments/notices';
 import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
+import { createPagopaClients } from '../../src/integrations/pagopa/clients';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
@@ -129,6 +131,43 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(receipt.rawPayload.subarray(0, 5).toString() === '%PDF-');
       // A paid document has no notice to download any more.
       assert.equal((await ada.get(`/demo/documenti-contabili/${first!.id}/avviso.pdf`)).statusCode, 404);
+    });
+
+    it('says so when the parent cancels on pagoPA, and keeps the documents unpaid', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      const unpaid = await adaDocuments();
+      const last = unpaid.at(-1)!;
+      const started = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(last.id) });
+      const cancelled = await sandboxForm(`${started.headers.location}/annulla`, { consegna: 'normale' });
+      assert.equal(cancelled.status, 303);
+      assert.match(String(cancelled.headers.get('location')), /\/annullato$/);
+      const result = await ada.get(String(cancelled.headers.get('location')));
+      assert.match(result.body, /Hai annullato il pagamento/);
+      assert.match(result.body, /Pagamento in verifica/, 'no receipt: not paid, and not claimed to be');
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', last.id).executeTakeFirstOrThrow()).state, 'da_pagare');
+    });
+
+    it('retries a position the platform did not take, with back-off, and keeps it out of carts until published', async () => {
+      const [doc] = await adaDocuments();
+      await db().updateTable('payment_notice').set({ position_state: 'to_publish', published_at: null }).where('id', '=', doc!.noticeId).execute();
+      const unreachable = createPagopaClients({ ...t.config.pagopa, gpdUrl: 'http://127.0.0.1:9', timeoutMs: 500 });
+      const outbox = createNoticeService(db(), t.app.services.clock, unreachable);
+      assert.deepEqual(await outbox.publishDue(), { published: 0, invalidated: 0, failed: 1 });
+      const waiting = await db().selectFrom('payment_notice').select(['position_attempts', 'position_next_at', 'position_error']).where('id', '=', doc!.noticeId).executeTakeFirstOrThrow();
+      assert.equal(waiting.position_attempts, 1);
+      assert.equal(waiting.position_next_at, new Date(t.app.services.clock.now().getTime() + 30_000).toISOString(), 'the first retry after 30 s');
+      assert.match(waiting.position_error ?? '', /debtpositions/);
+      assert.deepEqual(await outbox.publishDue(), { published: 0, invalidated: 0, failed: 0 }, 'not again before its time');
+
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      assert.match(page.body, /Avviso in preparazione/);
+      const refused = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /non è ancora pronto/);
+
+      assert.deepEqual(await t.app.services.notices.publishDue(doc!.noticeId), { published: 1, invalidated: 0, failed: 0 }, 'the platform is back');
     });
 
     it('refuses another holder’s document everywhere: cart, notice, receipt', async () => {

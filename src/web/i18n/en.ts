@@ -381,7 +381,7 @@ export const en: Messages = {
       paid: 'Paid',
       cancelled: 'Cancelled',
     } as Record<string, string>,
-    inCartHelp: 'A payment already started is in progress: the document can be paid again when that payment ends or expires (after 30 minutes at the latest).',
+    inCartHelp: 'A payment already started is in progress: the document can be paid again when that payment ends or expires.',
     preparingHelp: 'The notice is not registered with pagoPA yet: try again in a few minutes.',
     none: 'There is nothing to pay. Thank you!',
     start: 'START PAYMENT',

@@ -379,7 +379,7 @@ export const it = {
       paid: 'Pagato',
       cancelled: 'Annullato',
     } as Record<string, string>,
-    inCartHelp: 'Un pagamento già avviato è in corso: il documento si potrà pagare di nuovo quando quel pagamento sarà concluso o scaduto (al più tardi dopo 30 minuti).',
+    inCartHelp: 'Un pagamento già avviato è in corso: il documento si potrà pagare di nuovo quando quel pagamento sarà concluso o scaduto.',
     preparingHelp: "L'avviso non è ancora registrato su pagoPA: riprova tra qualche minuto.",
     none: 'Non ci sono documenti da pagare. Grazie!',
     start: 'AVVIA PAGAMENTO',
