@@ -15,6 +15,9 @@ export const WARM_UP_S = 5;
 export const PORT = 3900;
 export const BASE = `http://127.0.0.1:${PORT}`;
 export const CORES = cpus().length;
+export const BENCH_BROKER_ID = '01234567890';
+export const BENCH_STATION_ID = '01234567890_01';
+export const BENCH_RECEIPT_KEY = 'bench-receipt-key-bench-receipt-key';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -40,6 +43,16 @@ export function productionEnv(databaseUrl: string, workers: number): Record<stri
     OIDC_ISSUER: 'https://gateway.esempio.example/oidc',
     OIDC_CLIENT_SECRET: 'bench',
     WEB_CONCURRENCY: String(workers),
+    // pagoPA is never contacted by the pages measured; its receipt push is, with these identities.
+    PAGOPA_CHECKOUT_URL: 'https://api.pagopa.example/checkout',
+    PAGOPA_CHECKOUT_KEY: 'bench',
+    PAGOPA_GPD_URL: 'https://api.pagopa.example/gpd',
+    PAGOPA_GPD_KEY: 'bench',
+    PAGOPA_RECEIPTS_URL: 'https://api.pagopa.example/receipts',
+    PAGOPA_RECEIPTS_KEY: 'bench',
+    PAGOPA_BROKER_ID: BENCH_BROKER_ID,
+    PAGOPA_STATION_ID: BENCH_STATION_ID,
+    PAGOPA_RECEIPT_KEY: BENCH_RECEIPT_KEY,
   };
 }
 
@@ -98,8 +111,10 @@ export function residentMemoryMb(pid: number): { total: number; largest: number 
   return { total: sizes.reduce((a, b) => a + b, 0), largest: Math.max(...sizes) };
 }
 
+/** BENCH_SERVER_NODE_ARGS passes flags to the server's Node.js, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 export function startServer(databaseUrl: string, workers: number): ChildProcess {
-  return spawn(process.execPath, ['dist/start.js'], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, 'dist/start.js'], {
     env: { ...process.env, ...productionEnv(databaseUrl, workers) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -9,6 +9,7 @@ import { createChargingService } from '../domain/ledger/charging';
 import { createNoticeService } from '../domain/payments/notices';
 import { openTopup } from '../domain/payments/payments';
 import { createReceiptService } from '../domain/payments/receipts';
+import { createEnteDirectory } from '../domain/registry/enti';
 import { SANDBOX_BROKER_ID, SANDBOX_STATION_ID } from '../config/index';
 import { euroDecimalFromCents } from '../integrations/pagopa/amounts';
 import { createPagopaClients } from '../integrations/pagopa/clients';
@@ -114,7 +115,7 @@ async function receiptFor(db: Kysely<DB>, noticeId: number, paidAt: Date, sequen
 async function paidThroughPagopa(db: Kysely<DB>, clock: Clock, noticeId: number, paidAt: Date, sequence: number) {
   await db.updateTable('payment_notice').set({ position_state: 'published', published_at: paidAt.toISOString() }).where('id', '=', noticeId).execute();
   const receipt = await receiptFor(db, noticeId, paidAt, sequence);
-  const outcome = await createReceiptService(db, clock, OFFLINE, { brokerId: SANDBOX_BROKER_ID, stationId: SANDBOX_STATION_ID }).apply(receipt, receiptXml(receipt), 'push');
+  const outcome = await createReceiptService(db, clock, OFFLINE, { brokerId: SANDBOX_BROKER_ID, stationId: SANDBOX_STATION_ID }, createEnteDirectory(db)).apply(receipt, receiptXml(receipt), 'push');
   if (outcome.result !== 'applied') throw new Error(`demo receipt not applied: ${outcome.result}`);
 }
 

@@ -29,10 +29,11 @@ export function createServices(
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
   const notices = createNoticeService(db, clock, pagopa);
+  const enti = createEnteDirectory(db);
   return {
     clock,
     audit,
-    enti: createEnteDirectory(db),
+    enti,
     registry: createRegistryService(db, clock, audit),
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock, audit),
@@ -44,7 +45,7 @@ export function createServices(
     documents: createDocumentService(db, clock, audit),
     notices,
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
-    receipts: createReceiptService(db, clock, pagopa, config.pagopa),
+    receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
   };
 }

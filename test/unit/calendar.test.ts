@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { attendanceChange, cutoffInstant } from '../../src/domain/calendar/cutoff';
 import { easterSunday, italianHolidays } from '../../src/domain/calendar/holidays';
 import { addDays, isCalendarDate, isoWeekday, romeDate, romeInstant } from '../../src/domain/calendar/local-time';
@@ -135,5 +136,24 @@ describe('menu rotation', () => {
     assert.equal(rotationWeek('2026-09-14', 4, '2026-10-12'), 1);
     assert.equal(rotationWeek('2026-09-14', 4, '2026-11-26'), 3);
     assert.equal(rotationWeek('2026-09-14', 4, '2026-09-07'), 4, 'before the start, counting backwards');
+  });
+});
+
+describe('romeDate agrees with Intl at any instant', () => {
+  it('across daylight-saving changes, midnights and years (property)', () => {
+    const intl = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' });
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), (ms) => {
+        const instant = new Date(ms);
+        assert.equal(romeDate(instant), intl.format(instant));
+      }),
+      { numRuns: 2000 },
+    );
+    // The seconds around the changes of 2026 (29 March, 25 October, at 01:00 UTC).
+    for (const change of [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1)]) {
+      for (let ms = change - 2 * 3_600_000; ms <= change + 2 * 3_600_000; ms += 599_999) {
+        assert.equal(romeDate(new Date(ms)), intl.format(new Date(ms)));
+      }
+    }
   });
 });

@@ -42,7 +42,8 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
   /** "Scarica avviso pagoPA": only while the item is unpaid. */
   async function noticePdf(ente: Ente, caller: Caller, item: PaidItem): Promise<{ fileName: string; pdf: Buffer }> {
     const notice = await noticeOf(ente, caller, item);
-    if (notice.state !== 'open' || !ente.cbill) throw new NotFoundError('notice');
+    // Only a notice the platform knows can be paid with: before its position is published, there is none.
+    if (notice.state !== 'open' || notice.position_state !== 'published' || !ente.cbill) throw new NotFoundError('notice');
     const pdf = await paymentNoticePdf({
       subject: clip(notice.description, 90),
       creditor: {

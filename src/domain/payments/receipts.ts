@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB, Ente, ReceiptFlag } from '../../db/schema';
 import { centsFromEuroDecimal } from '../../integrations/pagopa/amounts';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
@@ -11,6 +11,7 @@ import {
   ReceiptFormatError,
 } from '../../integrations/pagopa/receipt-xml';
 import { romeDate, romeInstant } from '../calendar/local-time';
+import type { EnteDirectory } from '../registry/enti';
 import type { Clock } from '../clock';
 
 export type ReceiptOutcome = { result: 'applied' } | { result: 'flagged'; flag: ReceiptFlag } | { result: 'duplicate' };
@@ -18,8 +19,11 @@ export type ReceiptOutcome = { result: 'applied' } | { result: 'flagged'; flag: 
 /** How far back the first pull looks, and how much each pull overlaps the previous one. */
 const FIRST_PULL_DAYS = 7;
 const PULL_OVERLAP_MS = 60 * 60_000;
-/** Transient conflicts (a concurrent delivery, SQLite's write lock) are retried this many times. */
-const ATTEMPTS = 6;
+/**
+ * Transient conflicts (a concurrent delivery of the same notice, SQLite's write lock taken by another
+ * process) are retried this many times, after a short random pause that grows.
+ */
+const ATTEMPTS = 20;
 
 /**
  * When the payment happened. The platform writes local Italian time without an offset
@@ -53,6 +57,7 @@ export function createReceiptService(
   clock: Clock,
   pagopa: PagopaClients,
   station: { brokerId: string; stationId: string },
+  enti: EnteDirectory,
 ) {
   async function apply(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
     for (let attempt = 1; ; attempt++) {
@@ -60,108 +65,112 @@ export function createReceiptService(
         return await applyOnce(receipt, xml, source);
       } catch (error) {
         if (!isTransient(error) || attempt >= ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
   }
 
-  function applyOnce(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
-    return db.transaction().execute(async (trx) => {
-      const known = await trx
-        .selectFrom('payment_receipt')
-        .select('id')
-        .where('creditor_tax_code', '=', receipt.fiscalCode)
-        .where('receipt_id', '=', receipt.receiptId)
-        .executeTakeFirst();
-      if (known) return { result: 'duplicate' } as const;
-
-      const ente = (await trx.selectFrom('ente').selectAll().where('tax_code', '=', receipt.fiscalCode).executeTakeFirst()) as Ente | undefined;
-      const nav = parseNav(receipt.noticeNumber);
-      let noticeQuery = trx
-        .selectFrom('payment_notice')
-        .select(['id', 'kind', 'document_id', 'topup_id', 'amount_cents', 'state'])
-        .where('ente_id', '=', ente?.id ?? -1)
-        .where('nav', '=', nav.ok ? nav.nav : '');
-      // PostgreSQL: a second delivery for this notice waits here until the first commits.
-      if (trx.getExecutor().adapter instanceof PostgresAdapter) noticeQuery = noticeQuery.forUpdate();
-      const notice = ente && nav.ok ? await noticeQuery.executeTakeFirst() : undefined;
-
-      const amountCents = centsFromEuroDecimal(receipt.paymentAmount);
-      const flag: ReceiptFlag | null =
-        receipt.outcome !== 'OK'
-          ? 'ko'
-          : !notice
-            ? 'unknown_notice'
-            : notice.state === 'cancelled'
-              ? 'notice_cancelled'
-              : notice.state === 'paid'
-                ? 'already_paid'
-                : notice.amount_cents !== amountCents
-                  ? 'amount_mismatch'
-                  : null;
-      const now = clock.now();
-      const paidAt = paymentInstant(receipt.paymentDateTime, now).toISOString();
-      const inserted = await trx
-        .insertInto('payment_receipt')
-        .values({
-          ente_id: ente?.id ?? null,
-          creditor_tax_code: receipt.fiscalCode,
-          receipt_id: receipt.receiptId,
-          notice_number: receipt.noticeNumber,
-          outcome: receipt.outcome,
-          amount_cents: amountCents,
-          fee_cents: receipt.fee ? centsFromEuroDecimal(receipt.fee) : null,
-          paid_at: paidAt,
-          psp_id: receipt.idPSP,
-          psp_name: receipt.PSPCompanyName,
-          payment_method: receipt.paymentMethod ?? null,
-          payment_note: receipt.paymentNote ?? null,
-          description: receipt.description,
-          debtor_fiscal_code: receipt.debtor.uniqueIdentifier.entityUniqueIdentifierValue,
-          debtor_name: receipt.debtor.fullName,
-          payer_fiscal_code: receipt.payer?.uniqueIdentifier.entityUniqueIdentifierValue ?? null,
-          payer_name: receipt.payer?.fullName ?? null,
-          source,
-          notice_id: notice?.id ?? null,
-          status: flag ? 'flagged' : 'applied',
-          flag,
-          xml,
-          received_at: now.toISOString(),
-        })
-        .onConflict((oc) => oc.columns(['creditor_tax_code', 'receipt_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) return { result: 'duplicate' } as const;
-      if (flag || !notice || !ente) return { result: 'flagged', flag: flag ?? 'unknown_notice' } as const;
-
-      const paid = await trx
-        .updateTable('payment_notice')
-        .set({ state: 'paid', paid_at: paidAt })
-        .where('id', '=', notice.id)
-        .where('state', '=', 'open')
-        .executeTakeFirst();
-      if (Number(paid.numUpdatedRows) !== 1) throw Object.assign(new Error('notice changed under the receipt'), { code: '40001' });
-      if (notice.kind === 'document') {
-        await trx
-          .updateTable('document')
-          .set({ state: 'pagato', paid_at: paidAt })
-          .where('ente_id', '=', ente.id)
-          .where('id', '=', notice.document_id!)
-          .where('state', '=', 'da_pagare')
-          .execute();
-      } else {
-        const topup = await trx.selectFrom('topup').select(['id', 'badge_id']).where('id', '=', notice.topup_id!).executeTakeFirstOrThrow();
-        await trx
-          .insertInto('movement')
+  /**
+   * One attempt, in one transaction. The usual receipt pays its open notice: the conditional update that
+   * marks it paid comes first, and its row lock (PostgreSQL) or the write lock (SQLite) makes a concurrent
+   * delivery wait and then find the notice paid. Only a receipt that pays nothing reads the notice, to say
+   * why it is flagged.
+   */
+  async function applyOnce(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
+    const ente = await enti.byTaxCode(receipt.fiscalCode);
+    const nav = parseNav(receipt.noticeNumber);
+    const amountCents = centsFromEuroDecimal(receipt.paymentAmount);
+    const now = clock.now();
+    const paidAt = paymentInstant(receipt.paymentDateTime, now).toISOString();
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const paid =
+          ente && nav.ok && receipt.outcome === 'OK'
+            ? await trx
+                .updateTable('payment_notice')
+                .set({ state: 'paid', paid_at: paidAt })
+                .where('ente_id', '=', ente.id)
+                .where('nav', '=', nav.nav)
+                .where('state', '=', 'open')
+                .where('amount_cents', '=', amountCents)
+                .returning(['id', 'kind', 'document_id', 'topup_id'])
+                .executeTakeFirst()
+            : undefined;
+        const notice = paid ?? (ente && nav.ok ? await trx.selectFrom('payment_notice').select(['id', 'state']).where('ente_id', '=', ente.id).where('nav', '=', nav.nav).executeTakeFirst() : undefined);
+        const flag: ReceiptFlag | null = paid
+          ? null
+          : receipt.outcome !== 'OK'
+            ? 'ko'
+            : !notice
+              ? 'unknown_notice'
+              : 'state' in notice && notice.state === 'cancelled'
+                ? 'notice_cancelled'
+                : 'state' in notice && notice.state === 'paid'
+                  ? 'already_paid'
+                  : 'amount_mismatch';
+        const inserted = await trx
+          .insertInto('payment_receipt')
           .values({
-            ente_id: ente.id, badge_id: topup.badge_id, amount_cents: amountCents, kind: 'topup', value_date: romeDate(new Date(paidAt)),
-            charge_id: null, reverses_movement_id: null, topup_id: topup.id, note: null, author: 'pagoPA', created_at: now.toISOString(),
+            ente_id: ente?.id ?? null,
+            creditor_tax_code: receipt.fiscalCode,
+            receipt_id: receipt.receiptId,
+            notice_number: receipt.noticeNumber,
+            outcome: receipt.outcome,
+            amount_cents: amountCents,
+            fee_cents: receipt.fee ? centsFromEuroDecimal(receipt.fee) : null,
+            paid_at: paidAt,
+            psp_id: receipt.idPSP,
+            psp_name: receipt.PSPCompanyName,
+            payment_method: receipt.paymentMethod ?? null,
+            payment_note: receipt.paymentNote ?? null,
+            description: receipt.description,
+            debtor_fiscal_code: receipt.debtor.uniqueIdentifier.entityUniqueIdentifierValue,
+            debtor_name: receipt.debtor.fullName,
+            payer_fiscal_code: receipt.payer?.uniqueIdentifier.entityUniqueIdentifierValue ?? null,
+            payer_name: receipt.payer?.fullName ?? null,
+            source,
+            notice_id: notice?.id ?? null,
+            status: flag ? 'flagged' : 'applied',
+            flag,
+            xml,
+            received_at: now.toISOString(),
           })
-          .execute();
-        await trx.updateTable('topup').set({ state: 'accreditata', credited_at: now.toISOString() }).where('id', '=', topup.id).execute();
-      }
-      return { result: 'applied' } as const;
-    });
+          .onConflict((oc) => oc.columns(['creditor_tax_code', 'receipt_id']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        // The same receipt again: nothing of this attempt may stay, not even a notice marked paid.
+        if (!inserted) throw new DuplicateReceipt();
+        if (!paid || !ente) return { result: 'flagged', flag: flag ?? 'unknown_notice' } as const;
+
+        if (paid.kind === 'document') {
+          await trx
+            .updateTable('document')
+            .set({ state: 'pagato', paid_at: paidAt })
+            .where('ente_id', '=', ente.id)
+            .where('id', '=', paid.document_id!)
+            .where('state', '=', 'da_pagare')
+            .execute();
+        } else {
+          const topup = await trx
+            .updateTable('topup')
+            .set({ state: 'accreditata', credited_at: now.toISOString() })
+            .where('id', '=', paid.topup_id!)
+            .returning('badge_id')
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('movement')
+            .values({
+              ente_id: ente.id, badge_id: topup.badge_id, amount_cents: amountCents, kind: 'topup', value_date: romeDate(new Date(paidAt)),
+              charge_id: null, reverses_movement_id: null, topup_id: paid.topup_id, note: null, author: 'pagoPA', created_at: now.toISOString(),
+            })
+            .execute();
+        }
+        return { result: 'applied' } as const;
+      });
+    } catch (error) {
+      if (error instanceof DuplicateReceipt) return { result: 'duplicate' };
+      throw error;
+    }
   }
 
   /**
@@ -242,5 +251,8 @@ export function createReceiptService(
 
   return { apply, receivePush, pullReceipts, flagged };
 }
+
+/** Rolls back an attempt whose receipt was already stored. */
+class DuplicateReceipt extends Error {}
 
 export type ReceiptService = ReturnType<typeof createReceiptService>;

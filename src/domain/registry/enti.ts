@@ -26,5 +26,12 @@ export function createEnteDirectory(db: Kysely<DB>, ttlMs = 60_000) {
       // A new ente must not wait for the cache to expire.
       return hit ?? (await findEnteBySlug(db, slug));
     },
+    /** The ente a pagoPA message names by its tax code (receipts). */
+    async byTaxCode(taxCode: string): Promise<Ente | undefined> {
+      const hit = (await load()).all.find((e) => e.tax_code === taxCode);
+      return hit ?? ((await db.selectFrom('ente').selectAll().where('tax_code', '=', taxCode).executeTakeFirst()) as Ente | undefined);
+    },
   };
 }
+
+export type EnteDirectory = ReturnType<typeof createEnteDirectory>;

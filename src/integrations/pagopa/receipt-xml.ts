@@ -99,7 +99,7 @@ function findElement(node: unknown, name: string, depth = 0): unknown {
 
 function parseXml(xml: string): unknown {
   try {
-    return parser.parse(xml, true);
+    return parser.parse(xml);
   } catch (error) {
     throw new ReceiptFormatError(`XML non valido: ${(error as Error).message}`);
   }

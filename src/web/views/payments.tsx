@@ -263,9 +263,13 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
                 {t.payLater}
               </h3>
               <p>{t.payLaterHelp}</p>
-              <a class="btn btn-outline-primary" href={`/${ente.slug}/ricariche/${topup.id}/avviso.pdf`}>
-                {t.downloadNotice}
-              </a>
+              {topup.payable === 'preparing' ? (
+                <p>{t.preparing}</p>
+              ) : (
+                <a class="btn btn-outline-primary" href={`/${ente.slug}/ricariche/${topup.id}/avviso.pdf`}>
+                  {t.downloadNotice}
+                </a>
+              )}
             </section>
           </div>
         </>
