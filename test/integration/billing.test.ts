@@ -88,14 +88,6 @@ for (const { engine, skip } of testEngines()) {
       await assert.rejects(db().updateTable('document_line').set({ amount_cents: 0 }).execute(), /append-only/);
       await assert.rejects(db().deleteFrom('document_line').execute(), /append-only/);
     });
-
-    it('marks a document paid once', async () => {
-      const unpaid = await db().selectFrom('document').select('id').where('ente_id', '=', ente.id).where('state', '=', 'da_pagare').executeTakeFirstOrThrow();
-      assert.equal(await t.app.services.billing.markPaid(ente, unpaid.id, '2026-11-26T09:00:00.000Z'), 'paid');
-      assert.equal(await t.app.services.billing.markPaid(ente, unpaid.id, '2026-11-26T09:05:00.000Z'), 'already-paid');
-      const row = await db().selectFrom('document').select(['state', 'paid_at']).where('id', '=', unpaid.id).executeTakeFirstOrThrow();
-      assert.deepEqual(row, { state: 'pagato', paid_at: '2026-11-26T09:00:00.000Z' });
-    });
   });
 
   describe(`monthly billing on ${engine}: two instances at once, and a process killed half-way`, { skip }, () => {

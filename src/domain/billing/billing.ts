@@ -298,22 +298,22 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
     });
   }
 
-  /** Marks a document paid once; a second call for the same document changes nothing ('already-paid'). */
-  async function markPaid(ente: Ente, documentId: number, paidAt: string, trx: Kysely<DB> = db): Promise<'paid' | 'already-paid'> {
-    const updated = await trx
-      .updateTable('document')
-      .set({ state: 'pagato', paid_at: paidAt })
-      .where('ente_id', '=', ente.id)
-      .where('id', '=', documentId)
-      .where('state', '=', 'da_pagare')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 1) return 'paid';
-    const exists = await trx.selectFrom('document').select('state').where('ente_id', '=', ente.id).where('id', '=', documentId).executeTakeFirst();
-    if (!exists) throw new NotFoundError('document');
-    return 'already-paid';
-  }
+  return { readiness, billMonth, billDueMonths, cancelDocument };
+}
 
-  return { readiness, billMonth, billDueMonths, cancelDocument, markPaid };
+/**
+ * Marks an unpaid document paid, in the caller's transaction: the one way a document becomes "pagato"
+ * (a pagoPA receipt, src/domain/payments/receipts.ts). A document already paid or cancelled stays as is.
+ */
+export async function markDocumentPaid(trx: Kysely<DB>, enteId: number, documentId: number, paidAt: string): Promise<boolean> {
+  const updated = await trx
+    .updateTable('document')
+    .set({ state: 'pagato', paid_at: paidAt })
+    .where('ente_id', '=', enteId)
+    .where('id', '=', documentId)
+    .where('state', '=', 'da_pagare')
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   parseReceiptXml,
   ReceiptFormatError,
 } from '../../integrations/pagopa/receipt-xml';
+import { markDocumentPaid } from '../billing/billing';
 import { romeDate, romeInstant } from '../calendar/local-time';
 import type { EnteDirectory } from '../registry/enti';
 import type { Clock } from '../clock';
@@ -143,13 +144,7 @@ export function createReceiptService(
         if (!paid || !ente) return { result: 'flagged', flag: flag ?? 'unknown_notice' } as const;
 
         if (paid.kind === 'document') {
-          await trx
-            .updateTable('document')
-            .set({ state: 'pagato', paid_at: paidAt })
-            .where('ente_id', '=', ente.id)
-            .where('id', '=', paid.document_id!)
-            .where('state', '=', 'da_pagare')
-            .execute();
+          await markDocumentPaid(trx, ente.id, paid.document_id!, paidAt);
         } else {
           const topup = await trx
             .updateTable('topup')
