@@ -206,7 +206,7 @@ export class LedgerPage extends PortalPage {
 
   /** The movements as the table shows them: [date, description, amount, balance]. */
   async rows(): Promise<string[][]> {
-    const rows = this.page.locator('main table tbody tr');
+    const rows = this.page.locator('main table', { has: this.page.locator('caption', { hasText: /^Movimenti del badge/ }) }).locator('tbody tr');
     const result: string[][] = [];
     for (let i = 0; i < (await rows.count()); i++) result.push((await rows.nth(i).locator('td').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim()));
     return result;

@@ -253,18 +253,7 @@ export function createPaymentService(
     return payNotices(ente, caller, [row.noticeId]);
   }
 
-  /** Top-ups of a badge still waiting for their receipt (the Conto corrente lists them apart). */
-  function pendingTopups(badgeId: number) {
-    return db
-      .selectFrom('topup')
-      .select(['id', 'amount_cents as amountCents', 'created_at as createdAt'])
-      .where('badge_id', '=', badgeId)
-      .where('state', '=', 'in_attesa')
-      .orderBy('id')
-      .execute();
-  }
-
-  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, pendingTopups };
+  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup };
 }
 
 /**
