@@ -92,6 +92,26 @@ for (const { engine, skip } of testEngines()) {
       assert.match(pdf.rawPayload.toString('latin1'), /TitilliumWeb/, 'fonts embedded');
     });
 
+    it('shows a new movement at once, whatever was shown before, and escapes its text', async () => {
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const url = `/demo/conto-corrente?badge=${sofiaBadge}&dal=2026-11-01&al=2026-11-30`;
+      const before = await ada.get(url);
+      const rowsBefore = (before.body.match(/<tr><td>/g) ?? []).length;
+      await db()
+        .insertInto('movement')
+        .values({
+          ente_id: (await db().selectFrom('badge').select('ente_id').where('id', '=', sofiaBadge).executeTakeFirstOrThrow()).ente_id,
+          badge_id: sofiaBadge, amount_cents: 150, kind: 'adjustment', value_date: '2026-11-20', charge_id: null, reverses_movement_id: null,
+          note: '<script>alert(1)</script>', author: 'test', created_at: new Date().toISOString(),
+        })
+        .execute();
+      const after = await ada.get(url);
+      assert.equal((after.body.match(/<tr><td>/g) ?? []).length, rowsBefore + 1, 'the cached rows of the period are not served any more');
+      assert.match(after.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+      assert.doesNotMatch(after.body, /<script>alert/);
+    });
+
     it('keeps the period typed and explains a wrong one', async () => {
       const ada = new Browser(t.app);
       await ada.login(ADA);

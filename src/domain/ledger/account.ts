@@ -6,7 +6,7 @@ import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
-import { badgesOfHolder, balanceBefore, movementsBetween, pendingTopups, schoolYearAround } from './queries';
+import { badgesOfHolder, ledgerSummary, movementsBetween, pendingTopups, schoolYearAround } from './queries';
 
 /** A statement covers at most about a school year and a half: enough for any question, bounded in size. */
 const MAX_PERIOD_DAYS = 550;
@@ -22,8 +22,35 @@ export interface StatementRow {
   balanceCents: number;
 }
 
+/** Statements kept per process; a school year of daily meals is about 200 rows. */
+const STATEMENT_CACHE_SIZE = 1_000;
+
 /** The Conto corrente virtuale: a badge's movements with opening, running and closing balance. */
 export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
+  /**
+   * Rows of statements already built, by badge, period and the ledger summary that identifies them: a
+   * parent opens the same school year again and again, and reading and rendering its rows was most of
+   * the page's cost (bench/RESULTS.md). A new movement changes the summary, so a stale entry is never hit.
+   */
+  const statements = new Map<string, StatementRow[]>();
+
+  async function rowsOf(badgeId: number, from: string, to: string, openingCents: number, key: string): Promise<StatementRow[]> {
+    const cached = statements.get(key);
+    if (cached) {
+      statements.delete(key); // most recently used last
+      statements.set(key, cached);
+      return cached;
+    }
+    let balance = openingCents;
+    const rows = (await movementsBetween(db, badgeId, from, to)).map((m) => {
+      balance += m.amountCents;
+      return { ...m, balanceCents: balance };
+    });
+    if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+    statements.set(key, rows);
+    return rows;
+  }
+
   /** The caller's badges; a person who holds no pupil here is refused like on every portal page. */
   async function badgesOf(ente: Ente, caller: Caller): Promise<Badge[]> {
     const badges = await badgesOfHolder(db, ente.id, caller.fiscalCode);
@@ -46,17 +73,10 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const [[opening], movements, pending] = await Promise.all([
-      balanceBefore(db, badge.id, from),
-      movementsBetween(db, badge.id, from, to),
-      pendingTopups(db, badge.id),
-    ]);
-    let balance = Number(opening?.cents ?? 0);
-    const openingCents = balance;
-    const rows: StatementRow[] = movements.map((m) => {
-      balance += m.amountCents;
-      return { ...m, balanceCents: balance };
-    });
+    const [[summary], pending] = await Promise.all([ledgerSummary(db, badge.id, from, to), pendingTopups(db, badge.id)]);
+    const openingCents = Number(summary?.opening ?? 0);
+    const key = `${badge.id}|${from}|${to}|${Number(summary?.count ?? 0)}|${summary?.lastId ?? 0}|${openingCents}`;
+    const rows = await rowsOf(badge.id, from, to, openingCents, key);
     audit.record({
       enteId: ente.id,
       actorFiscalCode: caller.fiscalCode,
@@ -65,7 +85,7 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
       subjectId: badge.id,
       requestId: caller.requestId,
     });
-    return { badge, from, to, openingCents, closingCents: balance, rows, pending };
+    return { badge, from, to, openingCents, closingCents: rows.at(-1)?.balanceCents ?? openingCents, rows, pending };
   }
 
   /** A badge of the caller's, or 404: the same answer for someone else's badge and for none. */

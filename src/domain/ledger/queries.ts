@@ -30,12 +30,21 @@ export const badgesOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
     .orderBy('badge.id'),
 );
 
-export const balanceBefore = prepared((db: Kysely<DB>, badgeId: number, date: string) =>
+/**
+ * What identifies a statement without reading its rows: the balance before the period, and the count and
+ * the largest id of the movements in it. The ledger is append-only, so the same three numbers mean the
+ * same rows with the same running balances.
+ */
+export const ledgerSummary = prepared((db: Kysely<DB>, badgeId: number, from: string, to: string) =>
   db
     .selectFrom('movement')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('cents'))
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>(eb.case().when('value_date', '<', from).then(eb.ref('amount_cents')).else(0).end()), eb.lit(0)).as('opening'),
+      eb.fn.count<number>(eb.case().when('value_date', '>=', from).then(eb.ref('id')).end()).as('count'),
+      eb.fn.max<number | null>(eb.case().when('value_date', '>=', from).then(eb.ref('id')).end()).as('lastId'),
+    ])
     .where('badge_id', '=', badgeId)
-    .where('value_date', '<', date),
+    .where('value_date', '<=', to),
 );
 
 export const movementsBetween = prepared((db: Kysely<DB>, badgeId: number, from: string, to: string) =>
