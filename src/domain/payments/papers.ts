@@ -1,15 +1,30 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
 import { paymentNoticePdf } from '../../integrations/pdf/notice';
 import { paymentReceiptPdf } from '../../integrations/pdf/receipt';
 import { statement730Pdf } from '../../integrations/pdf/statement730';
 import type { AuditTrail } from '../audit/audit';
-import { romeInstant } from '../calendar/local-time';
+import { romeDate, romeInstant } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller, PupilSummary } from '../registry/service';
 import { clip } from './notices';
+
+/** When each pagoPA payment of a pupil's canteen was made (the Scheda lists a statement per year). */
+const canteenPaymentInstants = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
+    .selectFrom('payment_notice as n')
+    .innerJoin('payment_receipt as r', 'r.notice_id', 'n.id')
+    .innerJoin('service as s', 's.id', 'n.service_id')
+    .select('r.paid_at as paidAt')
+    .where('n.pupil_id', '=', pupilId)
+    .where('n.state', '=', 'paid')
+    .where('n.ente_id', '=', enteId)
+    .where('r.status', '=', 'applied')
+    .where('s.kind', '=', 'refezione'),
+);
 
 /** Which payable item a paper is about: a document of a pupil, or a top-up of the holder. */
 export type PaidItem = { documentId: number } | { topupId: number };
@@ -121,17 +136,8 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
 
   /** The calendar years in which something was paid for the pupil's canteen: one statement each. */
   async function statementYears(ente: Ente, pupil: PupilSummary): Promise<number[]> {
-    const rows = await db
-      .selectFrom('payment_receipt as r')
-      .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
-      .innerJoin('service as s', 's.id', 'n.service_id')
-      .select('r.paid_at as paidAt')
-      .where('r.ente_id', '=', ente.id)
-      .where('r.status', '=', 'applied')
-      .where('n.pupil_id', '=', pupil.id)
-      .where('s.kind', '=', 'refezione')
-      .execute();
-    const years = new Set(rows.map((r) => Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Rome', year: 'numeric' }).format(new Date(r.paidAt!)))));
+    const rows = await canteenPaymentInstants(db, ente.id, pupil.id);
+    const years = new Set(rows.map((r) => Number(romeDate(new Date(r.paidAt!)).slice(0, 4))));
     return [...years].sort((a, b) => b - a);
   }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
 import { type BandPrice, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks } from './resolution';
 
@@ -15,36 +16,57 @@ export interface PricedEnrolment {
  * 150,000 meals prices each in memory with the pure resolution. `only` narrows it to one holder's
  * enrolments (siblings are counted per holder), for pricing a single family.
  */
+const tariffsOf = prepared((db: Kysely<DB>, enteId: number) =>
+  db
+    .selectFrom('tariff')
+    .select(['id', 'service_id', 'school_year_id', 'band_code', 'band_label', 'unit', 'amount_cents', 'valid_from'])
+    .where('ente_id', '=', enteId),
+);
+
+const siblingRulesOf = prepared((db: Kysely<DB>, enteId: number) =>
+  db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp']).where('ente_id', '=', enteId),
+);
+
+function exemptionsQuery(db: Kysely<DB>, enteId: number, date: string) {
+  return db
+    .selectFrom('tariff_exemption as x')
+    .innerJoin('enrolment as e', 'e.id', 'x.enrolment_id')
+    .select(['x.enrolment_id', 'x.percent_bp', 'x.valid_from', 'x.valid_to'])
+    .where('x.ente_id', '=', enteId)
+    .where('x.valid_from', '<=', date)
+    .where((eb) => eb.or([eb('x.valid_to', 'is', null), eb('x.valid_to', '>=', date)]));
+}
+
+/** Siblings count among the enrolments in force that day in services of the same kind and year. */
+function enrolledQuery(db: Kysely<DB>, enteId: number, date: string) {
+  return db
+    .selectFrom('enrolment as e')
+    .innerJoin('service as s', 's.id', 'e.service_id')
+    .innerJoin('pupil', 'pupil.id', 'e.pupil_id')
+    .innerJoin('person as child', 'child.id', 'pupil.person_id')
+    .select(['e.id as enrolmentId', 'e.holder_person_id as holderPersonId', 'child.birth_date as pupilBirthDate', 's.kind as kind', 'e.school_year_id as yearId'])
+    .where('e.ente_id', '=', enteId)
+    .where('e.state', 'in', ['attiva', 'cessata'])
+    .where('e.starts_on', '<=', date)
+    .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]));
+}
+
+// The jobs price a whole ente; the Scheda prices one family on every view, so its variants are prepared.
+const exemptionsOfEnte = prepared(exemptionsQuery);
+const exemptionsOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
+  exemptionsQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
+);
+const enrolledOfEnte = prepared(enrolledQuery);
+const enrolledOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
+  enrolledQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
+);
+
 export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string, only?: { holderPersonId: number }) {
   const [tariffs, rules, exemptions, enrolled] = await Promise.all([
-    db
-      .selectFrom('tariff')
-      .select(['id', 'service_id', 'school_year_id', 'band_code', 'band_label', 'unit', 'amount_cents', 'valid_from'])
-      .where('ente_id', '=', ente.id)
-      .execute(),
-    db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp']).where('ente_id', '=', ente.id).execute(),
-    db
-      .selectFrom('tariff_exemption as x')
-      .innerJoin('enrolment as e', 'e.id', 'x.enrolment_id')
-      .select(['x.enrolment_id', 'x.percent_bp', 'x.valid_from', 'x.valid_to'])
-      .where('x.ente_id', '=', ente.id)
-      .where('x.valid_from', '<=', date)
-      .where((eb) => eb.or([eb('x.valid_to', 'is', null), eb('x.valid_to', '>=', date)]))
-      .$if(only !== undefined, (q) => q.where('e.holder_person_id', '=', only!.holderPersonId))
-      .execute(),
-    // Siblings count among the enrolments in force that day in services of the same kind and year.
-    db
-      .selectFrom('enrolment as e')
-      .innerJoin('service as s', 's.id', 'e.service_id')
-      .innerJoin('pupil', 'pupil.id', 'e.pupil_id')
-      .innerJoin('person as child', 'child.id', 'pupil.person_id')
-      .select(['e.id as enrolmentId', 'e.holder_person_id as holderPersonId', 'child.birth_date as pupilBirthDate', 's.kind as kind', 'e.school_year_id as yearId'])
-      .where('e.ente_id', '=', ente.id)
-      .where('e.state', 'in', ['attiva', 'cessata'])
-      .where('e.starts_on', '<=', date)
-      .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]))
-      .$if(only !== undefined, (q) => q.where('e.holder_person_id', '=', only!.holderPersonId))
-      .execute(),
+    tariffsOf(db, ente.id),
+    siblingRulesOf(db, ente.id),
+    only ? exemptionsOfHolder(db, ente.id, date, only.holderPersonId) : exemptionsOfEnte(db, ente.id, date),
+    only ? enrolledOfHolder(db, ente.id, date, only.holderPersonId) : enrolledOfEnte(db, ente.id, date),
   ]);
 
   const bandsById = new Map<number, BandPrice[]>();
