@@ -289,6 +289,7 @@ for (const { engine, skip } of testEngines()) {
       assert.match(topupPage.body, /Paga subito/);
       assert.match(topupPage.body, /Paga dopo/);
       const topupId = Number(/ricariche\/(\d+)/.exec(String(created.headers.location))![1]);
+      assert.match((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'listed to find its notice again');
       const pdf = await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`);
       assert.equal(pdf.statusCode, 200);
       const balance = async () => Number((await db().selectFrom('movement').select((eb) => eb.fn.sum<number>('amount_cents').as('c')).where('badge_id', '=', badge.id).executeTakeFirstOrThrow()).c);
@@ -307,6 +308,7 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await db().selectFrom('movement').select('id').where('topup_id', '=', topupId).execute()).length, 1, 'delivered twice, credited once');
       const after = await ada.get(`/demo/ricariche/${topupId}`);
       assert.match(after.body, /Ricarica accreditata/);
+      assert.doesNotMatch((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'no longer waiting');
     });
 
     it('lists the statement for the 730 among the attached documents, and serves it only to the holder', async () => {

@@ -253,7 +253,22 @@ export function createPaymentService(
     return payNotices(ente, caller, [row.noticeId]);
   }
 
-  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup };
+  /** The caller's top-ups still waiting for their receipt, newest first: where a "Paga dopo" notice is found again. */
+  async function pendingTopups(ente: Ente, caller: Caller) {
+    return db
+      .selectFrom('topup as t')
+      .innerJoin('person as h', 'h.id', 't.holder_person_id')
+      .innerJoin('badge as b', 'b.id', 't.badge_id')
+      .select(['t.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode'])
+      .where('t.ente_id', '=', ente.id)
+      .where('h.fiscal_code', '=', caller.fiscalCode)
+      .where('t.state', '=', 'in_attesa')
+      .orderBy('t.id', 'desc')
+      .limit(50)
+      .execute();
+  }
+
+  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, pendingTopups };
 }
 
 /**

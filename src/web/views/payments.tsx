@@ -9,6 +9,7 @@ type EnteContext = PageContext & { ente: Ente };
 type Unpaid = Awaited<ReturnType<PaymentService['unpaidDocuments']>>;
 type CartReturn = Awaited<ReturnType<PaymentService['cartReturn']>>;
 type TopupBadges = Awaited<ReturnType<PaymentService['topupBadges']>>;
+type PendingTopups = Awaited<ReturnType<PaymentService['pendingTopups']>>;
 type Topup = Awaited<ReturnType<PaymentService['topup']>>;
 
 const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
@@ -169,7 +170,19 @@ export interface TopupFormValues {
   amount: string;
 }
 
-export function TopupFormPage({ ctx, badges, values, problems = {} }: { ctx: EnteContext; badges: TopupBadges; values: TopupFormValues; problems?: Partial<Record<string, string>> }) {
+export function TopupFormPage({
+  ctx,
+  badges,
+  pending,
+  values,
+  problems = {},
+}: {
+  ctx: EnteContext;
+  badges: TopupBadges;
+  pending: PendingTopups;
+  values: TopupFormValues;
+  problems?: Partial<Record<string, string>>;
+}) {
   const { m, ente } = ctx;
   const t = m.topups;
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
@@ -220,6 +233,42 @@ export function TopupFormPage({ ctx, badges, values, problems = {} }: { ctx: Ent
             </button>
           </form>
         </>
+      )}
+      {pending.length > 0 && (
+        <section aria-labelledby="pending-topups" class="mt-5">
+          <h2 class="h4" id="pending-topups">
+            {t.pendingList}
+          </h2>
+          <p>{t.pending}</p>
+          <table class="table">
+            <caption>{t.pendingCaption}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.requestedOn}</th>
+                <th scope="col">{t.badge}</th>
+                <th scope="col" class="text-end">
+                  {m.payments.amount}
+                </th>
+                <th scope="col">{m.payments.notice}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pending.map((topup) => (
+                <tr key={topup.id}>
+                  <td>{m.format.dateTime(topup.createdAt)}</td>
+                  <td>{topup.badgeCode}</td>
+                  <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
+                  <td>
+                    <a href={`/${ente.slug}/ricariche/${topup.id}`}>
+                      {t.open}
+                      <span class="visually-hidden"> {t.openOf(m.format.euro(topup.amountCents))}</span>
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       )}
     </ServicePage>
   );

@@ -79,9 +79,12 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
   app.get('/ricariche', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    const badges = await services.payments.topupBadges(request.ente!, caller);
+    const [badges, pending] = await Promise.all([services.payments.topupBadges(request.ente!, caller), services.payments.pendingTopups(request.ente!, caller)]);
     const query = z.object({ badge: z.coerce.number().int().positive().optional() }).safeParse(request.query);
-    return sendPage(reply, <TopupFormPage ctx={enteContext(request)} badges={badges} values={{ badgeId: query.success ? query.data.badge : undefined, amount: '' }} />);
+    return sendPage(
+      reply,
+      <TopupFormPage ctx={enteContext(request)} badges={badges} pending={pending} values={{ badgeId: query.success ? query.data.badge : undefined, amount: '' }} />,
+    );
   });
 
   app.post('/ricariche', async (request, reply) => {
@@ -91,7 +94,7 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
     if (!form.success) throw new NotFoundError('form');
     const badgeId = /^\d{1,12}$/.test(form.data.badge) ? Number(form.data.badge) : undefined;
     const values = { badgeId, amount: form.data.importo };
-    const badges = await services.payments.topupBadges(request.ente!, caller);
+    const [badges, pending] = await Promise.all([services.payments.topupBadges(request.ente!, caller), services.payments.pendingTopups(request.ente!, caller)]);
     try {
       if (badgeId === undefined) throw new InvalidInputError({ badge: 'badge' });
       const cents = euroInputToCents(form.data.importo);
@@ -100,7 +103,7 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
       return reply.redirect(`/${request.ente!.slug}/ricariche/${topupId}`, 303);
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
-      return sendPage(reply, <TopupFormPage ctx={enteContext(request)} badges={badges} values={values} problems={error.problems} />, 422);
+      return sendPage(reply, <TopupFormPage ctx={enteContext(request)} badges={badges} pending={pending} values={values} problems={error.problems} />, 422);
     }
   });
 
