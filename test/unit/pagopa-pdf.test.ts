@@ -179,6 +179,18 @@ describe('payment receipt PDF', () => {
     }
   });
 
+  it('names the payer when someone other than the debtor paid, and the method in words', async () => {
+    const text = pdfText(
+      await paymentReceiptPdf(receiptInput({ payer: { fiscalCode: 'BNCGLI80A41F205F', fullName: 'Giulia Bianchi' }, paymentMethod: 'PO' })),
+    );
+    assertIncludes(text, 'Pagato da');
+    assertIncludes(text, 'Giulia Bianchi');
+    assertIncludes(text, 'BNCGLI80A41F205F');
+    assertIncludes(text, 'Pagamento presso un prestatore');
+    const same = pdfText(await paymentReceiptPdf(receiptInput({ payer: { fiscalCode: 'RSSMRA80A01H501U', fullName: 'Mario Rossi' } })));
+    assertExcludes(same, 'Pagato da');
+  });
+
   it('shows the time on Rome’s winter clock too, across midnight', async () => {
     const text = pdfText(await paymentReceiptPdf(receiptInput({ paymentDateTime: '2026-01-15T23:30:00.000Z' })));
     assertIncludes(text, '16/01/2026 00:30');

@@ -102,6 +102,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
       ...(receipt.fee_cents !== null ? { feeCents: receipt.fee_cents } : {}),
       creditor: { taxCode: ente.tax_code, name: ente.name },
       debtor: { fiscalCode: receipt.debtor_fiscal_code, fullName: receipt.debtor_name },
+      ...(receipt.payer_fiscal_code && receipt.payer_name ? { payer: { fiscalCode: receipt.payer_fiscal_code, fullName: receipt.payer_name } } : {}),
       paymentDateTime: receipt.paid_at ?? receipt.received_at,
       psp: { id: receipt.psp_id, name: receipt.psp_name },
       paymentMethod: receipt.payment_method ?? '',

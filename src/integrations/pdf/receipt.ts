@@ -15,6 +15,8 @@ export interface PaymentReceiptInput {
   feeCents?: number;
   creditor: { taxCode: string; name: string };
   debtor: { fiscalCode: string; fullName: string };
+  /** Who paid, when the receipt names someone other than the debtor (a grandparent at the tobacconist). */
+  payer?: { fiscalCode: string; fullName: string };
   /**
    * An instant with its offset or "Z". A bare local time would be read in the server's time zone,
    * so the receipt layer must settle the zone before it gets here.
@@ -34,6 +36,7 @@ const TEXT = {
   euro: 'Euro',
   creditor: 'Ente Creditore',
   debtor: 'Debitore',
+  payer: 'Pagato da',
   taxCode: 'Codice fiscale',
   name: 'Nome',
   how: 'Quando e come',
@@ -48,6 +51,21 @@ const TEXT = {
   footer: (issuedAt: string) =>
     `Ricevuta prodotta il ${issuedAt} dai dati della ricevuta telematica pagoPA. Orari nel fuso di Roma; importi in euro.`,
 } as const;
+
+/** The payment method codes of pagoPA receipts, in words; an unknown code is printed as it is. */
+const METHODS: Record<string, string> = {
+  CP: 'Carta di pagamento',
+  PO: 'Pagamento presso un prestatore (sportello, tabaccheria, ATM)',
+  BBT: 'Bonifico bancario',
+  BP: 'Bollettino postale',
+  AD: 'Addebito diretto',
+  MYBK: 'MyBank',
+  PPAL: 'PayPal',
+  BPAY: 'BANCOMAT Pay',
+  APPL: 'Apple Pay',
+  GOOG: 'Google Pay',
+  SATY: 'Satispay',
+};
 
 const LABEL_GREY = '#404040';
 const OFFSET_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -107,13 +125,24 @@ export async function paymentReceiptPdf(input: PaymentReceiptInput): Promise<Buf
         [TEXT.taxCode, input.debtor.fiscalCode],
       ],
     ],
+    ...(input.payer && input.payer.fiscalCode !== input.debtor.fiscalCode
+      ? [
+          [
+            TEXT.payer,
+            [
+              [TEXT.name, input.payer.fullName],
+              [TEXT.taxCode, input.payer.fiscalCode],
+            ],
+          ] as [string, [string, string][]],
+        ]
+      : []),
     [
       TEXT.how,
       [
         [TEXT.paidAt, paidAt],
         [TEXT.psp, input.psp.name],
         [TEXT.pspId, input.psp.id],
-        [TEXT.method, input.paymentMethod],
+        [TEXT.method, METHODS[input.paymentMethod] ?? input.paymentMethod],
       ],
     ],
     [
