@@ -70,7 +70,7 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
       documents += (await createBillingService(db, runClock).billMonth(ente, period)).documents;
     }
   }
-  for (const ente of enti) await createNoticeService(db, clock, OFFLINE).issueDocumentNotices(ente);
+  for (const ente of enti) await createNoticeService(db, clock, OFFLINE, createEnteDirectory(db)).issueDocumentNotices(ente);
   await payments(db, clock, enti, today);
   return { frozen, charged, documents };
 }

@@ -28,8 +28,8 @@ export function createServices(
 ) {
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
-  const notices = createNoticeService(db, clock, pagopa);
   const enti = createEnteDirectory(db);
+  const notices = createNoticeService(db, clock, pagopa, enti);
   return {
     clock,
     audit,

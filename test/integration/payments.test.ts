@@ -152,7 +152,7 @@ for (const { engine, skip } of testEngines()) {
       const [doc] = await adaDocuments();
       await db().updateTable('payment_notice').set({ position_state: 'to_publish', published_at: null }).where('id', '=', doc!.noticeId).execute();
       const unreachable = createPagopaClients({ ...t.config.pagopa, gpdUrl: 'http://127.0.0.1:9', timeoutMs: 500 });
-      const outbox = createNoticeService(db(), t.app.services.clock, unreachable);
+      const outbox = createNoticeService(db(), t.app.services.clock, unreachable, t.app.services.enti);
       assert.deepEqual(await outbox.publishDue(), { published: 0, invalidated: 0, failed: 1 });
       const waiting = await db().selectFrom('payment_notice').select(['position_attempts', 'position_next_at', 'position_error']).where('id', '=', doc!.noticeId).executeTakeFirstOrThrow();
       assert.equal(waiting.position_attempts, 1);

@@ -7,6 +7,7 @@ import { makeNav } from '../../integrations/pagopa/nav';
 import { monthName } from '../billing/lines';
 import { addDays, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
+import type { EnteDirectory } from '../registry/enti';
 
 /** Documents given notices per transaction: one counter update and one insert each. */
 const ISSUE_BATCH = 1000;
@@ -54,7 +55,7 @@ export function navFor(ente: Ente & { segregation_code: string }, base: number):
  * Positions go through an outbox: rows are written in our transaction, the calls happen after commit,
  * retried with back-off, so a platform outage delays a position but never loses or duplicates it.
  */
-export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: PagopaClients) {
+export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: PagopaClients, enti: EnteDirectory) {
   /** Gives a notice to every unpaid document of the ente without one, and withdraws those of cancelled documents. */
   async function issueDocumentNotices(ente: Ente): Promise<number> {
     if (!issuesNotices(ente)) return 0;
@@ -117,7 +118,7 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
 
   async function issueDueNotices(): Promise<{ ente: string; notices: number }[]> {
     const done: { ente: string; notices: number }[] = [];
-    for (const ente of (await db.selectFrom('ente').selectAll().execute()) as Ente[]) {
+    for (const ente of await enti.all()) {
       const notices = await issueDocumentNotices(ente);
       if (notices) done.push({ ente: ente.slug, notices });
     }
@@ -181,10 +182,10 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
       ? query.where((eb) => eb.or([eb('n.position_next_at', 'is', null), eb('n.position_next_at', '<=', now.toISOString())]))
       : query.where('n.id', '=', onlyNoticeId);
     const due = await query.execute();
-    const enti = new Map(((await db.selectFrom('ente').selectAll().execute()) as Ente[]).map((e) => [e.id, e]));
+    const entiById = new Map((await enti.all()).map((e) => [e.id, e]));
     const result = { published: 0, invalidated: 0, failed: 0 };
     for (const notice of due) {
-      const ente = enti.get(notice.enteId)!;
+      const ente = entiById.get(notice.enteId)!;
       try {
         if (notice.positionState === 'to_publish') {
           if (!issuesNotices(ente)) throw new PagopaCallError('ente without pagoPA data', undefined, true);

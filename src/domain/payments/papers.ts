@@ -5,26 +5,31 @@ import { paymentNoticePdf } from '../../integrations/pdf/notice';
 import { paymentReceiptPdf } from '../../integrations/pdf/receipt';
 import { statement730Pdf } from '../../integrations/pdf/statement730';
 import type { AuditTrail } from '../audit/audit';
-import { romeDate, romeInstant } from '../calendar/local-time';
+import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller, PupilSummary } from '../registry/service';
 import { clip } from './notices';
 
-/** When each pagoPA payment of a pupil's canteen was made (the Scheda lists a statement per year). */
-const canteenPaymentInstants = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+/** The pagoPA payments of a pupil's canteen, documents and top-ups alike, oldest first (found from the pupil's paid notices). */
+const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
   db
     .selectFrom('payment_notice as n')
     .innerJoin('payment_receipt as r', 'r.notice_id', 'n.id')
     .innerJoin('service as s', 's.id', 'n.service_id')
-    .select('r.paid_at as paidAt')
+    .select(['r.paid_at as paidAt', 'r.amount_cents as amountCents', 'r.receipt_id as receiptId', 'r.description', 'r.payer_name as payerName',
+      'r.debtor_name as debtorName', 'n.nav'])
     .where('n.pupil_id', '=', pupilId)
     .where('n.state', '=', 'paid')
     .where('n.ente_id', '=', enteId)
     .where('r.status', '=', 'applied')
-    .where('s.kind', '=', 'refezione'),
+    .where('s.kind', '=', 'refezione')
+    .orderBy('r.paid_at'),
 );
+
+/** The calendar year (Rome) of a payment. */
+const yearOf = (paidAt: string) => Number(romeDate(new Date(paidAt)).slice(0, 4));
 
 /** Which payable item a paper is about: a document of a pupil, or a top-up of the holder. */
 export type PaidItem = { documentId: number } | { topupId: number };
@@ -112,39 +117,16 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     return { fileName: `ricevuta-pagopa-${notice.nav}.pdf`, pdf };
   }
 
-  /**
-   * What was paid through pagoPA for a pupil's canteen in a calendar year (by payment date, Rome): the
-   * documents and the top-ups of a prepaid canteen alike.
-   */
-  function canteenPayments(ente: Ente, pupilId: number, year: number) {
-    const from = romeInstant(`${year}-01-01`, '00:00').toISOString();
-    const to = romeInstant(`${year + 1}-01-01`, '00:00').toISOString();
-    return db
-      .selectFrom('payment_receipt as r')
-      .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
-      .innerJoin('service as s', 's.id', 'n.service_id')
-      .select(['r.paid_at as paidAt', 'r.amount_cents as amountCents', 'r.receipt_id as receiptId', 'r.description', 'r.payer_name as payerName',
-        'r.payer_fiscal_code as payerFiscalCode', 'r.debtor_name as debtorName', 'r.debtor_fiscal_code as debtorFiscalCode', 'n.nav'])
-      .where('r.ente_id', '=', ente.id)
-      .where('r.status', '=', 'applied')
-      .where('n.pupil_id', '=', pupilId)
-      .where('s.kind', '=', 'refezione')
-      .where('r.paid_at', '>=', from)
-      .where('r.paid_at', '<', to)
-      .orderBy('r.paid_at')
-      .execute();
-  }
-
   /** The calendar years in which something was paid for the pupil's canteen: one statement each. */
   async function statementYears(ente: Ente, pupil: PupilSummary): Promise<number[]> {
-    const rows = await canteenPaymentInstants(db, ente.id, pupil.id);
-    const years = new Set(rows.map((r) => Number(romeDate(new Date(r.paidAt!)).slice(0, 4))));
+    const years = new Set((await canteenPaymentsOf(db, ente.id, pupil.id)).map((p) => yearOf(p.paidAt!)));
     return [...years].sort((a, b) => b - a);
   }
 
   /** The statement for the 730 of a pupil already resolved by the registry's selectPupil. */
   async function statement730(ente: Ente, caller: Caller, pupil: PupilSummary, year: number): Promise<{ fileName: string; pdf: Buffer }> {
-    const payments = await canteenPayments(ente, pupil.id, year);
+    // What was paid in the calendar year, by payment date.
+    const payments = (await canteenPaymentsOf(db, ente.id, pupil.id)).filter((p) => yearOf(p.paidAt!) === year);
     if (payments.length === 0) throw new NotFoundError('statement');
     const holder = await db.selectFrom('person').select(['given_name', 'family_name', 'fiscal_code']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
     const pdf = await statement730Pdf({

@@ -91,19 +91,19 @@ export function createPaymentService(
     if (unique.length === 0) throw new InvalidInputError({ documents: 'noneChosen' });
     if (unique.length > MAX_CART_NOTICES) throw new InvalidInputError({ documents: 'tooMany' });
     const pupilIds = await pupilIdsOf(ente, caller);
-    const found = await db
-      .selectFrom('payment_notice')
-      .select('id')
-      .where('ente_id', '=', ente.id)
-      .where('kind', '=', 'document')
-      .where('document_id', 'in', unique)
-      .where('pupil_id', 'in', pupilIds)
+    const chosen = await db
+      .selectFrom('document as d')
+      .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
+      .select('n.id as noticeId')
+      .where('d.ente_id', '=', ente.id)
+      .where('d.id', 'in', unique)
+      .where('d.pupil_id', 'in', pupilIds)
       .execute();
-    const owned = await db.selectFrom('document').select('id').where('ente_id', '=', ente.id).where('id', 'in', unique).where('pupil_id', 'in', pupilIds).execute();
     // Another holder's document, or none at all: the same answer, and nothing is locked.
-    if (owned.length !== unique.length) throw new NotFoundError('document');
-    if (found.length !== unique.length) throw new InvalidInputError({ documents: 'notReady' });
-    return payNotices(ente, caller, found.map((n) => n.id));
+    if (chosen.length !== unique.length) throw new NotFoundError('document');
+    const noticeIds = chosen.map((row) => row.noticeId);
+    if (noticeIds.some((id) => id === null)) throw new InvalidInputError({ documents: 'notReady' });
+    return payNotices(ente, caller, noticeIds as number[]);
   }
 
   async function payNotices(ente: Ente, caller: Caller, noticeIds: number[]): Promise<{ location: string }> {

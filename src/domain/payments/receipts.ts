@@ -196,8 +196,7 @@ export function createReceiptService(
    */
   async function pullReceipts(): Promise<{ ente: string; applied: number; flagged: number }[]> {
     const done: { ente: string; applied: number; flagged: number }[] = [];
-    const enti = (await db.selectFrom('ente').selectAll().execute()) as Ente[];
-    for (const ente of enti) {
+    for (const ente of await enti.all()) {
       const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(1).executeTakeFirst();
       if (!hasOpen) continue;
       const now = clock.now();

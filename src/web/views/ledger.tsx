@@ -2,6 +2,7 @@ import type { Ente } from '../../db/schema';
 import type { Badge, Statement, StatementRow } from '../../domain/ledger/account';
 import type { Messages } from '../i18n/it';
 import { PeriodForm, ServicePage } from './components';
+import { PendingTopups } from './payments';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -125,42 +126,7 @@ export function LedgerPage({
               {t.pdf}
             </a>
           </p>
-          {statement.pending.length > 0 && (
-            <section aria-labelledby="pending-topups" class="mb-4">
-              <h2 class="h5" id="pending-topups">
-                {m.topups.pendingList}
-              </h2>
-              <p>{m.topups.pending}</p>
-              <table class="table table-sm">
-                <caption>{m.topups.pendingCaption}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{m.topups.requestedOn}</th>
-                    <th scope="col" class="text-end">
-                      {t.amount}
-                    </th>
-                    <th scope="col">{m.payments.state}</th>
-                    <th scope="col">{t.description}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {statement.pending.map((topup) => (
-                    <tr key={topup.id}>
-                      <td>{m.format.dateTime(topup.createdAt)}</td>
-                      <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
-                      <td>{m.topups.state.in_attesa}</td>
-                      <td>
-                        <a href={`/${ente.slug}/ricariche/${topup.id}`}>
-                          {m.topups.open}
-                          <span class="visually-hidden"> {m.topups.openOf(m.format.euro(topup.amountCents))}</span>
-                        </a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
-          )}
+          <PendingTopups ctx={ctx} topups={statement.pending.map((topup) => ({ ...topup, badgeCode: badge.code }))} />
           {statement.rows.length === 0 ? (
             <p>{t.none}</p>
           ) : (

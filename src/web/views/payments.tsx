@@ -9,7 +9,7 @@ type EnteContext = PageContext & { ente: Ente };
 type Unpaid = Awaited<ReturnType<PaymentService['unpaidDocuments']>>;
 type CartReturn = Awaited<ReturnType<PaymentService['cartReturn']>>;
 type TopupBadges = Awaited<ReturnType<PaymentService['topupBadges']>>;
-type PendingTopups = Awaited<ReturnType<PaymentService['pendingTopups']>>;
+type PendingTopupRows = Awaited<ReturnType<PaymentService['pendingTopups']>>;
 type Topup = Awaited<ReturnType<PaymentService['topup']>>;
 
 const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
@@ -179,7 +179,7 @@ export function TopupFormPage({
 }: {
   ctx: EnteContext;
   badges: TopupBadges;
-  pending: PendingTopups;
+  pending: PendingTopupRows;
   values: TopupFormValues;
   problems?: Partial<Record<string, string>>;
 }) {
@@ -234,43 +234,56 @@ export function TopupFormPage({
           </form>
         </>
       )}
-      {pending.length > 0 && (
-        <section aria-labelledby="pending-topups" class="mt-5">
-          <h2 class="h4" id="pending-topups">
-            {t.pendingList}
-          </h2>
-          <p>{t.pending}</p>
-          <table class="table">
-            <caption>{t.pendingCaption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t.requestedOn}</th>
-                <th scope="col">{t.badge}</th>
-                <th scope="col" class="text-end">
-                  {m.payments.amount}
-                </th>
-                <th scope="col">{m.payments.notice}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pending.map((topup) => (
-                <tr key={topup.id}>
-                  <td>{m.format.dateTime(topup.createdAt)}</td>
-                  <td>{topup.badgeCode}</td>
-                  <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
-                  <td>
-                    <a href={`/${ente.slug}/ricariche/${topup.id}`}>
-                      {t.open}
-                      <span class="visually-hidden"> {t.openOf(m.format.euro(topup.amountCents))}</span>
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      )}
+      <PendingTopups ctx={ctx} topups={pending} />
     </ServicePage>
+  );
+}
+
+/**
+ * Top-ups asked for and not paid yet, each with the way back to its notice: on the Ricariche page and
+ * beside the Conto corrente (never in its balance).
+ */
+export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id: number; amountCents: number; createdAt: string; badgeCode: string }[] }) {
+  const { m, ente } = ctx;
+  const t = m.topups;
+  if (topups.length === 0) return null;
+  return (
+    <section aria-labelledby="pending-topups" class="my-4">
+      <h2 class="h4" id="pending-topups">
+        {t.pendingList}
+      </h2>
+      <p>{t.pending}</p>
+      <table class="table">
+        <caption>{t.pendingCaption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t.requestedOn}</th>
+            <th scope="col">{t.badge}</th>
+            <th scope="col" class="text-end">
+              {m.payments.amount}
+            </th>
+            <th scope="col">{m.payments.state}</th>
+            <th scope="col">{m.payments.notice}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {topups.map((topup) => (
+            <tr key={topup.id}>
+              <td>{m.format.dateTime(topup.createdAt)}</td>
+              <td>{topup.badgeCode}</td>
+              <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
+              <td>{t.state.in_attesa}</td>
+              <td>
+                <a href={`/${ente.slug}/ricariche/${topup.id}`}>
+                  {t.open}
+                  <span class="visually-hidden"> {t.openOf(m.format.euro(topup.amountCents))}</span>
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
