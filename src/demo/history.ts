@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Ente } from '../db/schema';
 import { createBillingService } from '../domain/billing/billing';
 import { firstOfMonth, nextPeriod, periodOf } from '../domain/billing/periods';
@@ -125,7 +125,7 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
     .selectFrom('badge as b')
     .innerJoin('pupil_holder as ph', 'ph.pupil_id', 'b.pupil_id')
     .select(['b.id', 'b.ente_id', 'b.code', 'ph.person_id as holderId'])
-    .where('b.active', '=', 1)
+    .where('b.active', '=', sql.lit(1))
     .orderBy('b.id')
     .orderBy('ph.person_id')
     .execute();

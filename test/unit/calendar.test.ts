@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { attendanceChange, cutoffInstant } from '../../src/domain/calendar/cutoff';
 import { easterSunday, italianHolidays } from '../../src/domain/calendar/holidays';
-import { addDays, isCalendarDate, isoWeekday, romeDate, romeInstant } from '../../src/domain/calendar/local-time';
+import { addDays, daysBetween, isCalendarDate, isoWeekday, romeDate, romeInstant } from '../../src/domain/calendar/local-time';
 import { parseWeekdays, serviceDay, type SchoolCalendar } from '../../src/domain/calendar/service-days';
 
 describe('Easter and Italian holidays', () => {
@@ -89,6 +89,23 @@ describe('days and times in Europe/Rome', () => {
     assert.equal(isCalendarDate('2026-02-29'), false);
     assert.equal(isCalendarDate('2026-2-3'), false);
     assert.equal(isCalendarDate('oggi'), false);
+    assert.equal(daysBetween('2026-09-14', '2026-11-26'), 73);
+    assert.equal(daysBetween('2027-03-29', '2027-03-28'), -1);
+  });
+
+  it('agrees with JavaScript dates on every day from 1969 to 2100, across leap years', () => {
+    const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
+    const dayMs = 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: -400, max: 47_500 }), fc.integer({ min: -800, max: 800 }), (dayNumber, shift) => {
+        const date = iso(dayNumber * dayMs);
+        assert.equal(addDays(date, shift), iso((dayNumber + shift) * dayMs));
+        assert.equal(daysBetween(date, addDays(date, shift)), shift);
+        const weekday = new Date(dayNumber * dayMs).getUTCDay();
+        assert.equal(isoWeekday(date), weekday === 0 ? 7 : weekday);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

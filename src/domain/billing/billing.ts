@@ -265,7 +265,7 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
         .selectAll()
         .where('ente_id', '=', ente.id)
         .where('id', '=', input.documentId)
-        .where('kind', '=', 'documento')
+        .where('kind', '=', sql.lit('documento'))
         .executeTakeFirst();
       if (!original) throw new NotFoundError('document');
       if (original.state !== 'da_pagare') throw new InvalidInputError({ documentId: 'notCancellable' });

@@ -83,16 +83,29 @@ export function romeInstant(date: string, time: string): Date {
   return instant;
 }
 
-/** Days are plain 'YYYY-MM-DD' strings; arithmetic happens at noon UTC, far from any day boundary. */
-export function addDays(date: string, days: number): string {
-  const t = Date.parse(`${date}T12:00:00Z`) + days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a 'YYYY-MM-DD' day (read by position: the calendar pages call this per day). */
+function epochDay(date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
 }
 
-/** ISO weekday: 1 = Monday … 7 = Sunday. */
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** Days are plain 'YYYY-MM-DD' strings; arithmetic is on whole UTC days, which have no daylight saving. */
+export function addDays(date: string, days: number): string {
+  const t = new Date((epochDay(date) + days) * DAY_MS);
+  return `${t.getUTCFullYear()}-${pad2(t.getUTCMonth() + 1)}-${pad2(t.getUTCDate())}`;
+}
+
+/** Whole days from `from` to `to` (negative when `to` comes first). */
+export function daysBetween(from: string, to: string): number {
+  return epochDay(to) - epochDay(from);
+}
+
+/** ISO weekday: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday). */
 export function isoWeekday(date: string): number {
-  const day = new Date(`${date}T12:00:00Z`).getUTCDay();
-  return day === 0 ? 7 : day;
+  return ((((epochDay(date) + 3) % 7) + 7) % 7) + 1;
 }
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { Course, DB } from '../../db/schema';
-import { addDays, isoWeekday } from '../calendar/local-time';
+import { addDays, daysBetween, isoWeekday } from '../calendar/local-time';
 
 /** The 14 allergens of Reg. (UE) 1169/2011, Annex II, by the codes dishes carry. */
 export const ALLERGENS = [
@@ -14,7 +14,7 @@ export const COURSES: readonly Course[] = ['primo', 'secondo', 'contorno', 'frut
 /** Which week (1…weeks) of the rotation a date falls in, counting from the Monday the rotation starts. */
 export function rotationWeek(rotationStart: string, weeks: number, date: string): number {
   const monday = addDays(date, 1 - isoWeekday(date));
-  const elapsedWeeks = Math.floor((Date.parse(`${monday}T12:00:00Z`) - Date.parse(`${rotationStart}T12:00:00Z`)) / (7 * 86_400_000));
+  const elapsedWeeks = Math.floor(daysBetween(rotationStart, monday) / 7);
   return (((elapsedWeeks % weeks) + weeks) % weeks) + 1;
 }
 

@@ -61,7 +61,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         .where('a.status', 'in', ['present', 'light_meal'])
         .execute(),
       loadTariffContext(db, ente, date),
-      db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', ente.id).where('active', '=', 1).execute(),
+      db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', ente.id).where('active', '=', sql.lit(1)).execute(),
     ]);
     // The badge in use for each pupil and service: where a prepaid meal is debited.
     const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));
@@ -158,7 +158,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         .selectAll()
         .where('ente_id', '=', ente.id)
         .where('id', '=', input.chargeId)
-        .where('kind', '<>', 'storno')
+        .where('kind', '<>', sql.lit('storno'))
         .executeTakeFirst();
       if (!original) throw new NotFoundError('charge');
       const already = await trx.selectFrom('charge').select('id').where('reverses_charge_id', '=', original.id).executeTakeFirst();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 
@@ -66,7 +66,7 @@ export const schoolYearAround = prepared((db: Kysely<DB>, enteId: number, date: 
     .where('ente_id', '=', enteId)
     .where('starts_on', '<=', date)
     .orderBy('starts_on', 'desc')
-    .limit(1),
+    .limit(sql.lit(1)),
 );
 
 /** Top-ups asked for and not yet paid: shown beside the account, never in its balance. */

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { DB, Ente, PaymentNoticeTable } from '../../db/schema';
-import type { Insertable } from 'kysely';
 import type { DebtPosition, PagopaClients } from '../../integrations/pagopa/clients';
 import { PagopaCallError } from '../../integrations/pagopa/clients';
 import { makeNav } from '../../integrations/pagopa/nav';
@@ -70,12 +69,12 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
           .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
           .select(['d.id', 'd.holder_person_id', 'd.pupil_id', 'd.service_id', 'd.total_cents', 'd.due_date', 'd.period', 's.name as serviceName', 'child.given_name as givenName'])
           .where('d.ente_id', '=', ente.id)
-          .where('d.kind', '=', 'documento')
+          .where('d.kind', '=', sql.lit('documento'))
           .where('d.state', '=', 'da_pagare')
           .where('d.total_cents', '>', 0)
           .where('n.id', 'is', null)
           .orderBy('d.id')
-          .limit(ISSUE_BATCH)
+          .limit(sql.lit(ISSUE_BATCH))
           .execute();
         if (documents.length === 0) return 0;
         const first = await takeNoticeBases(trx, ente.id, documents.length);
@@ -177,7 +176,7 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
       ])
       .where('n.position_state', 'in', ['to_publish', 'to_invalidate'])
       .orderBy('n.id')
-      .limit(PUBLISH_BATCH);
+      .limit(sql.lit(PUBLISH_BATCH));
     query = onlyNoticeId === undefined
       ? query.where((eb) => eb.or([eb('n.position_next_at', 'is', null), eb('n.position_next_at', '<=', now.toISOString())]))
       : query.where('n.id', '=', onlyNoticeId);

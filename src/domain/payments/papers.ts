@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
 import { paymentNoticePdf } from '../../integrations/pdf/notice';
@@ -23,7 +23,7 @@ const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: num
     .where('n.pupil_id', '=', pupilId)
     .where('n.state', '=', 'paid')
     .where('n.ente_id', '=', enteId)
-    .where('r.status', '=', 'applied')
+    .where('r.status', '=', sql.lit('applied'))
     .where('s.kind', '=', 'refezione')
     .orderBy('r.paid_at'),
 );
@@ -95,7 +95,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
       .selectFrom('payment_receipt')
       .selectAll()
       .where('notice_id', '=', notice.id)
-      .where('status', '=', 'applied')
+      .where('status', '=', sql.lit('applied'))
       .executeTakeFirst();
     if (!receipt) throw new NotFoundError('receipt');
     const pdf = await paymentReceiptPdf({

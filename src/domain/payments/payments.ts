@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import { PagopaCallError } from '../../integrations/pagopa/clients';
@@ -67,7 +67,7 @@ export function createPaymentService(
       ])
       .where('d.ente_id', '=', ente.id)
       .where('d.pupil_id', 'in', pupilIds)
-      .where('d.kind', '=', 'documento')
+      .where('d.kind', '=', sql.lit('documento'))
       .where('d.state', '=', 'da_pagare')
       .orderBy('d.due_date')
       .orderBy('d.id')
@@ -200,7 +200,7 @@ export function createPaymentService(
       .select(['b.id', 'b.code', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
       .where('b.ente_id', '=', ente.id)
       .where('b.pupil_id', 'in', pupilIds)
-      .where('b.active', '=', 1)
+      .where('b.active', '=', sql.lit(1))
       .where('s.billing', '=', 'prepaid')
       .orderBy('child.given_name')
       .orderBy('b.id')
@@ -264,7 +264,7 @@ export function createPaymentService(
       .where('h.fiscal_code', '=', caller.fiscalCode)
       .where('t.state', '=', 'in_attesa')
       .orderBy('t.id', 'desc')
-      .limit(50)
+      .limit(sql.lit(50))
       .execute();
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Ente, ReceiptFlag } from '../../db/schema';
 import { centsFromEuroDecimal } from '../../integrations/pagopa/amounts';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
@@ -197,7 +197,7 @@ export function createReceiptService(
   async function pullReceipts(): Promise<{ ente: string; applied: number; flagged: number }[]> {
     const done: { ente: string; applied: number; flagged: number }[] = [];
     for (const ente of await enti.all()) {
-      const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(1).executeTakeFirst();
+      const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(sql.lit(1)).executeTakeFirst();
       if (!hasOpen) continue;
       const now = clock.now();
       const mark = await db.selectFrom('receipt_pull').select('pulled_until').where('ente_id', '=', ente.id).executeTakeFirst();
@@ -237,9 +237,9 @@ export function createReceiptService(
       .select(['id', 'received_at as receivedAt', 'receipt_id as receiptId', 'notice_number as noticeNumber', 'debtor_name as debtorName',
         'debtor_fiscal_code as debtorFiscalCode', 'amount_cents as amountCents', 'psp_name as pspName', 'flag'])
       .where('ente_id', '=', ente.id)
-      .where('status', '=', 'flagged')
+      .where('status', '=', sql.lit('flagged'))
       .orderBy('id', 'desc')
-      .limit(500)
+      .limit(sql.lit(500))
       .execute();
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 
@@ -81,7 +81,7 @@ export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupil
     .innerJoin('school', 'school.id', 'e.school_id')
     .innerJoin('tariff as t', 't.id', 'e.tariff_id')
     .leftJoin('badge as b', (join) =>
-      join.onRef('b.pupil_id', '=', 'e.pupil_id').onRef('b.service_id', '=', 'e.service_id').on('b.active', '=', 1),
+      join.onRef('b.pupil_id', '=', 'e.pupil_id').onRef('b.service_id', '=', 'e.service_id').on('b.active', '=', sql.lit(1)),
     )
     .select([
       'e.id as id',

@@ -1,8 +1,10 @@
 import type { Messages } from './it';
+import { isoWeekday } from '../../domain/calendar/local-time';
 
 const euro = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
 const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
-const weekday = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
+/** Monday first, as isoWeekday counts. */
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 /** English catalogue. Italian domain words that parents meet on paper (pagoPA, SPID, CIE) stay as they are. */
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -537,7 +539,7 @@ export const en: Messages = {
     dateTime: (iso: string) => dateTime.format(new Date(iso)),
     dayWithWeekday: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
-      return `${weekday.format(new Date(`${isoDate}T12:00:00Z`))} ${d}/${m}/${y}`;
+      return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;
     },
   },
 };

@@ -1,8 +1,11 @@
+import { isoWeekday } from '../../domain/calendar/local-time';
+
 /** Italian catalogue: the reference language. The English one must have the same shape. */
 
 const euro = new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' });
 const dateTime = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
-const weekday = new Intl.DateTimeFormat('it-IT', { timeZone: 'UTC', weekday: 'long' });
+/** Monday first, as isoWeekday counts. */
+const WEEKDAYS = ['lunedì', 'martedì', 'mercoledì', 'giovedì', 'venerdì', 'sabato', 'domenica'];
 const MONTHS = ['gennaio', 'febbraio', 'marzo', 'aprile', 'maggio', 'giugno', 'luglio', 'agosto', 'settembre', 'ottobre', 'novembre', 'dicembre'];
 
 export const it = {
@@ -535,7 +538,7 @@ export const it = {
     dateTime: (iso: string) => dateTime.format(new Date(iso)),
     dayWithWeekday: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
-      return `${weekday.format(new Date(`${isoDate}T12:00:00Z`))} ${d}/${m}/${y}`;
+      return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;
     },
   },
 };
