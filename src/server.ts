@@ -3,9 +3,6 @@ import { ConfigError, type Config, loadConfig } from './config/index';
 import { createDatabase } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { fixedClock, systemClock } from './domain/clock';
-import { purgeExpiredSessions } from './web/plugins/session';
-import { startJobs } from './jobs/scheduler';
-import { buildApp } from './web/app';
 
 const SESSION_PURGE_INTERVAL_MS = 10 * 60_000;
 /** A worker that dies this soon after its start is failing to start: restarting it would only loop. */
@@ -70,9 +67,18 @@ async function startWorkers(config: Config): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-/** One serving process: database, app, listening socket, scheduled jobs, session purge, graceful shutdown. */
+/**
+ * One serving process: database, app, listening socket, scheduled jobs, session purge, graceful shutdown.
+ * The app's code is loaded here, not at the top: with several workers the primary only migrates and
+ * supervises, and stays small (bench/RESULTS.md measures the memory of all processes).
+ */
 async function serve(config: Config, { migrate }: { migrate: boolean }): Promise<void> {
   const startedAt = performance.now();
+  const [{ buildApp }, { startJobs }, { purgeExpiredSessions }] = await Promise.all([
+    import('./web/app'),
+    import('./jobs/scheduler'),
+    import('./web/plugins/session'),
+  ]);
   const database = createDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   if (migrate) await migrateToLatest(database);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;

@@ -1,9 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
-import { paymentNoticePdf } from '../../integrations/pdf/notice';
-import { paymentReceiptPdf } from '../../integrations/pdf/receipt';
-import { statement730Pdf } from '../../integrations/pdf/statement730';
 import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
@@ -36,7 +33,9 @@ export type PaidItem = { documentId: number } | { topupId: number };
 
 /**
  * The papers of pagoPA (issue 5): the printable notice of an unpaid item, the receipt of a paid one, and
- * the yearly statement for the 730 tax return. Each checks that the item is the caller's.
+ * the yearly statement for the 730 tax return. Each checks that the item is the caller's. The PDF code
+ * (pdfkit, fonts, QR and Data Matrix) is loaded at the first paper asked for: a process that serves only
+ * pages never holds it in memory.
  */
 export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** The notice of an item of the caller's, or 404 — also for someone else's item. */
@@ -64,6 +63,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     const notice = await noticeOf(ente, caller, item);
     // Only a notice the platform knows can be paid with: before its position is published, there is none.
     if (notice.state !== 'open' || notice.position_state !== 'published' || !ente.cbill) throw new NotFoundError('notice');
+    const { paymentNoticePdf } = await import('../../integrations/pdf/notice');
     const pdf = await paymentNoticePdf({
       subject: clip(notice.description, 90),
       creditor: {
@@ -98,6 +98,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
       .where('status', '=', sql.lit('applied'))
       .executeTakeFirst();
     if (!receipt) throw new NotFoundError('receipt');
+    const { paymentReceiptPdf } = await import('../../integrations/pdf/receipt');
     const pdf = await paymentReceiptPdf({
       receiptId: receipt.receipt_id,
       nav: notice.nav,
@@ -129,6 +130,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     const payments = (await canteenPaymentsOf(db, ente.id, pupil.id)).filter((p) => yearOf(p.paidAt!) === year);
     if (payments.length === 0) throw new NotFoundError('statement');
     const holder = await db.selectFrom('person').select(['given_name', 'family_name', 'fiscal_code']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+    const { statement730Pdf } = await import('../../integrations/pdf/statement730');
     const pdf = await statement730Pdf({
       year,
       creditor: { name: ente.name, taxCode: ente.tax_code, office: ente.office_name, address: ente.office_address },

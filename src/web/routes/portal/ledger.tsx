@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Badge, Statement } from '../../../domain/ledger/account';
 import type { Services } from '../../../domain/services';
-import { statementPdf } from '../../../integrations/pdf/statement';
 import { normaliseDate } from '../../forms';
 import { enteContext, messagesFor, sendPage } from '../../render';
 import { ChooseBadgePage, LedgerPage, ledgerCsv, movementDescription, signedEuro } from '../../views/ledger';
@@ -79,6 +78,7 @@ export async function ledgerRoutes(app: FastifyInstance, { services }: { service
       const ente = request.ente!;
       const user = request.session!.user!;
       const t = m.ledger;
+      const { statementPdf } = await import('../../../integrations/pdf/statement');
       const pdf = await statementPdf(
         {
           title: t.pdfTitle,
