@@ -54,42 +54,52 @@ const itemsBetween = prepared((db: Kysely<DB>, enteId: number, level: string, di
 
 /**
  * Menus change a few times a year and are the same for every pupil of a school level and diet: each process
- * keeps them for a minute (like the ente directory), so a canteen page does not read a hundred dishes.
+ * keeps them for a minute (like the ente directory), with each day's menu worked out once, so a canteen
+ * page neither reads a hundred dishes nor sorts them again. The menus handed out are shared: read only.
  */
 const MENU_CACHE_MS = 60_000;
-const menuCache = new WeakMap<Kysely<DB>, Map<string, { at: number; plans: Plans; items: Items }>>();
+export type DayMenu = { planName: string; dishes: MenuDish[] };
+const menuCache = new WeakMap<Kysely<DB>, Map<string, { at: number; menuOf: (date: string) => DayMenu | undefined }>>();
 type Plans = Awaited<ReturnType<typeof plansBetween>>;
 type Items = Awaited<ReturnType<typeof itemsBetween>>;
 
-async function menuData(db: Kysely<DB>, enteId: number, level: string, dietCode: string, from: string, to: string) {
+export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
   let cache = menuCache.get(db);
   if (!cache) menuCache.set(db, (cache = new Map()));
-  const key = `${enteId}|${level}|${dietCode}|${from}|${to}`;
+  const key = `${enteId}|${level}|${dietCode ?? ''}|${from}|${to}`;
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < MENU_CACHE_MS) return hit;
-  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, dietCode, from, to)]);
+  if (hit && Date.now() - hit.at < MENU_CACHE_MS) return hit.menuOf;
+  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, dietCode ?? '', from, to)]);
   if (cache.size > 1000) cache.clear();
-  const entry = { at: Date.now(), plans, items };
-  cache.set(key, entry);
-  return entry;
+  const menuOf = dailyMenus(plans, items);
+  cache.set(key, { at: Date.now(), menuOf });
+  return menuOf;
 }
 
-export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
-  const { plans, items } = await menuData(db, enteId, level, dietCode ?? '', from, to);
-  const byDay = new Map<string, typeof items>();
+/** The menu of a day: the plan in force, its rotation week, and per course the diet's dish or else the ordinary one. */
+function dailyMenus(plans: Plans, items: Items): (date: string) => DayMenu | undefined {
+  const byDay = new Map<string, Items>();
   for (const item of items) {
     const key = `${item.planId}:${item.week}:${item.weekday}`;
-    byDay.set(key, [...(byDay.get(key) ?? []), item]);
+    const list = byDay.get(key);
+    if (list) list.push(item);
+    else byDay.set(key, [item]);
   }
-  return (date: string): { planName: string; dishes: MenuDish[] } | undefined => {
+  const worked = new Map<string, DayMenu | undefined>();
+  return (date) => {
+    if (worked.has(date)) return worked.get(date);
     const plan = plans.find((p) => p.starts_on <= date && date <= p.ends_on);
-    if (!plan) return undefined;
-    const week = rotationWeek(plan.rotation_start, plan.rotation_weeks, date);
-    const ofDay = byDay.get(`${plan.id}:${week}:${isoWeekday(date)}`) ?? [];
-    const dishes = COURSES.flatMap((course) => {
-      const chosen = ofDay.find((i) => i.course === course && i.dietCode !== '') ?? ofDay.find((i) => i.course === course);
-      return chosen ? [{ course, name: chosen.name, allergens: chosen.allergens ? chosen.allergens.split(',') : [] }] : [];
-    });
-    return { planName: plan.name, dishes };
+    let menu: DayMenu | undefined;
+    if (plan) {
+      const week = rotationWeek(plan.rotation_start, plan.rotation_weeks, date);
+      const ofDay = byDay.get(`${plan.id}:${week}:${isoWeekday(date)}`) ?? [];
+      const dishes = COURSES.flatMap((course) => {
+        const chosen = ofDay.find((i) => i.course === course && i.dietCode !== '') ?? ofDay.find((i) => i.course === course);
+        return chosen ? [{ course, name: chosen.name, allergens: chosen.allergens ? chosen.allergens.split(',') : [] }] : [];
+      });
+      menu = { planName: plan.name, dishes };
+    }
+    worked.set(date, menu);
+    return menu;
   };
 }

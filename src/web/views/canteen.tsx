@@ -1,8 +1,11 @@
 import type { Ente } from '../../db/schema';
 import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
 import type { PupilSummary } from '../../domain/registry/service';
+import type { DayMenu } from '../../domain/canteen/menus';
+import type { Messages } from '../i18n/it';
 import { PeriodForm, ServicePage } from './components';
 import type { PageContext } from './context';
+import { cachedFragment } from './fragment-cache';
 
 type EnteContext = PageContext & { ente: Ente };
 type Days = Awaited<ReturnType<CanteenDaysService['days']>>;
@@ -71,26 +74,11 @@ export function CanteenPage({
                           {t.sources[row.state!.source]}; {row.state!.final ? t.final : t.planned}
                         </span>
                       </td>
-                      <td>
-                        {row.menu ? (
-                          <ul class="list-unstyled mb-0">
-                            {row.menu.dishes.map((dish) => (
-                              <li key={dish.course}>
-                                <span class="visually-hidden">{t.courses[dish.course]}: </span>
-                                {dish.name}
-                                {dish.allergens.length > 0 && (
-                                  <span class="small">
-                                    {' '}
-                                    ({t.allergens}: {dish.allergens.join(', ')})
-                                  </span>
-                                )}
-                              </li>
-                            ))}
-                          </ul>
-                        ) : (
-                          t.noMenu
-                        )}
-                      </td>
+                      {row.menu ? (
+                        <td dangerouslySetInnerHTML={{ __html: cachedFragment(row.menu, m, 'menu', () => <MenuDishes m={m} menu={row.menu!} />) }} />
+                      ) : (
+                        <td>{t.noMenu}</td>
+                      )}
                       <td class="text-nowrap">
                         {row.charge
                           ? `${m.format.euro(row.charge.amountCents)}${row.charge.reversed ? ` (${t.reversed})` : ''}`
@@ -107,5 +95,29 @@ export function CanteenPage({
         </div>
       )}
     </ServicePage>
+  );
+}
+
+/**
+ * A day's dishes with their allergens. Menus are shared by every pupil of a school level and diet, so each
+ * is rendered once per language (most of the page's markup) and kept while the menu is.
+ */
+function MenuDishes({ m, menu }: { m: Messages; menu: DayMenu }) {
+  const t = m.canteen;
+  return (
+    <ul class="list-unstyled mb-0">
+      {menu.dishes.map((dish) => (
+        <li key={dish.course}>
+          <span class="visually-hidden">{t.courses[dish.course]}: </span>
+          {dish.name}
+          {dish.allergens.length > 0 && (
+            <span class="small">
+              {' '}
+              ({t.allergens}: {dish.allergens.join(', ')})
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
