@@ -22,7 +22,7 @@ import { createFreezeService } from '../src/domain/canteen/freeze';
 import { fixedClock, systemClock } from '../src/domain/clock';
 import { insertSession } from '../src/web/plugins/session';
 import { createThrowawayDatabase } from '../test/helpers/databases';
-import { adaAndTommaso, BASE, CONNECTIONS, DURATION_S, load, onEngines, productionEnv, WARM_UP_S, requireWrk, startServer, stopServer, waitForHealth } from './harness';
+import { adaAndTommaso, BASE, CONNECTIONS, CORES, DURATION_S, load, onEngines, productionEnv, WARM_UP_S, requireWrk, startServer, stopServer, waitForHealth } from './harness';
 import { writeSection } from './results';
 
 const PUPILS = 150_000;
@@ -161,7 +161,7 @@ end
 `;
 }
 
-async function routeBenchmarks() {
+async function routeBenchmarks(workers: number) {
   const sqlite = await createThrowawayDatabase('sqlite');
   const database = await resetDatabase(sqlite.url);
   await migrateToLatest(database);
@@ -174,7 +174,7 @@ async function routeBenchmarks() {
   const dir = mkdtempSync(join(tmpdir(), 'ssol-wrk-'));
   const script = join(dir, 'absences.lua');
   writeFileSync(script, absenceScript(sessions));
-  const server = startServer(sqlite.url, 1);
+  const server = startServer(sqlite.url, workers);
   try {
     await waitForHealth(Date.now() + 20_000);
     const absences = load('/demo/assenze', {}, script);
@@ -183,7 +183,7 @@ async function routeBenchmarks() {
     const check = await fetch(BASE + page, { headers: { cookie } });
     if (!(await check.text()).includes('Menù del giorno')) throw new Error('the benchmark did not see the Refezione page');
     const refezione = load(page, { cookie });
-    return { absences, refezione, holders: sessions.length };
+    return { workers, absences, refezione, holders: sessions.length };
   } finally {
     await stopServer(server);
     rmSync(dir, { recursive: true, force: true });
@@ -200,7 +200,8 @@ async function main() {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const freezes = await onEngines(freezeBenchmark);
   if (!process.env.BENCH_DATABASE_URL) console.error('PostgreSQL skipped: set BENCH_DATABASE_URL to include it.');
-  const routes = await routeBenchmarks();
+  const routes = [];
+  for (const workers of [...new Set([1, CORES])]) routes.push(await routeBenchmarks(workers));
   const lines = [
     '## Issue 3 — canteen: daily freeze, absence notices, Refezione page',
     '',
@@ -208,16 +209,18 @@ async function main() {
     '',
     `- Date: ${new Date().toISOString()}`,
     `- Freeze: one day of ${PUPILS.toLocaleString('en')} enrolled pupils in ${SCHOOLS} schools (5 % absent or light meal), through the freeze service`,
-    `- Routes: the production build, one process, SQLite, demo data; wrk, ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARM_UP_S} s warm-up`,
+    `- Routes: the production build with one process and with one per core (WEB_CONCURRENCY), SQLite, demo data; wrk, ${CONNECTIONS} connections, ${DURATION_S} s after a ${WARM_UP_S} s warm-up, on the same machine`,
     '',
     '| engine | freeze of one day | target < 10 s | (seeding the data) |',
     '| --- | ---: | --- | ---: |',
     ...freezes.map((f) => `| ${f.engine} | ${f.seconds.toFixed(2)} s | ${verdict(f.seconds < 10)} | ${f.seedSeconds.toFixed(1)} s |`),
     '',
-    '| route | requests/s | p50 ms | p99 ms | errors | non-2xx/3xx | target |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-    `| POST /demo/assenze (a new notice each time, ${routes.holders} holders) | ${routes.absences.requestsPerSecond} | ${routes.absences.p50} | ${routes.absences.p99} | ${routes.absences.errors} | ${routes.absences.non2xx} | ≥ 500/s, p99 < 100 ms: ${verdict(routes.absences.requestsPerSecond >= 500 && routes.absences.p99 < 100)} |`,
-    `| GET Refezione page, one month | ${routes.refezione.requestsPerSecond} | ${routes.refezione.p50} | ${routes.refezione.p99} | ${routes.refezione.errors} | ${routes.refezione.non2xx} | ≥ 2,000/s: ${verdict(routes.refezione.requestsPerSecond >= 2000)} |`,
+    '| route | processes | requests/s | p50 ms | p99 ms | errors | non-2xx/3xx | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...routes.flatMap((r) => [
+      `| POST /demo/assenze (a new notice each time, ${r.holders} holders) | ${r.workers} | ${r.absences.requestsPerSecond} | ${r.absences.p50} | ${r.absences.p99} | ${r.absences.errors} | ${r.absences.non2xx} | ≥ 500/s, p99 < 100 ms: ${verdict(r.absences.requestsPerSecond >= 500 && r.absences.p99 < 100)} |`,
+      `| GET Refezione page, one month | ${r.workers} | ${r.refezione.requestsPerSecond} | ${r.refezione.p50} | ${r.refezione.p99} | ${r.refezione.errors} | ${r.refezione.non2xx} | ≥ 2,000/s: ${verdict(r.refezione.requestsPerSecond >= 2000)} |`,
+    ]),
     '',
   ];
   writeSection('issue-3-canteen', lines.join('\n'));
