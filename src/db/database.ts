@@ -55,7 +55,9 @@ const STATEMENT_CACHE_SIZE = 1000;
 
 /**
  * Kysely prepares every statement anew, and SQLite's planning was the largest single cost of a page view
- * (bench/RESULTS.md). The same SQL text always gets the same prepared statement back.
+ * (bench/RESULTS.md). The same SQL text always gets the same prepared statement back. SQLite still plans
+ * a statement again at every bind when a bound value can change its plan: values compared with a partial
+ * index's predicate column and LIMIT values are therefore written as literals (`sql.lit`; decision 0005).
  */
 function withStatementCache(connection: SqliteDatabase.Database) {
   const statements = new Map<string, SqliteDatabase.Statement>();
