@@ -151,10 +151,16 @@ function absenceScript(sessions: { cookie: string; csrf: string; pupilId: number
   return `local sessions = {\n  ${entries}\n}
 local counter = 0
 local prefix = tostring(os.time()) .. tostring(math.floor(os.clock() * 1000000))
+-- wrk runs this script once per thread: each thread gets its own number, so submission keys never repeat.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 request = function()
   counter = counter + 1
   local s = sessions[(counter % #sessions) + 1]
-  local body = "_csrf=" .. s.csrf .. "&submissionKey=bench-" .. prefix .. "-" .. counter ..
+  local body = "_csrf=" .. s.csrf .. "&submissionKey=bench-" .. prefix .. "-" .. tostring(tid) .. "-" .. counter ..
     "&utente=" .. s.pupil .. "&dal=2027-01-" .. string.format("%02d", 7 + (counter % 20)) .. "&al=&tipo=absent"
   return wrk.format("POST", "/demo/assenze", {["Cookie"] = s.cookie, ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end

@@ -75,8 +75,13 @@ function milliseconds(value: string): number {
   return Math.round((match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n) * 10) / 10;
 }
 
+/**
+ * wrk with one thread per core, as its documentation advises. With a single thread for the 50 connections
+ * wrk itself added the tail: the same server gave p99 659 ms with one thread and 69 ms with two, while
+ * the server's event-loop delay was the same in both (p99 ≈ 70 ms; bench/RESULTS.md, issue 2's notes).
+ */
 export function wrk(path: string, seconds: number, headers: Record<string, string>, script?: string): LoadResult {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  const args = [`-t${CORES}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   if (script) args.push('-s', script);
   const out = execFileSync('wrk', [...args, BASE + path], { encoding: 'utf8' });
