@@ -76,9 +76,9 @@ function milliseconds(value: string): number {
 }
 
 /**
- * wrk with one thread per core, as its documentation advises. With a single thread for the 50 connections
- * wrk itself added the tail: the same server gave p99 659 ms with one thread and 69 ms with two, while
- * the server's event-loop delay was the same in both (p99 ≈ 70 ms; bench/RESULTS.md, issue 2's notes).
+ * wrk with one thread per core, as its documentation advises. The p99 it reports for a server at full
+ * load is not stable on this machine: the same build gave anything from 57 to 699 ms in consecutive runs,
+ * with one wrk thread or two alike (bench/RESULTS.md, issue 2's notes).
  */
 export function wrk(path: string, seconds: number, headers: Record<string, string>, script?: string): LoadResult {
   const args = [`-t${CORES}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
