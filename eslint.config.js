@@ -12,4 +12,24 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  {
+    // SQLite plans a cached statement again at every bind when a bound value can change its plan
+    // (docs/decisions/0005, addendum): LIMIT values, and values compared with the columns of partial
+    // index predicates (badge.active, payment_receipt.status, document.kind, charge.kind).
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='limit'][callee.object.type='CallExpression']:not([arguments.0.callee.property.name='lit'])",
+          message: 'Write LIMIT values as sql.lit(n): a bound LIMIT makes SQLite re-plan the statement at every call (decision 0005).',
+        },
+        {
+          selector:
+            "CallExpression:matches([callee.property.name=/^(where|on)$/], [callee.name='eb'])[arguments.0.value=/(^|[.])(active|status|kind)$/][arguments.2.type='Literal']",
+          message: 'Compare active/status/kind with sql.lit(value): bound, they make SQLite re-plan statements that may use a partial index (decision 0005).',
+        },
+      ],
+    },
+  },
 );

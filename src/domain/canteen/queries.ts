@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
 
@@ -22,7 +22,7 @@ export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupil
     ])
     .where('e.ente_id', '=', enteId)
     .where('e.pupil_id', '=', pupilId)
-    .where('s.kind', '=', 'refezione')
+    .where('s.kind', '=', sql.lit('refezione'))
     // An ended enrolment was in force until its end date: its past days still count.
     .where('e.state', 'in', ['attiva', 'cessata']),
 );

@@ -21,7 +21,7 @@ const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: num
     .where('n.state', '=', 'paid')
     .where('n.ente_id', '=', enteId)
     .where('r.status', '=', sql.lit('applied'))
-    .where('s.kind', '=', 'refezione')
+    .where('s.kind', '=', sql.lit('refezione'))
     .orderBy('r.paid_at'),
 );
 

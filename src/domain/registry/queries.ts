@@ -137,7 +137,7 @@ const activeOperatorQuery = prepared((db: Kysely<DB>, enteId: number, fiscalCode
     .select(['id', 'role', 'given_name as givenName', 'family_name as familyName', 'school_id as schoolId'])
     .where('ente_id', '=', enteId)
     .where('fiscal_code', '=', fiscalCode)
-    .where('active', '=', 1),
+    .where('active', '=', sql.lit(1)),
 );
 
 export async function activeOperator(db: Kysely<DB>, enteId: number, fiscalCode: string) {
