@@ -249,6 +249,12 @@ for (const { engine, skip } of testEngines()) {
       assert.doesNotMatch(csp, /unsafe-inline/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.equal(response.headers['x-content-type-options'], 'nosniff');
+      // Error pages and static files carry the same headers.
+      for (const path of ['/demo/pagina-che-non-esiste', '/static/fonts.css']) {
+        const other = await new Browser(t.app).get(path);
+        assert.equal(other.headers['content-security-policy'], csp, path);
+        assert.equal(other.headers['x-frame-options'], response.headers['x-frame-options'], path);
+      }
     });
 
     it('reports health with the database', async () => {
