@@ -250,7 +250,7 @@ for (const { engine, skip } of testEngines()) {
       assert.match(csp, /frame-ancestors 'none'/);
       assert.equal(response.headers['x-content-type-options'], 'nosniff');
       // Error pages and static files carry the same headers.
-      for (const path of ['/demo/pagina-che-non-esiste', '/static/fonts.css']) {
+      for (const path of ['/demo/pagina-che-non-esiste', '/static/fonts.css', '/static/app/css/app.css']) {
         const other = await new Browser(t.app).get(path);
         assert.equal(other.headers['content-security-policy'], csp, path);
         assert.equal(other.headers['x-frame-options'], response.headers['x-frame-options'], path);
