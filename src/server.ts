@@ -38,7 +38,12 @@ async function startWorkers(config: Config): Promise<void> {
   let stopping = false;
   const startedAt = new Map<number, number>();
   const fork = () => startedAt.set(cluster.fork().id, Date.now());
-  for (let i = 0; i < config.webConcurrency; i++) fork();
+  // One worker at a time: started together they share the cores while loading, and the service answers
+  // later than with one (bench/RESULTS.md, start-up). Each worker that starts listening brings the next.
+  fork();
+  cluster.on('listening', () => {
+    if (!stopping && startedAt.size < config.webConcurrency) fork();
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
