@@ -64,12 +64,13 @@ type Plans = Awaited<ReturnType<typeof plansBetween>>;
 type Items = Awaited<ReturnType<typeof itemsBetween>>;
 
 export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
+  const diet = dietCode ?? '';
   let cache = menuCache.get(db);
   if (!cache) menuCache.set(db, (cache = new Map()));
-  const key = `${enteId}|${level}|${dietCode ?? ''}|${from}|${to}`;
+  const key = `${enteId}|${level}|${diet}|${from}|${to}`;
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < MENU_CACHE_MS) return hit.menuOf;
-  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, dietCode ?? '', from, to)]);
+  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, diet, from, to)]);
   if (cache.size > 1000) cache.clear();
   const menuOf = dailyMenus(plans, items);
   cache.set(key, { at: Date.now(), menuOf });

@@ -5,6 +5,16 @@ import type { PageContext } from './context';
 import { enteFragment } from './fragment-cache';
 import { Icon, Layout } from './layout';
 
+/** Breadcrumbs of a back-office page: home, the ente, the operator home, the page. */
+export function backofficeCrumbs({ m, ente }: PageContext & { ente: Ente }, title: string) {
+  return [
+    { label: m.breadcrumb.home, href: '/' },
+    { label: ente.name, href: `/${ente.slug}/` },
+    { label: m.backoffice.title, href: `/${ente.slug}/ufficio/` },
+    { label: title },
+  ];
+}
+
 /** The office's contacts, on every service page (the seed: wrong data is corrected only by the office). */
 export function ContactsBox({ m, ente }: { m: Messages; ente: Ente }) {
   const html = enteFragment(ente, m, 'contacts', () => <ContactsContent m={m} ente={ente} />);

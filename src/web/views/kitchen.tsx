@@ -1,5 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { FreezeService } from '../../domain/canteen/freeze';
+import { backofficeCrumbs } from './components';
 import type { PageContext } from './context';
 import { Layout } from './layout';
 
@@ -68,12 +69,7 @@ export function KitchenPage({ ctx, date, counts, problem }: { ctx: EnteContext; 
     <Layout
       ctx={ctx}
       title={t.title}
-      crumbs={[
-        { label: m.breadcrumb.home, href: '/' },
-        { label: ente.name, href: `/${ente.slug}/` },
-        { label: m.backoffice.title, href: `/${ente.slug}/ufficio/` },
-        { label: t.title },
-      ]}
+      crumbs={backofficeCrumbs(ctx, t.title)}
     >
       <h1>
         {t.title} — {m.format.dayWithWeekday(date)}

@@ -2,7 +2,7 @@ import { renderToString } from 'preact-render-to-string';
 import type { Ente, OperatorRole } from '../../db/schema';
 import type { TestUser } from '../../integrations/identity/test-users';
 import type { Messages } from '../i18n/it';
-import { ContactsBox } from './components';
+import { backofficeCrumbs, ContactsBox } from './components';
 import type { PageContext } from './context';
 import { Layout } from './layout';
 
@@ -66,18 +66,13 @@ export function FlaggedReceiptsPage({
   ctx: PageContext & { ente: Ente };
   receipts: { id: number; receivedAt: string; receiptId: string; noticeNumber: string; debtorName: string; debtorFiscalCode: string; amountCents: number; pspName: string; flag: string | null }[];
 }) {
-  const { m, ente } = ctx;
+  const { m } = ctx;
   const t = m.officeReceipts;
   return (
     <Layout
       ctx={ctx}
       title={t.title}
-      crumbs={[
-        { label: m.breadcrumb.home, href: '/' },
-        { label: ente.name, href: `/${ente.slug}/` },
-        { label: m.backoffice.title, href: `/${ente.slug}/ufficio/` },
-        { label: t.title },
-      ]}
+      crumbs={backofficeCrumbs(ctx, t.title)}
     >
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
