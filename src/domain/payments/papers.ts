@@ -9,19 +9,29 @@ import { pupilsOfHolder } from '../registry/queries';
 import type { Caller, PupilSummary } from '../registry/service';
 import { clip } from './notices';
 
-/** The pagoPA payments of a pupil's canteen, documents and top-ups alike, oldest first (found from the pupil's paid notices). */
-const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
-  db
+/** A pupil's paid canteen notices with their applied receipts: documents and top-ups alike. */
+function canteenReceipts(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
     .selectFrom('payment_notice as n')
     .innerJoin('payment_receipt as r', 'r.notice_id', 'n.id')
     .innerJoin('service as s', 's.id', 'n.service_id')
-    .select(['r.paid_at as paidAt', 'r.amount_cents as amountCents', 'r.receipt_id as receiptId', 'r.description', 'r.payer_name as payerName',
-      'r.debtor_name as debtorName', 'n.nav'])
     .where('n.pupil_id', '=', pupilId)
     .where('n.state', '=', 'paid')
     .where('n.ente_id', '=', enteId)
     .where('r.status', '=', sql.lit('applied'))
-    .where('s.kind', '=', sql.lit('refezione'))
+    .where('s.kind', '=', sql.lit('refezione'));
+}
+
+/** When each canteen payment was made: all the Scheda needs, on every view, to list a statement per year. */
+const canteenPaymentInstants = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  canteenReceipts(db, enteId, pupilId).select('r.paid_at as paidAt'),
+);
+
+/** The canteen payments themselves, oldest first, for the statement. */
+const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  canteenReceipts(db, enteId, pupilId)
+    .select(['r.paid_at as paidAt', 'r.amount_cents as amountCents', 'r.receipt_id as receiptId', 'r.description', 'r.payer_name as payerName',
+      'r.debtor_name as debtorName', 'n.nav'])
     .orderBy('r.paid_at'),
 );
 
@@ -120,7 +130,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
 
   /** The calendar years in which something was paid for the pupil's canteen: one statement each. */
   async function statementYears(ente: Ente, pupil: PupilSummary): Promise<number[]> {
-    const years = new Set((await canteenPaymentsOf(db, ente.id, pupil.id)).map((p) => yearOf(p.paidAt!)));
+    const years = new Set((await canteenPaymentInstants(db, ente.id, pupil.id)).map((p) => yearOf(p.paidAt!)));
     return [...years].sort((a, b) => b - a);
   }
 
