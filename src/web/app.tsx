@@ -79,8 +79,9 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     checkoutOrigin: new URL(config.pagopa.checkoutUrl).origin,
     https: config.session.secureCookies,
   });
-  await app.register(inputGuardPlugin);
   await app.register(fastifyCookie);
+  // After the cookies (its refusal page is in the visitor's language), before anything reads the address.
+  await app.register(inputGuardPlugin);
   await app.register(fastifyFormbody);
   await app.register(fastifyRateLimit, {
     global: false,
