@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
@@ -255,6 +256,39 @@ for (const { engine, skip } of testEngines()) {
       } finally {
         await t.database.db.updateTable('school').set({ name: school.name }).where('id', '=', school.id).execute();
       }
+    });
+  });
+}
+
+for (const { engine, skip } of testEngines()) {
+  describe(`log-in while the identity gateway is down, on ${engine}`, { skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      // A port nobody listens on: the gateway cannot be reached.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const { port } = closed.address() as AddressInfo;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      t = await startTestApp(engine, { TEST_IDP: 'false', OIDC_ISSUER: `http://127.0.0.1:${port}/gateway`, OIDC_CLIENT_SECRET: 'gateway-secret' });
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    it('shows a clear Italian page (503) with a way to try again, and starts no session', async () => {
+      const sessions = await count(t, 'session');
+      const browser = new Browser(t.app);
+      const response = await browser.get('/auth/login?torna=%2Fdemo%2Fassenze');
+      assert.equal(response.statusCode, 503);
+      assert.match(response.body, /Accesso momentaneamente non disponibile/);
+      assert.match(response.body, /non risponde in questo momento/);
+      assert.match(response.body, /href="\/auth\/login\?torna=%2Fdemo%2Fassenze"/);
+      assert.equal(await count(t, 'session'), sessions);
+      // A service page sends the parent to the log-in, which says the same.
+      const service = await browser.follow(await browser.get('/demo/scheda-anagrafica'));
+      assert.equal(service.statusCode, 503);
+      // The rest of the portal still answers.
+      assert.equal((await browser.get('/demo/')).statusCode, 200);
     });
   });
 }
