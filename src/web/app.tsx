@@ -16,6 +16,7 @@ import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-c
 import { en } from './i18n/en';
 import { it } from './i18n/it';
 import { CsrfError, csrfPlugin } from './plugins/csrf';
+import { BadRequestError, inputGuardPlugin } from './plugins/input-guard';
 import { securityHeadersPlugin } from './plugins/security-headers';
 import { sessionPlugin } from './plugins/session';
 import { messagesFor, pageContext, sendPage } from './render';
@@ -79,6 +80,8 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     https: config.session.secureCookies,
   });
   await app.register(fastifyCookie);
+  // After the cookies (its refusal page is in the visitor's language), before anything reads the address.
+  await app.register(inputGuardPlugin);
   await app.register(fastifyFormbody);
   await app.register(fastifyRateLimit, {
     global: false,
@@ -120,6 +123,10 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     }
     if (error instanceof ForbiddenError) {
       return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.forbiddenTitle} paragraphs={[m.errors.forbiddenBody]} />, 403);
+    }
+    if (error instanceof BadRequestError) {
+      request.log.warn({ reason: error.message }, 'bad request refused');
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.badRequestTitle} paragraphs={[m.errors.badRequestBody]} />, 400);
     }
     if (error instanceof CsrfError) {
       request.log.warn('csrf token missing or wrong');

@@ -42,10 +42,3 @@ export function sendPage(reply: FastifyReply, page: VNode, status = 200): Fastif
     .header('cache-control', 'no-store')
     .send(`<!DOCTYPE html>${renderToString(page)}`);
 }
-
-/** Only same-site paths may be redirect targets (no open redirect through ?torna=). */
-export function safeReturnPath(value: unknown, fallback = '/'): string {
-  if (typeof value !== 'string' || value.length > 500) return fallback;
-  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return fallback;
-  return value;
-}

@@ -48,6 +48,19 @@ for (const { engine, skip } of testEngines()) {
         .orderBy('date')
         .execute();
 
+    const noticeCount = async () =>
+      Number((await t.database.db.selectFrom('absence_notice').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    /** A request that would change no day: refused with this reason, and nothing written (no receipt). */
+    const refused = async (attempt: () => Promise<number>, problems: Record<string, string>) => {
+      const before = await noticeCount();
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof InvalidInputError, String(error));
+        assert.deepEqual(error.problems, problems);
+        return true;
+      });
+      assert.equal(await noticeCount(), before, 'no receipt, no protocol number');
+    };
+
     before(async () => {
       t = await startTestApp(engine);
       ente = (await t.database.db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
@@ -77,10 +90,12 @@ for (const { engine, skip } of testEngines()) {
       const request = { pupilId: tommaso, from: '2026-12-02', to: '2026-12-02', kind: 'absent' as const, submissionKey };
       const [first, second] = await Promise.all([service.submit(ente, ada, request), service.submit(ente, ada, request)]);
       assert.equal(first, second, 'double click → one receipt');
-      // Another device, another form: the day is already absent, and the receipt says so.
-      const other = await service.submit(ente, ada, { ...request, submissionKey: key() });
-      assert.notEqual(other, first);
-      assert.deepEqual(await outcomes(other), { '2026-12-02': 'already-set' });
+      // Another device, another form: the day is already absent, so there is nothing to record.
+      await refused(() => service.submit(ente, ada, { ...request, submissionKey: key() }), { from: 'alreadySet' });
+      // A range with one new day among the one already set records the new one, and says so of the other.
+      const wider = await service.submit(ente, ada, { ...request, to: '2026-12-03', submissionKey: key() });
+      assert.deepEqual(await outcomes(wider), { '2026-12-02': 'already-set', '2026-12-03': 'applied' });
+      await service.cancelDay(ente, ada, tommaso, '2026-12-03', key());
       const rows = (await changes(tommaso)).filter((c) => c.date === '2026-12-02');
       assert.equal(rows.length, 1);
     });
@@ -90,11 +105,12 @@ for (const { engine, skip } of testEngines()) {
       const before = await service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-03', to: '', kind: 'absent', submissionKey: key() });
       assert.deepEqual(await outcomes(before), { '2026-12-03': 'applied' });
       clock.set('2026-11-26T08:30:00Z');
-      const late = await service.submit(ente, ada, { pupilId: tommaso, from: '2026-11-25', to: '2026-11-26', kind: 'absent', submissionKey: key() });
-      assert.deepEqual(await outcomes(late), { '2026-11-25': 'past-day', '2026-11-26': 'after-cutoff' });
+      await refused(() => service.submit(ente, ada, { pupilId: tommaso, from: '2026-11-25', to: '2026-11-26', kind: 'absent', submissionKey: key() }), { from: 'tooLate' });
       const sofia = await pupilId('Sofia');
-      const todaySofia = await service.submit(ente, ada, { pupilId: sofia, from: '2026-11-26', to: '2026-11-26', kind: 'absent', submissionKey: key() });
-      assert.deepEqual(await outcomes(todaySofia), { '2026-11-26': 'after-cutoff' });
+      await refused(() => service.submit(ente, ada, { pupilId: sofia, from: '2026-11-26', to: '2026-11-26', kind: 'absent', submissionKey: key() }), { from: 'tooLate' });
+      // A range reaching past the cut-off records what it can, and says why the rest was not.
+      const partly = await service.submit(ente, ada, { pupilId: sofia, from: '2026-11-26', to: '2026-11-27', kind: 'absent', submissionKey: key() });
+      assert.deepEqual(await outcomes(partly), { '2026-11-26': 'after-cutoff', '2026-11-27': 'applied' });
       clock.set('2026-11-26T07:00:00Z');
     });
 
@@ -107,8 +123,11 @@ for (const { engine, skip } of testEngines()) {
         '2026-12-07': 'applied',
         '2026-12-08': 'holiday',
       });
-      const christmas = await service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-23', to: '2026-12-23', kind: 'absent', submissionKey: key() });
-      assert.deepEqual(await outcomes(christmas), { '2026-12-23': 'closure' });
+      const nothing = { from: 'noServiceDay' };
+      await refused(() => service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-23', to: '2026-12-23', kind: 'absent', submissionKey: key() }), nothing);
+      await refused(() => service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-05', to: '2026-12-06', kind: 'absent', submissionKey: key() }), nothing);
+      await refused(() => service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-08', to: '2026-12-08', kind: 'light_meal', submissionKey: key() }), nothing);
+      await refused(() => service.submit(ente, ada, { pupilId: tommaso, from: '2027-07-15', to: '2027-07-20', kind: 'absent', submissionKey: key() }), nothing);
     });
 
     it('refuses bad input with a reason per field, writing nothing', async () => {
@@ -142,11 +161,10 @@ for (const { engine, skip } of testEngines()) {
       const cancel = await service.cancelDay(ente, ada, tommaso, '2026-11-27', key());
       assert.deepEqual(await outcomes(cancel), { '2026-11-27': 'applied' });
       assert.ok(!(await changes(tommaso)).some((c) => c.date === '2026-11-27'));
-      const nothing = await service.cancelDay(ente, ada, tommaso, '2026-11-27', key());
-      assert.deepEqual(await outcomes(nothing), { '2026-11-27': 'nothing-to-cancel' });
+      await refused(() => service.cancelDay(ente, ada, tommaso, '2026-11-27', key()), { cancel: 'nothingToCancel' });
+      await refused(() => service.cancelDay(ente, ada, tommaso, '2026-11-25', key()), { cancel: 'cancelTooLate' });
       clock.set('2026-11-26T08:30:00Z');
-      const late = await service.cancelDay(ente, ada, tommaso, '2026-11-26', key());
-      assert.deepEqual(await outcomes(late), { '2026-11-26': 'after-cutoff' });
+      await refused(() => service.cancelDay(ente, ada, tommaso, '2026-11-26', key()), { cancel: 'cancelTooLate' });
       assert.ok((await changes(tommaso)).some((c) => c.date === '2026-11-26'), 'the frozen day keeps its absence');
       clock.set('2026-11-26T07:00:00Z');
     });
@@ -159,6 +177,18 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(today?.cancellable, false);
       assert.equal(later?.cancellable, true);
       clock.set('2026-11-26T07:00:00Z');
+    });
+
+    it('binds a form’s key to its sender: another holder’s key does not swallow a submission', async () => {
+      const giulia = { fiscalCode: GIULIA };
+      const shared = key();
+      const adas = await service.submit(ente, ada, { pupilId: tommaso, from: '2026-12-15', to: '', kind: 'absent', submissionKey: shared });
+      const giulias = await service.submit(ente, giulia, { pupilId: pietro, from: '2026-12-15', to: '', kind: 'absent', submissionKey: shared });
+      assert.notEqual(giulias, adas, 'her own receipt, not Ada’s');
+      assert.deepEqual(Object.values(Object.fromEntries((await service.receipt(ente, giulia, giulias)).days.map((d) => [d.date, d.outcome]))), ['applied']);
+      assert.ok((await changes(pietro)).some((c) => c.date === '2026-12-15'), 'Pietro’s day recorded');
+      // Still one receipt per sender and key.
+      assert.equal(await service.submit(ente, giulia, { pupilId: pietro, from: '2026-12-15', to: '', kind: 'absent', submissionKey: shared }), giulias);
     });
 
     it('shows nothing of another family', async () => {

@@ -15,7 +15,30 @@ export const MAX_SERVICE_DAYS_PER_NOTICE = 60;
 /** Beyond this many calendar days a range is refused before looking at it day by day. */
 const MAX_CALENDAR_DAYS = 366;
 
-export type AbsenceField = 'pupil' | 'from' | 'to' | 'kind';
+export type AbsenceField = 'pupil' | 'from' | 'to' | 'kind' | 'cancel';
+
+/** Why a day cannot be changed any more: it is too late, as opposed to a day without service. */
+const TOO_LATE: readonly NoticeDayOutcome[] = ['past-day', 'after-cutoff'];
+
+/**
+ * A notice or cancellation that would change no day is refused, not recorded: a receipt with a protocol
+ * number for nothing would tell the parent that something was done. `planned` is false when no day of
+ * the plan may be changed (too late, or no service), true when the days could be but were all set
+ * already (then it is thrown inside the transaction, which also undoes the receipt).
+ */
+function nothingToRecord(plan: { outcome: NoticeDayOutcome }[], field: AbsenceField, planned: boolean): InvalidInputError<AbsenceField> {
+  const cancel = field === 'cancel';
+  const problem = planned
+    ? cancel
+      ? 'nothingToCancel'
+      : 'alreadySet'
+    : plan.some((d) => TOO_LATE.includes(d.outcome))
+      ? cancel
+        ? 'cancelTooLate'
+        : 'tooLate'
+      : 'noServiceDay';
+  return new InvalidInputError<AbsenceField>({ [field]: problem });
+}
 
 export interface AbsenceRequest {
   pupilId: number | undefined;
@@ -50,12 +73,16 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     return plan;
   }
 
-  /** The existing receipt of a form already sent (double click, resent form), if any. */
-  async function existingSubmission(ente: Ente, submissionKey: string, trx: Kysely<DB> = db) {
+  /**
+   * The existing receipt of a form this caller already sent (double click, resent form), if any. The key
+   * is the sender's: another holder's key is not this caller's submission.
+   */
+  async function existingSubmission(ente: Ente, caller: Caller, submissionKey: string, trx: Kysely<DB> = db) {
     const row = await trx
       .selectFrom('absence_notice')
       .select('id')
       .where('ente_id', '=', ente.id)
+      .where('submitted_by', '=', caller.fiscalCode)
       .where('submission_key', '=', submissionKey)
       .executeTakeFirst();
     return row?.id;
@@ -75,10 +102,14 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
       submissionKey: string;
       plan: { date: string; outcome: NoticeDayOutcome }[];
       alreadyDone: NoticeDayOutcome;
+      /** The field the refusal of a notice that changes nothing is shown at. */
+      field: AbsenceField;
       apply: (trx: Kysely<DB>, noticeId: number, days: string[]) => Promise<Set<string>>;
     },
   ): Promise<number> {
-    const { pupilId, kind, range, submissionKey, plan, alreadyDone, apply } = notice;
+    const { pupilId, kind, range, submissionKey, plan, alreadyDone, field, apply } = notice;
+    const candidates = plan.filter((d) => d.outcome === 'applied').map((d) => d.date);
+    if (candidates.length === 0) throw nothingToRecord(plan, field, false);
     return db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('absence_notice')
@@ -92,13 +123,14 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
           submitted_at: clock.now().toISOString(),
           submission_key: submissionKey,
         })
-        .onConflict((oc) => oc.columns(['ente_id', 'submission_key']).doNothing())
+        .onConflict((oc) => oc.columns(['ente_id', 'submitted_by', 'submission_key']).doNothing())
         .returning('id')
         .executeTakeFirst();
       // The same form committed first by a concurrent request: its receipt is this one's too.
-      if (!inserted) return (await existingSubmission(ente, submissionKey, trx))!;
-      const candidates = plan.filter((d) => d.outcome === 'applied').map((d) => d.date);
+      if (!inserted) return (await existingSubmission(ente, caller, submissionKey, trx))!;
       const applied = await apply(trx, inserted.id, candidates);
+      // Every day was set already (by another device, the school, the office): the receipt is undone.
+      if (applied.size === 0) throw nothingToRecord(plan, field, true);
       await trx
         .insertInto('absence_notice_day')
         .values(
@@ -134,7 +166,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     else if (isCalendarDate(request.from) && addDays(request.from, MAX_CALENDAR_DAYS) < to) problems.to = 'rangeTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const previous = await existingSubmission(ente, request.submissionKey);
+    const previous = await existingSubmission(ente, caller, request.submissionKey);
     if (previous !== undefined) return previous;
 
     const pupilId = request.pupilId!;
@@ -151,6 +183,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
       submissionKey: request.submissionKey,
       plan,
       alreadyDone: 'already-set',
+      field: 'from',
       apply: async (trx, noticeId, days) => {
         if (days.length === 0) return new Set();
         const set = await trx
@@ -179,7 +212,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
   async function cancelDay(ente: Ente, caller: Caller, pupilId: number, date: string, submissionKey: string) {
     const pupils = await holderPupils(ente, caller);
     if (!pupils.some((p) => p.id === pupilId) || !isCalendarDate(date)) throw new NotFoundError('pupil');
-    const previous = await existingSubmission(ente, submissionKey);
+    const previous = await existingSubmission(ente, caller, submissionKey);
     if (previous !== undefined) return previous;
     const decision = attendanceChange(clock.now(), date, ente.cutoff_time);
     const plan = [{ date, outcome: (decision.open ? 'applied' : decision.reason) as NoticeDayOutcome }];
@@ -190,6 +223,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
       submissionKey,
       plan,
       alreadyDone: 'nothing-to-cancel',
+      field: 'cancel',
       apply: async (trx, _noticeId, days) => {
         if (days.length === 0) return new Set();
         const removed = await trx

@@ -3,6 +3,13 @@ import type { DB, Ente } from '../../db/schema';
 import { findEnteBySlug, listEnti } from './queries';
 
 /**
+ * What an ente's slug can be (`demo`, `unione-colline`). Anything else names no ente and never reaches
+ * the database: a path like `/demo%00/` would make PostgreSQL fail (it refuses NUL in text) instead of
+ * answering "not found".
+ */
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
  * Enti change a few times a year and every request needs one: a short-lived cache in each instance
  * saves a query per page, and a minute of staleness after an edit is harmless.
  */
@@ -22,6 +29,7 @@ export function createEnteDirectory(db: Kysely<DB>, ttlMs = 60_000) {
       return (await load()).all;
     },
     async bySlug(slug: string): Promise<Ente | undefined> {
+      if (!SLUG_PATTERN.test(slug)) return undefined;
       const hit = (await load()).bySlug.get(slug);
       // A new ente must not wait for the cache to expire.
       return hit ?? (await findEnteBySlug(db, slug));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { SPID_LEVELS, type Config } from '../../config/index';
 import { parseFiscalCode } from '../../domain/registry/fiscal-code';
@@ -19,6 +19,8 @@ export interface VerifiedIdentity {
   email: string | null;
   acr: string;
   idToken: string;
+  /** Kept only to revoke it at log-out (SPID/CIE rules): we call nothing else with it. */
+  accessToken: string;
 }
 
 export type LoginFailure = 'level' | 'fiscal-code';
@@ -29,7 +31,28 @@ export class LoginRefusedError extends Error {
   }
 }
 
+/** The gateway did not answer (discovery or its endpoints unreachable): the log-in cannot start now. */
+export class GatewayUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('identity gateway unreachable', { cause });
+  }
+}
+
 type OidcConfig = Config['oidc'];
+
+/** How long we wait for the gateway on each call, in seconds: a parent is waiting for the page. */
+const GATEWAY_TIMEOUT_SECONDS = 10;
+
+/**
+ * `state` and `nonce`: SPID and CIE require random strings of at least 32 alphanumeric characters
+ * (openid-client's own are base64url, with `-` and `_`). 32 random bytes as hex: 64 characters, 256 bits.
+ */
+export function randomAlphanumeric(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** What a `state` of ours looks like; anything else coming back is not ours. */
+export const STATE_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
  * Relying party of the identity gateway (SPID/CIE through OIDC): authorization code + PKCE (S256),
@@ -43,6 +66,7 @@ export function createOidcClient(settings: OidcConfig, options: { allowHttp: boo
       const { clientMetadata, clientAuth } = await clientAuthentication(settings);
       return oidc.discovery(new URL(settings.issuer), settings.clientId, clientMetadata, clientAuth, {
         execute: options.allowHttp ? [oidc.allowInsecureRequests] : [],
+        timeout: GATEWAY_TIMEOUT_SECONDS,
       });
     })().catch((error: unknown) => {
       discovered = undefined; // try again on the next log-in
@@ -52,9 +76,11 @@ export function createOidcClient(settings: OidcConfig, options: { allowHttp: boo
   }
 
   async function startLogin(returnTo: string): Promise<{ url: string; pending: PendingLogin }> {
-    const config = await configuration();
+    const config = await configuration().catch((error: unknown) => {
+      throw new GatewayUnavailableError(error);
+    });
     const codeVerifier = oidc.randomPKCECodeVerifier();
-    const pending: PendingLogin = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo };
+    const pending: PendingLogin = { state: randomAlphanumeric(), nonce: randomAlphanumeric(), codeVerifier, returnTo };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: settings.redirectUri,
       scope: settings.scope,
@@ -96,7 +122,21 @@ export function createOidcClient(settings: OidcConfig, options: { allowHttp: boo
       email: typeof claims.email === 'string' ? claims.email : null,
       acr,
       idToken: tokens.id_token!,
+      accessToken: tokens.access_token,
     };
+  }
+
+  /**
+   * At log-out, SPID and CIE require the relying party to revoke the access tokens of the log-in (at
+   * SPID this also ends the single sign-on session). Done when the gateway publishes a
+   * `revocation_endpoint`; a failure is reported to the caller, who logs it and goes on: the parent's
+   * log-out must not depend on the gateway answering.
+   */
+  async function revokeAccessToken(accessToken: string): Promise<'revoked' | 'not-supported'> {
+    const config = await configuration();
+    if (!config.serverMetadata().revocation_endpoint) return 'not-supported';
+    await oidc.tokenRevocation(config, accessToken, { token_type_hint: 'access_token' });
+    return 'revoked';
   }
 
   /** Where to send the browser after our session is gone, if the gateway offers RP-initiated log-out. */
@@ -110,7 +150,7 @@ export function createOidcClient(settings: OidcConfig, options: { allowHttp: boo
     }).href;
   }
 
-  return { startLogin, finishLogin, logoutUrl };
+  return { startLogin, finishLogin, revokeAccessToken, logoutUrl };
 }
 
 export type OidcClient = ReturnType<typeof createOidcClient>;

@@ -58,6 +58,8 @@ export function createTestIdp(options: TestIdpOptions): TestIdp {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      // As SPID and CIE gateways do: the relying party revokes the access token at log-out.
+      revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {

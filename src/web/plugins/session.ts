@@ -14,6 +14,8 @@ export interface SessionUser {
   familyName: string;
   acr: string;
   idToken: string;
+  /** For its revocation at log-out; absent in sessions made before it was kept. */
+  accessToken?: string;
 }
 
 export interface SessionData {

@@ -3,14 +3,18 @@ import { z } from 'zod';
 import type { Config } from '../../config/index';
 import { maskFiscalCode } from '../../domain/registry/fiscal-code';
 import type { Services } from '../../domain/services';
-import type { OidcClient } from '../../integrations/identity/oidc-client';
-import { pageContext, safeReturnPath, sendPage } from '../render';
+import { GatewayUnavailableError, type OidcClient, STATE_PATTERN } from '../../integrations/identity/oidc-client';
+import { safeReturnPath } from '../forms';
+import { pageContext, sendPage } from '../render';
 import { MessagePage } from '../views/components';
 
+/** What the gateway sends back: anything longer or of another shape is not an answer to our request. */
 const callbackQuery = z.object({
-  code: z.string().optional(),
-  state: z.string().optional(),
-  error: z.string().optional(),
+  code: z.string().min(1).max(2048).optional(),
+  state: z.string().regex(STATE_PATTERN).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+  iss: z.string().max(2048).optional(),
 });
 
 /** SPID/CIE log-in through the identity gateway (OIDC), and log-out. */
@@ -22,12 +26,33 @@ export async function authRoutes(
 
   app.get('/auth/login', { config: { rateLimit } }, async (request, reply) => {
     const returnTo = safeReturnPath((request.query as Record<string, unknown>).torna);
-    const { url, pending } = await oidc.startLogin(returnTo);
-    await reply.startSession({ pendingLogin: pending });
-    return reply.redirect(url, 303);
+    // A plain GET (a link from anywhere) never replaces a parent's session: already logged in, go on.
+    if (request.session?.user) return reply.redirect(returnTo, 303);
+    try {
+      const { url, pending } = await oidc.startLogin(returnTo);
+      await reply.startSession({ pendingLogin: pending });
+      return reply.redirect(url, 303);
+    } catch (error) {
+      if (!(error instanceof GatewayUnavailableError)) throw error;
+      request.log.warn({ err: error.cause }, 'identity gateway unreachable');
+      const ctx = pageContext(request);
+      return sendPage(
+        reply,
+        <MessagePage
+          ctx={ctx}
+          title={ctx.m.errors.gatewayTitle}
+          paragraphs={[ctx.m.errors.gatewayBody]}
+          action={{ href: `/auth/login?torna=${encodeURIComponent(returnTo)}`, label: ctx.m.errors.loginRetry }}
+        />,
+        503,
+      );
+    }
   });
 
   app.get('/auth/callback', { config: { rateLimit } }, async (request, reply) => {
+    // Only a log-in in flight is ours to finish or to drop; a logged-in parent's session is never touched
+    // by a plain GET (a link from another site, the back button after logging in).
+    if (request.session?.user) return reply.redirect('/', 303);
     const query = callbackQuery.safeParse(request.query);
     const pending = request.session?.pendingLogin;
     const ctx = pageContext(request);
@@ -38,7 +63,7 @@ export async function authRoutes(
           ctx={ctx}
           title={ctx.m.errors.loginTitle}
           paragraphs={[text]}
-          action={{ href: `/auth/login?torna=${encodeURIComponent(pending?.returnTo ?? '/')}`, label: ctx.m.errors.loginRetry }}
+          action={{ href: `/auth/login?torna=${encodeURIComponent(safeReturnPath(pending?.returnTo))}`, label: ctx.m.errors.loginRetry }}
         />,
         401,
       );
@@ -56,10 +81,12 @@ export async function authRoutes(
           familyName: identity.familyName,
           acr: identity.acr,
           idToken: identity.idToken,
+          accessToken: identity.accessToken,
         },
       });
       request.log.info({ user: maskFiscalCode(identity.fiscalCode), acr: identity.acr }, 'login');
-      return reply.redirect(pending.returnTo, 303);
+      // Checked again: the pending login was written by us, but the rule lives in one place.
+      return reply.redirect(safeReturnPath(pending.returnTo), 303);
     } catch (error) {
       await reply.endSession();
       const reason = (error as { reason?: string }).reason;
@@ -73,9 +100,16 @@ export async function authRoutes(
   app.post('/auth/logout', async (request, reply) => {
     const slug = (request.body as Record<string, unknown> | undefined)?.ente;
     const ente = typeof slug === 'string' ? await services.enti.bySlug(slug) : undefined;
-    const idToken = request.session?.user?.idToken;
+    const user = request.session?.user;
+    if (user?.accessToken) {
+      // SPID/CIE: the log-in's access token is revoked at the gateway before its session is ended there.
+      await oidc.revokeAccessToken(user.accessToken).then(
+        (outcome) => request.log.info({ outcome }, 'access token revocation'),
+        (error: unknown) => request.log.warn({ err: error }, 'access token revocation failed'),
+      );
+    }
     await reply.endSession();
-    const gatewayLogout = await oidc.logoutUrl(idToken, ente?.slug ?? '-');
+    const gatewayLogout = await oidc.logoutUrl(user?.idToken, ente?.slug ?? '-');
     return reply.redirect(gatewayLogout ?? (ente ? `/${ente.slug}/` : '/'), 303);
   });
 

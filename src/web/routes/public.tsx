@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../db/database';
 import type { Services } from '../../domain/services';
-import { messagesFor, pageContext, safeReturnPath, sendPage } from '../render';
+import { safeReturnPath } from '../forms';
+import { messagesFor, pageContext, sendPage } from '../render';
 import { FONTS_CSS, FONTS_CSS_PATH } from '../views/assets';
 import { LegalPage } from '../views/misc';
 import { HomePage } from '../views/portal';

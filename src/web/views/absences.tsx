@@ -44,7 +44,7 @@ export function AbsencesPage({
             <ul class="mb-0">
               {Object.keys(problems).map((field) => (
                 <li key={field}>
-                  <a href={`#${field === 'kind' ? 'kind-absent' : field}`}>{message(field)}</a>
+                  <a href={`#${field === 'kind' ? 'kind-absent' : field === 'cancel' ? 'notified-days' : field}`}>{message(field)}</a>
                 </li>
               ))}
             </ul>

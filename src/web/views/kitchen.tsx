@@ -1,5 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { FreezeService } from '../../domain/canteen/freeze';
+import { csvDocument, csvInteger } from '../csv';
 import { backofficeCrumbs } from './components';
 import type { PageContext } from './context';
 import { Layout } from './layout';
@@ -137,13 +138,11 @@ export function KitchenPrintPage({ ctx, date, counts, schoolId }: { ctx: EnteCon
   );
 }
 
-/** CSV for spreadsheets set to Italian: semicolons, UTF-8 with BOM. */
+/** The day's counts as CSV (the shared writer: no cell can become a spreadsheet formula). */
 export function kitchenCsv(ctx: EnteContext, date: string, counts: Counts): string {
   const t = ctx.m.kitchen;
-  const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
-  const lines = [['data', 'scuola', 'menu', 'pasti', 'pasti_in_bianco', 'assenti'].join(';')];
-  for (const r of counts.counts) {
-    lines.push([date, quote(r.schoolName), quote(r.dietCode === '' ? t.ordinaryMenu : r.dietCode), r.meals, r.lightMeals, r.absences].join(';'));
-  }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return csvDocument(
+    ['data', 'scuola', 'menu', 'pasti', 'pasti_in_bianco', 'assenti'],
+    counts.counts.map((r) => [date, r.schoolName, r.dietCode === '' ? t.ordinaryMenu : r.dietCode, csvInteger(r.meals), csvInteger(r.lightMeals), csvInteger(r.absences)]),
+  );
 }

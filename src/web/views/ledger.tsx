@@ -1,5 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { Badge, Statement, StatementRow } from '../../domain/ledger/account';
+import { csvDocument, csvEuro } from '../csv';
 import type { Messages } from '../i18n/it';
 import { PeriodForm, ServicePage } from './components';
 import { PendingTopups } from './payments';
@@ -185,15 +186,11 @@ function rowsHtml(m: Messages, rows: StatementRow[]): string {
   return html;
 }
 
-/** The statement as CSV (semicolons and a BOM, as Italian spreadsheets expect; amounts in cents-exact euro). */
+/** The statement as CSV (the shared writer; amounts in cents-exact euro, as numbers). */
 export function ledgerCsv(m: Messages, statement: Statement): string {
-  const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
-  const euro = (cents: number) => (cents / 100).toFixed(2).replace('.', ',');
-  const lines = [['data', 'descrizione', 'importo', 'saldo'].join(';')];
-  lines.push([statement.from, quote(m.ledger.opening(m.format.date(statement.from))), '', euro(statement.openingCents)].join(';'));
-  for (const row of statement.rows) {
-    lines.push([row.valueDate, quote(movementDescription(m, row)), euro(row.amountCents), euro(row.balanceCents)].join(';'));
-  }
-  lines.push([statement.to, quote(m.ledger.closing(m.format.date(statement.to))), '', euro(statement.closingCents)].join(';'));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return csvDocument(['data', 'descrizione', 'importo', 'saldo'], [
+    [statement.from, m.ledger.opening(m.format.date(statement.from)), '', csvEuro(statement.openingCents)],
+    ...statement.rows.map((row) => [row.valueDate, movementDescription(m, row), csvEuro(row.amountCents), csvEuro(row.balanceCents)]),
+    [statement.to, m.ledger.closing(m.format.date(statement.to)), '', csvEuro(statement.closingCents)],
+  ]);
 }

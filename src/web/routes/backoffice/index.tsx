@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OperatorRole } from '../../../db/schema';
 import { isCalendarDate } from '../../../domain/calendar/local-time';
 import { NotFoundError } from '../../../domain/errors';
+import { idField } from '../../forms';
 import { ALL_ROLES } from '../../../domain/operators/service';
 import type { Services } from '../../../domain/services';
 import { enteContext, messagesFor, sendPage } from '../../render';
@@ -18,7 +19,7 @@ const OFFICE_ROLES: readonly OperatorRole[] = ['operatore', 'amministratore'];
 
 const dayQuery = z.object({
   data: z.string().max(20).optional(),
-  scuola: z.coerce.number().int().positive().optional(),
+  scuola: idField.optional(),
 });
 
 export async function backofficeRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -26,7 +27,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   async function kitchenDay(request: FastifyRequest) {
     const query = dayQuery.safeParse(request.query);
     const asked = query.success ? query.data.data : undefined;
-    const valid = asked === undefined || asked === '' || isCalendarDate(asked);
+    // A query we cannot read (a date too long or repeated, a malformed school) is a wrong date too.
+    const valid = query.success && (asked === undefined || asked === '' || isCalendarDate(asked));
     const date = valid && asked ? asked : services.freeze.today();
     const counts = await services.freeze.mealCounts(request.ente!, date);
     return { date, counts, problem: valid ? undefined : messagesFor(request).kitchen.dateInvalid, schoolId: query.success ? query.data.scuola : undefined };
@@ -44,7 +46,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
-    const { date, counts } = await kitchenDay(request);
+    const { date, counts, problem } = await kitchenDay(request);
+    // A wrong date is refused as the page refuses it: never today's counts under another name.
+    if (problem) return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, 422);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="pasti-${date}.csv"`)
@@ -56,7 +60,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
-    const { date, counts, schoolId } = await kitchenDay(request);
+    const { date, counts, schoolId, problem } = await kitchenDay(request);
+    if (problem) return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, 422);
     if (!schoolId || !counts.counts.some((r) => r.schoolId === schoolId)) throw new NotFoundError('school');
     return sendPage(reply, <KitchenPrintPage ctx={enteContext(request)} date={date} counts={counts} schoolId={schoolId} />);
   });

@@ -3,26 +3,29 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
-import { normaliseDate } from '../../forms';
+import { idField, normaliseDate, parseId } from '../../forms';
 import { enteContext, sendPage } from '../../render';
 import { type AbsenceFormValues, AbsenceReceiptPage, AbsencesPage } from '../../views/absences';
 import { callerOrLogin } from '../caller';
 
+/** The form's one-time key, as our page makes it (a UUID); anything else was not made by our page. */
+const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,100}$/);
+
 const noticeForm = z.object({
-  utente: z.string().optional().default(''),
+  utente: z.string().max(20).optional().default(''),
   dal: z.string().max(20).optional().default(''),
   al: z.string().max(20).optional().default(''),
   tipo: z.enum(['absent', 'light_meal']).optional().default('absent'),
-  submissionKey: z.string().min(8).max(100),
+  submissionKey,
 });
 
 const cancelForm = z.object({
-  utente: z.coerce.number().int().positive(),
+  utente: idField,
   giorno: z.string().max(20),
-  submissionKey: z.string().min(8).max(100),
+  submissionKey,
 });
 
-const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
+const pupilQuery = z.object({ utente: idField.optional() });
 
 /** Comunicazioni assenze: /{ente}/assenze */
 export async function absenceRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -41,7 +44,7 @@ export async function absenceRoutes(app: FastifyInstance, { services }: { servic
     if (!caller) return reply;
     const form = noticeForm.safeParse(request.body);
     if (!form.success) throw new NotFoundError('form');
-    const pupilId = /^\d+$/.test(form.data.utente) ? Number(form.data.utente) : undefined;
+    const pupilId = parseId(form.data.utente);
     const values: AbsenceFormValues = {
       pupilId,
       from: normaliseDate(form.data.dal),
@@ -80,22 +83,28 @@ export async function absenceRoutes(app: FastifyInstance, { services }: { servic
     if (!caller) return reply;
     const form = cancelForm.safeParse(request.body);
     if (!form.success) throw new NotFoundError('form');
-    const noticeId = await services.absences.cancelDay(
-      request.ente!,
-      caller,
-      form.data.utente,
-      form.data.giorno,
-      form.data.submissionKey,
-    );
-    return reply.redirect(`/${request.ente!.slug}/assenze/ricevute/${noticeId}`, 303);
+    try {
+      const noticeId = await services.absences.cancelDay(request.ente!, caller, form.data.utente, form.data.giorno, form.data.submissionKey);
+      return reply.redirect(`/${request.ente!.slug}/assenze/ricevute/${noticeId}`, 303);
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      // Too late, or nothing to cancel: the page again, for the same pupil, saying why.
+      const overview = await services.absences.overview(request.ente!, caller, form.data.utente);
+      const values: AbsenceFormValues = { pupilId: form.data.utente, from: '', to: '', kind: 'absent' };
+      return sendPage(
+        reply,
+        <AbsencesPage ctx={enteContext(request)} overview={overview} values={values} problems={error.problems} submissionKey={randomUUID()} />,
+        422,
+      );
+    }
   });
 
   app.get('/assenze/ricevute/:id', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    const id = z.coerce.number().int().positive().safeParse((request.params as { id: string }).id);
-    if (!id.success) throw new NotFoundError('notice');
-    const receipt = await services.absences.receipt(request.ente!, caller, id.data);
+    const id = parseId((request.params as { id: string }).id);
+    if (id === undefined) throw new NotFoundError('notice');
+    const receipt = await services.absences.receipt(request.ente!, caller, id);
     return sendPage(reply, <AbsenceReceiptPage ctx={enteContext(request)} receipt={receipt} />);
   });
 }

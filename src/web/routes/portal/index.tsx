@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Caller, PupilSummary } from '../../../domain/registry/service';
 import type { Services } from '../../../domain/services';
-import { normaliseDate } from '../../forms';
+import { idField, normaliseDate, parseId, yearField } from '../../forms';
 import { enteContext, sendPage } from '../../render';
 import { CanteenPage } from '../../views/canteen';
 import { callerOrLogin } from '../caller';
@@ -13,7 +13,7 @@ import { paymentRoutes } from './payments';
 import { DocumentDetailPage, DocumentsPage } from '../../views/documents';
 import { ChoosePupilPage, type PortalServiceKey, SchedaPage, ServiceListPage } from '../../views/portal';
 
-const pupilQuery = z.object({ utente: z.coerce.number().int().positive().optional() });
+const pupilQuery = z.object({ utente: idField.optional() });
 
 function requestedPupil(request: FastifyRequest): number | undefined {
   const parsed = pupilQuery.safeParse(request.query);
@@ -54,8 +54,8 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
 
   app.get('/scheda-anagrafica/attestazione-730', async (request, reply) =>
     forOnePupil(request, reply, 'scheda-anagrafica', async (caller, { pupil }) => {
-      const year = z.coerce.number().int().min(2000).max(2100).safeParse((request.query as { anno?: string }).anno);
-      if (!year.success) throw new NotFoundError('statement');
+      const year = yearField.safeParse((request.query as { anno?: unknown }).anno);
+      if (!year.success || year.data < 2000 || year.data > 2100) throw new NotFoundError('statement');
       const file = await services.papers.statement730(request.ente!, caller, pupil, year.data);
       return reply
         .header('content-type', 'application/pdf')
@@ -68,9 +68,9 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   app.get('/allegati/:id', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    const id = z.coerce.number().int().positive().safeParse((request.params as { id: string }).id);
-    if (!id.success) throw new NotFoundError('attachment');
-    const file = await services.registry.attachment(request.ente!, caller, id.data);
+    const id = parseId((request.params as { id: string }).id);
+    if (id === undefined) throw new NotFoundError('attachment');
+    const file = await services.registry.attachment(request.ente!, caller, id);
     return reply
       .header('content-type', file.contentType)
       .header('content-disposition', `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"`)
@@ -105,9 +105,9 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   app.get('/documenti-contabili/:id', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    const id = z.coerce.number().int().positive().safeParse((request.params as { id: string }).id);
-    if (!id.success) throw new NotFoundError('document');
-    const detail = await services.documents.detail(request.ente!, caller, id.data);
+    const id = parseId((request.params as { id: string }).id);
+    if (id === undefined) throw new NotFoundError('document');
+    const detail = await services.documents.detail(request.ente!, caller, id);
     return sendPage(reply, <DocumentDetailPage ctx={enteContext(request)} detail={detail} />);
   });
 

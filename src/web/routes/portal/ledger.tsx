@@ -3,15 +3,15 @@ import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Badge, Statement } from '../../../domain/ledger/account';
 import type { Services } from '../../../domain/services';
-import { normaliseDate } from '../../forms';
+import { idField, normaliseDate } from '../../forms';
 import { enteContext, messagesFor, sendPage } from '../../render';
 import { ChooseBadgePage, LedgerPage, ledgerCsv, movementDescription, signedEuro } from '../../views/ledger';
 import { callerOrLogin } from '../caller';
 
 const ledgerQuery = z.object({
-  badge: z.coerce.number().int().positive().optional(),
-  dal: z.string().optional(),
-  al: z.string().optional(),
+  badge: idField.optional(),
+  dal: z.string().max(20).optional(),
+  al: z.string().max(20).optional(),
 });
 
 /** Conto corrente virtuale: /{ente}/conto-corrente, with its CSV and PDF downloads. */

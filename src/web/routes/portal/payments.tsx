@@ -4,12 +4,12 @@ import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { PaidItem } from '../../../domain/payments/papers';
 import { PaymentUnavailableError } from '../../../domain/payments/payments';
 import type { Services } from '../../../domain/services';
-import { euroInputToCents } from '../../forms';
+import { euroInputToCents, idField, parseId, parseIdList } from '../../forms';
 import { enteContext, sendPage } from '../../render';
 import { CartReturnPage, PaymentsPage, RETURN_SLUGS, TopupFormPage, TopupPage } from '../../views/payments';
 import { callerOrLogin } from '../caller';
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: idField });
 const cartParams = z.object({ cart: z.uuid(), esito: z.enum(Object.keys(RETURN_SLUGS) as [keyof typeof RETURN_SLUGS]) });
 /** Whatever the form sends: one value or many, each a document id; the service enforces the limit. */
 const payForm = z.object({ documento: z.union([z.string(), z.array(z.string())]).optional() });
@@ -37,10 +37,11 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
     if (!caller) return reply;
     const form = payForm.safeParse(request.body);
     if (!form.success) throw new NotFoundError('form');
-    const raw = form.data.documento === undefined ? [] : ([] as string[]).concat(form.data.documento);
-    // A malformed id is nobody's document: the same answer as someone else's.
-    if (raw.some((value) => !/^\d{1,12}$/.test(value))) throw new NotFoundError('document');
-    const chosen = raw.map(Number);
+    const parsed = parseIdList(form.data.documento);
+    // A malformed id is nobody's document: the same answer as someone else's. A repeated one is refused,
+    // not merged: our page sends each checkbox once.
+    if (!parsed.ok) throw new NotFoundError('document');
+    const chosen = parsed.ids;
     try {
       const { location } = await services.payments.payDocuments(request.ente!, caller, chosen);
       return reply.redirect(location, 303);
@@ -80,7 +81,7 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     const [badges, pending] = await Promise.all([services.payments.topupBadges(request.ente!, caller), services.payments.pendingTopups(request.ente!, caller)]);
-    const query = z.object({ badge: z.coerce.number().int().positive().optional() }).safeParse(request.query);
+    const query = z.object({ badge: idField.optional() }).safeParse(request.query);
     return sendPage(
       reply,
       <TopupFormPage ctx={enteContext(request)} badges={badges} pending={pending} values={{ badgeId: query.success ? query.data.badge : undefined, amount: '' }} />,
@@ -92,7 +93,7 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
     if (!caller) return reply;
     const form = topupForm.safeParse(request.body);
     if (!form.success) throw new NotFoundError('form');
-    const badgeId = /^\d{1,12}$/.test(form.data.badge) ? Number(form.data.badge) : undefined;
+    const badgeId = parseId(form.data.badge);
     const values = { badgeId, amount: form.data.importo };
     const [badges, pending] = await Promise.all([services.payments.topupBadges(request.ente!, caller), services.payments.pendingTopups(request.ente!, caller)]);
     try {
