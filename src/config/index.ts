@@ -224,7 +224,8 @@ export interface PushAuthConfig {
 
 function pushAuthConfig(env: z.infer<typeof envSchema>): PushAuthConfig {
   const production = env.NODE_ENV === 'production';
-  const networks = env.PAGOPA_PUSH_NETWORKS ?? (production ? undefined : LOOPBACK_NETWORKS);
+  // Outside production, with neither check configured, the sandbox on this host is the only pusher.
+  const networks = env.PAGOPA_PUSH_NETWORKS ?? (production || env.PAGOPA_PUSH_CERT_SUBJECT ? undefined : LOOPBACK_NETWORKS);
   return {
     ...(networks ? { networks } : {}),
     ...(env.PAGOPA_PUSH_CERT_SUBJECT

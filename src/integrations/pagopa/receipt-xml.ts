@@ -112,6 +112,15 @@ const parser = new XMLParser({
  */
 const DOCTYPE = /<!DOCTYPE|<!ENTITY/i;
 
+/** A character reference (&#0; &#x1;) must name a character XML allows, as a typed one must be. */
+function badCharacterReference(xml: string): string | undefined {
+  for (const [reference, hex, decimal] of xml.matchAll(/&#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}));/g)) {
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal);
+    if (code > 0x10ffff || NOT_XML_CHAR.test(String.fromCodePoint(code))) return reference;
+  }
+  return undefined;
+}
+
 function findElement(node: unknown, name: string, depth = 0): unknown {
   if (!node || typeof node !== 'object' || depth > 6) return undefined;
   const record = node as Record<string, unknown>;
@@ -126,6 +135,8 @@ function findElement(node: unknown, name: string, depth = 0): unknown {
 function parseXml(xml: string): unknown {
   if (NOT_XML_CHAR.test(xml)) throw new ReceiptFormatError('carattere non ammesso in XML (per esempio NUL o un carattere di controllo)');
   if (DOCTYPE.test(xml)) throw new ReceiptFormatError('dichiarazione DOCTYPE non ammessa in un messaggio SOAP');
+  const reference = badCharacterReference(xml);
+  if (reference) throw new ReceiptFormatError(`riferimento a un carattere non ammesso in XML: ${reference}`);
   try {
     return parser.parse(xml);
   } catch (error) {
