@@ -216,8 +216,12 @@ for (const { engine, skip } of testEngines()) {
       }
       assert.equal(await storedReceipts(), before, 'nothing written');
       assert.doesNotMatch(JSON.stringify(await db().selectFrom('payment_receipt').select('description').execute()), /espansa/, 'no entity was expanded');
-      // The station still works after all that.
-      assert.equal((await post(valid)).outcome, 'OK');
+      // The station still works after all that, and decodes character references as XML does.
+      const accented = withDescription('Refezione di ottobre &#8212; caff&#xE8; &amp; t&#232;');
+      assert.equal((await post(accented)).outcome, 'OK');
+      const receiptId = /<receiptId>([^<]+)<\/receiptId>/.exec(valid)![1]!;
+      const stored = await db().selectFrom('payment_receipt').select('description').where('receipt_id', '=', receiptId).executeTakeFirstOrThrow();
+      assert.equal(stored.description, 'Refezione di ottobre — caffè & tè');
     });
 
     it('refuses a caller outside the allowed networks before reading its body', async () => {
