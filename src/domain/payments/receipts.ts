@@ -76,6 +76,9 @@ export function createReceiptService(
   enti: EnteDirectory,
 ) {
   async function apply(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
+    // Whoever delivers it: PostgreSQL would throw on the insert, mid-transaction.
+    const tooLarge = amountBeyondOurColumns(receipt);
+    if (tooLarge) throw new ReceiptFormatError(`${tooLarge}: importo oltre il massimo gestito`);
     for (let attempt = 1; ; attempt++) {
       try {
         return await applyOnce(receipt, xml, source);
