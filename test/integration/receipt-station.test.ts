@@ -140,6 +140,12 @@ for (const { engine, skip } of testEngines()) {
       const row = await db().selectFrom('payment_receipt').select(['status', 'paid_at']).where('receipt_id', '=', receipt.receiptId).executeTakeFirstOrThrow();
       assert.deepEqual(row, { status: 'applied', paid_at: '2026-11-26T07:30:00.123Z' });
 
+      // 70 characters are 70 for the XSD, also when one of them takes two UTF-16 units.
+      const longName = await receiptFor();
+      longName.debtor.fullName = `${'A'.repeat(69)}\u{1F600}`;
+      const named = await pushReceipt(longName);
+      assert.equal(named.outcome, 'OK', named.body);
+
       const soap12 = await receiptFor();
       const answer12 = await post(requestXml(soap12), 'application/soap+xml; charset=utf-8', 'a SOAP 1.2 push');
       assert.equal(answer12.outcome, 'OK', answer12.body);

@@ -21,7 +21,7 @@ const xmlText = z.string().refine((value) => !NOT_XML_CHAR.test(value), 'caratte
  * The XSD's stTextN are 1..N characters. The parser trims values, so an element of spaces (XSD-valid)
  * arrives empty: the minimum is not ours to enforce again.
  */
-const text = (max: number) => xmlText.pipe(z.string().max(max));
+const text = (max: number) => xmlText.refine((value) => [...value].length <= max, `al massimo ${max} caratteri`); // characters, not UTF-16 units
 const optionalText = (max: number) => text(max).optional();
 /** stAmount: digits, a point, two decimals, at most 999999999.99 (leading zeros are valid decimals). */
 const decimalAmount = z
@@ -32,7 +32,7 @@ const decimalAmount = z
 const subjectSchema = z.object({
   uniqueIdentifier: z.object({
     entityUniqueIdentifierType: z.enum(['F', 'G']),
-    entityUniqueIdentifierValue: xmlText.pipe(z.string().min(2).max(16)),
+    entityUniqueIdentifierValue: xmlText.refine((value) => value.length >= 2 && [...value].length <= 16, 'da 2 a 16 caratteri'),
   }),
   fullName: text(70),
 });
