@@ -52,6 +52,8 @@ export function productionEnv(databaseUrl: string, workers: number): Record<stri
     PAGOPA_RECEIPTS_KEY: 'bench',
     PAGOPA_BROKER_ID: BENCH_BROKER_ID,
     PAGOPA_STATION_ID: BENCH_STATION_ID,
+    // The load generator pushes from this host; the key is the optional extra check.
+    PAGOPA_PUSH_NETWORKS: '127.0.0.0/8,::1/128',
     PAGOPA_RECEIPT_KEY: BENCH_RECEIPT_KEY,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOPBACK_NETWORKS, type Network, parseNetworks } from './networks';
 
 /** The SPID levels, lowest first; OIDC gateways send them as `acr`. */
 export const SPID_LEVELS = [
@@ -10,6 +11,21 @@ export const SPID_LEVELS = [
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const networksFromEnv = z.string().transform((value, ctx) => {
+  const parsed = parseNetworks(value);
+  if ('invalid' in parsed) {
+    ctx.addIssue({ code: 'custom', message: `rete non valida: ${JSON.stringify(parsed.invalid)} (indirizzi o reti CIDR separati da virgole, per esempio 192.0.2.0/24)` });
+    return z.NEVER;
+  }
+  return parsed.networks;
+});
+
+/** An HTTP header name as our reverse proxy sets it; Node hands header names to us in lower case. */
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, 'deve essere il nome di un header HTTP (lettere, cifre e trattini)')
+  .transform((value) => value.toLowerCase());
 
 const envSchema = z
   .object({
@@ -51,6 +67,11 @@ const envSchema = z
     PAGOPA_RECEIPTS_KEY: z.string().min(1).optional(),
     PAGOPA_BROKER_ID: z.string().min(1).optional(),
     PAGOPA_STATION_ID: z.string().min(1).optional(),
+    PAGOPA_PUSH_NETWORKS: networksFromEnv.optional(),
+    PAGOPA_PUSH_CERT_SUBJECT: z.string().trim().min(1).max(1000).optional(),
+    PAGOPA_PUSH_CERT_VERIFY_HEADER: headerName.default('x-ssl-client-verify'),
+    PAGOPA_PUSH_CERT_SUBJECT_HEADER: headerName.default('x-ssl-client-s-dn'),
+    PAGOPA_PUSH_PROXY_NETWORKS: networksFromEnv.optional(),
     PAGOPA_RECEIPT_KEY: z.string().min(16, 'deve avere almeno 16 caratteri').optional(),
     PAGOPA_CART_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
     PAGOPA_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
@@ -91,10 +112,27 @@ const envSchema = z
     if (production && env.PAGOPA_SANDBOX) {
       ctx.addIssue({ code: 'custom', path: ['PAGOPA_SANDBOX'], message: 'la sandbox pagoPA non può essere attiva in produzione' });
     }
-    if (!(env.PAGOPA_SANDBOX ?? !production)) {
-      for (const name of ['PAGOPA_CHECKOUT_URL', 'PAGOPA_CHECKOUT_KEY', 'PAGOPA_GPD_URL', 'PAGOPA_GPD_KEY', 'PAGOPA_RECEIPTS_URL', 'PAGOPA_RECEIPTS_KEY', 'PAGOPA_BROKER_ID', 'PAGOPA_STATION_ID', 'PAGOPA_RECEIPT_KEY'] as const) {
+    const sandbox = env.PAGOPA_SANDBOX ?? !production;
+    if (!sandbox) {
+      for (const name of ['PAGOPA_CHECKOUT_URL', 'PAGOPA_CHECKOUT_KEY', 'PAGOPA_GPD_URL', 'PAGOPA_GPD_KEY', 'PAGOPA_RECEIPTS_URL', 'PAGOPA_RECEIPTS_KEY', 'PAGOPA_BROKER_ID', 'PAGOPA_STATION_ID'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'obbligatorio senza la sandbox pagoPA' });
       }
+    }
+    // pagoPA's forwarder removes Ocp-Apim-Subscription-Key before calling our station: a key alone
+    // would refuse every real push, so production needs the network or the client certificate.
+    if (production && !env.PAGOPA_PUSH_NETWORKS && !env.PAGOPA_PUSH_CERT_SUBJECT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAGOPA_PUSH_NETWORKS'],
+        message: 'in produzione serve PAGOPA_PUSH_NETWORKS oppure PAGOPA_PUSH_CERT_SUBJECT per autenticare le ricevute inviate da pagoPA (la sola PAGOPA_RECEIPT_KEY non basta: il forwarder di pagoPA la rimuove)',
+      });
+    }
+    if (sandbox && env.PAGOPA_RECEIPT_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAGOPA_RECEIPT_KEY'],
+        message: 'non ammessa con la sandbox pagoPA, che invia le ricevute senza chiave come il forwarder di pagoPA',
+      });
     }
     if (production && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'in produzione deve essere https://' });
@@ -166,12 +204,42 @@ function pagopaConfig(env: z.infer<typeof envSchema>, publicUrl: string) {
     receiptsKey: env.PAGOPA_RECEIPTS_KEY ?? sandboxKey,
     brokerId: env.PAGOPA_BROKER_ID ?? SANDBOX_BROKER_ID,
     stationId: env.PAGOPA_STATION_ID ?? SANDBOX_STATION_ID,
-    /** The key the platform (or the sandbox) sends in Ocp-Apim-Subscription-Key with every receipt push. */
-    receiptKey: env.PAGOPA_RECEIPT_KEY ?? 'sandbox-receipt-key-not-secret',
+    push: pushAuthConfig(env),
     /** Where receipts are pushed: our paSendRTV2 endpoint. */
     receiptEndpoint: `${publicUrl}/pagopa/paForNode`,
     cartMinutes: env.PAGOPA_CART_MINUTES,
     timeoutMs: env.PAGOPA_TIMEOUT_MS,
+  };
+}
+
+/** How pushes to our station (paSendRTV2) are authenticated: every check configured here must pass. */
+export interface PushAuthConfig {
+  /** Source networks allowed to push (the client address, through TRUST_PROXY); absent: any. */
+  networks?: Network[];
+  /** The client certificate our reverse proxy verified, as it reports it in two headers. */
+  certificate?: { subject: string; verifyHeader: string; subjectHeader: string; proxyNetworks: Network[] };
+  /** An extra Ocp-Apim-Subscription-Key, never the only check. */
+  key?: string;
+}
+
+function pushAuthConfig(env: z.infer<typeof envSchema>): PushAuthConfig {
+  const production = env.NODE_ENV === 'production';
+  // Outside production, with neither check configured, the sandbox on this host is the only pusher.
+  const networks = env.PAGOPA_PUSH_NETWORKS ?? (production || env.PAGOPA_PUSH_CERT_SUBJECT ? undefined : LOOPBACK_NETWORKS);
+  return {
+    ...(networks ? { networks } : {}),
+    ...(env.PAGOPA_PUSH_CERT_SUBJECT
+      ? {
+          certificate: {
+            subject: env.PAGOPA_PUSH_CERT_SUBJECT,
+            verifyHeader: env.PAGOPA_PUSH_CERT_VERIFY_HEADER,
+            subjectHeader: env.PAGOPA_PUSH_CERT_SUBJECT_HEADER,
+            // The headers are believed only from our reverse proxy, by default on this host.
+            proxyNetworks: env.PAGOPA_PUSH_PROXY_NETWORKS ?? LOOPBACK_NETWORKS,
+          },
+        }
+      : {}),
+    ...(env.PAGOPA_RECEIPT_KEY ? { key: env.PAGOPA_RECEIPT_KEY } : {}),
   };
 }
 

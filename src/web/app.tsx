@@ -169,7 +169,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     await app.register(testIdpRoutes, { provider });
   }
 
-  await app.register(pagopaRoutes, { services, receiptKey: config.pagopa.receiptKey });
+  await app.register(pagopaRoutes, { services, push: config.pagopa.push, brokerId: config.pagopa.brokerId });
   if (config.pagopa.sandbox) {
     // Loaded only when enabled: production never serves the stand-in for the platform.
     const { pagopaSandboxRoutes } = await import('../integrations/pagopa/sandbox/routes');

@@ -17,6 +17,7 @@ import {
 } from '../../src/integrations/pagopa/receipt-xml';
 import { pagopaSandboxRoutes } from '../../src/integrations/pagopa/sandbox/routes';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { assertSoapContract } from '../helpers/soap-contract';
 
 const CREDITOR = '80012345678';
 // Thursday 26 November 2026, 10:15:30 in Rome.
@@ -89,7 +90,7 @@ for (const { engine, skip } of testEngines()) {
     let origin: string;
     let clients: PagopaClients;
     const pushes: Push[] = [];
-    const keys = { checkoutKey: 'key-for-checkout', gpdKey: 'key-for-gpd', receiptsKey: 'key-for-receipts', receiptKey: 'key-of-our-station' };
+    const keys = { checkoutKey: 'key-for-checkout', gpdKey: 'key-for-gpd', receiptsKey: 'key-for-receipts' };
 
     before(async () => {
       throwaway = await createThrowawayDatabase(engine);
@@ -114,6 +115,8 @@ for (const { engine, skip } of testEngines()) {
       await app.register(async (station) => {
         station.addContentTypeParser('text/xml', { parseAs: 'string' }, (_request, body, done) => done(null, body));
         station.post(new URL(pagopa.receiptEndpoint).pathname, async (request, reply) => {
+          // Every push the sandbox makes is held to the official paForNode.xsd.
+          assertSoapContract(request.body as string, 'a receipt push of the sandbox');
           pushes.push({ headers: request.headers, body: request.body as string });
           return reply.type('text/xml').send(paSendRTV2ResponseXml({ outcome: 'OK' }));
         });
@@ -249,7 +252,7 @@ for (const { engine, skip } of testEngines()) {
       const delivered = pushes.slice(before);
       assert.equal(delivered.length, 4, 'two receipts, each pushed twice');
       for (const push of delivered) {
-        assert.equal(push.headers['ocp-apim-subscription-key'], keys.receiptKey);
+        assert.equal(push.headers['ocp-apim-subscription-key'], undefined, 'pushed as the forwarder does, without a key');
         assert.equal(push.headers.soapaction, 'paSendRTV2');
         assert.match(String(push.headers['content-type']), /^text\/xml/);
       }

@@ -5,6 +5,7 @@ import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
 import { createPagopaClients } from '../../src/integrations/pagopa/clients';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
+import { assertSoapContract } from '../helpers/soap-contract';
 import { testEngines } from '../helpers/databases';
 import { decodeQr, firstPagePng, pdfText } from '../helpers/pdf';
 
@@ -29,8 +30,13 @@ for (const { engine, skip } of testEngines()) {
         .where('d.state', '=', 'da_pagare')
         .orderBy('d.id')
         .execute();
-    const receiptPush = (xml: string, key = t.config.pagopa.receiptKey) =>
-      fetch(`${t.baseUrl}/pagopa/paForNode`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: 'paSendRTV2', 'Ocp-Apim-Subscription-Key': key }, body: xml });
+    /** A push as pagoPA's forwarder makes it (no subscription key); every answer held to the official XSD. */
+    const receiptPush = async (xml: string) => {
+      const response = await fetch(`${t.baseUrl}/pagopa/paForNode`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: 'paSendRTV2' }, body: xml });
+      const body = await response.text();
+      assertSoapContract(body, `our station's answer (HTTP ${response.status})`);
+      return { status: response.status, text: async () => body };
+    };
     /** A receipt as the platform would send it for one of our notices. */
     const receiptOf = async (noticeId: number, overrides: Partial<PagopaReceipt> = {}): Promise<PagopaReceipt> => {
       const n = await db()
@@ -61,8 +67,11 @@ for (const { engine, skip } of testEngines()) {
         ...overrides,
       };
     };
-    const push = (receipt: PagopaReceipt) =>
-      receiptPush(paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt }));
+    const push = (receipt: PagopaReceipt) => {
+      const xml = paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt });
+      assertSoapContract(xml, 'the paSendRTV2 request of a test');
+      return receiptPush(xml);
+    };
 
     before(async () => {
       t = await startTestApp(engine, { FAKE_NOW: NOW }, undefined, { history: true });
@@ -199,13 +208,16 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(text.includes('Ada Lovelace'), 'the recipient');
     });
 
-    it('applies a receipt once: twice in a row, twice at once, and answers the platform OK each time', async () => {
+    it('applies a receipt once: twice in a row, twice at once; OK once, then PAA_RECEIPT_DUPLICATA as GPD answers', async () => {
       const [, , third] = await adaDocuments();
       const receipt = await receiptOf(third!.noticeId);
       const answers = await Promise.all([push(receipt), push(receipt)]);
-      for (const answer of answers) assert.equal(parsePaSendRTV2Response(await answer.text()).outcome, 'OK');
-      const late = await push(receipt);
-      assert.equal(parsePaSendRTV2Response(await late.text()).outcome, 'OK');
+      const outcomes = await Promise.all(answers.map(async (answer) => parsePaSendRTV2Response(await answer.text())));
+      assert.deepEqual(outcomes.map((o) => o.fault?.faultCode ?? o.outcome).sort(), ['OK', 'PAA_RECEIPT_DUPLICATA']);
+      const late = parsePaSendRTV2Response(await (await push(receipt)).text());
+      assert.equal(late.outcome, 'KO');
+      assert.equal(late.fault?.faultCode, 'PAA_RECEIPT_DUPLICATA');
+      assert.equal(late.fault?.id, t.config.pagopa.brokerId);
       const rows = await db().selectFrom('payment_receipt').select(['status']).where('receipt_id', '=', receipt.receiptId).execute();
       assert.deepEqual(rows, [{ status: 'applied' }]);
       assert.equal((await db().selectFrom('document').select('state').where('id', '=', third!.id).executeTakeFirstOrThrow()).state, 'pagato');
@@ -236,11 +248,9 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await parent.login(ADA, { returnTo: '/demo/ufficio/ricevute' })).statusCode, 403);
     });
 
-    it('refuses a push without the station’s key, malformed, or from another broker', async () => {
+    it('refuses a push malformed, or from another broker', async () => {
       const [doc] = await adaDocuments();
       const receipt = await receiptOf(doc!.noticeId);
-      const xml = paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt });
-      assert.equal((await receiptPush(xml, 'wrong-key-wrong-key')).status, 401);
       const malformed = await receiptPush('<Envelope><Body><paSendRTV2Request><idPA>1</idPA></paSendRTV2Request></Body></Envelope>');
       assert.equal(parsePaSendRTV2Response(await malformed.text()).fault?.faultCode, 'PAA_SINTASSI_XSD');
       const otherBroker = await receiptPush(paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: '99999999999', idStation: t.config.pagopa.stationId, receipt }));

@@ -43,7 +43,7 @@ describe('configuration', () => {
       PAGOPA_RECEIPTS_KEY: 'receipts-key',
       PAGOPA_BROKER_ID: '01234567890',
       PAGOPA_STATION_ID: '01234567890_01',
-      PAGOPA_RECEIPT_KEY: 'r'.repeat(32),
+      PAGOPA_PUSH_NETWORKS: '192.0.2.0/24',
     };
     const config = loadConfig(production);
     assert.equal(config.oidc.testIdp, false);
@@ -76,6 +76,41 @@ describe('configuration', () => {
     assert.equal(config.pagopa.receiptEndpoint, 'http://localhost:3000/pagopa/paForNode');
     assert.equal(config.pagopa.cartMinutes, 30);
     assert.throws(() => loadConfig({ PAGOPA_CART_MINUTES: '1' }), /PAGOPA_CART_MINUTES/);
+  });
+
+  it('authenticates receipt pushes by network or client certificate; production refuses a key alone', () => {
+    const production = {
+      NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), OIDC_ISSUER: 'https://gateway.example/oidc', OIDC_CLIENT_SECRET: 'secret',
+      PUBLIC_URL: 'https://scuola.comune.example', PAGOPA_CHECKOUT_URL: 'https://c.example', PAGOPA_CHECKOUT_KEY: 'k', PAGOPA_GPD_URL: 'https://g.example',
+      PAGOPA_GPD_KEY: 'k', PAGOPA_RECEIPTS_URL: 'https://r.example', PAGOPA_RECEIPTS_KEY: 'k', PAGOPA_BROKER_ID: '01234567890', PAGOPA_STATION_ID: '01234567890_01',
+    };
+    assert.throws(() => loadConfig(production), /PAGOPA_PUSH_NETWORKS: in produzione serve PAGOPA_PUSH_NETWORKS oppure PAGOPA_PUSH_CERT_SUBJECT/);
+    assert.throws(() => loadConfig({ ...production, PAGOPA_RECEIPT_KEY: 'r'.repeat(32) }), /la sola PAGOPA_RECEIPT_KEY non basta/);
+    const byCertificate = loadConfig({ ...production, PAGOPA_PUSH_CERT_SUBJECT: 'CN=nodo.pagopa.it,O=PagoPA S.p.A.,C=IT', PAGOPA_PUSH_CERT_VERIFY_HEADER: 'X-Client-Verify' });
+    assert.equal(byCertificate.pagopa.push.networks, undefined, 'no network check unless asked for in production');
+    assert.deepEqual(byCertificate.pagopa.push.certificate, {
+      subject: 'CN=nodo.pagopa.it,O=PagoPA S.p.A.,C=IT',
+      verifyHeader: 'x-client-verify',
+      subjectHeader: 'x-ssl-client-s-dn',
+      proxyNetworks: [{ address: '127.0.0.0', prefix: 8, family: 'ipv4' }, { address: '::1', prefix: 128, family: 'ipv6' }],
+    });
+    const byNetwork = loadConfig({ ...production, PAGOPA_PUSH_NETWORKS: '192.0.2.0/24, 2001:db8::/32,198.51.100.7', PAGOPA_RECEIPT_KEY: 'r'.repeat(32) });
+    assert.deepEqual(byNetwork.pagopa.push.networks, [
+      { address: '192.0.2.0', prefix: 24, family: 'ipv4' },
+      { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+      { address: '198.51.100.7', prefix: 32, family: 'ipv4' },
+    ]);
+    assert.equal(byNetwork.pagopa.push.key, 'r'.repeat(32));
+    for (const bad of ['192.0.2.0/33', '10.0.0.1/8/2', 'pagopa.it', '::1/129', '10.0.0.0/x', ',']) {
+      assert.throws(() => loadConfig({ ...production, PAGOPA_PUSH_NETWORKS: bad }), /PAGOPA_PUSH_NETWORKS: rete non valida/, bad);
+    }
+    assert.throws(() => loadConfig({ ...production, PAGOPA_PUSH_CERT_SUBJECT: 'CN=x', PAGOPA_PUSH_CERT_SUBJECT_HEADER: 'x dn' }), /PAGOPA_PUSH_CERT_SUBJECT_HEADER/);
+    assert.throws(() => loadConfig({ ...production, PAGOPA_PUSH_CERT_SUBJECT: 'CN=x', PAGOPA_PUSH_PROXY_NETWORKS: '10.0.0.300' }), /PAGOPA_PUSH_PROXY_NETWORKS/);
+
+    // Outside production the sandbox pushes from this host without a key, as the forwarder does.
+    const development = loadConfig({});
+    assert.deepEqual(development.pagopa.push, { networks: [{ address: '127.0.0.0', prefix: 8, family: 'ipv4' }, { address: '::1', prefix: 128, family: 'ipv6' }] });
+    assert.throws(() => loadConfig({ PAGOPA_RECEIPT_KEY: 'r'.repeat(32) }), /PAGOPA_RECEIPT_KEY: non ammessa con la sandbox/);
   });
 
   it('accepts a fixed clock outside production', () => {

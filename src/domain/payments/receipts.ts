@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { DB, Ente, ReceiptFlag } from '../../db/schema';
-import { centsFromEuroDecimal } from '../../integrations/pagopa/amounts';
+import type { DB, Ente, OperatorRole, ReceiptFlag } from '../../db/schema';
+import { centsFromEuroDecimal, euroDecimalFromCents } from '../../integrations/pagopa/amounts';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import { parseNav } from '../../integrations/pagopa/nav';
 import {
@@ -9,6 +9,7 @@ import {
   parsePaSendRTV2Request,
   parseReceiptXml,
   ReceiptFormatError,
+  stationFault,
 } from '../../integrations/pagopa/receipt-xml';
 import { markDocumentPaid } from '../billing/billing';
 import { romeDate, romeInstant } from '../calendar/local-time';
@@ -27,6 +28,19 @@ const PULL_OVERLAP_MS = 60 * 60_000;
 const ATTEMPTS = 20;
 
 /**
+ * Amounts are integer cents in `integer` columns: 32 bits on PostgreSQL. The XSD allows up to
+ * 999999999.99 €, beyond them; such a receipt cannot be one of our notices, and is refused before the
+ * database would throw.
+ */
+const MAX_CENTS = 2_147_483_647;
+
+function amountBeyondOurColumns(receipt: PagopaReceipt): string | undefined {
+  if (centsFromEuroDecimal(receipt.paymentAmount) > MAX_CENTS) return 'paymentAmount';
+  if (receipt.fee !== undefined && centsFromEuroDecimal(receipt.fee) > MAX_CENTS) return 'fee';
+  return undefined;
+}
+
+/**
  * When the payment happened. The platform writes local Italian time without an offset
  * ("2026-11-26T10:15:30"), or an instant with one; both become a UTC instant.
  */
@@ -36,9 +50,10 @@ export function paymentInstant(value: string | undefined, fallback: Date): Date 
     const instant = new Date(value);
     return Number.isNaN(instant.getTime()) ? fallback : instant;
   }
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(value);
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?$/.exec(value);
   if (!match) return fallback;
-  const seconds = Number(match[3] ?? 0) * 1000 + Number((match[4] ?? '0').padEnd(3, '0'));
+  // xsd:dateTime allows any number of decimals; milliseconds are all we keep.
+  const seconds = Number(match[3] ?? 0) * 1000 + Number((match[4] ?? '0').slice(0, 3).padEnd(3, '0'));
   return new Date(romeInstant(match[1]!, match[2]!).getTime() + seconds);
 }
 
@@ -61,6 +76,9 @@ export function createReceiptService(
   enti: EnteDirectory,
 ) {
   async function apply(receipt: PagopaReceipt, xml: string, source: 'push' | 'pull'): Promise<ReceiptOutcome> {
+    // Whoever delivers it: PostgreSQL would throw on the insert, mid-transaction.
+    const tooLarge = amountBeyondOurColumns(receipt);
+    if (tooLarge) throw new ReceiptFormatError(`${tooLarge}: importo oltre il massimo gestito`);
     for (let attempt = 1; ; attempt++) {
       try {
         return await applyOnce(receipt, xml, source);
@@ -169,24 +187,40 @@ export function createReceiptService(
   }
 
   /**
-   * The paSendRTV2 push. OK means "stored" (applied, flagged for the office, or already had): the
-   * platform must not send it again. KO only when we could not read it or it was not meant for us.
+   * The paSendRTV2 push. OK means "stored" (applied, or flagged for the office): the platform must not
+   * send it again. A receipt we already have is answered PAA_RECEIPT_DUPLICATA, as pagoPA's own station
+   * (GPD) answers, which the platform takes as delivered. Other KOs: we could not read it, it was not
+   * meant for our station or our enti, or its amounts do not fit our columns. Every fault carries the
+   * id of our intermediary.
    */
   async function receivePush(xml: string): Promise<{ response: PaSendRTV2Response; outcome?: ReceiptOutcome }> {
+    const faultId = station.brokerId;
     let request;
     try {
       request = parsePaSendRTV2Request(xml);
     } catch (error) {
       if (!(error instanceof ReceiptFormatError)) throw error;
-      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_SINTASSI_XSD', faultString: 'Errore di sintassi XSD', id: '', description: error.message.slice(0, 200) } } };
+      return { response: stationFault('PAA_SINTASSI_XSD', faultId, error.message) };
     }
     if (request.idBrokerPA !== station.brokerId) {
-      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_ID_INTERMEDIARIO_ERRATO', faultString: 'Identificativo intermediario errato', id: request.idPA } } };
+      return { response: stationFault('PAA_ID_INTERMEDIARIO_ERRATO', faultId, "L'idBrokerPA ricevuto non è quello di questa stazione") };
     }
     if (request.idStation !== station.stationId) {
-      return { response: { outcome: 'KO', fault: { faultCode: 'PAA_STAZIONE_INT_ERRATA', faultString: 'Stazione intermediario errata', id: request.idPA } } };
+      return { response: stationFault('PAA_STAZIONE_INT_ERRATA', faultId, "L'idStation ricevuto non è quello di questa stazione") };
+    }
+    // idPA is the ente the receipt is sent to; its creditor (receipt.fiscalCode) may be another one,
+    // as in a payment with several beneficiaries: such a receipt is kept for every amministratore.
+    if (!(await enti.byTaxCode(request.idPA))) {
+      return { response: stationFault('PAA_ID_DOMINIO_ERRATO', faultId, "L'idPA ricevuto non è un ente servito da questa stazione") };
+    }
+    const tooLarge = amountBeyondOurColumns(request.receipt);
+    if (tooLarge) {
+      return { response: stationFault('PAA_SEMANTICA', faultId, `${tooLarge}: importo oltre il massimo gestito (${euroDecimalFromCents(MAX_CENTS)})`) };
     }
     const outcome = await apply(request.receipt, xml, 'push');
+    if (outcome.result === 'duplicate') {
+      return { response: stationFault('PAA_RECEIPT_DUPLICATA', faultId, 'Ricevuta già acquisita'), outcome };
+    }
     return { response: { outcome: 'OK' }, outcome };
   }
 
@@ -230,13 +264,18 @@ export function createReceiptService(
     return done;
   }
 
-  /** Receipts kept but not applied, for the office to check (newest first). */
-  function flagged(ente: Ente) {
+  /**
+   * Receipts kept but not applied, for the office to check (newest first): the ente's own, and for an
+   * amministratore also those whose creditor is none of our enti (stored without an ente), so that no
+   * receipt is kept where no office sees it.
+   */
+  function flagged(ente: Ente, viewer: { role: OperatorRole }) {
     return db
       .selectFrom('payment_receipt')
       .select(['id', 'received_at as receivedAt', 'receipt_id as receiptId', 'notice_number as noticeNumber', 'debtor_name as debtorName',
-        'debtor_fiscal_code as debtorFiscalCode', 'amount_cents as amountCents', 'psp_name as pspName', 'flag'])
-      .where('ente_id', '=', ente.id)
+        'debtor_fiscal_code as debtorFiscalCode', 'amount_cents as amountCents', 'psp_name as pspName', 'flag', 'ente_id as enteId',
+        'creditor_tax_code as creditorTaxCode'])
+      .where((eb) => (viewer.role === 'amministratore' ? eb.or([eb('ente_id', '=', ente.id), eb('ente_id', 'is', null)]) : eb('ente_id', '=', ente.id)))
       .where('status', '=', sql.lit('flagged'))
       .orderBy('id', 'desc')
       .limit(sql.lit(500))

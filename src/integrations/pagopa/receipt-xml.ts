@@ -10,20 +10,36 @@ import { z } from 'zod';
 export const PA_FOR_NODE_NS = 'http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd';
 const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).optional();
-const decimalAmount = z.string().regex(/^\d{1,9}\.\d{2}$/, 'importo decimale con due cifre');
+/**
+ * XML 1.0's Char production: what a document may contain, typed or as a character reference. Anything
+ * else (NUL above all, which PostgreSQL refuses in text) makes the request not XML, let alone XSD-valid.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const xmlText = z.string().refine((value) => !NOT_XML_CHAR.test(value), 'carattere non ammesso in XML');
+
+/**
+ * The XSD's stTextN are 1..N characters. The parser trims values, so an element of spaces (XSD-valid)
+ * arrives empty: the minimum is not ours to enforce again.
+ */
+const text = (max: number) => xmlText.refine((value) => [...value].length <= max, `al massimo ${max} caratteri`); // characters, not UTF-16 units
+const optionalText = (max: number) => text(max).optional();
+/** stAmount: digits, a point, two decimals, at most 999999999.99 (leading zeros are valid decimals). */
+const decimalAmount = z
+  .string()
+  .regex(/^\d+\.\d{2}$/, 'importo decimale con due cifre')
+  .refine((value) => value.replace(/^0+(?=\d)/, '').length <= 12, 'importo oltre 999999999.99');
 
 const subjectSchema = z.object({
   uniqueIdentifier: z.object({
     entityUniqueIdentifierType: z.enum(['F', 'G']),
-    entityUniqueIdentifierValue: z.string().min(2).max(16),
+    entityUniqueIdentifierValue: xmlText.refine((value) => value.length >= 2 && [...value].length <= 16, 'da 2 a 16 caratteri'),
   }),
   fullName: text(70),
 });
 
 const transferSchema = z.object({
-  idTransfer: z.string().regex(/^[1-5]$/),
+  // stIdTransfer is an xsd:int from 1 to 5: "01" and "+1" are valid spellings of 1.
+  idTransfer: z.string().regex(/^\+?0*[1-5]$/),
   transferAmount: decimalAmount,
   fiscalCodePA: z.string().regex(/^\d{11}$/),
   companyName: optionalText(140),
@@ -33,8 +49,9 @@ const transferSchema = z.object({
 });
 
 const receiptSchema = z.object({
-  receiptId: text(35),
-  noticeNumber: z.string(),
+  // xsd:string with no length: the platform's ids are longer than 35 characters (UUIDs and more).
+  receiptId: xmlText,
+  noticeNumber: z.string().regex(/^\d{18}$/, 'codice avviso di 18 cifre'),
   fiscalCode: z.string().regex(/^\d{11}$/),
   outcome: z.enum(['OK', 'KO']),
   creditorReferenceId: text(35),
@@ -53,9 +70,9 @@ const receiptSchema = z.object({
   paymentMethod: optionalText(35),
   paymentNote: optionalText(210),
   fee: decimalAmount.optional(),
-  paymentDateTime: z.string().optional(),
-  applicationDate: z.string().optional(),
-  transferDate: z.string().optional(),
+  paymentDateTime: optionalText(64),
+  applicationDate: optionalText(64),
+  transferDate: optionalText(64),
 });
 
 export type PagopaReceipt = z.infer<typeof receiptSchema>;
@@ -83,8 +100,26 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   isArray: (name) => name === 'transfer',
+  // The five XML entities and character references (&#233;) are decoded; a document type declaration,
+  // where entities could be defined and expanded, is refused before parsing (below).
   processEntities: true,
+  htmlEntities: true,
 });
+
+/**
+ * SOAP 1.1 forbids a document type declaration in a message; refusing it outright means no entity of
+ * the caller's is ever expanded ("billion laughs") and no external one fetched.
+ */
+const DOCTYPE = /<!DOCTYPE|<!ENTITY/i;
+
+/** A character reference (&#0; &#x1;) must name a character XML allows, as a typed one must be. */
+function badCharacterReference(xml: string): string | undefined {
+  for (const [reference, hex, decimal] of xml.matchAll(/&#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}));/g)) {
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal);
+    if (code > 0x10ffff || NOT_XML_CHAR.test(String.fromCodePoint(code))) return reference;
+  }
+  return undefined;
+}
 
 function findElement(node: unknown, name: string, depth = 0): unknown {
   if (!node || typeof node !== 'object' || depth > 6) return undefined;
@@ -98,6 +133,10 @@ function findElement(node: unknown, name: string, depth = 0): unknown {
 }
 
 function parseXml(xml: string): unknown {
+  if (NOT_XML_CHAR.test(xml)) throw new ReceiptFormatError('carattere non ammesso in XML (per esempio NUL o un carattere di controllo)');
+  if (DOCTYPE.test(xml)) throw new ReceiptFormatError('dichiarazione DOCTYPE non ammessa in un messaggio SOAP');
+  const reference = badCharacterReference(xml);
+  if (reference) throw new ReceiptFormatError(`riferimento a un carattere non ammesso in XML: ${reference}`);
   try {
     return parser.parse(xml);
   } catch (error) {
@@ -191,6 +230,27 @@ export function paSendRTV2RequestXml(request: PaSendRTV2Request): string {
 export interface PaSendRTV2Response {
   outcome: 'OK' | 'KO';
   fault?: { faultCode: string; faultString: string; id: string; description?: string };
+}
+
+/** The faults a creditor's station answers, with the faultString pagoPA's own station (GPD) gives. */
+const FAULT_STRINGS = {
+  PAA_SINTASSI_XSD: 'Errore XSD',
+  PAA_ID_DOMINIO_ERRATO: 'ID dominio errato',
+  PAA_ID_INTERMEDIARIO_ERRATO: 'IdBrokerPA errato',
+  PAA_STAZIONE_INT_ERRATA: 'IdStazione errato',
+  PAA_RECEIPT_DUPLICATA: 'pagamento duplicato',
+  PAA_SEMANTICA: 'Errore Generico',
+  PAA_SYSTEM_ERROR: 'Errore sistema',
+} as const;
+
+export type StationFaultCode = keyof typeof FAULT_STRINGS;
+
+/**
+ * A KO answer. `id` names who emits the fault: our intermediary (idBrokerPA), as GPD's station does;
+ * the description says what was wrong, without personal data.
+ */
+export function stationFault(faultCode: StationFaultCode, id: string, description: string): PaSendRTV2Response {
+  return { outcome: 'KO', fault: { faultCode, faultString: FAULT_STRINGS[faultCode], id, description: description.slice(0, 500) } };
 }
 
 /** Our answer to a push: OK once the receipt is stored (applied or flagged), KO with a fault otherwise. */

@@ -468,6 +468,7 @@ export const en: Messages = {
     title: 'pagoPA receipts to check',
     lead: 'Receipts from pagoPA that were not applied: they are kept here for the office to check (for example to refund a double payment). No document or badge was changed by them.',
     caption: 'Flagged receipts, newest first',
+    otherCreditorsNote: 'As an amministratore you also see the receipts of a creditor this installation does not serve: every amministratore of every ente sees them, so that none is left without an office to check it.',
     none: 'There are no receipts to check.',
     received: 'Received on',
     receiptId: 'Receipt id',
@@ -483,6 +484,7 @@ export const en: Messages = {
       already_paid: 'Notice already paid: possibly a double payment to refund',
       notice_cancelled: 'Notice cancelled: payment to refund or reassign',
     } as Record<string, string>,
+    otherCreditor: (taxCode: string) => `Creditor not served by this installation (tax code ${taxCode}): check whom the payment is for`,
     link: 'pagoPA receipts to check',
   },
   kitchen: {

@@ -467,6 +467,7 @@ export const it = {
     title: 'Ricevute pagoPA da controllare',
     lead: 'Ricevute arrivate da pagoPA che non sono state applicate: sono conservate qui perché l’ufficio verifichi (per esempio un rimborso di un doppio pagamento). Nessun documento o badge è stato modificato da queste ricevute.',
     caption: 'Ricevute segnalate, dalla più recente',
+    otherCreditorsNote: 'Come amministratore vede anche le ricevute intestate a un ente creditore che questa installazione non serve: le vede ogni amministratore di ogni ente, perché nessuna resti senza un ufficio che la controlli.',
     none: 'Non ci sono ricevute da controllare.',
     received: 'Arrivata il',
     receiptId: 'Identificativo ricevuta',
@@ -482,6 +483,7 @@ export const it = {
       already_paid: 'Avviso già pagato: possibile doppio pagamento da rimborsare',
       notice_cancelled: 'Avviso annullato: pagamento da rimborsare o riassegnare',
     } as Record<string, string>,
+    otherCreditor: (taxCode: string) => `Ente creditore non servito da questa installazione (codice fiscale ${taxCode}): verificare a chi spetta il pagamento`,
     link: 'Ricevute pagoPA da controllare',
   },
   kitchen: {

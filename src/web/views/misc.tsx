@@ -62,9 +62,15 @@ export function BackofficeHomePage({
 export function FlaggedReceiptsPage({
   ctx,
   receipts,
+  administrator,
 }: {
   ctx: PageContext & { ente: Ente };
-  receipts: { id: number; receivedAt: string; receiptId: string; noticeNumber: string; debtorName: string; debtorFiscalCode: string; amountCents: number; pspName: string; flag: string | null }[];
+  receipts: {
+    id: number; receivedAt: string; receiptId: string; noticeNumber: string; debtorName: string; debtorFiscalCode: string; amountCents: number;
+    pspName: string; flag: string | null; enteId: number | null; creditorTaxCode: string;
+  }[];
+  /** An amministratore also sees the receipts of creditors none of our enti is. */
+  administrator: boolean;
 }) {
   const { m } = ctx;
   const t = m.officeReceipts;
@@ -76,6 +82,7 @@ export function FlaggedReceiptsPage({
     >
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
+      {administrator && <p>{t.otherCreditorsNote}</p>}
       {receipts.length === 0 ? (
         <p>{t.none}</p>
       ) : (
@@ -106,7 +113,7 @@ export function FlaggedReceiptsPage({
                   </td>
                   <td class="text-end text-nowrap">{m.format.euro(r.amountCents)}</td>
                   <td>{r.pspName}</td>
-                  <td>{t.flags[r.flag ?? ''] ?? r.flag}</td>
+                  <td>{r.enteId === null ? t.otherCreditor(r.creditorTaxCode) : (t.flags[r.flag ?? ''] ?? r.flag)}</td>
                 </tr>
               ))}
             </tbody>

@@ -6,7 +6,6 @@ import type { DeliveryMode } from './texts';
 export interface ReceiptStation {
   /** Our paSendRTV2 endpoint. */
   endpoint: string;
-  key: string;
   brokerId: string;
   stationId: string;
 }
@@ -15,7 +14,8 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 const LATE_DELIVERY_MS = 3_000;
 
 /**
- * Pushes receipts to the creditor's station as the platform does (SOAP paSendRTV2), in the ways a real
+ * Pushes receipts to the creditor's station as the platform's forwarder does (SOAP paSendRTV2, without a
+ * subscription key: our station must authenticate it by network or certificate), in the ways a real
  * platform may: once, twice, late, or never (then only the receipts API has them). A failed push is only
  * logged: the receipt stays available from the receipts API, which is how the creditor catches up.
  */
@@ -30,7 +30,7 @@ export function createReceiptCourier(station: ReceiptStation, log: FastifyBaseLo
         headers: {
           'content-type': 'text/xml; charset=utf-8',
           SOAPAction: 'paSendRTV2',
-          'Ocp-Apim-Subscription-Key': station.key,
+          // No Ocp-Apim-Subscription-Key: pagoPA's forwarder removes it before calling a station.
         },
         body: paSendRTV2RequestXml({ idPA: creditorTaxCode, idBrokerPA: station.brokerId, idStation: station.stationId, receipt }),
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
@@ -41,7 +41,10 @@ export function createReceiptCourier(station: ReceiptStation, log: FastifyBaseLo
         return;
       }
       const parsed = parsePaSendRTV2Response(answer);
-      if (parsed.outcome === 'KO') log.warn({ ...logged, faultCode: parsed.fault?.faultCode }, 'pagoPA sandbox: receipt push answered KO');
+      // A receipt the station already has is delivered, for the platform as for us.
+      if (parsed.outcome === 'KO' && parsed.fault?.faultCode !== 'PAA_RECEIPT_DUPLICATA') {
+        log.warn({ ...logged, faultCode: parsed.fault?.faultCode }, 'pagoPA sandbox: receipt push answered KO');
+      }
     } catch (error) {
       log.warn({ ...logged, error: (error as Error).message }, 'pagoPA sandbox: receipt push failed');
     }

@@ -105,7 +105,7 @@ const deliveryForm = z.object({ consegna: z.enum(DELIVERY_MODES).default('normal
 export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSandboxOptions): Promise<void> {
   const { db, clock, pagopa, publicUrl } = opts;
   const courier = createReceiptCourier(
-    { endpoint: pagopa.receiptEndpoint, key: pagopa.receiptKey, brokerId: pagopa.brokerId, stationId: pagopa.stationId },
+    { endpoint: pagopa.receiptEndpoint, brokerId: pagopa.brokerId, stationId: pagopa.stationId },
     app.log,
   );
   app.addHook('onClose', async () => courier.close());

@@ -69,9 +69,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   app.get('/ufficio/ricevute', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
-    await services.operators.requireOperator(request.ente!, caller, OFFICE_ROLES);
-    const receipts = await services.receipts.flagged(request.ente!);
-    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} />);
+    const operator = await services.operators.requireOperator(request.ente!, caller, OFFICE_ROLES);
+    const receipts = await services.receipts.flagged(request.ente!, operator);
+    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} administrator={operator.role === 'amministratore'} />);
   });
 
   app.get('/ufficio/', async (request, reply) => {
