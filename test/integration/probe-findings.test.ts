@@ -140,6 +140,29 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await ada.get('/demo/scheda-anagrafica')).statusCode, 303, 'our session is gone');
     });
 
+    it('logs the parent out even when the gateway fails to revoke the token', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA);
+      const realFetch = globalThis.fetch;
+      let attempted = false;
+      globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+        if (String(input instanceof Request ? input.url : input).endsWith('/token/revocation')) {
+          attempted = true;
+          throw new TypeError('fetch failed');
+        }
+        return realFetch(input, init);
+      }) as typeof fetch;
+      try {
+        const out = await ada.post('/auth/logout', { _csrf: ada.csrfFrom(page.body), ente: 'demo' });
+        assert.equal(out.statusCode, 303);
+        assert.ok(String(out.headers.location).startsWith(`${t.baseUrl}/test-idp/`));
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+      assert.ok(attempted, 'the revocation was tried');
+      assert.equal((await ada.get('/demo/scheda-anagrafica')).statusCode, 303, 'logged out all the same');
+    });
+
     it('answers NUL bytes and control characters in paths and queries with a clear 400, before the database', async () => {
       const ada = new Browser(t.app);
       await ada.login(ADA);

@@ -10,8 +10,8 @@ import { callerOrLogin } from '../caller';
 
 const ledgerQuery = z.object({
   badge: idField.optional(),
-  dal: z.string().max(20).optional(),
-  al: z.string().max(20).optional(),
+  dal: z.string().optional(),
+  al: z.string().optional(),
 });
 
 /** Conto corrente virtuale: /{ente}/conto-corrente, with its CSV and PDF downloads. */
