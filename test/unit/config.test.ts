@@ -15,6 +15,16 @@ describe('configuration', () => {
     assert.equal(config.fakeNow, undefined);
   });
 
+  it('trusts no proxy, every proxy, or only the proxies at the given addresses and networks', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,fd00::/8' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', 'maybe']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY/, bad);
+    }
+    assert.equal(loadConfig({}).loginRateLimitPerAccount, 10);
+  });
+
   it('uses a __Host- Secure cookie behind https', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://scuola.comune.example/' });
     assert.equal(config.publicUrl, 'https://scuola.comune.example');

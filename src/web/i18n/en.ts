@@ -232,6 +232,7 @@ export const en: Messages = {
     badRequestBody: 'The address or the data sent contain characters that are not allowed. Go back to the previous page and try again.',
     tooManyTitle: 'Too many requests',
     tooManyBody: 'Too many log-in attempts in a short time. Wait a minute and try again.',
+    tooManyAccount: 'There have been too many log-ins with your identity in the last few minutes. Wait ten minutes and try again; if it was not you, contact the municipal office.',
     requestId: (id: string) => `Request code (for support): ${id}`,
     backHome: 'Back to the home page',
   },

@@ -231,6 +231,7 @@ export const it = {
     badRequestBody: 'L’indirizzo o i dati inviati contengono caratteri non ammessi. Torna alla pagina precedente e riprova.',
     tooManyTitle: 'Troppe richieste',
     tooManyBody: 'Hai fatto troppi tentativi di accesso in poco tempo. Attendi un minuto e riprova.',
+    tooManyAccount: 'Ci sono stati troppi accessi con la tua identità negli ultimi minuti. Attendi dieci minuti e riprova; se non sei stato tu, contatta l’Ufficio comunale.',
     requestId: (id: string) => `Codice della richiesta (da comunicare all’assistenza): ${id}`,
     backHome: 'Torna alla pagina iniziale',
   },
