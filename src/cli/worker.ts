@@ -20,7 +20,7 @@ async function main() {
   await migrateToLatest(database);
   const clock = config.fakeNow ? fixedClock(config.fakeNow) : systemClock;
   const services = createServices(database.db, clock, (error) => log.error({ err: error }, 'audit trail write failed'), config);
-  const stopJobs = startJobs(services, log);
+  const stopJobs = startJobs(services, log, { keepsProcessAlive: true });
   log.info({ database: database.dialect }, 'scheduled jobs running');
 
   let stopping = false;

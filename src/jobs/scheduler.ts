@@ -19,7 +19,7 @@ const TICK_MS = 60_000;
  * Returns a stop function whose promise settles when the tick in progress, if any, has finished, so a
  * graceful shutdown never closes the database under a running step.
  */
-export function startJobs(services: Services, log: JobLog): () => Promise<void> {
+export function startJobs(services: Services, log: JobLog, { keepsProcessAlive = false } = {}): () => Promise<void> {
   let running: Promise<void> | undefined;
   type Step = [string, () => Promise<unknown[]>];
   const canteen: Step[] = [
@@ -62,7 +62,8 @@ export function startJobs(services: Services, log: JobLog): () => Promise<void> 
   };
   tick();
   const timer = setInterval(tick, TICK_MS);
-  timer.unref();
+  // A serving process lives as long as its socket; the worker lives by this timer alone.
+  if (!keepsProcessAlive) timer.unref();
   return async () => {
     clearInterval(timer);
     await running;

@@ -40,6 +40,9 @@ for (const { engine, skip } of testEngines()) {
         });
         await charged;
         const exited = once(worker, 'exit');
+        // Between ticks the worker waits for the next one: it must still be there to be stopped.
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        assert.equal(worker.exitCode, null, `the worker stays up between ticks:\n${output}`);
         worker.kill('SIGTERM');
         const [code] = (await exited) as [number | null];
         assert.equal(code, 0, `graceful exit:\n${output}`);
