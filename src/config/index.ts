@@ -69,6 +69,7 @@ const envSchema = z
     OIDC_MIN_LEVEL: z.enum(['SpidL2', 'SpidL3']).default('SpidL2'),
 
     FAKE_NOW: z.iso.datetime({ offset: true }).optional(),
+    SCHEDULED_JOBS: booleanFromEnv.default(true),
 
     PAGOPA_SANDBOX: booleanFromEnv.optional(),
     PAGOPA_CHECKOUT_URL: z.url().optional(),
@@ -174,6 +175,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       postLogoutRedirectUri: `${publicUrl}/auth/logged-out`,
     },
     fakeNow: env.FAKE_NOW ? new Date(env.FAKE_NOW) : undefined,
+    /** Whether serving processes run the scheduled jobs; false when a separate `npm run worker` does. */
+    scheduledJobs: env.SCHEDULED_JOBS,
     pagopa: pagopaConfig(env, publicUrl),
   };
 }

@@ -13,6 +13,12 @@ describe('configuration', () => {
     assert.equal(config.session.cookieName, 'sso', 'no __Host- prefix without https');
     assert.equal(config.session.secureCookies, false);
     assert.equal(config.fakeNow, undefined);
+    assert.equal(config.scheduledJobs, true, 'serving processes run the scheduled jobs unless told otherwise');
+  });
+
+  it('lets a separate worker run the scheduled jobs instead of the serving processes', () => {
+    assert.equal(loadConfig({ SCHEDULED_JOBS: 'false' }).scheduledJobs, false);
+    assert.throws(() => loadConfig({ SCHEDULED_JOBS: 'sometimes' }), /SCHEDULED_JOBS/);
   });
 
   it('trusts no proxy, every proxy, or only the proxies at the given addresses and networks', () => {
