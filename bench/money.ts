@@ -349,11 +349,12 @@ async function seedChargedDays(database: Database, large: LargeEnte, from: strin
           where c.ente_id = ${enteId} and c.date = ${date} and c.kind in ('meal', 'light_meal')`.execute(trx);
       }
       await sql`
-        insert into day_freeze (ente_id, date, frozen_at, meals)
-        values (${sql.lit(enteId)}, cast(${date} as text), cast(${now} as text), (select count(*) from charge where ente_id = ${enteId} and date = ${date}))`.execute(trx);
+        insert into day_freeze (ente_id, date, frozen_at, meals, claimed_at, completed_at)
+        values (${sql.lit(enteId)}, cast(${date} as text), cast(${now} as text), (select count(*) from charge where ente_id = ${enteId} and date = ${date}),
+                cast(${now} as text), cast(${now} as text))`.execute(trx);
       await sql`
-        insert into day_charge (ente_id, date, charged_at, charges, total_cents)
-        select ${sql.lit(enteId)}, cast(${date} as text), cast(${now} as text), count(*), coalesce(sum(amount_cents), 0)
+        insert into day_charge (ente_id, date, charged_at, charges, total_cents, claimed_at, completed_at)
+        select ${sql.lit(enteId)}, cast(${date} as text), cast(${now} as text), count(*), coalesce(sum(amount_cents), 0), cast(${now} as text), cast(${now} as text)
         from charge where ente_id = ${enteId} and date = ${date}`.execute(trx);
     });
   }

@@ -94,7 +94,8 @@ async function serve(config: Config, { migrate }: { migrate: boolean }): Promise
     `Servizi Scolastici Online ready at ${config.publicUrl}`,
   );
 
-  const stopJobs = startJobs(app.services, app.log);
+  // A busy installation runs the jobs in one separate worker process (npm run worker) instead.
+  const stopJobs = config.scheduledJobs ? startJobs(app.services, app.log) : async () => {};
   const purge = setInterval(() => {
     purgeExpiredSessions(database.db, clock, config.session.idleMs).catch((error) =>
       app.log.error({ err: error }, 'session purge failed'),
@@ -108,7 +109,7 @@ async function serve(config: Config, { migrate }: { migrate: boolean }): Promise
     closing = true;
     app.log.info({ signal }, 'shutting down');
     clearInterval(purge);
-    stopJobs();
+    await stopJobs();
     await app.close();
     await database.destroy();
     process.exit(0);

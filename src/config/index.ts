@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { LOOPBACK_NETWORKS, type Network, parseNetworks } from './networks';
 
@@ -7,6 +8,26 @@ export const SPID_LEVELS = [
   'https://www.spid.gov.it/SpidL2',
   'https://www.spid.gov.it/SpidL3',
 ] as const;
+
+/** An IPv4 or IPv6 address, or a network in CIDR notation (10.0.0.0/8, fd00::/8). */
+function isAddressOrNetwork(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Whom to believe about the client's address (Fastify's trustProxy): nobody, every proxy in front of us,
+ * or only the proxies at these addresses and networks — the safe choice, since a client can write its
+ * own X-Forwarded-For and only our proxies' entries are then read.
+ */
+function trustProxyFrom(value: string): boolean | string[] {
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  return value.split(',').map((part) => part.trim());
+}
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -40,12 +61,19 @@ const envSchema = z
       .default('sqlite:./data/servizi.db'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TRUST_PROXY: booleanFromEnv.default(false),
+    TRUST_PROXY: z
+      .string()
+      .default('false')
+      .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value) || value.split(',').every((part) => isAddressOrNetwork(part.trim())), {
+        message: 'true, false, oppure gli indirizzi o le reti (CIDR) dei proxy, separati da virgole',
+      })
+      .transform(trustProxyFrom),
 
     SESSION_SECRET: z.string().min(32, 'deve avere almeno 32 caratteri').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(240).default(20),
     SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24).default(8),
     LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(10),
 
     TEST_IDP: booleanFromEnv.optional(),
     OIDC_ISSUER: z.url().optional(),
@@ -57,6 +85,7 @@ const envSchema = z
     OIDC_MIN_LEVEL: z.enum(['SpidL2', 'SpidL3']).default('SpidL2'),
 
     FAKE_NOW: z.iso.datetime({ offset: true }).optional(),
+    SCHEDULED_JOBS: booleanFromEnv.default(true),
 
     PAGOPA_SANDBOX: booleanFromEnv.optional(),
     PAGOPA_CHECKOUT_URL: z.url().optional(),
@@ -168,6 +197,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       cookieName: secureCookies ? '__Host-sso' : 'sso',
     },
     loginRateLimitPerMinute: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+    /** Completed log-ins of one person (fiscal code) per ten minutes, whatever addresses they come from. */
+    loginRateLimitPerAccount: env.LOGIN_RATE_LIMIT_PER_ACCOUNT,
     oidc: {
       testIdp,
       issuer: env.OIDC_ISSUER ?? `${publicUrl}/test-idp`,
@@ -182,6 +213,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       postLogoutRedirectUri: `${publicUrl}/auth/logged-out`,
     },
     fakeNow: env.FAKE_NOW ? new Date(env.FAKE_NOW) : undefined,
+    /** Whether serving processes run the scheduled jobs; false when a separate `npm run worker` does. */
+    scheduledJobs: env.SCHEDULED_JOBS,
     pagopa: pagopaConfig(env, publicUrl),
   };
 }

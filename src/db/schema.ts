@@ -273,6 +273,10 @@ export interface DayFreezeTable {
   date: string;
   frozen_at: string;
   meals: number;
+  /** Since when a run has been freezing the day; a run that died is taken over once this is old. */
+  claimed_at: string | null;
+  /** Every batch is in and the kitchen's counts are written; null while the freeze runs. */
+  completed_at: string | null;
 }
 
 export type AttendanceStatus = 'present' | 'absent' | 'light_meal';
@@ -305,6 +309,10 @@ export interface DayChargeTable {
   charged_at: string;
   charges: number;
   total_cents: number;
+  /** Since when a run has been charging the day; a run that died is taken over once this is old. */
+  claimed_at: string | null;
+  /** Every batch is in and the totals are written; null while the charging runs. */
+  completed_at: string | null;
 }
 
 export type ChargeKind = 'meal' | 'light_meal' | 'fee' | 'storno';

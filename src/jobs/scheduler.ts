@@ -1,5 +1,10 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../domain/services';
+
+/** What the scheduler needs of a logger: Fastify's (serving processes) and pino's (the worker) both fit. */
+export interface JobLog {
+  info(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
 
 const TICK_MS = 60_000;
 
@@ -8,10 +13,14 @@ const TICK_MS = 60_000;
  * the frozen days, bill the months that are over and give their documents pagoPA notices; then, apart,
  * publish debt positions waiting in the outbox and pull receipts a push may have missed. Each step
  * catches up on what downtime left behind. With several processes or instances each one ticks; every
- * step makes sure its work is done once.
+ * step makes sure its work is done once. Runs in every serving process by default, or only in the
+ * separate worker process (`npm run worker`, with SCHEDULED_JOBS=false for the servers).
+ *
+ * Returns a stop function whose promise settles when the tick in progress, if any, has finished, so a
+ * graceful shutdown never closes the database under a running step.
  */
-export function startJobs(services: Services, log: FastifyBaseLogger): () => void {
-  let running = false;
+export function startJobs(services: Services, log: JobLog, { keepsProcessAlive = false } = {}): () => Promise<void> {
+  let running: Promise<void> | undefined;
   type Step = [string, () => Promise<unknown[]>];
   const canteen: Step[] = [
     ['days frozen', () => services.freeze.freezeDueDays()],
@@ -41,18 +50,22 @@ export function startJobs(services: Services, log: FastifyBaseLogger): () => voi
       }
     }
   };
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await runChain(canteen);
-      await runChain(payments);
-    } finally {
-      running = false;
-    }
+  const tick = () => {
+    running ??= (async () => {
+      try {
+        await runChain(canteen);
+        await runChain(payments);
+      } finally {
+        running = undefined;
+      }
+    })();
   };
-  void tick();
-  const timer = setInterval(() => void tick(), TICK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  tick();
+  const timer = setInterval(tick, TICK_MS);
+  // A serving process lives as long as its socket; the worker lives by this timer alone.
+  if (!keepsProcessAlive) timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -153,7 +153,10 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   if (config.oidc.testIdp) {
     // Loaded only when enabled: production never even imports oidc-provider.
     const { createTestIdp } = await import('../integrations/identity/test-idp');
+    const { createTestPeople } = await import('../integrations/identity/test-users');
+    const people = createTestPeople();
     const provider = createTestIdp({
+      people,
       production: config.production,
       issuer: config.oidc.issuer,
       clientId: config.oidc.clientId,
@@ -166,7 +169,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
       renderLogout: (form, lang) => renderTestIdpLogout(lang === 'en' ? en : it, form),
     });
     const { testIdpRoutes } = await import('./routes/test-idp');
-    await app.register(testIdpRoutes, { provider });
+    await app.register(testIdpRoutes, { provider, people });
   }
 
   await app.register(pagopaRoutes, { services, push: config.pagopa.push, brokerId: config.pagopa.brokerId });

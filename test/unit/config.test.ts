@@ -13,6 +13,22 @@ describe('configuration', () => {
     assert.equal(config.session.cookieName, 'sso', 'no __Host- prefix without https');
     assert.equal(config.session.secureCookies, false);
     assert.equal(config.fakeNow, undefined);
+    assert.equal(config.scheduledJobs, true, 'serving processes run the scheduled jobs unless told otherwise');
+  });
+
+  it('lets a separate worker run the scheduled jobs instead of the serving processes', () => {
+    assert.equal(loadConfig({ SCHEDULED_JOBS: 'false' }).scheduledJobs, false);
+    assert.throws(() => loadConfig({ SCHEDULED_JOBS: 'sometimes' }), /SCHEDULED_JOBS/);
+  });
+
+  it('trusts no proxy, every proxy, or only the proxies at the given addresses and networks', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,fd00::/8' }).trustProxy, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
+    for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', 'maybe']) {
+      assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY/, bad);
+    }
+    assert.equal(loadConfig({}).loginRateLimitPerAccount, 10);
   });
 
   it('uses a __Host- Secure cookie behind https', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTestIdp } from '../../src/integrations/identity/test-idp';
+import { createTestPeople } from '../../src/integrations/identity/test-users';
 
 describe('built-in test identity provider', () => {
   it('refuses to start in production', () => {
@@ -16,6 +17,7 @@ describe('built-in test identity provider', () => {
           fiscalCodeClaim: 'fiscalNumber',
           cookieSecret: 'z'.repeat(32),
           renderLogout: () => '',
+          people: createTestPeople(),
         }),
       /Refusing to start the test identity provider/,
     );

@@ -39,13 +39,13 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
     const days = await db
       .selectFrom('day_freeze as f')
       .leftJoin('day_charge as c', (join) => join.onRef('c.ente_id', '=', 'f.ente_id').onRef('c.date', '=', 'f.date'))
-      .select(['f.date', 'c.date as chargedDate'])
+      .select(['f.date', 'c.completed_at as chargedAt'])
       .where('f.ente_id', '=', ente.id)
       .where('f.date', '>=', first)
       .where('f.date', '<=', last)
       .execute();
     const expected = Number(last.slice(8, 10)) - Number(first.slice(8, 10)) + 1;
-    return days.length === expected && days.every((d) => d.chargedDate !== null) ? 'ready' : 'days-not-charged';
+    return days.length === expected && days.every((d) => d.chargedAt !== null) ? 'ready' : 'days-not-charged';
   }
 
   /** The monthly fee of each postpaid enrolment with a tariff per month, charged once per month. */

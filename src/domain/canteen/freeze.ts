@@ -5,15 +5,18 @@ import { cutoffInstant } from '../calendar/cutoff';
 import { italianHolidays } from '../calendar/holidays';
 import { parseWeekdays, serviceDay } from '../calendar/service-days';
 import type { Clock } from '../clock';
+import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
 
 /** How far back a first run or a long downtime is caught up. */
 const MAX_CATCH_UP_DAYS = 400;
+/** Schools booked per transaction: about 4,000 pupils at Rome's average of 375 a school. */
+const FREEZE_SCHOOLS_PER_BATCH = 10;
 
 /**
  * The daily freeze (issue 3): at each ente's cut-off, every pupil with a service day is booked present
  * (or light meal) unless absent, and the meal counts per school and diet are stored for the kitchen.
- * Idempotent and safe with several instances: the day_freeze row, inserted first in the transaction,
- * is the lock; a second run finds it and does nothing.
+ * Idempotent and safe with several instances and kill -9: the day_freeze row, inserted first, is the
+ * lock; a second run finds it and does nothing unless the first died part-way (freezeDay).
  */
 export function createFreezeService(db: Kysely<DB>, clock: Clock) {
   /** The ente's schools that serve meals on `date` (weekday, school year, holidays, closures). */
@@ -39,33 +42,42 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
       .map((school) => school.id);
   }
 
-  /** Freezes one day of one ente; 'already-frozen' if another run (or instance) did it first. */
-  async function freezeDay(ente: Ente, date: string): Promise<'frozen' | 'already-frozen'> {
+  /**
+   * Freezes one day of one ente. The day's row is claimed first; then the schools' pupils are booked a
+   * few schools per transaction, yielding to the event loop between batches, so that a Rome day (150,000
+   * pupils) never holds SQLite's one writer or a serving process for seconds; last, one transaction
+   * completes the day and writes the kitchen's counts. A run that dies part-way leaves the day claimed
+   * and incomplete: another run takes it over once the claim is stale and does every batch again (each
+   * inserts only what is missing). 'already-frozen' if the day is complete or a live run has it.
+   */
+  async function freezeDay(
+    ente: Ente,
+    date: string,
+    options: { schoolsPerBatch?: number; afterBatch?: (schools: number) => Promise<void> | void } = {},
+  ): Promise<'frozen' | 'already-frozen'> {
+    const now = clock.now();
+    const claimedAt = now.toISOString();
+    const inserted = await db
+      .insertInto('day_freeze')
+      .values({ ente_id: ente.id, date, frozen_at: claimedAt, meals: 0, claimed_at: claimedAt, completed_at: null })
+      .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
+      .returning('frozen_at')
+      .executeTakeFirst();
+    let frozenAt = inserted?.frozen_at;
+    if (!frozenAt) {
+      if ((await existingClaim(db, 'day_freeze', ente.id, date, now)) !== 'taken-over') return 'already-frozen';
+      // The attendance of a day keeps the instant its freeze began, whichever run books it.
+      frozenAt = (await db.selectFrom('day_freeze').select('frozen_at').where('ente_id', '=', ente.id).where('date', '=', date).executeTakeFirstOrThrow()).frozen_at;
+    }
     const schools = await schoolsServing(ente, date);
-    const frozenAt = clock.now().toISOString();
+    let booked = 0;
+    for (const batch of inBatches(schools, options.schoolsPerBatch ?? FREEZE_SCHOOLS_PER_BATCH)) {
+      await bookSchools(ente, date, batch, frozenAt);
+      await options.afterBatch?.((booked += batch.length));
+      await yieldToEventLoop();
+    }
     return db.transaction().execute(async (trx) => {
-      const claimed = await trx
-        .insertInto('day_freeze')
-        .values({ ente_id: ente.id, date, frozen_at: frozenAt, meals: 0 })
-        .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
-        .returning('date')
-        .executeTakeFirst();
-      if (!claimed) return 'already-frozen';
-      if (schools.length === 0) return 'frozen';
-      // Everyone enrolled in the canteen that day, present unless a change says otherwise.
-      await sql`
-        insert into attendance (ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at)
-        select e.ente_id, e.pupil_id, cast(${date} as text), e.school_id, e.id,
-               coalesce(c.status, 'present'), coalesce(c.source, 'default'), p.diet_code, cast(${frozenAt} as text)
-        from enrolment e
-        join service s on s.id = e.service_id and s.kind = 'refezione'
-        join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
-        join pupil p on p.id = e.pupil_id
-        left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
-        where e.ente_id = ${ente.id} and e.state in ('attiva', 'cessata')
-          and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
-          and e.school_id in (${sql.join(schools)})
-        on conflict do nothing`.execute(trx);
+      if (!(await completeDay(trx, 'day_freeze', ente.id, date, clock.now()))) return 'already-frozen';
       await sql`
         insert into meal_count (ente_id, date, school_id, diet_code, meals, light_meals, absences)
         select ente_id, date, school_id, coalesce(diet_code, ''),
@@ -86,6 +98,25 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     });
   }
 
+  /** Books one batch of schools' pupils for the day: present unless a change says otherwise; only what is missing. */
+  async function bookSchools(ente: Ente, date: string, schoolIds: number[], frozenAt: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await sql`
+        insert into attendance (ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at)
+        select e.ente_id, e.pupil_id, cast(${date} as text), e.school_id, e.id,
+               coalesce(c.status, 'present'), coalesce(c.source, 'default'), p.diet_code, cast(${frozenAt} as text)
+        from enrolment e
+        join service s on s.id = e.service_id and s.kind = 'refezione'
+        join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
+        join pupil p on p.id = e.pupil_id
+        left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
+        where e.ente_id = ${ente.id} and e.state in ('attiva', 'cessata')
+          and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
+          and e.school_id in (${sql.join(schoolIds)})
+        on conflict do nothing`.execute(trx);
+    });
+  }
+
   /**
    * Freezes every day of every ente that has reached its cut-off and is not frozen yet: today once past
    * the cut-off, and any day missed while the service was down.
@@ -96,6 +127,10 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     const done: { ente: string; date: string }[] = [];
     const enti = (await db.selectFrom('ente').selectAll().execute()) as Ente[];
     for (const ente of enti) {
+      // First the days a run began and did not finish (it died part-way), then the new ones.
+      for (const date of await incompleteDays(db, 'day_freeze', ente.id)) {
+        if ((await freezeDay(ente, date)) === 'frozen') done.push({ ente: ente.slug, date });
+      }
       const last = await db.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', ente.id).executeTakeFirst();
       const lastDue = now.getTime() >= cutoffInstant(today, ente.cutoff_time).getTime() ? today : addDays(today, -1);
       let from: string | undefined = last?.date ? addDays(last.date, 1) : undefined;
@@ -123,7 +158,7 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
   /** The kitchen's figures for a day: per school and diet code, never per pupil. */
   async function mealCounts(ente: Ente, date: string) {
     const [freeze, counts] = await Promise.all([
-      db.selectFrom('day_freeze').selectAll().where('ente_id', '=', ente.id).where('date', '=', date).executeTakeFirst(),
+      db.selectFrom('day_freeze').selectAll().where('ente_id', '=', ente.id).where('date', '=', date).where('completed_at', 'is not', null).executeTakeFirst(),
       db
         .selectFrom('meal_count as mc')
         .innerJoin('school', 'school.id', 'mc.school_id')

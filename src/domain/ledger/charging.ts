@@ -5,21 +5,36 @@ import type { AuditEntry } from '../audit/audit';
 import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
+import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
 import { loadTariffContext } from '../tariffs/context';
 
 /** Rows per INSERT: well within SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 1_000;
-/** Rows per INSERT … SELECT FROM unnest on PostgreSQL: arrays have no parameter limit. */
-const UNNEST_CHUNK = 25_000;
+/**
+ * Charges per transaction (and, on PostgreSQL, per INSERT … SELECT FROM unnest, whose arrays have no
+ * parameter limit): short enough not to hold the writer for long, long enough to cost little per batch.
+ */
+const CHARGE_BATCH = 10_000;
 
 /**
- * Inserts charges and returns what the debits need. On PostgreSQL the rows go as one array per column
+ * Inserts the charges not there yet (one per enrolment and day) and returns those, with what their debits need. On PostgreSQL the rows go as one array per column
  * (unnest): a thousand-row VALUES list with sixteen thousand parameters took twelve seconds for a day of
  * 150,000 meals (bench/RESULTS.md); SQLite inserts VALUES lists quickly.
  */
-async function insertCharges(trx: Kysely<DB>, rows: Insertable<ChargeTable>[]) {
+async function insertNewCharges(trx: Kysely<DB>, rows: Insertable<ChargeTable>[]) {
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) {
-    return trx.insertInto('charge').values(rows).returning(['id', 'enrolment_id', 'kind', 'amount_cents']).execute();
+    const inserted = [];
+    for (const chunk of inBatches(rows, INSERT_CHUNK)) {
+      inserted.push(
+        ...(await trx
+          .insertInto('charge')
+          .values(chunk)
+          .onConflict((oc) => oc.columns(['enrolment_id', 'date']).where('kind', '<>', sql.lit('storno')).doNothing())
+          .returning(['id', 'enrolment_id', 'kind', 'amount_cents'])
+          .execute()),
+      );
+    }
+    return inserted;
   }
   const column = <K extends keyof Insertable<ChargeTable>>(key: K) => rows.map((row) => row[key]);
   const result = await sql<{ id: number; enrolment_id: number; kind: ChargeKind; amount_cents: number }>`
@@ -30,6 +45,7 @@ async function insertCharges(trx: Kysely<DB>, rows: Insertable<ChargeTable>[]) {
       ${column('kind')}::text[], ${column('tariff_id')}::integer[], ${column('unit_price_cents')}::integer[], ${column('sibling_bp')}::integer[],
       ${column('sibling_cents')}::integer[], ${column('exemption_bp')}::integer[], ${column('exemption_cents')}::integer[],
       ${column('amount_cents')}::integer[], ${column('author')}::text[], ${column('created_at')}::text[])
+    on conflict (enrolment_id, date) where kind <> 'storno' do nothing
     returning id, enrolment_id, kind, amount_cents`.execute(trx);
   return result.rows;
 }
@@ -40,13 +56,38 @@ export const SYSTEM_AUTHOR = 'sistema';
 /**
  * Charging (issue 4): after a day is frozen, each booked meal is charged exactly once — on a prepaid
  * service as a debit on the pupil's badge, on a postpaid one as a charge the month's document bills.
- * The day_charge row, inserted first in the transaction, is the lock that makes a day charged once
- * across runs and instances; the unique index on charge(enrolment, day) holds the rule even against a bug.
+ * The day_charge row, inserted first, is the lock that makes a day charged once across runs and
+ * instances (chargeDay); the unique index on charge(enrolment, day) holds the rule even against a bug.
  */
 export function createChargingService(db: Kysely<DB>, clock: Clock) {
-  async function chargeDay(ente: Ente, date: string): Promise<'charged' | 'already-charged' | 'not-frozen'> {
-    const frozen = await db.selectFrom('day_freeze').select('date').where('ente_id', '=', ente.id).where('date', '=', date).executeTakeFirst();
+  /**
+   * Charges one frozen day. The day's row is claimed first; the charges (and a prepaid meal's debit, in
+   * the same transaction as its charge) go in batches, each its own short transaction with the event
+   * loop served between them; one last transaction completes the day with its totals. A batch inserts
+   * only the charges not there yet (the unique index on enrolment and day) and debits only those, so a
+   * run that takes over from one that died part-way (stale claim) charges each meal exactly once.
+   */
+  async function chargeDay(
+    ente: Ente,
+    date: string,
+    options: { chargesPerBatch?: number; afterBatch?: (charges: number) => Promise<void> | void } = {},
+  ): Promise<'charged' | 'already-charged' | 'not-frozen'> {
+    const frozen = await db
+      .selectFrom('day_freeze')
+      .select('date')
+      .where('ente_id', '=', ente.id)
+      .where('date', '=', date)
+      .where('completed_at', 'is not', null)
+      .executeTakeFirst();
     if (!frozen) return 'not-frozen';
+    const started = clock.now();
+    const inserted = await db
+      .insertInto('day_charge')
+      .values({ ente_id: ente.id, date, charged_at: started.toISOString(), charges: 0, total_cents: 0, claimed_at: started.toISOString(), completed_at: null })
+      .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
+      .returning('date')
+      .executeTakeFirst();
+    if (!inserted && (await existingClaim(db, 'day_charge', ente.id, date, started)) !== 'taken-over') return 'already-charged';
     const [booked, tariffs, badges] = await Promise.all([
       db
         .selectFrom('attendance as a')
@@ -68,13 +109,11 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     const debitBadge = new Map<number, number>();
     const now = clock.now().toISOString();
     const charges: Insertable<ChargeTable>[] = [];
-    let total = 0;
     for (const meal of booked) {
       // A canteen with a monthly fee is billed by the month, not by the meal.
       if (tariffs.unitOf(meal.tariffId) !== 'pasto') continue;
       const lightMeal = meal.status === 'light_meal';
       const price = tariffs.priceOf(meal, { free: lightMeal && !ente.charge_light_meals });
-      total += price.amountCents;
       const badge = meal.billing === 'prepaid' ? badgeOf.get(`${meal.pupilId}/${meal.serviceId}`) : undefined;
       if (badge !== undefined) debitBadge.set(meal.enrolmentId, badge);
       charges.push({
@@ -96,18 +135,10 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         created_at: now,
       });
     }
-    return db.transaction().execute(async (trx) => {
-      const claimed = await trx
-        .insertInto('day_charge')
-        .values({ ente_id: ente.id, date, charged_at: now, charges: charges.length, total_cents: total })
-        .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
-        .returning('date')
-        .executeTakeFirst();
-      if (!claimed) return 'already-charged';
-      // Prepaid: each meal is also a debit on the pupil's badge in use for the service, linked to its charge.
-      const chunk = trx.getExecutor().adapter instanceof PostgresAdapter ? UNNEST_CHUNK : INSERT_CHUNK;
-      for (let i = 0; i < charges.length; i += chunk) {
-        const inserted = await insertCharges(trx, charges.slice(i, i + chunk));
+    let written = 0;
+    for (const batch of inBatches(charges, options.chargesPerBatch ?? CHARGE_BATCH)) {
+      await db.transaction().execute(async (trx) => {
+        const inserted = await insertNewCharges(trx, batch);
         const debits: Insertable<MovementTable>[] = [];
         for (const charge of inserted) {
           const badge = debitBadge.get(charge.enrolment_id);
@@ -118,7 +149,26 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
           });
         }
         for (let j = 0; j < debits.length; j += INSERT_CHUNK) await trx.insertInto('movement').values(debits.slice(j, j + INSERT_CHUNK)).execute();
-      }
+      });
+      await options.afterBatch?.((written += batch.length));
+      await yieldToEventLoop();
+    }
+    return db.transaction().execute(async (trx) => {
+      if (!(await completeDay(trx, 'day_charge', ente.id, date, clock.now()))) return 'already-charged';
+      // The totals of what is in the ledger for the day, whichever runs wrote it.
+      const totals = await trx
+        .selectFrom('charge')
+        .select((eb) => [eb.fn.countAll<number>().as('charges'), eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), sql<number>`0`).as('total')])
+        .where('ente_id', '=', ente.id)
+        .where('date', '=', date)
+        .where('kind', 'in', [sql.lit<ChargeKind>('meal'), sql.lit<ChargeKind>('light_meal')])
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('day_charge')
+        .set({ charges: Number(totals.charges), total_cents: Number(totals.total) })
+        .where('ente_id', '=', ente.id)
+        .where('date', '=', date)
+        .execute();
       return 'charged';
     });
   }
@@ -128,16 +178,19 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     const done: { ente: string; date: string }[] = [];
     const enti = (await db.selectFrom('ente').selectAll().execute()) as Ente[];
     for (const ente of enti) {
+      // Days a run began and did not finish (it died part-way), then the frozen days not charged yet.
+      const resumed = await incompleteDays(db, 'day_charge', ente.id);
       const due = await db
         .selectFrom('day_freeze as f')
         .select('f.date')
         .where('f.ente_id', '=', ente.id)
+        .where('f.completed_at', 'is not', null)
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('day_charge as c').select('c.date').whereRef('c.ente_id', '=', 'f.ente_id').whereRef('c.date', '=', 'f.date'))),
         )
         .orderBy('f.date')
         .execute();
-      for (const { date } of due) {
+      for (const date of [...resumed, ...due.map((d) => d.date)]) {
         if ((await chargeDay(ente, date)) === 'charged') done.push({ ente: ente.slug, date });
       }
     }

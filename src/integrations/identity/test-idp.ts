@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { SPID_LEVELS } from '../../config/index';
-import { TEST_USERS } from './test-users';
+import type { TestPeople } from './test-users';
 
 export interface TestIdpOptions {
   production: boolean;
@@ -15,6 +15,8 @@ export interface TestIdpOptions {
   postLogoutRedirectUri: string;
   fiscalCodeClaim: string;
   cookieSecret: string;
+  /** Whom it can log in: the test users, and the people typed into its form. */
+  people: TestPeople;
   /** Renders the page that asks "log out of the test IdP too?"; receives the provider's own form. */
   renderLogout(form: string, lang: string): string;
 }
@@ -82,7 +84,7 @@ export function createTestIdp(options: TestIdpOptions): TestIdp {
       return grant;
     },
     findAccount: async (_ctx, accountId) => {
-      const user = TEST_USERS.find((u) => u.fiscalCode === accountId);
+      const user = options.people.find(accountId);
       if (!user) return undefined;
       return {
         accountId,

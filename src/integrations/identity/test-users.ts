@@ -17,3 +17,30 @@ export const TEST_USERS: readonly TestUser[] = [
   { fiscalCode: 'BNCGLI80A41F205F', givenName: 'Giulia', familyName: 'Bianchi', email: 'giulia.bianchi@example.org', note: 'genitore intestatario di un alunno' },
   { fiscalCode: 'VRDLCU75C12L219L', givenName: 'Luca', familyName: 'Verdi', email: 'luca.verdi@example.org', note: 'operatore della cucina' },
 ];
+
+/** A person the test IdP can put in its tokens: a listed test user, or anyone typed into its form. */
+export interface TestPerson {
+  fiscalCode: string;
+  givenName: string;
+  familyName: string;
+  email?: string;
+}
+
+/**
+ * The people of one test IdP: the listed test users, and every person someone logged in as through its
+ * form ("Codice fiscale", "Nome", "Cognome") — so that a person the office has just created can log in.
+ * Kept in memory, like the rest of the test IdP's state.
+ */
+export function createTestPeople() {
+  const typed = new Map<string, TestPerson>();
+  return {
+    find(fiscalCode: string): TestPerson | undefined {
+      return typed.get(fiscalCode) ?? TEST_USERS.find((u) => u.fiscalCode === fiscalCode);
+    },
+    remember(person: TestPerson): void {
+      typed.set(person.fiscalCode, person);
+    },
+  };
+}
+
+export type TestPeople = ReturnType<typeof createTestPeople>;

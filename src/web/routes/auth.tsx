@@ -5,6 +5,7 @@ import { maskFiscalCode } from '../../domain/registry/fiscal-code';
 import type { Services } from '../../domain/services';
 import { GatewayUnavailableError, type OidcClient, STATE_PATTERN } from '../../integrations/identity/oidc-client';
 import { safeReturnPath } from '../forms';
+import { createLoginCounter } from '../login-limits';
 import { pageContext, sendPage } from '../render';
 import { MessagePage } from '../views/components';
 
@@ -17,15 +18,26 @@ const callbackQuery = z.object({
   iss: z.string().max(2048).optional(),
 });
 
+/** The window of the per-account log-in limit (LOGIN_RATE_LIMIT_PER_ACCOUNT log-ins in it). */
+const ACCOUNT_WINDOW_MS = 10 * 60_000;
+
 /** SPID/CIE log-in through the identity gateway (OIDC), and log-out. */
 export async function authRoutes(
   app: FastifyInstance,
   { config, oidc, services }: { config: Config; oidc: OidcClient; services: Services },
 ) {
   const rateLimit = { max: config.loginRateLimitPerMinute, timeWindow: 60_000 };
+  const logins = createLoginCounter({ limit: config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, secret: config.session.secret });
+  let warnedOfProxy = false;
 
   app.get('/auth/login', { config: { rateLimit } }, async (request, reply) => {
     const returnTo = safeReturnPath((request.query as Record<string, unknown>).torna);
+    if (!config.trustProxy && !warnedOfProxy && request.headers['x-forwarded-for']) {
+      // Behind a proxy that we do not trust, every parent seems to come from the proxy's address, and
+      // the whole city would share one address's log-ins a minute.
+      warnedOfProxy = true;
+      request.log.warn('requests come through a proxy (X-Forwarded-For) but TRUST_PROXY is not set: the log-in limit per address counts the proxy as one client');
+    }
     // A plain GET (a link from anywhere) never replaces a parent's session: already logged in, go on.
     if (request.session?.user) return reply.redirect(returnTo, 303);
     try {
@@ -74,6 +86,11 @@ export async function authRoutes(
     const callbackUrl = new URL(request.url, config.publicUrl);
     try {
       const identity = await oidc.finishLogin(callbackUrl, pending);
+      if (!logins.allow(identity.fiscalCode)) {
+        await reply.endSession();
+        request.log.warn({ user: maskFiscalCode(identity.fiscalCode) }, 'login refused: too many for this account');
+        return sendPage(reply, <MessagePage ctx={ctx} title={ctx.m.errors.tooManyTitle} paragraphs={[ctx.m.errors.tooManyAccount]} />, 429);
+      }
       await reply.startSession({
         user: {
           fiscalCode: identity.fiscalCode,

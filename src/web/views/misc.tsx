@@ -2,7 +2,7 @@ import { renderToString } from 'preact-render-to-string';
 import type { Ente, OperatorRole } from '../../db/schema';
 import type { TestUser } from '../../integrations/identity/test-users';
 import type { Messages } from '../i18n/it';
-import { backofficeCrumbs, ContactsBox } from './components';
+import { backofficeCrumbs, ContactsBox, Problem } from './components';
 import type { PageContext } from './context';
 import { Layout } from './layout';
 
@@ -130,9 +130,41 @@ const LEVELS = [
   { key: 'L3', acr: 'https://www.spid.gov.it/SpidL3' },
 ] as const;
 
-/** The test IdP's log-in page: a banner that it is not SPID, the level, and one button per test user. */
-export function TestIdpLoginPage({ ctx, uid, users }: { ctx: PageContext; uid: string; users: readonly TestUser[] }) {
+/** What was typed into the test IdP's "any person" form. */
+export interface TestIdpPersonValues {
+  fiscalCode: string;
+  givenName: string;
+  familyName: string;
+  level: string;
+}
+
+/**
+ * The test IdP's log-in page: a banner that it is not SPID, the level, one button per test user, and a
+ * form to log in as any person with a valid codice fiscale.
+ */
+export function TestIdpLoginPage({
+  ctx,
+  uid,
+  users,
+  person = { fiscalCode: '', givenName: '', familyName: '', level: LEVELS[1].acr },
+  problems = {},
+}: {
+  ctx: PageContext;
+  uid: string;
+  users: readonly TestUser[];
+  person?: TestIdpPersonValues;
+  problems?: Partial<Record<keyof TestIdpPersonValues, string>>;
+}) {
   const t = ctx.m.testIdp;
+  const fields = [
+    { name: 'fiscalCode', label: t.fiscalCode, autocomplete: 'off' },
+    { name: 'givenName', label: t.givenName, autocomplete: 'given-name' },
+    { name: 'familyName', label: t.familyName, autocomplete: 'family-name' },
+  ] as const;
+  const problemText = (field: keyof TestIdpPersonValues) => {
+    const key = problems[field];
+    return key ? t.problems[key as keyof typeof t.problems] : undefined;
+  };
   return (
     <Layout ctx={ctx} title={t.title}>
       <div class="alert alert-danger" role="note">
@@ -173,6 +205,59 @@ export function TestIdpLoginPage({ ctx, uid, users }: { ctx: PageContext; uid: s
           </ul>
         </fieldset>
       </form>
+      <section aria-labelledby="any-person" class="my-5">
+        <h2 class="h4" id="any-person">
+          {t.anyPerson}
+        </h2>
+        <p>{t.anyPersonIntro}</p>
+        {Object.keys(problems).length > 0 && (
+          <div class="alert alert-danger" role="alert" id="problems" tabindex={-1}>
+            <p class="mb-1">{t.problemsTitle}</p>
+            <ul class="mb-0">
+              {fields
+                .filter((f) => problems[f.name])
+                .map((f) => (
+                  <li key={f.name}>
+                    <a href={`#person-${f.name}`}>{problemText(f.name)}</a>
+                  </li>
+                ))}
+            </ul>
+          </div>
+        )}
+        <form method="post" action={`/test-idp/interaction/${uid}/login-as`} novalidate>
+          {fields.map((f) => (
+            <div class="form-group mb-4" key={f.name}>
+              <label for={`person-${f.name}`} class="active">
+                {f.label}
+              </label>
+              <input
+                type="text"
+                class="form-control"
+                id={`person-${f.name}`}
+                name={f.name}
+                value={person[f.name]}
+                autocomplete={f.autocomplete}
+                required
+                {...(problems[f.name] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `person-${f.name}-problem` } : {})}
+              />
+              <Problem id={`person-${f.name}-problem`} text={problemText(f.name)} />
+            </div>
+          ))}
+          <div class="select-wrapper mb-4">
+            <label for="person-level">{t.level}</label>
+            <select id="person-level" name="level">
+              {LEVELS.map((level) => (
+                <option value={level.acr} selected={level.acr === person.level} key={level.key}>
+                  {t.levels[level.key]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" class="btn btn-primary">
+            {t.loginAs}
+          </button>
+        </form>
+      </section>
       <form method="post" action={`/test-idp/interaction/${uid}/abort`}>
         <button type="submit" class="btn btn-secondary">
           {t.cancel}
