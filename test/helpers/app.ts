@@ -72,6 +72,8 @@ export async function startTestApp(
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: throwaway.url,
     LOG_LEVEL: 'silent',
+    // Suites log the same test users in dozens of times; the limit itself is tested with its own value.
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: '1000',
     ...env,
   });
   const database = createDatabase(config.databaseUrl);
