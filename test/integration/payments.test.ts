@@ -94,6 +94,57 @@ for (const { engine, skip } of testEngines()) {
       assert.match(none.body, /almeno un documento/);
     });
 
+    it('pulls past a receipt the platform refuses (422) and one our parser refuses: both set aside for the office, the rest applied', async () => {
+      // Three notices of another family of the demo, paid at the tobacconist; no receipt pushed.
+      const ente = await db().selectFrom('ente').select(['id', 'tax_code']).where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      const docs = await db()
+        .selectFrom('payment_notice as n')
+        .innerJoin('person as h', 'h.id', 'n.holder_person_id')
+        .select(['n.id as noticeId', 'n.document_id as id', 'n.iuv', 'n.nav'])
+        .where('n.ente_id', '=', ente.id)
+        .where('n.kind', '=', 'document')
+        .where('n.state', '=', 'open')
+        .where('n.position_state', '=', 'published')
+        .where('h.fiscal_code', 'not in', [ADA, GIULIA])
+        .orderBy('n.id')
+        .limit(3)
+        .execute()
+        .then((rows) => rows.map((row) => ({ ...row, id: row.id! })));
+      assert.equal(docs.length, 3);
+      for (const d of docs) assert.equal((await sandboxForm(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, { ente: ente.tax_code, avviso: d.nav, consegna: 'nessuna' })).status, 303);
+      // What the platform holds for two of them cannot be used: not a document at all, and a receipt without its fields.
+      const [refused, unreadable, good] = docs;
+      await db().updateTable('sandbox_receipt').set({ xml: '<receipt' }).where('iuv', '=', refused!.iuv).execute();
+      await db().updateTable('sandbox_receipt').set({ xml: '<receipt><outcome>OK</outcome></receipt>' }).where('iuv', '=', unreadable!.iuv).execute();
+      const markBefore = await db().selectFrom('receipt_pull').select('pulled_until').executeTakeFirst();
+
+      const pulled = await t.app.services.receipts.pullReceipts();
+      const demo = pulled.find((p) => p.ente === 'demo');
+      assert.deepEqual({ applied: demo?.applied, unreadable: demo?.unreadable, failed: demo?.failed }, { applied: 1, unreadable: 2, failed: undefined });
+      const state = async (id: number) => (await db().selectFrom('document').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+      assert.equal(await state(good!.id), 'pagato');
+      assert.equal(await state(refused!.id), 'da_pagare');
+      assert.equal(await state(unreadable!.id), 'da_pagare');
+      const mark = await db().selectFrom('receipt_pull').select('pulled_until').executeTakeFirstOrThrow();
+      assert.notEqual(mark.pulled_until, markBefore?.pulled_until, 'the watermark moved past them');
+      assert.equal(mark.pulled_until, new Date(NOW).toISOString());
+
+      // The next pull overlaps: it meets them again and records nothing twice.
+      await t.app.services.receipts.pullReceipts();
+      const problems = await db().selectFrom('receipt_pull_problem').select(['iuv', 'problem']).orderBy('iuv').execute();
+      assert.deepEqual(problems, [{ iuv: refused!.iuv, problem: 'platform_refused' }, { iuv: unreadable!.iuv, problem: 'unreadable' }].sort((a, b) => a.iuv.localeCompare(b.iuv)));
+
+      const office = new Browser(t.app);
+      await office.login(MARCO, { returnTo: '/demo/ufficio/ricevute' });
+      const list = await office.get('/demo/ufficio/ricevute');
+      assert.equal(list.statusCode, 200);
+      assert.match(list.body, /Ricevute che non è stato possibile leggere/);
+      assert.match(list.body, new RegExp(refused!.iuv));
+      assert.match(list.body, /pagoPA non ha potuto restituire la ricevuta/);
+      assert.match(list.body, new RegExp(unreadable!.iuv));
+      assert.match(list.body, /Ricevuta in un formato non valido/);
+    });
+
     it('pays two documents through Checkout (the sandbox over HTTP) and shows them paid only when the receipt arrives', async () => {
       const ada = new Browser(t.app);
       const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });

@@ -474,6 +474,16 @@ export const en: Messages = {
       already_paid: 'Notice already paid: possibly a double payment to refund',
       notice_cancelled: 'Notice cancelled: payment to refund or reassign',
     } as Record<string, string>,
+    unreadableTitle: 'Receipts that could not be read',
+    unreadableLead: 'Receipts listed by pagoPA that the platform did not return or that do not have the expected format: they were set aside so that they block no other. Check the IUV with pagoPA; if the receipt arrives readable it will be applied.',
+    unreadableCaption: 'Unreadable receipts, newest first',
+    seen: 'Seen on',
+    iuv: 'IUV',
+    detail: 'Detail',
+    problems: {
+      platform_refused: 'pagoPA could not return the receipt',
+      unreadable: 'Receipt in an invalid format',
+    } as Record<string, string>,
     link: 'pagoPA receipts to check',
   },
   kitchen: {

@@ -473,6 +473,16 @@ export const it = {
       already_paid: 'Avviso già pagato: possibile doppio pagamento da rimborsare',
       notice_cancelled: 'Avviso annullato: pagamento da rimborsare o riassegnare',
     } as Record<string, string>,
+    unreadableTitle: 'Ricevute che non è stato possibile leggere',
+    unreadableLead: 'Ricevute elencate da pagoPA che la piattaforma non ha restituito o che non rispettano il formato atteso: sono state messe da parte perché non blocchino le altre. Verificate con pagoPA lo IUV indicato; se la ricevuta arriva leggibile sarà applicata.',
+    unreadableCaption: 'Ricevute non leggibili, dalla più recente',
+    seen: 'Vista il',
+    iuv: 'IUV',
+    detail: 'Dettaglio',
+    problems: {
+      platform_refused: 'pagoPA non ha potuto restituire la ricevuta',
+      unreadable: 'Ricevuta in un formato non valido',
+    } as Record<string, string>,
     link: 'Ricevute pagoPA da controllare',
   },
   kitchen: {

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { Config } from '../../../config/index';
 import type { DB } from '../../../db/schema';
@@ -289,12 +290,9 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
       receipts.get<{ Params: { taxCode: string; iuv: string } }>('/payments/:taxCode/receipts/:iuv', async (request, reply) => {
         const xml = await findReceiptXml(db, request.params.taxCode, request.params.iuv);
         if (!xml) return problem(reply, 404, 'no receipt found');
-        // As the platform, a stored receipt it cannot turn into a receipt document is a 422.
-        try {
-          parseReceiptXml(xml);
-        } catch {
-          return problem(reply, 422, 'unable to process the receipt');
-        }
+        // As the platform, a stored receipt that is not an XML document with a receipt is a 422; one that is
+        // but misses fields goes out as it is, for the creditor's own checks to catch.
+        if (XMLValidator.validate(xml) !== true || !/<(?:\w+:)?receipt[\s>]/.test(xml)) return problem(reply, 422, 'unable to process the receipt');
         return reply.type('application/xml').send(xml);
       });
     }),

@@ -65,8 +65,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     await services.operators.requireOperator(request.ente!, caller, OFFICE_ROLES);
-    const receipts = await services.receipts.flagged(request.ente!);
-    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} />);
+    const [receipts, unreadable] = await Promise.all([services.receipts.flagged(request.ente!), services.receipts.unreadable(request.ente!)]);
+    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} unreadable={unreadable} />);
   });
 
   app.get('/ufficio/', async (request, reply) => {
