@@ -145,6 +145,44 @@ for (const { engine, skip } of testEngines()) {
       assert.match(list.body, /Ricevuta in un formato non valido/);
     });
 
+    it('publishes an overdue document payable until today + the ente’s days, keeps its own due date, and shows both', async () => {
+      // NOW is 26 November 2026 in Rome; the demo ente keeps the default of 30 days.
+      const overdue = await db()
+        .selectFrom('document as d')
+        .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
+        .innerJoin('person as h', 'h.id', 'd.holder_person_id')
+        .innerJoin('ente as e', 'e.id', 'd.ente_id')
+        .select(['d.id', 'd.due_date as documentDue', 'd.pupil_id as pupilId', 'n.id as noticeId', 'n.due_date as payableBy', 'n.iuv', 'n.position_state as positionState', 'e.tax_code as taxCode'])
+        .where('h.fiscal_code', '=', ADA)
+        .where('d.state', '=', 'da_pagare')
+        .where('d.due_date', '<', '2026-11-26')
+        .orderBy('d.id')
+        .executeTakeFirstOrThrow();
+      assert.equal(overdue.payableBy, '2026-12-26');
+      assert.equal(overdue.positionState, 'published', 'GPD (the sandbox) took it: its due date is not past');
+      const position = await db().selectFrom('sandbox_position').select('body').where('iupd', '=', `${overdue.taxCode}-${overdue.iuv}`).executeTakeFirstOrThrow();
+      assert.equal((JSON.parse(position.body) as { paymentOption: { dueDate: string }[] }).paymentOption[0]!.dueDate, '2026-12-26T22:59:59Z', 'the end of 26 December in Rome, in UTC');
+      assert.equal((await db().selectFrom('document').select('due_date').where('id', '=', overdue.id).executeTakeFirstOrThrow()).due_date, overdue.documentDue, 'the document keeps its due date');
+
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const list = await ada.get(`/demo/documenti-contabili?utente=${overdue.pupilId}`);
+      assert.match(list.body, /avviso pagabile entro il 26\/12\/2026/);
+      assert.match(list.body, />Scaduto</);
+      const detail = await ada.get(`/demo/documenti-contabili/${overdue.id}`);
+      assert.match(detail.body, /<dt class="col-sm-4">Avviso pagoPA pagabile entro<\/dt><dd class="col-sm-8">26\/12\/2026<\/dd>/);
+      const pdf = await ada.get(`/demo/documenti-contabili/${overdue.id}/avviso.pdf`);
+      assert.equal(pdf.statusCode, 200);
+      assert.match(pdfText(pdf.rawPayload), /26\/12\/2026/);
+
+      // A position that waited in the outbox past its date (an outage) is moved on when it is finally sent.
+      await db().deleteFrom('sandbox_position').where('iupd', '=', `${overdue.taxCode}-${overdue.iuv}`).execute();
+      await db().updateTable('payment_notice').set({ position_state: 'to_publish', due_date: '2026-11-20', position_next_at: null }).where('id', '=', overdue.noticeId).execute();
+      const sent = await t.app.services.notices.publishDue(overdue.noticeId);
+      assert.deepEqual(sent, { published: 1, invalidated: 0, failed: 0 });
+      assert.equal((await db().selectFrom('payment_notice').select('due_date').where('id', '=', overdue.noticeId).executeTakeFirstOrThrow()).due_date, '2026-12-26');
+    });
+
     it('pays two documents through Checkout (the sandbox over HTTP) and shows them paid only when the receipt arrives', async () => {
       const ada = new Browser(t.app);
       const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });

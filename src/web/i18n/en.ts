@@ -335,6 +335,8 @@ export const en: Messages = {
     service: 'Service',
     amount: 'Amount',
     dueDate: 'Due date',
+    payableBy: (date: string) => `notice payable until ${date}`,
+    payableByLabel: 'pagoPA notice payable until',
     state: 'State',
     actions: 'Actions',
     detail: 'Details',

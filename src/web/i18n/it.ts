@@ -334,6 +334,8 @@ export const it = {
     service: 'Servizio',
     amount: 'Importo',
     dueDate: 'Scadenza',
+    payableBy: (date: string) => `avviso pagabile entro il ${date}`,
+    payableByLabel: 'Avviso pagoPA pagabile entro',
     state: 'Stato',
     actions: 'Azioni',
     detail: 'Dettaglio',
