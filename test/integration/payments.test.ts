@@ -379,6 +379,15 @@ for (const { engine, skip } of testEngines()) {
       assert.match(topupPage.body, /Paga dopo/);
       const topupId = Number(/ricariche\/(\d+)/.exec(String(created.headers.location))![1]);
       assert.match((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'listed to find its notice again');
+      // No notice until the holder chooses how to pay: "Paga dopo" makes it, and then its PDF is there.
+      assert.equal(await db().selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirst(), undefined);
+      assert.equal((await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`)).statusCode, 404);
+      const later = await ada.post(`/demo/ricariche/${topupId}/avviso`, { _csrf: ada.csrfFrom(topupPage.body) });
+      assert.equal(later.statusCode, 303);
+      assert.match((await ada.get(`/demo/ricariche/${topupId}`)).body, new RegExp(`href="/demo/ricariche/${topupId}/avviso.pdf"`));
+      const again = await ada.post(`/demo/ricariche/${topupId}/avviso`, { _csrf: ada.csrfFrom(topupPage.body) });
+      assert.equal(again.statusCode, 303);
+      assert.equal((await db().selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).execute()).length, 1, 'one notice whatever is clicked twice');
       const pdf = await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`);
       assert.equal(pdf.statusCode, 200);
       const balance = async () => Number((await db().selectFrom('movement').select((eb) => eb.fn.sum<number>('amount_cents').as('c')).where('badge_id', '=', badge.id).executeTakeFirstOrThrow()).c);
@@ -398,6 +407,57 @@ for (const { engine, skip } of testEngines()) {
       const after = await ada.get(`/demo/ricariche/${topupId}`);
       assert.match(after.body, /Ricarica accreditata/);
       assert.doesNotMatch((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'no longer waiting');
+    });
+
+    it('lets a parent keep at most 3 top-ups waiting, none with a notice until chosen, and cancel one (its position withdrawn), only their own and with CSRF', async () => {
+      const ada = new Browser(t.app);
+      const form = await ada.login(ADA, { returnTo: '/demo/ricariche' });
+      const csrf = ada.csrfFrom(form.body);
+      const badge = await db().selectFrom('badge').select('id').where('code', '=', 'B100001').executeTakeFirstOrThrow();
+      const ente = await db().selectFrom('ente').select(['id', 'tax_code', 'max_pending_topups']).where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      assert.equal(ente.max_pending_topups, 3, 'the default');
+      const holder = await db().selectFrom('person').select('id').where('fiscal_code', '=', ADA).where('ente_id', '=', ente.id).executeTakeFirstOrThrow();
+      const waiting = () =>
+        db().selectFrom('topup').select('id').where('holder_person_id', '=', holder.id).where('state', '=', 'in_attesa').where('cancelled_at', 'is', null).execute();
+      const noticesBefore = (await db().selectFrom('payment_notice').select('id').execute()).length;
+
+      // Asked for again and again (the probe made 210): only up to the limit wait, and none takes a notice or a position.
+      const waitingBefore = (await waiting()).length;
+      const answers: number[] = [];
+      for (let i = 0; i < 6; i++) answers.push((await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' })).statusCode);
+      assert.equal((await waiting()).length, 3);
+      assert.deepEqual(answers, [...Array(3 - waitingBefore).fill(303), ...Array(3 + waitingBefore).fill(422)]);
+      assert.equal((await db().selectFrom('payment_notice').select('id').execute()).length, noticesBefore, 'no notice for a top-up not chosen');
+      const refused = await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' });
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /numero massimo di ricariche in attesa/);
+      assert.match(refused.body, /value="7,50"/, 'the form is kept');
+
+      // Cancel one that has a published position: it stops waiting and the platform withdraws it.
+      const [first] = await waiting();
+      const page = await ada.get(`/demo/ricariche/${first!.id}`);
+      assert.match(page.body, /Annulla la ricarica/);
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/avviso`, { _csrf: csrf })).statusCode, 303);
+      const notice = await db().selectFrom('payment_notice').select(['id', 'iuv', 'position_state']).where('topup_id', '=', first!.id).executeTakeFirstOrThrow();
+      assert.equal(notice.position_state, 'published');
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/annulla`, {})).statusCode, 403, 'CSRF');
+      const giulia = new Browser(t.app);
+      const giuliaPage = await giulia.login(GIULIA, { returnTo: '/demo/ricariche' });
+      assert.equal((await giulia.post(`/demo/ricariche/${first!.id}/annulla`, { _csrf: giulia.csrfFrom(giuliaPage.body) })).statusCode, 404, 'not her top-up');
+      const cancelled = await ada.post(`/demo/ricariche/${first!.id}/annulla`, { _csrf: csrf });
+      assert.equal(cancelled.statusCode, 303);
+      assert.match((await ada.get(`/demo/ricariche/${first!.id}`)).body, /Ricarica annullata/);
+      const after = await db().selectFrom('payment_notice').select(['state', 'position_state']).where('id', '=', notice.id).executeTakeFirstOrThrow();
+      assert.deepEqual(after, { state: 'cancelled', position_state: 'invalidated' });
+      const position = await db().selectFrom('sandbox_position').select('status').where('iupd', '=', `${ente.tax_code}-${notice.iuv}`).executeTakeFirstOrThrow();
+      assert.equal(position.status, 'INVALID');
+      assert.equal((await ada.get(`/demo/ricariche/${first!.id}/avviso.pdf`)).statusCode, 404);
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/paga`, { _csrf: csrf })).statusCode, 422, 'a cancelled top-up cannot be paid');
+      assert.doesNotMatch((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${first!.id}"`));
+
+      // A place is free again.
+      assert.equal((await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' })).statusCode, 303);
+      assert.equal((await waiting()).length, 3);
     });
 
     it('lists the statement for the 730 among the attached documents, and serves it only to the holder', async () => {
