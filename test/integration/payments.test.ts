@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createNoticeService } from '../../src/domain/payments/notices';
 import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
@@ -6,7 +7,7 @@ import { createPagopaClients } from '../../src/integrations/pagopa/clients';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
-import { decodeQr, firstPagePng, pdfText } from '../helpers/pdf';
+import { decodeQr, firstPagePng, pdfText, saved } from '../helpers/pdf';
 
 const NOW = '2026-11-26T09:00:00+01:00';
 
@@ -174,6 +175,8 @@ for (const { engine, skip } of testEngines()) {
       const pdf = await ada.get(`/demo/documenti-contabili/${overdue.id}/avviso.pdf`);
       assert.equal(pdf.statusCode, 200);
       assert.match(pdfText(pdf.rawPayload), /26\/12\/2026/);
+      const images = execFileSync('pdfimages', ['-list', saved(pdf.rawPayload)], { encoding: 'utf8' });
+      assert.match(images, /\bimage\s+160\s+160\b/, 'the demo Comune’s logo (ente_logo, set by the seed)');
 
       // A position that waited in the outbox past its date (an outage) is moved on when it is finally sent.
       await db().deleteFrom('sandbox_position').where('iupd', '=', `${overdue.taxCode}-${overdue.iuv}`).execute();
