@@ -256,6 +256,20 @@ for (const { engine, skip } of testEngines()) {
         });
       assert.equal((await offContract({ paymentNotices: navs.map((nav) => notice(nav, 100)), returnUrls, idCart: 'cart-6' })).status, 400);
       assert.equal((await offContract({ paymentNotices: [], returnUrls, idCart: 'cart-empty' })).status, 400);
+      // The check itself: the same request without the mark is reported as off the contract.
+      if (!contracts.skipped) {
+        const unmarked = await fetch(sandbox('/checkout/ec/v2/carts'), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Ocp-Apim-Subscription-Key': keys.checkoutKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ paymentNotices: navs.map((nav) => notice(nav, 100)), returnUrls }),
+        });
+        assert.equal(unmarked.status, 400);
+        const seen = contracts.take();
+        const expected = seen.filter((v) => /^checkout POST \/carts request: request body: value\/paymentNotices must NOT have more than 5 items/.test(v));
+        assert.equal(expected.length, 1, seen.join('\n'));
+        contracts.violations.push(...seen.filter((v) => !expected.includes(v)));
+      }
       // v2 requires returnWaitingUrl.
       const { returnWaitingUrl: _waiting, ...v1Urls } = returnUrls;
       assert.equal((await offContract({ paymentNotices: [notice(navs[0]!, 100)], returnUrls: v1Urls })).status, 400);

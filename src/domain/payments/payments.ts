@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { DB, Ente } from '../../db/schema';
+import type { DB, Ente, PositionState } from '../../db/schema';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import { PagopaCallError } from '../../integrations/pagopa/clients';
 import type { AuditTrail } from '../audit/audit';
@@ -323,18 +323,22 @@ export function createPaymentService(
         .executeTakeFirst();
       if (Number(cancelled.numUpdatedRows) !== 1) throw new InvalidInputError({ topup: 'alreadyPaid' });
       if (row.noticeId === null) return;
-      // As for a cancelled document: a published position is withdrawn by the outbox, one never sent just closes.
+      // A position on the platform is withdrawn by the outbox; one never sent just closes. One whose sending
+      // failed may still have reached the platform (the answer lost): it is withdrawn too (a 404 is fine).
       const nowIso = now.toISOString();
-      for (const [from, to] of [['published', 'to_invalidate'], ['to_publish', 'invalidated']] as const) {
-        await trx
-          .updateTable('payment_notice')
-          .set({ state: 'cancelled', position_state: to, position_next_at: null, position_attempts: 0 })
-          .where('id', '=', row.noticeId)
-          .where('state', '=', 'open')
-          .where('position_state', '=', from)
-          .where((eb) => eb.or([eb('cart_until', 'is', null), eb('cart_until', '<=', nowIso)]))
-          .execute();
-      }
+      await trx
+        .updateTable('payment_notice')
+        .set((eb) => ({
+          state: 'cancelled',
+          position_state: eb.case().when(eb.and([eb('position_state', '=', 'to_publish'), eb('position_attempts', '=', 0)])).then(sql.lit<PositionState>('invalidated')).else(sql.lit<PositionState>('to_invalidate')).end(),
+          position_next_at: null,
+          position_attempts: 0,
+        }))
+        .where('id', '=', row.noticeId)
+        .where('state', '=', 'open')
+        .where('position_state', 'in', ['published', 'to_publish'])
+        .where((eb) => eb.or([eb('cart_until', 'is', null), eb('cart_until', '<=', nowIso)]))
+        .execute();
       const notice = await trx.selectFrom('payment_notice').select('state').where('id', '=', row.noticeId).executeTakeFirstOrThrow();
       // Paid or put in a cart meanwhile: nothing is cancelled.
       if (notice.state !== 'cancelled') throw new InvalidInputError({ topup: notice.state === 'paid' ? 'alreadyPaid' : 'inCart' });
