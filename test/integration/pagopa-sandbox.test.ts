@@ -222,6 +222,16 @@ for (const { engine, skip } of testEngines()) {
       const today = position(newNav(), 1000);
       today.paymentOption[0]!.dueDate = gpdDueDate('2026-11-26');
       assert.equal((await gpd('?toPublish=true', { method: 'POST', body: JSON.stringify(today) })).status, 201);
+      // A draft (created while its due date was ahead) whose due date passed before it is published: GPD's 409.
+      const draftNav = newNav();
+      const soon = position(draftNav, 1000);
+      soon.paymentOption[0]!.dueDate = '2026-11-26T09:15:29Z';
+      await database.db.insertInto('sandbox_position').values({
+        creditor_tax_code: CREDITOR, iupd: soon.iupd, nav: draftNav, status: 'DRAFT', amount_cents: 1000, body: JSON.stringify(soon), updated_at: NOW.toISOString(),
+      }).execute();
+      const late = await gpd(`/${soon.iupd}/publish`, { method: 'POST' });
+      assert.equal(late.status, 409);
+      assert.match(((await late.json()) as { detail: string }).detail, /after the due date/);
 
       // An offset is not a LocalDateTime: GPD cannot read it (sent off contract, by hand).
       const offset = position(newNav(), 1000);

@@ -20,6 +20,7 @@ import {
   debtPositionSchema,
   describeIssues,
   gpdCreateRefusal,
+  gpdInstant,
   receiptsQuerySchema,
   receiptsRange,
 } from './schemas';
@@ -147,7 +148,17 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
 
       gpd.post<{ Params: PositionParams }>('/organizations/:taxCode/debtpositions/:iupd/publish', external, async (request, reply) => {
         const { taxCode, iupd } = request.params;
-        if (!(await findPosition(db, taxCode, iupd))) return problem(reply, 404, 'debt position not found');
+        const draft = await findPosition(db, taxCode, iupd);
+        if (!draft) return problem(reply, 404, 'debt position not found');
+        // As GPD: a draft whose due date passed meanwhile can no longer be published.
+        if (draft.status === 'DRAFT' && draft.body.paymentOption.some((option) => gpdInstant(option.dueDate)!.getTime() < clock.now().getTime())) {
+          return problem(
+            reply,
+            409,
+            `A publish request occurred after the due date of a payment options has expired for the debt position with Organization Fiscal Code ${taxCode} and IUPD ${iupd}`,
+            'Publish request occurred after the due date of a payment options has expired',
+          );
+        }
         if (!(await changePositionStatus(db, { creditorTaxCode: taxCode, iupd }, ['DRAFT'], 'VALID', clock.now()))) {
           return problem(reply, 409, 'only a DRAFT debt position can be published');
         }
