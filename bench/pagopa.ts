@@ -63,7 +63,7 @@ async function seedOpenNotices(database: Database): Promise<{ ente: Ente; notice
         .insertInto('topup')
         .values(Array.from({ length: size }, (_, i) => {
           const badge = badges[(done + i) % badges.length]!;
-          return { ente_id: ente.id, badge_id: badge.id, holder_person_id: badge.holderId, amount_cents: TOPUP_CENTS, state: 'in_attesa' as const, created_at: now.toISOString(), credited_at: null };
+          return { ente_id: ente.id, badge_id: badge.id, holder_person_id: badge.holderId, amount_cents: TOPUP_CENTS, state: 'in_attesa' as const, created_at: now.toISOString(), credited_at: null, cancelled_at: null };
         }))
         .returning(['id', 'badge_id'])
         .execute();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index';
 import { createDatabase } from '../db/database';
@@ -22,6 +23,9 @@ const USAGE = `Usage: npm run job -- <command> [options]
   notices                             give a pagoPA notice (NAV) to every unpaid document without one
   publish                             send waiting debt positions to pagoPA (GPD), and withdraw cancelled ones
   receipts                            pull from pagoPA the receipts a push may have missed, and apply them
+  ente-logo --ente SLUG --file LOGO.png --operator CF
+                                      set the ente's logo printed on its pagoPA notices (PNG, at most 256 KB);
+                                      --file none removes it
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
 freeze, charge, bill, notices, publish and receipts by itself every minute.`;
@@ -38,6 +42,7 @@ async function main() {
       document: { type: 'string' },
       reason: { type: 'string' },
       operator: { type: 'string' },
+      file: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -110,6 +115,14 @@ async function main() {
       case 'receipts':
         for (const pulled of await services.receipts.pullReceipts()) print(pulled);
         break;
+      case 'ente-logo': {
+        const ente = await enteBySlug(values.ente);
+        const author = await operatorOf(ente, values.operator);
+        if (!values.file) throw new UsageError('--file is required (a PNG, or "none")');
+        await services.papers.setLogo(ente, author, values.file === 'none' ? null : readFileSync(values.file));
+        print({ ente: ente.slug, logo: values.file === 'none' ? 'removed' : 'set' });
+        break;
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

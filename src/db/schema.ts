@@ -30,7 +30,19 @@ export interface EnteTable {
   /** Bounds of a top-up the holder may ask for. */
   topup_min_cents: Generated<number>;
   topup_max_cents: Generated<number>;
+  /** An overdue document's notice is published payable until today plus this many days (GPD refuses a past due date). */
+  overdue_payable_days: Generated<number>;
+  /** Top-ups of one holder that may wait for payment at once. */
+  max_pending_topups: Generated<number>;
+  /** Poste Italiane's authorisation to print the postal slip; without it the slip is not printed. */
+  postal_authorisation: string | null;
   created_at: string;
+}
+
+export interface EnteLogoTable {
+  ente_id: number;
+  png: Buffer;
+  updated_at: string;
 }
 
 export interface SchoolTable {
@@ -447,6 +459,8 @@ export interface TopupTable {
   state: TopupState;
   created_at: string;
   credited_at: string | null;
+  /** Set when the holder withdrew the top-up before paying it. */
+  cancelled_at: string | null;
 }
 
 export interface NoticeCounterTable {
@@ -536,6 +550,16 @@ export interface ReceiptPullTable {
   pulled_until: string;
 }
 
+/** A receipt the pull could not read: the platform refused it (422) or it failed our parser. */
+export interface ReceiptPullProblemTable {
+  id: Generated<number>;
+  ente_id: number;
+  iuv: string;
+  problem: 'platform_refused' | 'unreadable';
+  detail: string;
+  seen_at: string;
+}
+
 export interface SandboxPositionTable {
   creditor_tax_code: string;
   iupd: string;
@@ -564,6 +588,7 @@ export interface SandboxReceiptTable {
 
 export interface DB {
   ente: EnteTable;
+  ente_logo: EnteLogoTable;
   school: SchoolTable;
   school_year: SchoolYearTable;
   service: ServiceTable;
@@ -603,6 +628,7 @@ export interface DB {
   payment_cart_item: PaymentCartItemTable;
   payment_receipt: PaymentReceiptTable;
   receipt_pull: ReceiptPullTable;
+  receipt_pull_problem: ReceiptPullProblemTable;
   sandbox_position: SandboxPositionTable;
   sandbox_cart: SandboxCartTable;
   sandbox_receipt: SandboxReceiptTable;

@@ -7,7 +7,7 @@ import { createFreezeService } from '../domain/canteen/freeze';
 import { type Clock, fixedClock } from '../domain/clock';
 import { createChargingService } from '../domain/ledger/charging';
 import { createNoticeService } from '../domain/payments/notices';
-import { openTopup } from '../domain/payments/payments';
+import { issueTopupNotice, openTopup } from '../domain/payments/payments';
 import { createReceiptService } from '../domain/payments/receipts';
 import { createEnteDirectory } from '../domain/registry/enti';
 import { SANDBOX_BROKER_ID, SANDBOX_STATION_ID } from '../config/index';
@@ -143,12 +143,13 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
     for (const [date, cents] of plan) {
       if (date > today) continue;
       const askedAt = romeInstant(date, '09:55');
-      const topupId = await db.transaction().execute((trx) => openTopup(trx, ente, badge.id, badge.holderId, cents, askedAt));
-      const notice = await db.selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirstOrThrow();
-      await paidThroughPagopa(db, clock, notice.id, romeInstant(date, '10:00'), ++sequence);
+      const noticeId = await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, cents, askedAt), askedAt));
+      await paidThroughPagopa(db, clock, noticeId, romeInstant(date, '10:00'), ++sequence);
     }
     if (badge.code === 'B100001') {
-      await db.transaction().execute((trx) => openTopup(trx, ente, badge.id, badge.holderId, ADA_PENDING_TOP_UP, romeInstant(today, '07:45')));
+      // Asked for this morning and chosen "Paga dopo": it has its notice, waiting to be paid.
+      const asked = romeInstant(today, '07:45');
+      await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, ADA_PENDING_TOP_UP, asked), asked));
     }
   }
 }

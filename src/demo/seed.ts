@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { PROJECT_ROOT } from '../config/paths';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
 import { addDays, isoWeekday } from '../domain/calendar/local-time';
@@ -90,6 +93,8 @@ async function createEnte(db: Kysely<DB>, ente: EnteSeed) {
       segregation_code: '12',
       // The second ente collects on a postal account too: its notices carry the postal Data Matrix.
       postal_account: ente.slug === 'demo' ? null : '001234567890',
+      // Poste's authorisation to print the slip, printed on it (a made-up one).
+      postal_authorisation: ente.slug === 'demo' ? null : 'AUT. DB/SSIC/E 00000 del 01/01/2026 (dimostrativa)',
       cutoff_time: '09:30',
       office_name: ente.office.name,
       office_email: ente.office.email,
@@ -100,6 +105,10 @@ async function createEnte(db: Kysely<DB>, ente: EnteSeed) {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // The demo Comune has a coat of arms (made up) for its notices; the second ente has none.
+  if (ente.slug === 'demo') {
+    await db.insertInto('ente_logo').values({ ente_id: row.id, png: readFileSync(join(PROJECT_ROOT, 'src', 'demo', 'logo-demo.png')), updated_at: NOW }).execute();
+  }
   return row.id;
 }
 

@@ -306,6 +306,12 @@ export class TopupPage extends PortalPage {
     return topup;
   }
 
+  /** "Paga dopo": the top-up takes its notice, and the page comes back with the notice to download. */
+  async payLater(): Promise<TopupPage> {
+    await this.page.getByRole('button', { name: 'Prepara l’avviso da pagare dopo' }).click();
+    return TopupPage.on(this.page);
+  }
+
   /** The notice code as the page prints it, in groups of four. */
   async noticeCode(): Promise<string> {
     const text = (await this.page.locator('main').textContent()) ?? '';

@@ -86,7 +86,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
 
       await page.goto(`${t.baseUrl}/demo/ricariche`);
       await (await TopupFormPage.on(page)).request(/B100001/, '20');
-      const topup = await TopupPage.on(page);
+      const topup = await (await TopupPage.on(page)).payLater();
       const code = await topup.noticeCode();
       const download = page.waitForEvent('download');
       await page.getByRole('link', { name: 'Scarica l’avviso pagoPA (PDF)' }).click();

@@ -9,6 +9,7 @@ import { fixedClock, systemClock } from '../../src/domain/clock';
 import { buildApp } from '../../src/web/app';
 import { CookieJar } from './cookie-jar';
 import { createThrowawayDatabase, type Engine } from './databases';
+import { type ContractCheck, installContractCheck } from './openapi-contract';
 
 export const ADA = 'LVLDAA85T50G702B';
 export const MARIO = 'RSSMRA80A01H501U';
@@ -50,6 +51,8 @@ export interface TestApp {
   database: Database;
   config: Config;
   baseUrl: string;
+  /** What our pagoPA clients sent to the sandbox and what it answered, held to the official OpenAPI documents. */
+  contracts: ContractCheck;
   close(): Promise<void>;
 }
 
@@ -83,16 +86,21 @@ export async function startTestApp(
   // The demo's past (frozen days, charges, documents), made by the jobs as `npm run demo` makes it.
   if (options.history) await buildDemoHistory(database.db, clock);
   const app = await buildApp({ config, database, clock, logStream });
+  const contracts = installContractCheck(app);
   await app.listen({ host: config.host, port: config.port });
   return {
     app,
     database,
     config,
     baseUrl: config.publicUrl,
+    contracts,
     async close() {
       await app.close();
       await database.destroy();
       await throwaway.drop();
+      // Every suite on the real app fails if anything exchanged with the sandbox broke the platform's contract.
+      const violations = contracts.take();
+      if (violations.length > 0) throw new Error(`pagoPA contract violations:\n${violations.join('\n')}`);
     },
   };
 }

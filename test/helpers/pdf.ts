@@ -10,8 +10,8 @@ import { PNG } from 'pngjs';
 // Rasterizing and text extraction use poppler-utils (pdftoppm, pdftotext, pdffonts).
 export const DPI = 200;
 export const CODE_SIDE_PX = (25 / 25.4) * DPI;
-/** The codes sit in the left column of the notice, within 160 pt of the page's left edge. */
-const CODE_STRIP_PX = Math.round((160 / 72) * DPI);
+/** The codes sit in the left column of the notice, within 150 pt of the page's left edge. */
+const CODE_STRIP_PX = Math.round((150 / 72) * DPI);
 
 const workDir = mkdtempSync(join(tmpdir(), 'pagopa-pdf-'));
 process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
@@ -35,7 +35,13 @@ export function firstPagePng(pdf: Buffer): PNG {
 }
 
 export function decodeQr(page: PNG): string | undefined {
-  return jsQR(new Uint8ClampedArray(page.data.buffer, page.data.byteOffset, page.data.length), page.width, page.height)?.data;
+  return decodeQrSymbol(page)?.data;
+}
+
+/** The QR code's text and its symbol's version (version v has 17 + 4v modules a side). */
+export function decodeQrSymbol(page: PNG): { data: string; version: number } | undefined {
+  const found = jsQR(new Uint8ClampedArray(page.data.buffer, page.data.byteOffset, page.data.length), page.width, page.height);
+  return found ? { data: found.data, version: found.version } : undefined;
 }
 
 export interface Band {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/index';
 import { createDatabase, type Database } from '../../src/db/database';
 import { migrateToLatest } from '../../src/db/migrate';
 import { fixedClock } from '../../src/domain/clock';
+import { gpdDueDate } from '../../src/domain/payments/notices';
 import { createPagopaClients, type DebtPosition, PagopaCallError, type PagopaClients } from '../../src/integrations/pagopa/clients';
 import { groupInFours, makeNav } from '../../src/integrations/pagopa/nav';
 import {
@@ -18,6 +19,7 @@ import {
 import { pagopaSandboxRoutes } from '../../src/integrations/pagopa/sandbox/routes';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 import { assertSoapContract } from '../helpers/soap-contract';
+import { type ContractCheck, installContractCheck, OFF_CONTRACT_HEADER } from '../helpers/openapi-contract';
 
 const CREDITOR = '80012345678';
 // Thursday 26 November 2026, 10:15:30 in Rome.
@@ -51,7 +53,7 @@ function position(nav: string, amount: number, iupd = `SSOL-${nav}`): DebtPositi
         amount,
         description: 'Refezione scolastica — ottobre 2026',
         isPartialPayment: false,
-        dueDate: '2026-12-31T23:59:59',
+        dueDate: gpdDueDate('2026-12-31'),
         transfer: [
           { idTransfer: '1', amount, remittanceInformation: 'Refezione ottobre 2026', category: '9/0107101TS/', iban: 'IT60X0542811101000000123456' },
         ],
@@ -89,6 +91,7 @@ for (const { engine, skip } of testEngines()) {
     let app: FastifyInstance;
     let origin: string;
     let clients: PagopaClients;
+    let contracts: ContractCheck;
     const pushes: Push[] = [];
     const keys = { checkoutKey: 'key-for-checkout', gpdKey: 'key-for-gpd', receiptsKey: 'key-for-receipts' };
 
@@ -121,6 +124,7 @@ for (const { engine, skip } of testEngines()) {
           return reply.type('text/xml').send(paSendRTV2ResponseXml({ outcome: 'OK' }));
         });
       });
+      contracts = installContractCheck(app);
       await app.ready();
 
       clients = createPagopaClients({
@@ -135,17 +139,19 @@ for (const { engine, skip } of testEngines()) {
     });
 
     after(async () => {
+      const violations = contracts?.take() ?? [];
       await app?.close();
       if (server?.listening) await new Promise((resolve) => server.close(resolve));
       await database?.destroy();
       await throwaway?.drop();
+      assert.deepEqual(violations, [], 'what our clients sent and the sandbox answered meets the official OpenAPI documents');
     });
 
     const sandbox = (path: string) => `${origin}/pagopa-sandbox${path}`;
     const gpd = (path: string, init: RequestInit = {}) =>
       fetch(sandbox(`/gpd/organizations/${CREDITOR}/debtpositions${path}`), {
         ...init,
-        headers: { 'Ocp-Apim-Subscription-Key': keys.gpdKey, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+        headers: { 'Ocp-Apim-Subscription-Key': keys.gpdKey, ...(init.body ? { 'content-type': 'application/json' } : {}), ...((init.headers as Record<string, string>) ?? {}) },
       });
     const postForm = (url: string, form: Record<string, string>) =>
       fetch(url, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
@@ -196,26 +202,105 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(sameNav.status, 409);
     });
 
-    it('refuses carts of more than 5 notices, unknown notices, duplicates and wrong amounts with 422', async () => {
+    it('refuses a due date already past as GPD does (400 and its body), reading it in UTC; accepts a position without nav', async () => {
+      // NOW is 09:15:30 UTC: GPD compares the due date, read without offset, with its clock in UTC.
+      for (const dueDate of ['2026-11-26T09:15:29Z', '2026-11-25T23:59:59Z', '2026-11-26T09:15:29.999Z', '2026-11-26T09:15:29']) {
+        const late = position(newNav(), 1000);
+        late.paymentOption[0]!.dueDate = dueDate;
+        // Without offset (what GPD reads) is not an RFC 3339 date-time: sent off contract.
+        const headers: Record<string, string> = dueDate.endsWith('Z') ? {} : { [OFF_CONTRACT_HEADER]: '1' };
+        const refused = await gpd('?toPublish=true', { method: 'POST', body: JSON.stringify(late), headers });
+        assert.equal(refused.status, 400, dueDate);
+        const body = (await refused.json()) as { title: string; status: number; detail: string };
+        assert.equal(body.title, 'Error in the debt position request data');
+        assert.equal(body.status, 400);
+        assert.match(body.detail, /^Dates congruence error: due_date must be >= validity_date \(if provided\) or due_date must be >= current_date \[due_date=2026-11-2\d \d\d:\d\d:\d\d; validity_date=null; current_date=2026-11-26 09:15:30\]$/);
+      }
+      // Rome's end of yesterday is in the past; Rome's end of today, sent as our client sends it, is not.
+      const yesterday = position(newNav(), 1000);
+      yesterday.paymentOption[0]!.dueDate = gpdDueDate('2026-11-25');
+      assert.equal((await gpd('?toPublish=true', { method: 'POST', body: JSON.stringify(yesterday) })).status, 400);
+      assert.equal(gpdDueDate('2026-11-26'), '2026-11-26T22:59:59Z');
+      assert.equal(gpdDueDate('2026-07-15'), '2026-07-15T21:59:59Z', 'summer time');
+      const today = position(newNav(), 1000);
+      today.paymentOption[0]!.dueDate = gpdDueDate('2026-11-26');
+      assert.equal((await gpd('?toPublish=true', { method: 'POST', body: JSON.stringify(today) })).status, 201);
+      // A draft (created while its due date was ahead) whose due date passed before it is published: GPD's 409.
+      const draftNav = newNav();
+      const soon = position(draftNav, 1000);
+      soon.paymentOption[0]!.dueDate = '2026-11-26T09:15:29Z';
+      await database.db.insertInto('sandbox_position').values({
+        creditor_tax_code: CREDITOR, iupd: soon.iupd, nav: draftNav, status: 'DRAFT', amount_cents: 1000, body: JSON.stringify(soon), updated_at: NOW.toISOString(),
+      }).execute();
+      const late = await gpd(`/${soon.iupd}/publish`, { method: 'POST' });
+      assert.equal(late.status, 409);
+      assert.match(((await late.json()) as { detail: string }).detail, /after the due date/);
+
+      // An offset is not a LocalDateTime: GPD cannot read it (sent off contract, by hand).
+      const offset = position(newNav(), 1000);
+      offset.paymentOption[0]!.dueDate = '2026-12-31T23:59:59+01:00';
+      const unreadable = await fetch(sandbox(`/gpd/organizations/${CREDITOR}/debtpositions?toPublish=true`), {
+        method: 'POST',
+        headers: { 'Ocp-Apim-Subscription-Key': keys.gpdKey, 'content-type': 'application/json', [OFF_CONTRACT_HEADER]: '1' },
+        body: JSON.stringify(offset),
+      });
+      assert.equal(unreadable.status, 400);
+
+      // `nav` is optional in GPD's PaymentOptionModel: it becomes "3" + iuv.
+      const nav = newNav();
+      const withoutNav = position(nav, 1000);
+      delete (withoutNav.paymentOption[0] as { nav?: string }).nav;
+      const created = await gpd('?toPublish=true', { method: 'POST', body: JSON.stringify(withoutNav) });
+      assert.equal(created.status, 201);
+      assert.equal(((await created.json()) as { paymentOption: { nav: string }[] }).paymentOption[0]!.nav, nav);
+      const { location } = await clients.createCart({ paymentNotices: [notice(nav, 1000)], returnUrls, idCart: 'cart-without-nav' });
+      assert.ok(location);
+    });
+
+    it('refuses carts of more than 5 notices, unknown notices, duplicates and wrong amounts with 400, as Checkout v2', async () => {
       const navs = await Promise.all([1, 2, 3, 4, 5, 6].map(() => publishedNotice(100)));
-      const tooMany = clients.createCart({ paymentNotices: navs.map((nav) => notice(nav, 100)), returnUrls, idCart: 'cart-6' });
-      await assert.rejects(tooMany, (error: unknown) => error instanceof PagopaCallError && error.status === 422);
+      // Off the contract (more than five, none): sent by hand, as no client of ours would; the answer is still checked.
+      const offContract = (body: unknown) =>
+        fetch(sandbox('/checkout/ec/v2/carts'), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Ocp-Apim-Subscription-Key': keys.checkoutKey, 'content-type': 'application/json', [OFF_CONTRACT_HEADER]: '1' },
+          body: JSON.stringify(body),
+        });
+      assert.equal((await offContract({ paymentNotices: navs.map((nav) => notice(nav, 100)), returnUrls, idCart: 'cart-6' })).status, 400);
+      assert.equal((await offContract({ paymentNotices: [], returnUrls, idCart: 'cart-empty' })).status, 400);
+      // The check itself: the same request without the mark is reported as off the contract.
+      if (!contracts.skipped) {
+        const unmarked = await fetch(sandbox('/checkout/ec/v2/carts'), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'Ocp-Apim-Subscription-Key': keys.checkoutKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ paymentNotices: navs.map((nav) => notice(nav, 100)), returnUrls }),
+        });
+        assert.equal(unmarked.status, 400);
+        const seen = contracts.take();
+        const expected = seen.filter((v) => /^checkout POST \/carts request: request body: value\/paymentNotices must NOT have more than 5 items/.test(v));
+        assert.equal(expected.length, 1, seen.join('\n'));
+        contracts.violations.push(...seen.filter((v) => !expected.includes(v)));
+      }
+      // v2 requires returnWaitingUrl.
+      const { returnWaitingUrl: _waiting, ...v1Urls } = returnUrls;
+      assert.equal((await offContract({ paymentNotices: [notice(navs[0]!, 100)], returnUrls: v1Urls })).status, 400);
+      assert.equal((await fetch(sandbox('/checkout/ec/v1/carts'), { method: 'POST', headers: { 'Ocp-Apim-Subscription-Key': keys.checkoutKey } })).status, 404);
       await assert.rejects(
         clients.createCart({ paymentNotices: [notice(newNav(), 100)], returnUrls, idCart: 'cart-unknown' }),
-        (error: unknown) => error instanceof PagopaCallError && error.status === 422,
+        (error: unknown) => error instanceof PagopaCallError && error.status === 400,
       );
       await assert.rejects(
         clients.createCart({ paymentNotices: [notice(navs[0]!, 100), notice(navs[0]!, 100)], returnUrls, idCart: 'cart-dup' }),
-        (error: unknown) => error instanceof PagopaCallError && error.status === 422,
+        (error: unknown) => error instanceof PagopaCallError && error.status === 400,
       );
       await assert.rejects(
         clients.createCart({ paymentNotices: [notice(navs[0]!, 101)], returnUrls, idCart: 'cart-amount' }),
-        (error: unknown) => error instanceof PagopaCallError && error.status === 422,
-      );
-      await assert.rejects(
-        clients.createCart({ paymentNotices: [], returnUrls, idCart: 'cart-empty' }),
         (error: unknown) => error instanceof PagopaCallError && error.status === 400,
       );
+      const ok = await clients.createCart({ paymentNotices: navs.slice(0, 5).map((nav) => notice(nav, 100)), returnUrls, idCart: 'cart-5' });
+      assert.match(ok.location, /\/checkout\/carrello\//);
     });
 
     it('pays a cart: checkout page, double delivery of the same receipt, receipts API', async () => {
@@ -280,7 +365,7 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(again.headers.get('location'), returnUrls.returnOkUrl);
       assert.equal(pushes.length, before + 4);
 
-      const listed = await clients.listReceipts(CREDITOR, '2026-11-26', '2026-11-26');
+      const listed = await clients.listReceipts(CREDITOR, new Date('2026-11-25T23:00:00Z'), new Date('2026-11-26T22:59:59Z'));
       const item = listed.find((entry) => entry.iuv === first.slice(1));
       assert.deepEqual(item, {
         organizationFiscalCode: CREDITOR,
@@ -289,13 +374,37 @@ for (const { engine, skip } of testEngines()) {
         paymentDateTime: '2026-11-26T10:15:30',
         status: 'PAID',
       });
-      assert.deepEqual(await clients.listReceipts(CREDITOR, '2026-11-27', '2026-11-30'), []);
+      assert.deepEqual(await clients.listReceipts(CREDITOR, new Date('2026-11-26T09:15:31Z'), new Date('2026-11-30T00:00:00Z')), []);
+      // The list as pagopa-gpd-payments answers it: pages, and from/to in Rome's wall clock without offset.
+      const receiptsApi = (query: string) =>
+        fetch(sandbox(`/gpd-receipts/payments/${CREDITOR}/receipts?${query}`), { headers: { 'Ocp-Apim-Subscription-Key': keys.receiptsKey } });
+      const page0 = await receiptsApi('from=2026-11-26&to=2026-11-26&pageSize=1');
+      assert.equal(page0.status, 200);
+      const page0Body = (await page0.json()) as { currentPageNumber: number; length: number; totalPages: number; results: { iuv: string }[] };
+      assert.equal(page0Body.currentPageNumber, 0);
+      assert.equal(page0Body.length, 1);
+      assert.ok(page0Body.totalPages >= 2);
+      const page1Body = (await (await receiptsApi('from=2026-11-26&to=2026-11-26&pageSize=1&pageNum=1')).json()) as { currentPageNumber: number; results: { iuv: string }[] };
+      assert.equal(page1Body.currentPageNumber, 1);
+      assert.notEqual(page1Body.results[0]!.iuv, page0Body.results[0]!.iuv);
+      assert.equal((await receiptsApi('from=2026-11-26T10:15:30&to=2026-11-26T10:15:30')).status, 200, 'paid at 10:15:30 in Rome');
+      assert.equal((await receiptsApi('from=2026-11-26T10:15:31&to=2026-11-26T12:00:00')).status, 404);
+      assert.equal((await receiptsApi('from=2026-11-26T09:15:30Z')).status, 400, 'no offset in from/to');
+      assert.equal((await receiptsApi('from=2026-11-27&to=2026-11-26')).status, 400);
+
       const xml = await clients.getReceipt(CREDITOR, first.slice(1));
-      assert.ok(xml);
+      assert.ok(typeof xml === 'string');
       const fetched = parseReceiptXml(xml);
       assert.equal(fetched.receiptId, receipt.receiptId);
       assert.equal(fetched.paymentAmount, '12.34');
       assert.equal(await clients.getReceipt(CREDITOR, newNav().slice(1)), undefined);
+      // A stored receipt the platform cannot process is its 422, which the client reports as refused.
+      const broken = newNav().slice(1);
+      await database.db
+        .insertInto('sandbox_receipt')
+        .values({ receipt_id: `broken-${broken}`, creditor_tax_code: CREDITOR, iuv: broken, debtor_fiscal_code: 'RSSMRA80A01H501U', paid_at: NOW.toISOString(), xml: '<receipt>' })
+        .execute();
+      assert.deepEqual(await clients.getReceipt(CREDITOR, broken), { refused: JSON.stringify({ title: 'Unprocessable Entity', status: 422, detail: 'unable to process the receipt' }) });
 
       assert.equal(await clients.invalidatePosition(CREDITOR, `SSOL-${first}`), 'not-invalidable');
       assert.equal((await gpd(`/SSOL-${first}/invalidate`, { method: 'POST' })).status, 409);
@@ -313,7 +422,7 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(await clients.invalidatePosition(CREDITOR, `SSOL-${nav}`), 'invalidated');
       await assert.rejects(
         clients.createCart({ paymentNotices: [notice(nav, 900)], returnUrls, idCart: 'our-cart-44' }),
-        (error: unknown) => error instanceof PagopaCallError && error.status === 422,
+        (error: unknown) => error instanceof PagopaCallError && error.status === 400,
       );
       assert.equal(await clients.invalidatePosition(CREDITOR, 'SSOL-nobody'), 'not-invalidable');
 
@@ -394,7 +503,7 @@ for (const { engine, skip } of testEngines()) {
         headers: { 'Ocp-Apim-Subscription-Key': keys.gpdKey },
       });
       assert.equal(wrongKey.status, 401);
-      const cart = await fetch(sandbox('/checkout/ec/v1/carts'), {
+      const cart = await fetch(sandbox('/checkout/ec/v2/carts'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ paymentNotices: [], returnUrls }),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { createNoticeService } from '../../src/domain/payments/notices';
 import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
@@ -7,7 +8,7 @@ import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } fro
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { assertSoapContract } from '../helpers/soap-contract';
 import { testEngines } from '../helpers/databases';
-import { decodeQr, firstPagePng, pdfText } from '../helpers/pdf';
+import { decodeQr, firstPagePng, pdfText, saved } from '../helpers/pdf';
 
 const NOW = '2026-11-26T09:00:00+01:00';
 
@@ -101,6 +102,97 @@ for (const { engine, skip } of testEngines()) {
       const none = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body) });
       assert.equal(none.statusCode, 422);
       assert.match(none.body, /almeno un documento/);
+    });
+
+    it('pulls past a receipt the platform refuses (422) and one our parser refuses: both set aside for the office, the rest applied', async () => {
+      // Three notices of another family of the demo, paid at the tobacconist; no receipt pushed.
+      const ente = await db().selectFrom('ente').select(['id', 'tax_code']).where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      const docs = await db()
+        .selectFrom('payment_notice as n')
+        .innerJoin('person as h', 'h.id', 'n.holder_person_id')
+        .select(['n.id as noticeId', 'n.document_id as id', 'n.iuv', 'n.nav'])
+        .where('n.ente_id', '=', ente.id)
+        .where('n.kind', '=', 'document')
+        .where('n.state', '=', 'open')
+        .where('n.position_state', '=', 'published')
+        .where('h.fiscal_code', 'not in', [ADA, GIULIA])
+        .orderBy('n.id')
+        .limit(3)
+        .execute()
+        .then((rows) => rows.map((row) => ({ ...row, id: row.id! })));
+      assert.equal(docs.length, 3);
+      for (const d of docs) assert.equal((await sandboxForm(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, { ente: ente.tax_code, avviso: d.nav, consegna: 'nessuna' })).status, 303);
+      // What the platform holds for two of them cannot be used: not a document at all, and a receipt without its fields.
+      const [refused, unreadable, good] = docs;
+      await db().updateTable('sandbox_receipt').set({ xml: '<receipt' }).where('iuv', '=', refused!.iuv).execute();
+      await db().updateTable('sandbox_receipt').set({ xml: '<receipt><outcome>OK</outcome></receipt>' }).where('iuv', '=', unreadable!.iuv).execute();
+      const markBefore = await db().selectFrom('receipt_pull').select('pulled_until').executeTakeFirst();
+
+      const pulled = await t.app.services.receipts.pullReceipts();
+      const demo = pulled.find((p) => p.ente === 'demo');
+      assert.deepEqual({ applied: demo?.applied, unreadable: demo?.unreadable, failed: demo?.failed }, { applied: 1, unreadable: 2, failed: undefined });
+      const state = async (id: number) => (await db().selectFrom('document').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+      assert.equal(await state(good!.id), 'pagato');
+      assert.equal(await state(refused!.id), 'da_pagare');
+      assert.equal(await state(unreadable!.id), 'da_pagare');
+      const mark = await db().selectFrom('receipt_pull').select('pulled_until').executeTakeFirstOrThrow();
+      assert.notEqual(mark.pulled_until, markBefore?.pulled_until, 'the watermark moved past them');
+      assert.equal(mark.pulled_until, new Date(NOW).toISOString());
+
+      // The next pull overlaps: it meets them again and records nothing twice.
+      await t.app.services.receipts.pullReceipts();
+      const problems = await db().selectFrom('receipt_pull_problem').select(['iuv', 'problem']).orderBy('iuv').execute();
+      assert.deepEqual(problems, [{ iuv: refused!.iuv, problem: 'platform_refused' }, { iuv: unreadable!.iuv, problem: 'unreadable' }].sort((a, b) => a.iuv.localeCompare(b.iuv)));
+
+      const office = new Browser(t.app);
+      await office.login(MARCO, { returnTo: '/demo/ufficio/ricevute' });
+      const list = await office.get('/demo/ufficio/ricevute');
+      assert.equal(list.statusCode, 200);
+      assert.match(list.body, /Ricevute che non è stato possibile leggere/);
+      assert.match(list.body, new RegExp(refused!.iuv));
+      assert.match(list.body, /pagoPA non ha potuto restituire la ricevuta/);
+      assert.match(list.body, new RegExp(unreadable!.iuv));
+      assert.match(list.body, /Ricevuta in un formato non valido/);
+    });
+
+    it('publishes an overdue document payable until today + the ente’s days, keeps its own due date, and shows both', async () => {
+      // NOW is 26 November 2026 in Rome; the demo ente keeps the default of 30 days.
+      const overdue = await db()
+        .selectFrom('document as d')
+        .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
+        .innerJoin('person as h', 'h.id', 'd.holder_person_id')
+        .innerJoin('ente as e', 'e.id', 'd.ente_id')
+        .select(['d.id', 'd.due_date as documentDue', 'd.pupil_id as pupilId', 'n.id as noticeId', 'n.due_date as payableBy', 'n.iuv', 'n.position_state as positionState', 'e.tax_code as taxCode'])
+        .where('h.fiscal_code', '=', ADA)
+        .where('d.state', '=', 'da_pagare')
+        .where('d.due_date', '<', '2026-11-26')
+        .orderBy('d.id')
+        .executeTakeFirstOrThrow();
+      assert.equal(overdue.payableBy, '2026-12-26');
+      assert.equal(overdue.positionState, 'published', 'GPD (the sandbox) took it: its due date is not past');
+      const position = await db().selectFrom('sandbox_position').select('body').where('iupd', '=', `${overdue.taxCode}-${overdue.iuv}`).executeTakeFirstOrThrow();
+      assert.equal((JSON.parse(position.body) as { paymentOption: { dueDate: string }[] }).paymentOption[0]!.dueDate, '2026-12-26T22:59:59Z', 'the end of 26 December in Rome, in UTC');
+      assert.equal((await db().selectFrom('document').select('due_date').where('id', '=', overdue.id).executeTakeFirstOrThrow()).due_date, overdue.documentDue, 'the document keeps its due date');
+
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const list = await ada.get(`/demo/documenti-contabili?utente=${overdue.pupilId}`);
+      assert.match(list.body, /avviso pagabile entro il 26\/12\/2026/);
+      assert.match(list.body, />Scaduto</);
+      const detail = await ada.get(`/demo/documenti-contabili/${overdue.id}`);
+      assert.match(detail.body, /<dt class="col-sm-4">Avviso pagoPA pagabile entro<\/dt><dd class="col-sm-8">26\/12\/2026<\/dd>/);
+      const pdf = await ada.get(`/demo/documenti-contabili/${overdue.id}/avviso.pdf`);
+      assert.equal(pdf.statusCode, 200);
+      assert.match(pdfText(pdf.rawPayload), /26\/12\/2026/);
+      const images = execFileSync('pdfimages', ['-list', saved(pdf.rawPayload)], { encoding: 'utf8' });
+      assert.match(images, /\bimage\s+160\s+160\b/, 'the demo Comune’s logo (ente_logo, set by the seed)');
+
+      // A position that waited in the outbox past its date (an outage) is moved on when it is finally sent.
+      await db().deleteFrom('sandbox_position').where('iupd', '=', `${overdue.taxCode}-${overdue.iuv}`).execute();
+      await db().updateTable('payment_notice').set({ position_state: 'to_publish', due_date: '2026-11-20', position_next_at: null }).where('id', '=', overdue.noticeId).execute();
+      const sent = await t.app.services.notices.publishDue(overdue.noticeId);
+      assert.deepEqual(sent, { published: 1, invalidated: 0, failed: 0 });
+      assert.equal((await db().selectFrom('payment_notice').select('due_date').where('id', '=', overdue.noticeId).executeTakeFirstOrThrow()).due_date, '2026-12-26');
     });
 
     it('pays two documents through Checkout (the sandbox over HTTP) and shows them paid only when the receipt arrives', async () => {
@@ -300,6 +392,15 @@ for (const { engine, skip } of testEngines()) {
       assert.match(topupPage.body, /Paga dopo/);
       const topupId = Number(/ricariche\/(\d+)/.exec(String(created.headers.location))![1]);
       assert.match((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'listed to find its notice again');
+      // No notice until the holder chooses how to pay: "Paga dopo" makes it, and then its PDF is there.
+      assert.equal(await db().selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirst(), undefined);
+      assert.equal((await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`)).statusCode, 404);
+      const later = await ada.post(`/demo/ricariche/${topupId}/avviso`, { _csrf: ada.csrfFrom(topupPage.body) });
+      assert.equal(later.statusCode, 303);
+      assert.match((await ada.get(`/demo/ricariche/${topupId}`)).body, new RegExp(`href="/demo/ricariche/${topupId}/avviso.pdf"`));
+      const again = await ada.post(`/demo/ricariche/${topupId}/avviso`, { _csrf: ada.csrfFrom(topupPage.body) });
+      assert.equal(again.statusCode, 303);
+      assert.equal((await db().selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).execute()).length, 1, 'one notice whatever is clicked twice');
       const pdf = await ada.get(`/demo/ricariche/${topupId}/avviso.pdf`);
       assert.equal(pdf.statusCode, 200);
       const balance = async () => Number((await db().selectFrom('movement').select((eb) => eb.fn.sum<number>('amount_cents').as('c')).where('badge_id', '=', badge.id).executeTakeFirstOrThrow()).c);
@@ -319,6 +420,57 @@ for (const { engine, skip } of testEngines()) {
       const after = await ada.get(`/demo/ricariche/${topupId}`);
       assert.match(after.body, /Ricarica accreditata/);
       assert.doesNotMatch((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${topupId}"`), 'no longer waiting');
+    });
+
+    it('lets a parent keep at most 3 top-ups waiting, none with a notice until chosen, and cancel one (its position withdrawn), only their own and with CSRF', async () => {
+      const ada = new Browser(t.app);
+      const form = await ada.login(ADA, { returnTo: '/demo/ricariche' });
+      const csrf = ada.csrfFrom(form.body);
+      const badge = await db().selectFrom('badge').select('id').where('code', '=', 'B100001').executeTakeFirstOrThrow();
+      const ente = await db().selectFrom('ente').select(['id', 'tax_code', 'max_pending_topups']).where('slug', '=', 'demo').executeTakeFirstOrThrow();
+      assert.equal(ente.max_pending_topups, 3, 'the default');
+      const holder = await db().selectFrom('person').select('id').where('fiscal_code', '=', ADA).where('ente_id', '=', ente.id).executeTakeFirstOrThrow();
+      const waiting = () =>
+        db().selectFrom('topup').select('id').where('holder_person_id', '=', holder.id).where('state', '=', 'in_attesa').where('cancelled_at', 'is', null).execute();
+      const noticesBefore = (await db().selectFrom('payment_notice').select('id').execute()).length;
+
+      // Asked for again and again (the probe made 210): only up to the limit wait, and none takes a notice or a position.
+      const waitingBefore = (await waiting()).length;
+      const answers: number[] = [];
+      for (let i = 0; i < 6; i++) answers.push((await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' })).statusCode);
+      assert.equal((await waiting()).length, 3);
+      assert.deepEqual(answers, [...Array(3 - waitingBefore).fill(303), ...Array(3 + waitingBefore).fill(422)]);
+      assert.equal((await db().selectFrom('payment_notice').select('id').execute()).length, noticesBefore, 'no notice for a top-up not chosen');
+      const refused = await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' });
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /numero massimo di ricariche in attesa/);
+      assert.match(refused.body, /value="7,50"/, 'the form is kept');
+
+      // Cancel one that has a published position: it stops waiting and the platform withdraws it.
+      const [first] = await waiting();
+      const page = await ada.get(`/demo/ricariche/${first!.id}`);
+      assert.match(page.body, /Annulla la ricarica/);
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/avviso`, { _csrf: csrf })).statusCode, 303);
+      const notice = await db().selectFrom('payment_notice').select(['id', 'iuv', 'position_state']).where('topup_id', '=', first!.id).executeTakeFirstOrThrow();
+      assert.equal(notice.position_state, 'published');
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/annulla`, {})).statusCode, 403, 'CSRF');
+      const giulia = new Browser(t.app);
+      const giuliaPage = await giulia.login(GIULIA, { returnTo: '/demo/ricariche' });
+      assert.equal((await giulia.post(`/demo/ricariche/${first!.id}/annulla`, { _csrf: giulia.csrfFrom(giuliaPage.body) })).statusCode, 404, 'not her top-up');
+      const cancelled = await ada.post(`/demo/ricariche/${first!.id}/annulla`, { _csrf: csrf });
+      assert.equal(cancelled.statusCode, 303);
+      assert.match((await ada.get(`/demo/ricariche/${first!.id}`)).body, /Ricarica annullata/);
+      const after = await db().selectFrom('payment_notice').select(['state', 'position_state']).where('id', '=', notice.id).executeTakeFirstOrThrow();
+      assert.deepEqual(after, { state: 'cancelled', position_state: 'invalidated' });
+      const position = await db().selectFrom('sandbox_position').select('status').where('iupd', '=', `${ente.tax_code}-${notice.iuv}`).executeTakeFirstOrThrow();
+      assert.equal(position.status, 'INVALID');
+      assert.equal((await ada.get(`/demo/ricariche/${first!.id}/avviso.pdf`)).statusCode, 404);
+      assert.equal((await ada.post(`/demo/ricariche/${first!.id}/paga`, { _csrf: csrf })).statusCode, 422, 'a cancelled top-up cannot be paid');
+      assert.doesNotMatch((await ada.get('/demo/ricariche')).body, new RegExp(`href="/demo/ricariche/${first!.id}"`));
+
+      // A place is free again.
+      assert.equal((await ada.post('/demo/ricariche', { _csrf: csrf, badge: String(badge.id), importo: '7,50' })).statusCode, 303);
+      assert.equal((await waiting()).length, 3);
     });
 
     it('lists the statement for the 730 among the attached documents, and serves it only to the holder', async () => {

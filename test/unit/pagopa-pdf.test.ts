@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { makeNav, postalDataMatrixPayload, qrPayload } from '../../src/integrations/pagopa/nav';
 import { paymentNoticePdf, truncate, type PaymentNoticeInput } from '../../src/integrations/pdf/notice';
 import { paymentReceiptPdf, type PaymentReceiptInput } from '../../src/integrations/pdf/receipt';
-import { CODE_SIDE_PX, codeBands, decodeDataMatrix, decodeQr, firstPagePng, pdfText, saved } from '../helpers/pdf';
+import { readFileSync } from 'node:fs';
+import { CODE_SIDE_PX, codeBands, decodeDataMatrix, decodeQr, decodeQrSymbol, firstPagePng, pdfText, saved } from '../helpers/pdf';
 
 /**
  * With a message naming the missing text: without one, Node quotes the failing expression from the
@@ -40,13 +41,14 @@ function noticeInput(overrides: Partial<PaymentNoticeInput> = {}): PaymentNotice
 }
 
 describe('payment notice PDF', () => {
-  it('is a PDF with Titillium Web embedded', async () => {
+  it('is a PDF with Titillium Web for its texts and Roboto Mono for its numbers, embedded', async () => {
     const pdf = await paymentNoticePdf(noticeInput());
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
     const fonts = execFileSync('pdffonts', [saved(pdf)], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
-    assert.ok(fonts.length >= 2, 'regular and bold');
+    assert.ok(fonts.some((line) => /TitilliumWeb/.test(line)), 'Titillium Web');
+    assert.ok(fonts.some((line) => /RobotoMono/.test(line)), 'Roboto Mono (Allegato 2: codes and amounts)');
     for (const line of fonts) {
-      assert.match(line, /TitilliumWeb/);
+      assert.match(line, /TitilliumWeb|RobotoMono/);
       // Columns: name, type, encoding, emb, sub, uni, object ID.
       assert.match(line, /\byes\s+yes\s+yes\b/, line);
     }
@@ -94,8 +96,34 @@ describe('payment notice PDF', () => {
     assert.ok(Math.abs(bands[0]!.bottom - bands[0]!.top - CODE_SIDE_PX) <= 3, `QR is ${bands[0]!.bottom - bands[0]!.top}px tall, expected ${CODE_SIDE_PX}`);
   });
 
+  it('prints a QR symbol of version 4 (33×33 modules) with error correction M, for a short payload as for the longest', async () => {
+    for (const amountCents of [1, 102099, 99_999_999_999]) {
+      const page = firstPagePng(await paymentNoticePdf(noticeInput({ amountCents })));
+      const symbol = decodeQrSymbol(page);
+      assert.equal(symbol?.data, `PAGOPA|002|${nav}|00123456789|${amountCents}`);
+      assert.equal(symbol?.version, 4, `version for ${amountCents}`);
+      assert.equal(17 + 4 * symbol!.version, 33, 'modules a side');
+      const [band] = codeBands(page);
+      assert.ok(Math.abs(band!.bottom - band!.top - CODE_SIDE_PX) <= 3, 'still 25 mm');
+    }
+    const QRCode = (await import('qrcode')).default;
+    const symbol = QRCode.create(`PAGOPA|002|${nav}|00123456789|99999999999`, { errorCorrectionLevel: 'M', version: 4 });
+    assert.equal(symbol.errorCorrectionLevel.bit, 0, 'M');
+    assert.equal(symbol.modules.size, 33);
+  });
+
+  it('prints the creditor’s logo when it has one, and none otherwise', async () => {
+    const images = (pdf: Buffer) => execFileSync('pdfimages', ['-list', saved(pdf)], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+    assert.equal(images(await paymentNoticePdf(noticeInput())).length, 0);
+    const logoPng = readFileSync(new URL('../../src/demo/logo-demo.png', import.meta.url));
+    // The image and, for its transparency, its soft mask.
+    const withLogo = images(await paymentNoticePdf(noticeInput({ creditor: { ...noticeInput().creditor, logoPng } }))).filter((line) => line.trim().split(/\s+/)[2] === 'image');
+    assert.equal(withLogo.length, 1);
+    assert.match(withLogo[0]!, /\b160\s+160\b/, 'the PNG, 160×160');
+  });
+
   it('adds the postal bulletin with a Data Matrix that decodes to exactly the payload', async () => {
-    const input = noticeInput({ creditor: { ...noticeInput().creditor, postalAccount: '1234567' } });
+    const input = noticeInput({ creditor: { ...noticeInput().creditor, postalAccount: '1234567', postalAuthorisation: 'AUT. DB/SSIC/E 12345 del 01/01/2026' } });
     const pdf = await paymentNoticePdf(input);
     const page = firstPagePng(pdf);
     assert.equal(decodeQr(page), `PAGOPA|002|${nav}|00123456789|102099`);
@@ -116,6 +144,15 @@ describe('payment notice PDF', () => {
     const flat = pdfText(pdf).replace(/\s+/g, ' ');
     assertIncludes(flat, 'Bollettino Postale PA');
     assertIncludes(flat, 'sul C/C n. 1234567');
+    // Poste's texts whenever the slip is printed: where it is paid, and the creditor's authorisation to print it.
+    assertIncludes(flat, 'Bollettino Postale pagabile in tutti gli Uffici Postali e sui canali fisici o digitali abilitati di Poste Italiane e dell’Ente Creditore');
+    assertIncludes(flat, 'AUT. DB/SSIC/E 12345 del 01/01/2026');
+  });
+
+  it('prints no postal slip for a postal account without Poste’s authorisation to print it', async () => {
+    const pdf = await paymentNoticePdf(noticeInput({ creditor: { ...noticeInput().creditor, postalAccount: '1234567' } }));
+    assertExcludes(pdfText(pdf).replace(/\s+/g, ' '), 'Bollettino Postale PA');
+    assert.equal(codeBands(firstPagePng(pdf)).length, 1, 'the QR code only');
   });
 
   it('cuts over-long fields to their maximum with an ellipsis', async () => {

@@ -5,9 +5,10 @@ import { menus } from './0004_menus';
 import { money } from './0005_money';
 import { payments } from './0006_payments';
 import { pageIndexes } from './0007_page_indexes';
+import { positions } from './0009_positions';
 import { absenceKeyPerSender } from './0010_absence_key_per_sender';
 import { resumableJobs } from './0013_resumable_jobs';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
-export const migrations: AppMigration[] = [registry, absences, freeze, menus, money, payments, pageIndexes, absenceKeyPerSender, resumableJobs];
+export const migrations: AppMigration[] = [registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, resumableJobs];

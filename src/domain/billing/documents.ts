@@ -19,7 +19,7 @@ const documentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: numb
     .select([
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 's.name as serviceName', 'd.cancels_document_id as cancelsDocumentId',
-      'n.state as noticeState', 'n.position_state as positionState',
+      'n.state as noticeState', 'n.position_state as positionState', 'n.due_date as payableBy',
     ])
     .where('d.ente_id', '=', enteId)
     .where('d.pupil_id', '=', pupilId)
@@ -35,7 +35,7 @@ const documentById = prepared((db: Kysely<DB>, enteId: number, documentId: numbe
     .innerJoin('enrolment as e', 'e.id', 'd.enrolment_id')
     .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
     .select([
-      'n.state as noticeState', 'n.position_state as positionState', 'n.nav',
+      'n.state as noticeState', 'n.position_state as positionState', 'n.nav', 'n.due_date as payableBy',
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 'd.reason', 's.name as serviceName', 'd.pupil_id as pupilId',
       'd.cancels_document_id as cancelsDocumentId', 'e.invoice_recipient as recipient', 'e.invoice_address as address',

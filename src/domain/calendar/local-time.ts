@@ -56,6 +56,16 @@ function partsOf(instant: Date): Record<string, number> {
   };
 }
 
+/**
+ * Rome's wall clock at that instant without offset ("2026-11-26T10:15:30"), as pagoPA writes and reads
+ * date-times: the receipts' xsd stISODateTime, the receipts API's `from` and `to`.
+ */
+export function romeDateTime(instant: Date): string {
+  const p = partsOf(instant);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month!)}-${two(p.day!)}T${two(p.hour!)}:${two(p.minute!)}:${two(p.second!)}`;
+}
+
 /** The calendar day (YYYY-MM-DD) it is in Rome at that instant. */
 export function romeDate(instant: Date): string {
   const p = partsOf(instant);

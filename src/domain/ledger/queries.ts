@@ -76,6 +76,7 @@ export function pendingTopups(db: Kysely<DB>, badgeId: number) {
     .select(['id', 'amount_cents as amountCents', 'created_at as createdAt'])
     .where('badge_id', '=', badgeId)
     .where('state', '=', 'in_attesa')
+    .where('cancelled_at', 'is', null)
     .orderBy('id')
     .execute();
 }

@@ -4,7 +4,7 @@ import type { DebtPosition, PagopaClients } from '../../integrations/pagopa/clie
 import { PagopaCallError } from '../../integrations/pagopa/clients';
 import { makeNav } from '../../integrations/pagopa/nav';
 import { monthName } from '../billing/lines';
-import { addDays, romeDate } from '../calendar/local-time';
+import { addDays, romeDate, romeInstant } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import type { EnteDirectory } from '../registry/enti';
 
@@ -20,6 +20,27 @@ export const TOPUP_NOTICE_DAYS = 60;
 
 /** Limits of the platform's texts: a position's description and the printed notice's subject. */
 const DESCRIPTION_MAX = 140;
+
+/**
+ * The date until which a notice is published payable. GPD refuses to create a position whose due date
+ * has passed, so an overdue document's notice is payable until today + the ente's `overdue_payable_days`;
+ * one not yet due keeps its document's due date. The document keeps its own due date (office, reminders,
+ * "scaduto"); this date is the notice's (Documenti contabili, the notice PDF, the position).
+ */
+export function payableDueDate(documentDueDate: string, today: string, overduePayableDays: number): string {
+  return documentDueDate >= today ? documentDueDate : addDays(today, overduePayableDays);
+}
+
+/**
+ * GPD's `dueDate` for a notice payable until the end of `date` in Rome. GPD reads it as a date-time
+ * without offset and compares it with its clock in UTC (`LocalDateTime.now(ZoneOffset.UTC)`), so Rome's
+ * 23:59:59 is sent as that instant in UTC ("2026-12-31T22:59:59Z", 21:59:59Z in summer): sent as
+ * "T23:59:59" the notice would stay payable for one or two hours of the next day.
+ */
+export function gpdDueDate(date: string): string {
+  const endOfDay = new Date(romeInstant(addDays(date, 1), '00:00').getTime() - 1000);
+  return endOfDay.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
 
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -79,11 +100,13 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
         if (documents.length === 0) return 0;
         const first = await takeNoticeBases(trx, ente.id, documents.length);
         const now = clock.now().toISOString();
+        const today = romeDate(clock.now());
         const rows: Insertable<PaymentNoticeTable>[] = documents.map((d, i) => {
           const nav = navFor(ente, first + i);
           return {
             ente_id: ente.id, nav, iuv: nav.slice(1), kind: 'document', document_id: d.id, topup_id: null, holder_person_id: d.holder_person_id,
-            pupil_id: d.pupil_id, service_id: d.service_id, amount_cents: d.total_cents, due_date: d.due_date,
+            pupil_id: d.pupil_id, service_id: d.service_id, amount_cents: d.total_cents,
+            due_date: payableDueDate(d.due_date, today, ente.overdue_payable_days),
             description: clip(`${d.serviceName} — ${monthName(d.period)} — ${d.givenName}`, DESCRIPTION_MAX),
             state: 'open', position_state: 'to_publish', position_next_at: null, position_error: null, published_at: null,
             cart_id: null, cart_until: null, paid_at: null, created_at: now,
@@ -139,8 +162,7 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
           amount: notice.amountCents,
           description: notice.description,
           isPartialPayment: false,
-          // The notice can be paid until the end of its due day in Rome.
-          dueDate: `${notice.dueDate}T23:59:59`,
+          dueDate: gpdDueDate(notice.dueDate),
           transfer: [{ idTransfer: '1', amount: notice.amountCents, remittanceInformation: notice.description, category: notice.taxonomyCode, iban: ente.iban }],
         },
       ],
@@ -188,7 +210,12 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
       try {
         if (notice.positionState === 'to_publish') {
           if (!issuesNotices(ente)) throw new PagopaCallError('ente without pagoPA data', undefined, true);
-          await pagopa.publishPosition(ente.tax_code, positionOf(ente, notice));
+          // A position that waited (retries, an outage) past its due date would be refused for ever.
+          const dueDate = payableDueDate(notice.dueDate, romeDate(clock.now()), ente.overdue_payable_days);
+          if (dueDate !== notice.dueDate) {
+            await db.updateTable('payment_notice').set({ due_date: dueDate }).where('id', '=', notice.id).where('position_state', '=', 'to_publish').execute();
+          }
+          await pagopa.publishPosition(ente.tax_code, positionOf(ente, { ...notice, dueDate }));
           await db
             .updateTable('payment_notice')
             .set({ position_state: 'published', published_at: clock.now().toISOString(), position_error: null, position_next_at: null })

@@ -4,7 +4,7 @@ import type { DB, Ente } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
-import { NotFoundError, NotHolderError } from '../errors';
+import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller, PupilSummary } from '../registry/service';
 import { clip } from './notices';
@@ -47,6 +47,10 @@ export type PaidItem = { documentId: number } | { topupId: number };
  * (pdfkit, fonts, QR and Data Matrix) is loaded at the first paper asked for: a process that serves only
  * pages never holds it in memory.
  */
+/** A logo is embedded in every notice: kept small, as a printed coat of arms needs no more. */
+const MAX_LOGO_BYTES = 256 * 1024;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** The notice of an item of the caller's, or 404 — also for someone else's item. */
   async function noticeOf(ente: Ente, caller: Caller, item: PaidItem) {
@@ -73,7 +77,10 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     const notice = await noticeOf(ente, caller, item);
     // Only a notice the platform knows can be paid with: before its position is published, there is none.
     if (notice.state !== 'open' || notice.position_state !== 'published' || !ente.cbill) throw new NotFoundError('notice');
-    const { paymentNoticePdf } = await import('../../integrations/pdf/notice');
+    const [{ paymentNoticePdf }, logo] = await Promise.all([
+      import('../../integrations/pdf/notice'),
+      db.selectFrom('ente_logo').select('png').where('ente_id', '=', ente.id).executeTakeFirst(),
+    ]);
     const pdf = await paymentNoticePdf({
       subject: clip(notice.description, 90),
       creditor: {
@@ -83,6 +90,8 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
         info: `${ente.office_email} · ${ente.office_phone}`,
         cbill: ente.cbill,
         ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
+        ...(ente.postal_authorisation ? { postalAuthorisation: ente.postal_authorisation } : {}),
+        ...(logo ? { logoPng: logo.png } : {}),
       },
       debtor: {
         fiscalCode: notice.debtorFiscalCode,
@@ -156,7 +165,28 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     return { fileName: `attestazione-730-${year}-${pupil.givenName.toLowerCase().replace(/[^a-z]/g, '')}.pdf`, pdf };
   }
 
-  return { noticePdf, receiptPdf, statement730, statementYears };
+  /**
+   * The creditor's logo on its notices (until the office's settings page exists, set with
+   * `npm run job -- ente-logo`). A PNG only, and small: it is embedded in every notice. Without transparency
+   * it is embedded as it is; with an alpha channel pdfkit splits a mask out of it for every notice (slower).
+   */
+  async function setLogo(ente: Ente, operatorFiscalCode: string, png: Buffer | null): Promise<void> {
+    if (png !== null) {
+      if (png.length > MAX_LOGO_BYTES) throw new InvalidInputError({ logo: 'tooLarge' });
+      if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new InvalidInputError({ logo: 'notPng' });
+      const now = clock.now().toISOString();
+      await db
+        .insertInto('ente_logo')
+        .values({ ente_id: ente.id, png, updated_at: now })
+        .onConflict((oc) => oc.column('ente_id').doUpdateSet({ png, updated_at: now }))
+        .execute();
+    } else {
+      await db.deleteFrom('ente_logo').where('ente_id', '=', ente.id).execute();
+    }
+    audit.record({ enteId: ente.id, actorFiscalCode: operatorFiscalCode, action: png ? 'office.ente.logo' : 'office.ente.logo.removed', subjectType: 'ente', subjectId: ente.id });
+  }
+
+  return { noticePdf, receiptPdf, statement730, statementYears, setLogo };
 }
 
 export type PaperService = ReturnType<typeof createPaperService>;

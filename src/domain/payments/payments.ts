@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { DB, Ente } from '../../db/schema';
+import type { DB, Ente, PositionState } from '../../db/schema';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import { PagopaCallError } from '../../integrations/pagopa/clients';
 import type { AuditTrail } from '../audit/audit';
@@ -207,50 +207,144 @@ export function createPaymentService(
       .execute();
   }
 
-  /** A top-up "in attesa" with its notice; the badge is credited when the receipt arrives. */
+  /**
+   * A top-up "in attesa", without a notice yet: it takes one (a NAV and a debt position) only when the
+   * holder chooses how to pay. At most `max_pending_topups` of a holder wait at once; the count and the
+   * insert run under a lock on the holder's row, so two tabs cannot both take the last place.
+   */
   async function requestTopup(ente: Ente, caller: Caller, badgeId: number, amountCents: number): Promise<number> {
     const badges = await topupBadges(ente, caller);
     const badge = badges.find((b) => b.id === badgeId);
     if (!badge) throw new NotFoundError('badge');
     if (!Number.isSafeInteger(amountCents) || amountCents < ente.topup_min_cents) throw new InvalidInputError({ amount: 'belowMinimum' });
     if (amountCents > ente.topup_max_cents) throw new InvalidInputError({ amount: 'aboveMaximum' });
+    if (!issuesNotices(ente)) throw new PaymentUnavailableError('ente without pagoPA data');
     const now = clock.now();
     const topupId = await db.transaction().execute(async (trx) => {
       const holder = await trx.selectFrom('person').select('id').where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+      // The lock: a row lock on PostgreSQL, the write lock on SQLite; requests of one holder queue here.
+      await trx.updateTable('person').set((eb) => ({ id: eb.ref('id') })).where('id', '=', holder.id).execute();
+      const waiting = await trx
+        .selectFrom('topup')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('ente_id', '=', ente.id)
+        .where('holder_person_id', '=', holder.id)
+        .where('state', '=', 'in_attesa')
+        .where('cancelled_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      if (Number(waiting.count) >= ente.max_pending_topups) throw new InvalidInputError({ amount: 'tooManyPending' });
       return openTopup(trx, ente, badge.id, holder.id, amountCents, now);
     });
     audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.ricarica.richiesta', subjectType: 'badge', subjectId: badge.id, requestId: caller.requestId });
-    // After commit: the holder is waiting to pay, so the position is published now (the outbox retries if not).
-    const notice = await db.selectFrom('payment_notice').select('id').where('topup_id', '=', topupId).executeTakeFirstOrThrow();
-    await notices.publishDue(notice.id);
     return topupId;
   }
 
-  /** One of the caller's top-ups with its notice. */
+  /** One of the caller's top-ups with its notice, if it has one yet. */
   async function topup(ente: Ente, caller: Caller, topupId: number) {
     const row = await db
       .selectFrom('topup as t')
       .innerJoin('person as h', 'h.id', 't.holder_person_id')
       .innerJoin('badge as b', 'b.id', 't.badge_id')
       .innerJoin('service as s', 's.id', 'b.service_id')
-      .innerJoin('payment_notice as n', 'n.topup_id', 't.id')
+      .leftJoin('payment_notice as n', 'n.topup_id', 't.id')
       .select([
-        't.id', 't.amount_cents as amountCents', 't.state', 't.created_at as createdAt', 'b.id as badgeId', 'b.code as badgeCode', 's.name as serviceName',
-        'n.id as noticeId', 'n.nav', 'n.due_date as dueDate', 'n.state as noticeState', 'n.position_state as positionState', 'n.cart_until as cartUntil',
+        't.id', 't.amount_cents as amountCents', 't.state', 't.cancelled_at as cancelledAt', 't.created_at as createdAt', 'b.id as badgeId',
+        'b.code as badgeCode', 's.name as serviceName', 'n.id as noticeId', 'n.nav', 'n.due_date as dueDate', 'n.state as noticeState',
+        'n.position_state as positionState', 'n.cart_until as cartUntil',
       ])
       .where('t.ente_id', '=', ente.id)
       .where('t.id', '=', topupId)
       .where('h.fiscal_code', '=', caller.fiscalCode)
       .executeTakeFirst();
     if (!row) throw new NotFoundError('topup');
-    return { ...row, payable: stateOf({ state: row.noticeState, positionState: row.positionState, cartUntil: row.cartUntil }, clock.now().toISOString()) };
+    const payable: PayableState | 'no_notice' =
+      row.noticeId === null ? 'no_notice' : stateOf({ state: row.noticeState!, positionState: row.positionState!, cartUntil: row.cartUntil }, clock.now().toISOString());
+    return { ...row, payable, cancelled: row.cancelledAt !== null };
+  }
+
+  /**
+   * The holder chose how to pay: the top-up takes its notice now (once, whichever of "Paga subito" and
+   * "Paga dopo" comes first or twice), and its position is published right after commit.
+   */
+  async function topupNotice(ente: Ente, caller: Caller, topupId: number): Promise<number> {
+    const row = await topup(ente, caller, topupId);
+    if (row.cancelled) throw new InvalidInputError({ topup: 'cancelled' });
+    if (row.state !== 'in_attesa') throw new InvalidInputError({ topup: 'alreadyPaid' });
+    let noticeId = row.noticeId;
+    if (noticeId === null) {
+      noticeId = await db.transaction().execute(async (trx) => {
+        // Locks the top-up while still waiting: a second request waits here, then finds the notice.
+        const waiting = await trx
+          .updateTable('topup')
+          .set((eb) => ({ id: eb.ref('id') }))
+          .where('id', '=', row.id)
+          .where('state', '=', 'in_attesa')
+          .where('cancelled_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(waiting.numUpdatedRows) !== 1) throw new InvalidInputError({ topup: 'cancelled' });
+        const existing = await trx.selectFrom('payment_notice').select('id').where('topup_id', '=', row.id).executeTakeFirst();
+        return existing?.id ?? issueTopupNotice(trx, ente, row.id, clock.now());
+      });
+      audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.ricarica.avviso', subjectType: 'topup', subjectId: row.id, requestId: caller.requestId });
+    }
+    if (row.payable === 'no_notice' || row.payable === 'preparing') await notices.publishDue(noticeId);
+    return noticeId;
   }
 
   /** "Paga subito": a one-notice cart. */
   async function payTopup(ente: Ente, caller: Caller, topupId: number) {
+    const noticeId = await topupNotice(ente, caller, topupId);
+    return payNotices(ente, caller, [noticeId]);
+  }
+
+  /** "Paga dopo": the notice to print (or pay by its code); its PDF is offered once its position is published. */
+  async function payTopupLater(ente: Ente, caller: Caller, topupId: number): Promise<void> {
+    await topupNotice(ente, caller, topupId);
+  }
+
+  /**
+   * The holder withdraws a top-up not paid yet: it stops waiting, and its notice, if it had one, is
+   * cancelled and its position withdrawn from the platform. Not while a payment of it may be under way
+   * (an open cart): that payment could still complete.
+   */
+  async function cancelTopup(ente: Ente, caller: Caller, topupId: number): Promise<void> {
     const row = await topup(ente, caller, topupId);
-    if (row.payable === 'preparing') await notices.publishDue(row.noticeId);
-    return payNotices(ente, caller, [row.noticeId]);
+    if (row.cancelled) return;
+    if (row.state !== 'in_attesa' || row.payable === 'paid') throw new InvalidInputError({ topup: 'alreadyPaid' });
+    if (row.payable === 'in_cart') throw new InvalidInputError({ topup: 'inCart' });
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const cancelled = await trx
+        .updateTable('topup')
+        .set({ cancelled_at: now.toISOString() })
+        .where('id', '=', row.id)
+        .where('state', '=', 'in_attesa')
+        .where('cancelled_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(cancelled.numUpdatedRows) !== 1) throw new InvalidInputError({ topup: 'alreadyPaid' });
+      if (row.noticeId === null) return;
+      // A position on the platform is withdrawn by the outbox; one never sent just closes. One whose sending
+      // failed may still have reached the platform (the answer lost): it is withdrawn too (a 404 is fine).
+      const nowIso = now.toISOString();
+      await trx
+        .updateTable('payment_notice')
+        .set((eb) => ({
+          state: 'cancelled',
+          position_state: eb.case().when(eb.and([eb('position_state', '=', 'to_publish'), eb('position_attempts', '=', 0)])).then(sql.lit<PositionState>('invalidated')).else(sql.lit<PositionState>('to_invalidate')).end(),
+          position_next_at: null,
+          position_attempts: 0,
+        }))
+        .where('id', '=', row.noticeId)
+        .where('state', '=', 'open')
+        .where('position_state', 'in', ['published', 'to_publish'])
+        .where((eb) => eb.or([eb('cart_until', 'is', null), eb('cart_until', '<=', nowIso)]))
+        .execute();
+      const notice = await trx.selectFrom('payment_notice').select('state').where('id', '=', row.noticeId).executeTakeFirstOrThrow();
+      // Paid or put in a cart meanwhile: nothing is cancelled.
+      if (notice.state !== 'cancelled') throw new InvalidInputError({ topup: notice.state === 'paid' ? 'alreadyPaid' : 'inCart' });
+    });
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.ricarica.annullata', subjectType: 'topup', subjectId: row.id, requestId: caller.requestId });
+    if (row.noticeId !== null) await notices.publishDue(row.noticeId);
   }
 
   /** The caller's top-ups still waiting for their receipt, newest first: where a "Paga dopo" notice is found again. */
@@ -263,46 +357,54 @@ export function createPaymentService(
       .where('t.ente_id', '=', ente.id)
       .where('h.fiscal_code', '=', caller.fiscalCode)
       .where('t.state', '=', 'in_attesa')
+      .where('t.cancelled_at', 'is', null)
       .orderBy('t.id', 'desc')
       .limit(sql.lit(50))
       .execute();
   }
 
-  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, pendingTopups };
+  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, payTopupLater, cancelTopup, pendingTopups };
 }
 
-/**
- * Writes a top-up "in attesa" and its notice, in the caller's transaction: the badge is credited only
- * when a receipt pays the notice.
- */
+/** Writes a top-up "in attesa", in the caller's transaction: the badge is credited only when a receipt pays its notice. */
 export async function openTopup(trx: Kysely<DB>, ente: Ente, badgeId: number, holderPersonId: number, amountCents: number, now: Date): Promise<number> {
+  const topup = await trx
+    .insertInto('topup')
+    .values({
+      ente_id: ente.id, badge_id: badgeId, holder_person_id: holderPersonId, amount_cents: amountCents, state: 'in_attesa',
+      created_at: now.toISOString(), credited_at: null, cancelled_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return topup.id;
+}
+
+/** Gives a top-up its notice (a NAV from the ente's counter, a position to publish), in the caller's transaction. */
+export async function issueTopupNotice(trx: Kysely<DB>, ente: Ente, topupId: number, now: Date): Promise<number> {
   if (!issuesNotices(ente)) throw new PaymentUnavailableError('ente without pagoPA data');
-  const badge = await trx
-    .selectFrom('badge as b')
+  const topup = await trx
+    .selectFrom('topup as t')
+    .innerJoin('badge as b', 'b.id', 't.badge_id')
     .innerJoin('service as s', 's.id', 'b.service_id')
     .innerJoin('pupil as p', 'p.id', 'b.pupil_id')
     .innerJoin('person as child', 'child.id', 'p.person_id')
-    .select(['b.id', 'b.code', 'b.pupil_id as pupilId', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName'])
-    .where('b.ente_id', '=', ente.id)
-    .where('b.id', '=', badgeId)
-    .executeTakeFirstOrThrow();
-  const topup = await trx
-    .insertInto('topup')
-    .values({ ente_id: ente.id, badge_id: badge.id, holder_person_id: holderPersonId, amount_cents: amountCents, state: 'in_attesa', created_at: now.toISOString(), credited_at: null })
-    .returning('id')
+    .select(['t.id', 't.amount_cents', 't.holder_person_id', 'b.code', 'b.pupil_id as pupilId', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName'])
+    .where('t.ente_id', '=', ente.id)
+    .where('t.id', '=', topupId)
     .executeTakeFirstOrThrow();
   const nav = navFor(ente, await takeNoticeBases(trx, ente.id, 1));
-  await trx
+  const notice = await trx
     .insertInto('payment_notice')
     .values({
-      ente_id: ente.id, nav, iuv: nav.slice(1), kind: 'topup', document_id: null, topup_id: topup.id, holder_person_id: holderPersonId,
-      pupil_id: badge.pupilId, service_id: badge.serviceId, amount_cents: amountCents, due_date: topupDueDate(now),
-      description: clip(`Ricarica badge ${badge.code} — ${badge.serviceName} — ${badge.givenName}`, 140),
+      ente_id: ente.id, nav, iuv: nav.slice(1), kind: 'topup', document_id: null, topup_id: topup.id, holder_person_id: topup.holder_person_id,
+      pupil_id: topup.pupilId, service_id: topup.serviceId, amount_cents: topup.amount_cents, due_date: topupDueDate(now),
+      description: clip(`Ricarica badge ${topup.code} — ${topup.serviceName} — ${topup.givenName}`, 140),
       state: 'open', position_state: 'to_publish', position_next_at: null, position_error: null, published_at: null,
       cart_id: null, cart_until: null, paid_at: null, created_at: now.toISOString(),
     })
-    .execute();
-  return topup.id;
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return notice.id;
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;

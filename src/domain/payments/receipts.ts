@@ -226,42 +226,86 @@ export function createReceiptService(
 
   /**
    * The pull: lists the receipts the platform has for each ente since the last pull (with an overlap) and
-   * applies those of notices still open, so a push that never arrived is caught within a run.
+   * applies those of notices still open, so a push that never arrived is caught within a run. A receipt
+   * that cannot be read (the platform's 422, or one our parser refuses) is recorded for the office and
+   * skipped; an ente whose pull fails keeps its watermark and is tried again next run, after the others.
    */
-  async function pullReceipts(): Promise<{ ente: string; applied: number; flagged: number }[]> {
-    const done: { ente: string; applied: number; flagged: number }[] = [];
+  async function pullReceipts(): Promise<PullOutcome[]> {
+    const done: PullOutcome[] = [];
     for (const ente of await enti.all()) {
-      const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(sql.lit(1)).executeTakeFirst();
-      if (!hasOpen) continue;
-      const now = clock.now();
-      const mark = await db.selectFrom('receipt_pull').select('pulled_until').where('ente_id', '=', ente.id).executeTakeFirst();
-      const from = new Date(mark ? new Date(mark.pulled_until).getTime() - PULL_OVERLAP_MS : now.getTime() - FIRST_PULL_DAYS * 86_400_000);
-      const listed = await pagopa.listReceipts(ente.tax_code, from.toISOString(), now.toISOString());
-      let applied = 0;
-      let flagged = 0;
-      for (const item of listed) {
-        const open = await db
-          .selectFrom('payment_notice')
-          .select('id')
-          .where('ente_id', '=', ente.id)
-          .where('iuv', '=', item.iuv)
-          .where('state', '=', 'open')
-          .executeTakeFirst();
-        if (!open) continue;
-        const xml = await pagopa.getReceipt(ente.tax_code, item.iuv);
-        if (!xml) continue;
-        const outcome = await apply(parseReceiptXml(xml), xml, 'pull');
-        if (outcome.result === 'applied') applied++;
-        if (outcome.result === 'flagged') flagged++;
+      try {
+        const outcome = await pullEnte(ente);
+        if (outcome && (outcome.applied || outcome.flagged || outcome.unreadable)) done.push(outcome);
+      } catch (error) {
+        done.push({ ente: ente.slug, applied: 0, flagged: 0, unreadable: 0, failed: error instanceof Error ? error.message.slice(0, 300) : String(error) });
       }
-      await db
-        .insertInto('receipt_pull')
-        .values({ ente_id: ente.id, pulled_until: now.toISOString() })
-        .onConflict((oc) => oc.column('ente_id').doUpdateSet({ pulled_until: now.toISOString() }))
-        .execute();
-      if (applied || flagged) done.push({ ente: ente.slug, applied, flagged });
     }
     return done;
+  }
+
+  async function pullEnte(ente: Ente): Promise<PullOutcome | undefined> {
+    const hasOpen = await db.selectFrom('payment_notice').select('id').where('ente_id', '=', ente.id).where('position_state', '=', 'published').limit(sql.lit(1)).executeTakeFirst();
+    if (!hasOpen) return undefined;
+    const now = clock.now();
+    const mark = await db.selectFrom('receipt_pull').select('pulled_until').where('ente_id', '=', ente.id).executeTakeFirst();
+    const from = new Date(mark ? new Date(mark.pulled_until).getTime() - PULL_OVERLAP_MS : now.getTime() - FIRST_PULL_DAYS * 86_400_000);
+    const listed = await pagopa.listReceipts(ente.tax_code, from, now);
+    const outcome: PullOutcome = { ente: ente.slug, applied: 0, flagged: 0, unreadable: 0 };
+    for (const item of listed) {
+      const open = await db
+        .selectFrom('payment_notice')
+        .select('id')
+        .where('ente_id', '=', ente.id)
+        .where('iuv', '=', item.iuv)
+        .where('state', '=', 'open')
+        .executeTakeFirst();
+      if (!open) continue;
+      const xml = await pagopa.getReceipt(ente.tax_code, item.iuv);
+      if (xml === undefined) continue;
+      if (typeof xml !== 'string') {
+        await recordPullProblem(ente, item.iuv, 'platform_refused', xml.refused, now);
+        outcome.unreadable++;
+        continue;
+      }
+      let receipt: PagopaReceipt;
+      try {
+        receipt = readableReceipt(xml);
+      } catch (error) {
+        if (!(error instanceof ReceiptFormatError)) throw error;
+        await recordPullProblem(ente, item.iuv, 'unreadable', error.message, now);
+        outcome.unreadable++;
+        continue;
+      }
+      const applied = await apply(receipt, xml, 'pull');
+      if (applied.result === 'applied') outcome.applied++;
+      if (applied.result === 'flagged') outcome.flagged++;
+    }
+    await db
+      .insertInto('receipt_pull')
+      .values({ ente_id: ente.id, pulled_until: now.toISOString() })
+      .onConflict((oc) => oc.column('ente_id').doUpdateSet({ pulled_until: now.toISOString() }))
+      .execute();
+    return outcome;
+  }
+
+  /** Once per receipt and reason: the overlap of the next pull meets it again and adds nothing. */
+  async function recordPullProblem(ente: Ente, iuv: string, problem: 'platform_refused' | 'unreadable', detail: string, now: Date) {
+    await db
+      .insertInto('receipt_pull_problem')
+      .values({ ente_id: ente.id, iuv: clean(iuv, 64), problem, detail: clean(detail, 500) || problem, seen_at: now.toISOString() })
+      .onConflict((oc) => oc.columns(['ente_id', 'iuv', 'problem']).doNothing())
+      .execute();
+  }
+
+  /** Receipts the pull could not read, for the office to ask the platform about (newest first). */
+  function unreadable(ente: Ente) {
+    return db
+      .selectFrom('receipt_pull_problem')
+      .select(['id', 'iuv', 'problem', 'detail', 'seen_at as seenAt'])
+      .where('ente_id', '=', ente.id)
+      .orderBy('id', 'desc')
+      .limit(sql.lit(500))
+      .execute();
   }
 
   /**
@@ -282,7 +326,38 @@ export function createReceiptService(
       .execute();
   }
 
-  return { apply, receivePush, pullReceipts, flagged };
+  return { apply, receivePush, pullReceipts, flagged, unreadable };
+}
+
+export interface PullOutcome {
+  ente: string;
+  applied: number;
+  flagged: number;
+  /** Receipts recorded for the office as unreadable and skipped. */
+  unreadable: number;
+  /** Why this ente's pull stopped (the platform unreachable…): its watermark stays, the next run retries. */
+  failed?: string;
+}
+
+/**
+ * A pulled receipt we can apply: it parses, and its amounts are amounts. Anything else is a
+ * ReceiptFormatError, so that one bad receipt is set aside instead of stopping the pull.
+ */
+function readableReceipt(xml: string): PagopaReceipt {
+  const receipt = parseReceiptXml(xml);
+  try {
+    centsFromEuroDecimal(receipt.paymentAmount);
+    if (receipt.fee) centsFromEuroDecimal(receipt.fee);
+  } catch (error) {
+    throw new ReceiptFormatError(`amount: ${(error as Error).message}`);
+  }
+  return receipt;
+}
+
+/** Text from outside kept for the office: no control characters (PostgreSQL refuses NUL), bounded. */
+function clean(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max);
 }
 
 /** Rolls back an attempt whose receipt was already stored. */

@@ -1,3 +1,5 @@
+import { romeDateTime } from '../../domain/calendar/local-time';
+
 /**
  * Clients of the pagoPA REST APIs we call: Checkout carts, GPD debt positions, and the receipts API.
  * The same code talks to the platform and to the built-in sandbox; only the base URLs and keys differ.
@@ -83,14 +85,22 @@ export interface ReceiptListItem {
   status: string;
 }
 
+/** The receipts API's largest page (pagopa-gpd-payments: pageSize at most 100). */
+const RECEIPTS_PAGE_SIZE = 100;
+/** A bound on one pull's pages: 100,000 receipts between two pulls a minute apart is not a real ente. */
+const MAX_RECEIPT_PAGES = 1000;
+
 export function createPagopaClients(endpoints: PagopaEndpoints) {
   const { timeoutMs } = endpoints;
   const gpd = (taxCode: string, rest = '') => `${endpoints.gpdUrl}/organizations/${encodeURIComponent(taxCode)}/debtpositions${rest}`;
 
-  /** POST /ec/v1/carts: the platform answers 302 with where to send the payer's browser. */
+  /**
+   * POST /ec/v2/carts (checkout_v2.json): the platform answers 302 with where to send the payer's browser.
+   * Version 2, because only it carries `returnWaitingUrl`.
+   */
   async function createCart(cart: CartRequest): Promise<{ location: string }> {
     const response = await call(
-      `${endpoints.checkoutUrl}/ec/v1/carts`,
+      `${endpoints.checkoutUrl}/ec/v2/carts`,
       endpoints.checkoutKey,
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cart) },
       timeoutMs,
@@ -131,11 +141,15 @@ export function createPagopaClients(endpoints: PagopaEndpoints) {
     throw failure('debtpositions invalidate', response);
   }
 
-  /** The receipts of an ente paid between two instants (receipts API list), every page. */
-  async function listReceipts(creditorTaxCode: string, from: string, to: string): Promise<ReceiptListItem[]> {
+  /**
+   * The receipts of an ente paid between two instants (receipts API list, every page). The API reads
+   * `from` and `to` as Rome's wall clock without offset (yyyy-MM-dd'T'HH:mm:ss) and answers pages of
+   * `{currentPageNumber, length, totalPages, results[]}`; 404 means none.
+   */
+  async function listReceipts(creditorTaxCode: string, from: Date, to: Date): Promise<ReceiptListItem[]> {
     const items: ReceiptListItem[] = [];
-    for (let pageNum = 0; pageNum < 1000; pageNum++) {
-      const query = new URLSearchParams({ from, to, pageNum: String(pageNum), pageSize: '100' });
+    for (let pageNum = 0, totalPages = 1; pageNum < totalPages && pageNum < MAX_RECEIPT_PAGES; pageNum++) {
+      const query = new URLSearchParams({ from: romeDateTime(from), to: romeDateTime(to), pageNum: String(pageNum), pageSize: String(RECEIPTS_PAGE_SIZE) });
       const response = await call(
         `${endpoints.receiptsUrl}/payments/${encodeURIComponent(creditorTaxCode)}/receipts?${query}`,
         endpoints.receiptsKey,
@@ -143,16 +157,23 @@ export function createPagopaClients(endpoints: PagopaEndpoints) {
         timeoutMs,
       );
       if (response.status === 404) break;
-      if (response.status !== 200) throw failure('receipts list', response);
-      const page = ((await response.json()) as { receipts_list?: ReceiptListItem[] }).receipts_list ?? [];
-      items.push(...page);
-      if (page.length < 100) break;
+      if (response.status !== 200) throw failure('receipts list', response, await response.text().catch(() => ''));
+      const page = (await response.json()) as { totalPages?: unknown; results?: unknown };
+      if (!Array.isArray(page.results) || typeof page.totalPages !== 'number') throw new PagopaCallError('receipts list: not a page of results', 200, true);
+      totalPages = page.totalPages;
+      for (const item of page.results as Partial<ReceiptListItem>[]) {
+        // A listed item without its IUV cannot be fetched: nothing to do with it here.
+        if (item && typeof item.iuv === 'string') items.push(item as ReceiptListItem);
+      }
     }
     return items;
   }
 
-  /** The receipt XML of one IUV, or undefined when the platform has none. */
-  async function getReceipt(creditorTaxCode: string, iuv: string): Promise<string | undefined> {
+  /**
+   * The receipt XML of one IUV: `undefined` when the platform has none (404), `refused` with its detail
+   * when it cannot give it (422, "unable to process the request").
+   */
+  async function getReceipt(creditorTaxCode: string, iuv: string): Promise<string | undefined | { refused: string }> {
     const response = await call(
       `${endpoints.receiptsUrl}/payments/${encodeURIComponent(creditorTaxCode)}/receipts/${encodeURIComponent(iuv)}`,
       endpoints.receiptsKey,
@@ -160,6 +181,7 @@ export function createPagopaClients(endpoints: PagopaEndpoints) {
       timeoutMs,
     );
     if (response.status === 404) return undefined;
+    if (response.status === 422) return { refused: (await response.text().catch(() => '')).slice(0, 500) || 'HTTP 422' };
     if (response.status !== 200) throw failure('receipt', response);
     return response.text();
   }

@@ -5,14 +5,15 @@
 
 /** New debt positions use aux digit 3: "3" + segregation code (2) + our base (13) + check digits (2). */
 const AUX_DIGIT = '3';
-const MAX_SEGREGATION_CODE = 45;
+/** SACI: an intermediary assigns its creditors segregation codes 00–49. */
+const MAX_SEGREGATION_CODE = 49;
 const CHECK_MODULUS = 93n;
 
 function checkDigits(first16: string): string {
   return (BigInt(first16) % CHECK_MODULUS).toString().padStart(2, '0');
 }
 
-/** Builds the 18-digit NAV for a creditor whose intermediary assigned `segregationCode` (00–45). */
+/** Builds the 18-digit NAV for a creditor whose intermediary assigned `segregationCode` (00–49). */
 export function makeNav(segregationCode: string, base: bigint | string): string {
   if (!/^\d{2}$/.test(segregationCode) || Number(segregationCode) > MAX_SEGREGATION_CODE) {
     throw new Error(`Segregation code must be two digits 00–${MAX_SEGREGATION_CODE}: ${JSON.stringify(segregationCode)}`);

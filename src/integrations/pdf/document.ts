@@ -5,16 +5,22 @@ import PDFDocument from 'pdfkit';
 import { PROJECT_ROOT } from '../../config/paths';
 
 const FONT_DIR = join(PROJECT_ROOT, 'node_modules', 'bootstrap-italia', 'dist', 'fonts', 'Titillium_Web');
+const MONO_DIR = join(PROJECT_ROOT, 'node_modules', 'bootstrap-italia', 'dist', 'fonts', 'Roboto_Mono');
 
 /**
  * Titillium Web, the typeface of Italian public administration, embedded in every PDF we make. Parsed
  * once: handed a file, pdfkit parses the font's tables again for every document, which was most of the
  * cost of a notice (bench/RESULTS.md). Each document still embeds its own subset.
  */
-const FONTS: Record<'regular' | 'bold', Font> = {
+const FONTS: Record<FontName, Font> = {
   regular: withLayoutCache(createFont(readFileSync(join(FONT_DIR, 'titillium-web-v10-latin-ext_latin-regular.ttf'))) as Font),
   bold: withLayoutCache(createFont(readFileSync(join(FONT_DIR, 'titillium-web-v10-latin-ext_latin-700.ttf'))) as Font),
+  // Roboto Mono for codes and amounts, as the pagoPA notice's typography asks: digits that line up and read apart.
+  mono: withLayoutCache(createFont(readFileSync(join(MONO_DIR, 'roboto-mono-v13-latin-ext_latin-regular.ttf'))) as Font),
+  monoBold: withLayoutCache(createFont(readFileSync(join(MONO_DIR, 'roboto-mono-v13-latin-ext_latin-700.ttf'))) as Font),
 };
+
+export type FontName = 'regular' | 'bold' | 'mono' | 'monoBold';
 
 /** Distinct runs of text remembered per font: the fixed texts of our papers and the commoner words. */
 const LAYOUT_CACHE_SIZE = 5_000;
@@ -59,8 +65,7 @@ export function renderPdf(info: { title: string; author: string; createdAt: Date
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
     // pdfkit takes a parsed fontkit font as it takes a file (its types only list the latter).
-    doc.registerFont('regular', FONTS.regular as unknown as Buffer);
-    doc.registerFont('bold', FONTS.bold as unknown as Buffer);
+    for (const [name, font] of Object.entries(FONTS)) doc.registerFont(name, font as unknown as Buffer);
     doc.font('regular');
     try {
       draw(doc);

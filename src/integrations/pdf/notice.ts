@@ -3,7 +3,7 @@ import bwipjs from 'bwip-js/node';
 import QRCode from 'qrcode';
 import { formatEuroItalian } from '../pagopa/amounts';
 import { groupInFours, postalDataMatrixPayload, qrPayload } from '../pagopa/nav';
-import { renderPdf, type Pdf } from './document';
+import { type FontName, renderPdf, type Pdf } from './document';
 
 /** Already validated by the caller; the codes are checked again here because a wrong one cannot be paid. */
 export interface PaymentNoticeInput {
@@ -14,8 +14,14 @@ export interface PaymentNoticeInput {
     office: string;
     info: string;
     cbill: string;
-    /** Only creditors that collect on a postal account print the "Bollettino Postale PA" part. */
+    /**
+     * Only creditors that collect on a postal account, and have Poste Italiane's authorisation to print
+     * the slip themselves, print the "Bollettino Postale PA" part, with that authorisation on it.
+     */
     postalAccount?: string;
+    postalAuthorisation?: string;
+    /** The creditor's logo (PNG), printed beside its name when it has one. */
+    logoPng?: Buffer;
   };
   debtor: { fiscalCode: string; fullName: string; address: string };
   nav: string;
@@ -58,15 +64,25 @@ const TEXT = {
   postal: 'Bollettino Postale PA',
   postalAccount: 'sul C/C n.',
   postalHolder: 'intestato a',
+  postalPayable: 'Bollettino Postale pagabile in tutti gli Uffici Postali e sui canali fisici o digitali abilitati di Poste Italiane e dell’Ente Creditore',
 } as const;
 
 const MM = 72 / 25.4;
 /** Both codes are printed 25×25 mm, as the guidelines require. */
 const CODE_SIDE = 25 * MM;
 const QR_QUIET_MODULES = 4;
+/**
+ * pagoPA's QR rules: a symbol of version 4 (33×33 modules), error correction M, whatever the payload's
+ * length (ours is at most 51 bytes; version 4-M holds 62), so every notice prints the same symbol size.
+ */
+export const QR_VERSION = 4;
+const QR_MODULES = 17 + 4 * QR_VERSION;
+const QR_AIR = 6;
 const DATA_MATRIX_QUIET_MODULES = 2;
-/** Room left of the payment fields for a code with its quiet zone: widest for the smallest QR (21 modules). */
+/** Room left of the payment fields for a code with its quiet zone (as wide as the Data Matrix's needs, with air). */
 const CODE_COLUMN = CODE_SIDE * (1 + (2 * QR_QUIET_MODULES) / 21) + 12;
+/** The logo's box at the top right of the header. */
+const LOGO_SIDE = 18 * MM;
 const LABEL_GREY = '#404040';
 const RULE_GREY = '#9a9a9a';
 
@@ -110,7 +126,8 @@ function drawMatrixCode(doc: Pdf, isDark: (row: number, column: number) => boole
 
 /** Draws the QR code with its quiet zone starting at (x, y); returns the side including the quiet zone. */
 function drawQrCode(doc: Pdf, payload: string, x: number, y: number): number {
-  const { modules } = QRCode.create(payload, { errorCorrectionLevel: 'M' });
+  const { modules } = QRCode.create(payload, { errorCorrectionLevel: 'M', version: QR_VERSION });
+  if (modules.size !== QR_MODULES) throw new Error(`QR code of ${modules.size} modules, not ${QR_MODULES}`);
   const quiet = QR_QUIET_MODULES * (CODE_SIDE / modules.size);
   drawMatrixCode(doc, (row, column) => modules.get(row, column) === 1, modules.size, QR_QUIET_MODULES, x + quiet, y + quiet);
   return CODE_SIDE + 2 * quiet;
@@ -127,7 +144,7 @@ function drawDataMatrix(doc: Pdf, payload: string, x: number, y: number): number
 }
 
 /** A small grey label with its value below; returns the y below the value. */
-function field(doc: Pdf, label: string, value: string, x: number, y: number, width: number, valueFont: 'regular' | 'bold' = 'bold', valueSize = 10): number {
+function field(doc: Pdf, label: string, value: string, x: number, y: number, width: number, valueFont: FontName = 'bold', valueSize = 10): number {
   doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(label, x, y, { width });
   doc.font(valueFont).fontSize(valueSize).fillColor('#000000').text(value, x, doc.y, { width });
   return doc.y;
@@ -145,11 +162,11 @@ function partHeading(doc: Pdf, title: string, dueLabel: string, dueDate: string,
   doc.font('bold').fontSize(11).fillColor('#000000').text(title, left, y, { width });
   const below = doc.y;
   // Measured by hand: pdfkit cannot right-align a line whose font changes half-way.
-  const dateWidth = doc.font('bold').fontSize(9).widthOfString(dueDate);
+  const dateWidth = doc.font('monoBold').fontSize(9).widthOfString(dueDate);
   const labelWidth = doc.font('regular').widthOfString(dueLabel);
   const x = left + width - dateWidth - labelWidth;
   doc.text(dueLabel, x, y + 2, { lineBreak: false });
-  doc.font('bold').text(dueDate, x + labelWidth, y + 2, { lineBreak: false });
+  doc.font('monoBold').text(dueDate, x + labelWidth, y + 2, { lineBreak: false });
   return below + 8;
 }
 
@@ -170,9 +187,10 @@ export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffe
   const subject = truncate(input.subject, MAX.subject);
   const creditorName = truncate(creditor.name, MAX.creditorName);
   const debtorName = truncate(debtor.fullName, MAX.debtorName);
-  const postal = creditor.postalAccount
+  const postal = creditor.postalAccount && creditor.postalAuthorisation
     ? {
         account: creditor.postalAccount,
+        authorisation: creditor.postalAuthorisation,
         dataMatrix: postalDataMatrixPayload({
           nav,
           postalAccount: creditor.postalAccount,
@@ -195,23 +213,26 @@ export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffe
     const half = (width - gutter) / 2;
     const right = left + half + gutter;
 
-    // Header: what is to be paid.
-    doc.font('bold').fontSize(9).fillColor(LABEL_GREY).text(TEXT.title.toUpperCase(), left, doc.page.margins.top, { width, characterSpacing: 0.5 });
-    doc.font('bold').fontSize(18).fillColor('#000000').text(subject, left, doc.y + 2, { width });
-    let y = doc.y + 14;
+    // Header: what is to be paid, and the creditor's logo on the right when it has one.
+    const top = doc.page.margins.top;
+    const titleWidth = creditor.logoPng ? width - LOGO_SIDE - 12 : width;
+    if (creditor.logoPng) doc.image(creditor.logoPng, left + width - LOGO_SIDE, top, { fit: [LOGO_SIDE, LOGO_SIDE], align: 'right' });
+    doc.font('bold').fontSize(9).fillColor(LABEL_GREY).text(TEXT.title.toUpperCase(), left, top, { width: titleWidth, characterSpacing: 0.5 });
+    doc.font('bold').fontSize(18).fillColor('#000000').text(subject, left, doc.y + 2, { width: titleWidth });
+    let y = Math.max(doc.y, creditor.logoPng ? top + LOGO_SIDE : 0) + 14;
     rule(doc, y);
     y += 12;
 
     // Creditor and recipient, side by side.
     let creditorY = sectionTitle(doc, TEXT.creditor, left, y, half);
-    creditorY = field(doc, TEXT.taxCode, creditor.taxCode, left, creditorY, half, 'regular');
+    creditorY = field(doc, TEXT.taxCode, creditor.taxCode, left, creditorY, half, 'mono');
     doc.font('bold').fontSize(12).text(creditorName, left, creditorY + 2, { width: half });
     doc.font('regular').fontSize(10).text(truncate(creditor.office, MAX.office), left, doc.y, { width: half });
     doc.font('regular').fontSize(9).fillColor(LABEL_GREY).text(truncate(creditor.info, MAX.info), left, doc.y + 2, { width: half });
     creditorY = doc.y;
 
     let debtorY = sectionTitle(doc, TEXT.debtor, right, y, half);
-    debtorY = field(doc, TEXT.taxCode, debtor.fiscalCode, right, debtorY, half, 'regular');
+    debtorY = field(doc, TEXT.taxCode, debtor.fiscalCode, right, debtorY, half, 'mono');
     doc.font('bold').fontSize(12).fillColor('#000000').text(debtorName, right, debtorY + 2, { width: half });
     doc.font('regular').fontSize(10).text(truncate(debtor.address, MAX.address), right, doc.y, { width: half });
     debtorY = doc.y;
@@ -222,8 +243,8 @@ export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffe
 
     // How much and when; where to pay.
     let amountY = sectionTitle(doc, TEXT.howMuchAndWhen, left, y, half);
-    doc.font('bold').fontSize(22).fillColor('#000000').text(amount, left, amountY, { width: half });
-    doc.font('regular').fontSize(11).text(`${TEXT.dueBy} `, left, doc.y, { width: half, continued: true }).font('bold').text(dueDate);
+    doc.font('monoBold').fontSize(20).fillColor('#000000').text(amount, left, amountY, { width: half });
+    doc.font('regular').fontSize(11).text(`${TEXT.dueBy} `, left, doc.y, { width: half, continued: true }).font('monoBold').text(dueDate);
     amountY = doc.y;
 
     doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.whereToPayLink, right, y + 2, { width: half, align: 'right' });
@@ -247,30 +268,37 @@ export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffe
     const dataHalf = (textWidth - 12) / 2;
     const dataRight = textLeft + dataHalf + 12;
     y = partHeading(doc, TEXT.paymentData, `${TEXT.singleInstalment} ${TEXT.dueBy} `, dueDate, y);
-    const qrSide = drawQrCode(doc, qr, left, y);
+    // A version 4 symbol's quiet zone (4 of its 33 modules) is narrower than a smaller symbol's: air above it
+    // keeps the heading clear of the code for scanners.
+    const qrSide = drawQrCode(doc, qr, left, y + QR_AIR) + QR_AIR;
     doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.scanInstructions, textLeft, y, { width: textWidth });
     const fieldsTop = doc.y + 6;
     let leftY = field(doc, TEXT.debtor, debtorName, textLeft, fieldsTop, dataHalf);
     leftY = field(doc, TEXT.creditor, creditorName, textLeft, leftY + 4, dataHalf);
     leftY = field(doc, TEXT.subject, subject, textLeft, leftY + 4, dataHalf, 'regular', 9);
-    let rightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, fieldsTop, dataHalf, 'bold', 11);
-    rightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, rightY + 4, dataHalf);
-    rightY = field(doc, TEXT.cbill, creditor.cbill.toUpperCase(), dataRight, rightY + 4, dataHalf);
-    rightY = field(doc, TEXT.amount, amount, dataRight, rightY + 4, dataHalf);
+    let rightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, fieldsTop, dataHalf, 'monoBold', 10);
+    rightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, rightY + 4, dataHalf, 'monoBold');
+    rightY = field(doc, TEXT.cbill, creditor.cbill.toUpperCase(), dataRight, rightY + 4, dataHalf, 'monoBold');
+    rightY = field(doc, TEXT.amount, amount, dataRight, rightY + 4, dataHalf, 'monoBold');
     y = Math.max(leftY, rightY, y + qrSide) + 12;
 
     if (postal) {
       rule(doc, y);
       y = partHeading(doc, TEXT.postal, `${TEXT.dueBy} `, dueDate, y + 12);
       const matrixSide = drawDataMatrix(doc, postal.dataMatrix, left, y);
-      let postalLeftY = field(doc, TEXT.postalAccount, postal.account, textLeft, y, dataHalf, 'bold', 11);
+      let postalLeftY = field(doc, TEXT.postalAccount, postal.account, textLeft, y, dataHalf, 'monoBold', 10);
       postalLeftY = field(doc, TEXT.postalHolder, creditorName, textLeft, postalLeftY + 4, dataHalf);
       postalLeftY = field(doc, TEXT.debtor, debtorName, textLeft, postalLeftY + 4, dataHalf);
       postalLeftY = field(doc, TEXT.subject, subject, textLeft, postalLeftY + 4, dataHalf, 'regular', 9);
-      let postalRightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, y, dataHalf, 'bold', 11);
-      postalRightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, postalRightY + 4, dataHalf);
-      postalRightY = field(doc, TEXT.amount, amount, dataRight, postalRightY + 4, dataHalf);
-      y = Math.max(postalLeftY, postalRightY, y + matrixSide);
+      let postalRightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, y, dataHalf, 'monoBold', 10);
+      postalRightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, postalRightY + 4, dataHalf, 'monoBold');
+      postalRightY = field(doc, TEXT.amount, amount, dataRight, postalRightY + 4, dataHalf, 'monoBold');
+      y = Math.max(postalLeftY, postalRightY, y + matrixSide) + 8;
+      // Poste's texts for a slip the creditor prints itself: where it is paid, and the authorisation to print it.
+      doc.font('regular').fontSize(7).fillColor(LABEL_GREY).text(TEXT.postalPayable, left, y, { width });
+      doc.font('regular').fontSize(7).text(postal.authorisation, left, doc.y + 1, { width });
+      doc.fillColor('#000000');
+      y = doc.y;
     }
     doc.x = left;
     doc.y = y;

@@ -43,6 +43,14 @@ function StateBadge({ m, state }: { m: Messages; state: string }) {
   return <span class={`badge ${tone}`}>{m.documents.states[state] ?? state}</span>;
 }
 
+/**
+ * An overdue document's notice is published payable until a later date (GPD refuses a past due date):
+ * while it can be paid, that date is shown beside the document's own due date.
+ */
+function payableByShown(doc: { kind: string; state: string; dueDate: string; payableBy: string | null; noticeState: string | null }): boolean {
+  return doc.kind === 'documento' && doc.state === 'da_pagare' && doc.noticeState === 'open' && !!doc.payableBy && doc.payableBy !== doc.dueDate;
+}
+
 export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteContext; pupil: PupilSummary; pupils: PupilSummary[]; documents: DocumentList }) {
   const { m, ente } = ctx;
   const t = m.documents;
@@ -89,7 +97,10 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
                   <td>{m.format.month(doc.period)}</td>
                   <td>{doc.serviceName}</td>
                   <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
-                  <td>{doc.kind === 'documento' ? m.format.date(doc.dueDate) : '—'}</td>
+                  <td>
+                    {doc.kind === 'documento' ? m.format.date(doc.dueDate) : '—'}
+                    {payableByShown(doc) && <span class="d-block small">{t.payableBy(m.format.date(doc.payableBy!))}</span>}
+                  </td>
                   <td>
                     <StateBadge m={m} state={doc.shownState} />
                     {doc.paidAt && <span class="d-block small">{t.paidOn(m.format.date(doc.paidAt.slice(0, 10)))}</span>}
@@ -146,6 +157,12 @@ export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: 
           <>
             <dt class="col-sm-4">{t.dueDate}</dt>
             <dd class="col-sm-8">{m.format.date(doc.dueDate)}</dd>
+            {payableByShown(doc) && (
+              <>
+                <dt class="col-sm-4">{t.payableByLabel}</dt>
+                <dd class="col-sm-8">{m.format.date(doc.payableBy!)}</dd>
+              </>
+            )}
           </>
         )}
         <dt class="col-sm-4">{t.state}</dt>

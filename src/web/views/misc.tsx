@@ -63,6 +63,7 @@ export function FlaggedReceiptsPage({
   ctx,
   receipts,
   administrator,
+  unreadable = [],
 }: {
   ctx: PageContext & { ente: Ente };
   receipts: {
@@ -71,6 +72,8 @@ export function FlaggedReceiptsPage({
   }[];
   /** An amministratore also sees the receipts of creditors none of our enti is. */
   administrator: boolean;
+  /** Receipts the pull could not read: set aside so that they stop nothing, listed here to be asked about. */
+  unreadable?: { id: number; iuv: string; problem: string; detail: string; seenAt: string }[];
 }) {
   const { m } = ctx;
   const t = m.officeReceipts;
@@ -119,6 +122,37 @@ export function FlaggedReceiptsPage({
             </tbody>
           </table>
         </div>
+      )}
+      {unreadable.length > 0 && (
+        <section aria-labelledby="unreadable-receipts" class="mt-5">
+          <h2 class="h4" id="unreadable-receipts">
+            {t.unreadableTitle}
+          </h2>
+          <p>{t.unreadableLead}</p>
+          <div class="table-responsive">
+            <table class="table">
+              <caption>{t.unreadableCaption}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t.seen}</th>
+                  <th scope="col">{t.iuv}</th>
+                  <th scope="col">{t.reason}</th>
+                  <th scope="col">{t.detail}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {unreadable.map((r) => (
+                  <tr key={r.id}>
+                    <td>{m.format.dateTime(r.seenAt)}</td>
+                    <td class="text-nowrap">{r.iuv}</td>
+                    <td>{t.problems[r.problem] ?? r.problem}</td>
+                    <td class="text-break small">{r.detail}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
       )}
     </Layout>
   );

@@ -290,15 +290,22 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
 export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: Topup; problem?: string }) {
   const { m, ente } = ctx;
   const t = m.topups;
+  const action = (what: string) => `/${ente.slug}/ricariche/${topup.id}/${what}`;
+  const csrf = <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
+  const waiting = topup.state === 'in_attesa' && !topup.cancelled;
   return (
     <ServicePage ctx={ctx} title={t.title}>
-      {problem && <ProblemBox title={m.payments.problemTitle} messages={[m.payments.problems[problem] ?? problem]} />}
+      {problem && <ProblemBox title={m.payments.problemTitle} messages={[t.problems[problem] ?? m.payments.problems[problem] ?? problem]} />}
       <p class="lead">{t.summary(m.format.euro(topup.amountCents), topup.badgeCode)}</p>
-      <p>
-        {m.payments.notice} {groupInFours(topup.nav)}. {t.dueBy(m.format.date(topup.dueDate))}
-      </p>
+      {topup.nav && topup.dueDate && (
+        <p>
+          {m.payments.notice} {groupInFours(topup.nav)}. {t.dueBy(m.format.date(topup.dueDate))}
+        </p>
+      )}
       {topup.state === 'accreditata' ? (
         <p class="fw-semibold">{t.credited}</p>
+      ) : topup.cancelled ? (
+        <p class="fw-semibold">{t.cancelledNotice}</p>
       ) : (
         <>
           <p class="fw-semibold">{t.pending}</p>
@@ -309,15 +316,15 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
                 {t.payNow}
               </h3>
               <p>{t.payNowHelp}</p>
-              {topup.payable === 'payable' ? (
-                <form method="post" action={`/${ente.slug}/ricariche/${topup.id}/paga`}>
-                  <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+              {topup.payable === 'payable' || topup.payable === 'no_notice' || topup.payable === 'preparing' ? (
+                <form method="post" action={action('paga')}>
+                  {csrf}
                   <button type="submit" class="btn btn-primary">
                     {t.payNow}
                   </button>
                 </form>
               ) : (
-                <p>{topup.payable === 'in_cart' ? t.inCart : topup.payable === 'preparing' ? t.preparing : ''}</p>
+                <p>{topup.payable === 'in_cart' ? t.inCart : ''}</p>
               )}
             </section>
             <section class="col-md-6" aria-labelledby="pay-later">
@@ -325,15 +332,36 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
                 {t.payLater}
               </h3>
               <p>{t.payLaterHelp}</p>
-              {topup.payable === 'preparing' ? (
+              {topup.payable === 'no_notice' ? (
+                <form method="post" action={action('avviso')}>
+                  {csrf}
+                  <button type="submit" class="btn btn-outline-primary">
+                    {t.payLaterButton}
+                  </button>
+                </form>
+              ) : topup.payable === 'preparing' ? (
                 <p>{t.preparing}</p>
               ) : (
-                <a class="btn btn-outline-primary" href={`/${ente.slug}/ricariche/${topup.id}/avviso.pdf`}>
+                <a class="btn btn-outline-primary" href={action('avviso.pdf')}>
                   {t.downloadNotice}
                 </a>
               )}
             </section>
           </div>
+          {waiting && topup.payable !== 'in_cart' && (
+            <section aria-labelledby="cancel-topup" class="mb-4">
+              <h2 class="h5" id="cancel-topup">
+                {t.cancelTitle}
+              </h2>
+              <p>{t.cancelHelp}</p>
+              <form method="post" action={action('annulla')}>
+                {csrf}
+                <button type="submit" class="btn btn-outline-danger">
+                  {t.cancel}
+                </button>
+              </form>
+            </section>
+          )}
         </>
       )}
       <p>

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../../db/schema';
-import { romeDate, ROME } from '../../../domain/calendar/local-time';
+import { romeDate, romeDateTime } from '../../../domain/calendar/local-time';
 import type { Clock } from '../../../domain/clock';
 import { euroDecimalFromCents } from '../amounts';
 import { type PagopaReceipt, receiptXml } from '../receipt-xml';
@@ -36,19 +36,8 @@ export const COUNTER_PSP: SandboxPsp = {
 /** The PSP's flat fee: shown on the receipt, never part of the notice's amount. */
 const FEE = '0.50';
 
-const romeClock = new Intl.DateTimeFormat('en-CA', {
-  timeZone: ROME,
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** xsd stISODateTime as the platform writes it: Rome's wall clock, no offset ("2026-11-26T10:15:30"). */
-export function romeDateTime(instant: Date): string {
-  const time = Object.fromEntries(romeClock.formatToParts(instant).map((part) => [part.type, part.value]));
-  return `${romeDate(instant)}T${time.hour}:${time.minute}:${time.second}`;
-}
+export { romeDateTime };
 
 export interface IssuedReceipt {
   creditorTaxCode: string;

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { Config } from '../../../config/index';
 import type { DB } from '../../../db/schema';
@@ -18,8 +19,10 @@ import {
   creditorTaxCodeSchema,
   debtPositionSchema,
   describeIssues,
-  MAX_CART_NOTICES,
+  gpdCreateRefusal,
+  gpdInstant,
   receiptsQuerySchema,
+  receiptsRange,
 } from './schemas';
 import {
   changePositionStatus,
@@ -48,8 +51,8 @@ export interface PagopaSandboxOptions {
 /** The sandbox plays an external site: its APIs and its pages' forms carry no session token of ours. */
 const external = { config: { csrf: false } } as const;
 
-function problem(reply: FastifyReply, status: number, detail: string): FastifyReply {
-  return reply.code(status).type('application/json').send({ title: STATUS_CODES[status] ?? 'Error', status, detail });
+function problem(reply: FastifyReply, status: number, detail: string, title = STATUS_CODES[status] ?? 'Error'): FastifyReply {
+  return reply.code(status).type('application/json').send({ title, status, detail });
 }
 
 function sendHtml(reply: FastifyReply, page: VNode, status = 200): FastifyReply {
@@ -126,7 +129,10 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
           const toPublish = request.query.toPublish ?? 'false';
           if (toPublish !== 'true' && toPublish !== 'false') return problem(reply, 400, 'toPublish: true or false');
           const parsed = debtPositionSchema.safeParse(request.body);
-          if (!parsed.success) return problem(reply, 400, describeIssues(parsed.error));
+          if (!parsed.success) return problem(reply, 400, describeIssues(parsed.error), 'BAD REQUEST');
+          // As GPD: a due date already past (read in UTC) is refused, so an overdue notice must be moved on.
+          const refusal = gpdCreateRefusal(parsed.data, clock.now());
+          if (refusal) return problem(reply, 400, refusal, 'Error in the debt position request data');
           const status = toPublish === 'true' ? 'VALID' : 'DRAFT';
           const created = await insertPosition(db, taxCode.data, parsed.data, status, clock.now());
           if (created === 'conflict') return problem(reply, 409, 'a debt position with this iupd or notice number already exists');
@@ -142,7 +148,17 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
 
       gpd.post<{ Params: PositionParams }>('/organizations/:taxCode/debtpositions/:iupd/publish', external, async (request, reply) => {
         const { taxCode, iupd } = request.params;
-        if (!(await findPosition(db, taxCode, iupd))) return problem(reply, 404, 'debt position not found');
+        const draft = await findPosition(db, taxCode, iupd);
+        if (!draft) return problem(reply, 404, 'debt position not found');
+        // As GPD: a draft whose due date passed meanwhile can no longer be published.
+        if (draft.status === 'DRAFT' && draft.body.paymentOption.some((option) => gpdInstant(option.dueDate)!.getTime() < clock.now().getTime())) {
+          return problem(
+            reply,
+            409,
+            `A publish request occurred after the due date of a payment options has expired for the debt position with Organization Fiscal Code ${taxCode} and IUPD ${iupd}`,
+            'Publish request occurred after the due date of a payment options has expired',
+          );
+        }
         if (!(await changePositionStatus(db, { creditorTaxCode: taxCode, iupd }, ['DRAFT'], 'VALID', clock.now()))) {
           return problem(reply, 409, 'only a DRAFT debt position can be published');
         }
@@ -167,20 +183,20 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
         const parsed = cartRequestSchema.safeParse(request.body);
         if (!parsed.success) return problem(reply, 400, describeIssues(parsed.error));
         const cart = parsed.data;
-        if (cart.paymentNotices.length > MAX_CART_NOTICES) return problem(reply, 422, `at most ${MAX_CART_NOTICES} payment notices`);
+        // Checkout v2 documents only 302, 400 and 500: a cart it cannot take is a 400.
         const numbers = cart.paymentNotices.map((notice) => notice.noticeNumber);
-        if (new Set(numbers).size !== numbers.length) return problem(reply, 422, 'duplicate noticeNumber');
+        if (new Set(numbers).size !== numbers.length) return problem(reply, 400, 'duplicate noticeNumber');
         for (const [index, notice] of cart.paymentNotices.entries()) {
           const position = await findPositionByNav(db, notice.fiscalCode, notice.noticeNumber);
           const payable = position?.creditorTaxCode === notice.fiscalCode && position.status === 'VALID' && position.amountCents === notice.amount;
-          if (!payable) return problem(reply, 422, `paymentNotices.${index}: unknown notice, not payable, or a different amount`);
+          if (!payable) return problem(reply, 400, `paymentNotices.${index}: unknown notice, not payable, or a different amount`);
         }
         const id = randomBytes(16).toString('hex');
         await insertCart(db, id, cart, clock.now());
         return reply.code(302).header('location', `${publicUrl}${cartPath(id)}`).send();
       });
     }),
-    { prefix: '/checkout/ec/v1' },
+    { prefix: '/checkout/ec/v2' },
   );
 
   const returnUrlOf = (cart: StoredCart): string => {
@@ -263,11 +279,16 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
       receipts.get<{ Params: { taxCode: string } }>('/payments/:taxCode/receipts', async (request, reply) => {
         const query = receiptsQuerySchema.safeParse(request.query);
         if (!query.success) return problem(reply, 400, describeIssues(query.error));
-        const { from, to, pageNum, pageSize } = query.data;
-        const rows = await listReceipts(db, request.params.taxCode, { from, to, offset: pageNum * pageSize, limit: pageSize });
-        if (rows.length === 0) return problem(reply, 404, 'no receipts found');
+        const { pageNum, pageSize } = query.data;
+        const range = receiptsRange(query.data.from, query.data.to, clock.now());
+        if (typeof range === 'string') return problem(reply, 400, range);
+        const { rows, total } = await listReceipts(db, request.params.taxCode, { ...range, offset: pageNum * pageSize, limit: pageSize });
+        if (total === 0) return problem(reply, 404, 'no receipts found');
         return reply.send({
-          receipts_list: rows.map((row) => ({
+          currentPageNumber: pageNum,
+          length: rows.length,
+          totalPages: Math.ceil(total / pageSize),
+          results: rows.map((row) => ({
             organizationFiscalCode: request.params.taxCode,
             iuv: row.iuv,
             debtor: row.debtorFiscalCode,
@@ -280,6 +301,9 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
       receipts.get<{ Params: { taxCode: string; iuv: string } }>('/payments/:taxCode/receipts/:iuv', async (request, reply) => {
         const xml = await findReceiptXml(db, request.params.taxCode, request.params.iuv);
         if (!xml) return problem(reply, 404, 'no receipt found');
+        // As the platform, a stored receipt that is not an XML document with a receipt is a 422; one that is
+        // but misses fields goes out as it is, for the creditor's own checks to catch.
+        if (XMLValidator.validate(xml) !== true || !/<(?:\w+:)?receipt[\s>]/.test(xml)) return problem(reply, 422, 'unable to process the receipt');
         return reply.type('application/xml').send(xml);
       });
     }),

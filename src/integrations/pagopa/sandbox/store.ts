@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../../../db/schema';
 import type { SandboxCartRequest, SandboxDebtPosition } from './schemas';
 
@@ -144,26 +144,22 @@ export async function insertReceipt(
     .execute();
 }
 
-/**
- * One page of a creditor's receipts, oldest first. `paid_at` is an ISO UTC instant and the bounds are
- * compared as text: `from` is inclusive as is; `to` is inclusive as a prefix, so `to=2026-11-26` covers
- * the whole of that day and a full instant covers itself.
- */
+/** One page of a creditor's receipts paid in [from, to) (ISO UTC instants, compared as text), oldest first, and how many there are. */
 export async function listReceipts(
   db: Db,
   creditorTaxCode: string,
-  filter: { from?: string; to?: string; offset: number; limit: number },
-): Promise<{ iuv: string; debtorFiscalCode: string; paidAt: string }[]> {
-  let query = db
+  filter: { from: string; to: string; offset: number; limit: number },
+): Promise<{ rows: { iuv: string; debtorFiscalCode: string; paidAt: string }[]; total: number }> {
+  const base = db
     .selectFrom('sandbox_receipt')
-    .select(['iuv', 'debtor_fiscal_code', 'paid_at'])
-    .where('creditor_tax_code', '=', creditorTaxCode);
-  if (filter.from) query = query.where('paid_at', '>=', filter.from);
-  if (filter.to) query = query.where(sql<string>`substr(paid_at, 1, ${filter.to.length})`, '<=', filter.to);
+    .where('creditor_tax_code', '=', creditorTaxCode)
+    .where('paid_at', '>=', filter.from)
+    .where('paid_at', '<', filter.to);
+  const { total } = await base.select((eb) => eb.fn.countAll<number | string>().as('total')).executeTakeFirstOrThrow();
   // The page size comes with the request: bound, not inlined (the sandbox's listing is no hot path).
   // eslint-disable-next-line no-restricted-syntax
-  const rows = await query.orderBy('paid_at').orderBy('receipt_id').offset(filter.offset).limit(filter.limit).execute();
-  return rows.map((row) => ({ iuv: row.iuv, debtorFiscalCode: row.debtor_fiscal_code, paidAt: row.paid_at }));
+  const rows = await base.select(['iuv', 'debtor_fiscal_code', 'paid_at']).orderBy('paid_at').orderBy('receipt_id').offset(filter.offset).limit(filter.limit).execute();
+  return { rows: rows.map((row) => ({ iuv: row.iuv, debtorFiscalCode: row.debtor_fiscal_code, paidAt: row.paid_at })), total: Number(total) };
 }
 
 export async function findReceiptXml(db: Db, creditorTaxCode: string, iuv: string): Promise<string | undefined> {

@@ -70,8 +70,11 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     const operator = await services.operators.requireOperator(request.ente!, caller, OFFICE_ROLES);
-    const receipts = await services.receipts.flagged(request.ente!, operator);
-    return sendPage(reply, <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} administrator={operator.role === 'amministratore'} />);
+    const [receipts, unreadable] = await Promise.all([services.receipts.flagged(request.ente!, operator), services.receipts.unreadable(request.ente!)]);
+    return sendPage(
+      reply,
+      <FlaggedReceiptsPage ctx={enteContext(request)} receipts={receipts} unreadable={unreadable} administrator={operator.role === 'amministratore'} />,
+    );
   });
 
   app.get('/ufficio/', async (request, reply) => {

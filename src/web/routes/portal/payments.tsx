@@ -117,19 +117,27 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
     return sendPage(reply, <TopupPage ctx={enteContext(request)} topup={topup} />);
   });
 
-  app.post('/ricariche/:id/paga', async (request, reply) => {
+  /** "Paga subito", "Paga dopo" and "Annulla": the holder's choices for one of their top-ups, each a POST with CSRF. */
+  async function topupChoice(request: FastifyRequest, reply: FastifyReply, choice: 'paga' | 'avviso' | 'annulla') {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     const params = idParam.safeParse(request.params);
     if (!params.success) throw new NotFoundError('topup');
+    const ente = request.ente!;
     try {
-      const { location } = await services.payments.payTopup(request.ente!, caller, params.data.id);
-      return reply.redirect(location, 303);
+      if (choice === 'paga') return reply.redirect((await services.payments.payTopup(ente, caller, params.data.id)).location, 303);
+      if (choice === 'avviso') await services.payments.payTopupLater(ente, caller, params.data.id);
+      else await services.payments.cancelTopup(ente, caller, params.data.id);
+      return reply.redirect(`/${ente.slug}/ricariche/${params.data.id}`, 303);
     } catch (error) {
       const problem = error instanceof InvalidInputError ? Object.values(error.problems)[0] : error instanceof PaymentUnavailableError ? 'unavailable' : undefined;
       if (!problem) throw error;
-      const topup = await services.payments.topup(request.ente!, caller, params.data.id);
+      if (error instanceof PaymentUnavailableError) request.log.warn({ err: error }, 'pagoPA refused the top-up');
+      const topup = await services.payments.topup(ente, caller, params.data.id);
       return sendPage(reply, <TopupPage ctx={enteContext(request)} topup={topup} problem={problem} />, 422);
     }
-  });
+  }
+  app.post('/ricariche/:id/paga', (request, reply) => topupChoice(request, reply, 'paga'));
+  app.post('/ricariche/:id/avviso', (request, reply) => topupChoice(request, reply, 'avviso'));
+  app.post('/ricariche/:id/annulla', (request, reply) => topupChoice(request, reply, 'annulla'));
 }
