@@ -132,8 +132,7 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
       {overview.changes.length === 0 ? (
         <p>{t.noDays}</p>
       ) : (
-        <div class="table-responsive">
-          <table class="table">
+          <table class="table table-stack">
             <caption class="visually-hidden">{t.daysTitle(`${pupil.givenName} ${pupil.familyName}`)}</caption>
             <thead>
               <tr>
@@ -146,10 +145,10 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
             <tbody>
               {overview.changes.map((change) => (
                 <tr key={change.date}>
-                  <th scope="row">{m.format.dayWithWeekday(change.date)}</th>
-                  <td>{t.kinds[change.status]}</td>
-                  <td>{t.sources[change.source]}</td>
-                  <td>
+                  <th scope="row" data-label={t.date}>{m.format.dayWithWeekday(change.date)}</th>
+                  <td data-label={t.state}>{t.kinds[change.status]}</td>
+                  <td data-label={t.source}>{t.sources[change.source]}</td>
+                  <td data-label={t.action}>
                     {change.cancellable ? (
                       <form method="post" action={`/${ente.slug}/assenze/annulla`} class="m-0">
                         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
@@ -168,7 +167,6 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
               ))}
             </tbody>
           </table>
-        </div>
       )}
     </section>
   );

@@ -40,8 +40,7 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
         <form method="post" action={`/${ente.slug}/pagamenti`}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <p id="limit">{t.limit(MAX_CART_NOTICES)}</p>
-          <div class="table-responsive">
-            <table class="table" aria-describedby="limit">
+            <table class="table table-stack" aria-describedby="limit">
               <caption>{t.caption}</caption>
               <thead>
                 <tr>
@@ -62,7 +61,7 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                   const label = `${doc.number}/${doc.year} — ${doc.givenName}, ${m.format.month(doc.period)}, ${m.format.euro(doc.totalCents)}`;
                   return (
                     <tr key={doc.id}>
-                      <td>
+                      <td data-label={t.choose}>
                         {doc.payable === 'payable' ? (
                           <div class="form-check">
                             <input class="form-check-input" type="checkbox" name="documento" value={String(doc.id)} id={`doc-${doc.id}`} checked={chosen.includes(doc.id)} />
@@ -74,26 +73,26 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                           '—'
                         )}
                       </td>
-                      <th scope="row">
+                      <th scope="row" data-label={t.document}>
                         <a href={`/${ente.slug}/documenti-contabili/${doc.id}`}>
                           {doc.number}/{doc.year}
                         </a>
                       </th>
-                      <td>{doc.givenName}</td>
-                      <td>
+                      <td data-label={t.pupil}>{doc.givenName}</td>
+                      <td data-label={t.service}>
                         {doc.serviceName}, {m.format.month(doc.period)}
                       </td>
-                      <td>
+                      <td data-label={t.dueDate}>
                         {m.format.date(doc.dueDate)}
                         {doc.overdue && <span class="d-block small fw-semibold">{t.overdue}</span>}
                       </td>
-                      <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
-                      <td>
+                      <td class="text-end text-nowrap" data-label={t.amount}>{m.format.euro(doc.totalCents)}</td>
+                      <td data-label={t.state}>
                         {t.states[doc.payable]}
                         {doc.payable === 'in_cart' && <span class="d-block small">{t.inCartHelp}</span>}
                         {doc.payable === 'preparing' && <span class="d-block small">{t.preparingHelp}</span>}
                       </td>
-                      <td>
+                      <td data-label={t.notice}>
                         {doc.noticeId !== null && doc.payable !== 'preparing' ? (
                           <a href={`/${ente.slug}/documenti-contabili/${doc.id}/avviso.pdf`}>
                             {t.downloadNotice}
@@ -108,7 +107,6 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                 })}
               </tbody>
             </table>
-          </div>
           <button type="submit" class="btn btn-primary">
             {t.start}
           </button>
@@ -253,7 +251,7 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
         {t.pendingList}
       </h2>
       <p>{t.pending}</p>
-      <table class="table">
+      <table class="table table-stack">
         <caption>{t.pendingCaption}</caption>
         <thead>
           <tr>
@@ -269,11 +267,11 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
         <tbody>
           {topups.map((topup) => (
             <tr key={topup.id}>
-              <td>{m.format.dateTime(topup.createdAt)}</td>
-              <td>{topup.badgeCode}</td>
-              <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
-              <td>{t.state.in_attesa}</td>
-              <td>
+              <td data-label={t.requestedOn}>{m.format.dateTime(topup.createdAt)}</td>
+              <td data-label={t.badge}>{topup.badgeCode}</td>
+              <td class="text-end text-nowrap" data-label={m.payments.amount}>{m.format.euro(topup.amountCents)}</td>
+              <td data-label={m.payments.state}>{t.state.in_attesa}</td>
+              <td data-label={m.payments.notice}>
                 <a href={`/${ente.slug}/ricariche/${topup.id}`}>
                   {t.open}
                   <span class="visually-hidden"> {t.openOf(m.format.euro(topup.amountCents))}</span>
