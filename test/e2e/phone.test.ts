@@ -89,6 +89,34 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await t?.close();
     });
 
+    it('Ada sees the total of the documents she ticks, and cannot tick a sixth', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/pagamenti`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+      const total = page.locator('#chosen-total');
+      assert.equal(await total.textContent(), 'Nessun documento scelto.');
+      const boxes = page.getByRole('checkbox');
+      assert.ok((await boxes.count()) >= 6, 'Ada has at least six documents to pay');
+      const euroCents = (text: string) => Number(text.replace(/[^\d]/g, ''));
+      let expected = 0;
+      for (let i = 0; i < 5; i++) {
+        await boxes.nth(i).check();
+        // The amount as the row shows it to the parent.
+        const row = boxes.nth(i).locator('xpath=ancestor::tr');
+        expected += euroCents((await row.locator('td[data-label="Importo"]').textContent())!);
+        const shown = (await total.textContent())!;
+        assert.match(shown, new RegExp(`^Documenti scelti: ${i + 1}, totale `));
+        assert.equal(euroCents(/totale ([\d.,]+\s€)/.exec(shown)![1]!), expected, shown);
+      }
+      assert.match((await total.textContent())!, /Hai raggiunto il massimo di 5/);
+      assert.ok(await boxes.nth(5).isDisabled(), 'a sixth box cannot be ticked');
+      await boxes.nth(0).uncheck();
+      assert.ok(await boxes.nth(5).isEnabled(), 'unticking one frees a place');
+      await expectPhoneReady(page, 'Pagamento with five documents chosen');
+      await context.close();
+    });
+
     it('Ada walks through every service, the esito pages and the error pages without sideways scrolling', async () => {
       const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
       const page = await context.newPage();

@@ -73,6 +73,12 @@ export const en: Messages = {
   },
   readOnlyNotice:
     'The data on this page can only be viewed. If something is wrong, contact the municipal office: only the office can correct it.',
+  pageNotices: {
+    pagamenti: 'On this page you can pay the documents you choose online with pagoPA. Amounts and due dates are read-only: if you find wrong data, contact the municipal office.',
+    ricariche: 'On this page you can ask for a top-up of the badge and pay it with pagoPA, online now or later with the notice. For wrong data, contact the municipal office.',
+    assenze: (cutoff: string) =>
+      `On this page you can report absences and plain meals, and cancel them, until ${cutoff} on the day. To correct a day already closed, contact the municipal office.`,
+  },
   contacts: {
     title: 'Contacts',
     subtitle: 'For wrong data or information',
@@ -408,6 +414,9 @@ export const en: Messages = {
     none: 'There is nothing to pay. Thank you!',
     start: 'START PAYMENT',
     limit: (max: number) => `You can pay up to ${max} documents at a time.`,
+    chosenNone: 'No document chosen.',
+    chosenSome: 'Documents chosen: {count}, total {total}.',
+    chosenFull: (max: number) => `Documents chosen: {count}, total {total}. You have reached the maximum of ${max}: to choose another, untick one.`,
     notice: 'pagoPA notice',
     downloadNotice: 'Download pagoPA notice',
     downloadNoticeOf: (what: string) => `Download the pagoPA notice of ${what}`,

@@ -72,6 +72,15 @@ export const it = {
   },
   readOnlyNotice:
     "I dati di questa pagina sono solo consultabili. Se trovi dati non corretti devi contattare l'Ufficio comunale: solo l'Ufficio può correggerli.",
+  /** Pages with a form the parent submits: what can be done there, instead of "solo consultabili". */
+  pageNotices: {
+    pagamenti:
+      "Da questa pagina puoi pagare online con pagoPA i documenti che scegli. Gli importi e le scadenze sono solo consultabili: se trovi dati non corretti contatta l'Ufficio comunale.",
+    ricariche:
+      "Da questa pagina puoi chiedere una ricarica del badge e pagarla con pagoPA, subito online o più tardi con l'avviso. Per dati non corretti contatta l'Ufficio comunale.",
+    assenze: (cutoff: string) =>
+      `Da questa pagina puoi comunicare assenze e pasti in bianco, e annullarli, fino alle ${cutoff} del giorno. Per correggere un giorno già chiuso contatta l'Ufficio comunale.`,
+  },
   contacts: {
     title: 'Contatti',
     subtitle: 'Per dati non corretti o informazioni',
@@ -408,6 +417,10 @@ export const it = {
     none: 'Non ci sono documenti da pagare. Grazie!',
     start: 'AVVIA PAGAMENTO',
     limit: (max: number) => `Puoi pagare fino a ${max} documenti alla volta.`,
+    // {count} and {total} are filled in by the page's script as boxes are ticked.
+    chosenNone: 'Nessun documento scelto.',
+    chosenSome: 'Documenti scelti: {count}, totale {total}.',
+    chosenFull: (max: number) => `Documenti scelti: {count}, totale {total}. Hai raggiunto il massimo di ${max}: per sceglierne un altro togline uno.`,
     notice: 'Avviso pagoPA',
     downloadNotice: 'Scarica avviso pagoPA',
     downloadNoticeOf: (what: string) => `Scarica l’avviso pagoPA di ${what}`,

@@ -33,7 +33,7 @@ export function AbsencesPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : {});
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>} notice={m.pageNotices.assenze(ente.cutoff_time)}>
       <section aria-labelledby="new-notice" class="mb-5">
         <h2 class="h4" id="new-notice">
           {t.formTitle}

@@ -48,24 +48,30 @@ function ContactsContent({ m, ente }: { m: Messages; ente: Ente }) {
   );
 }
 
-export function ReadOnlyNotice({ m }: { m: Messages }) {
+/** What the parent can do on the page: by default only read (and ask the office to correct). */
+export function PageNotice({ text }: { text: string }) {
   return (
     <div class="alert alert-info" role="note">
-      {m.readOnlyNotice}
+      {text}
     </div>
   );
 }
 
-/** A service page of an ente: heading, read-only notice, content, contacts box. */
+/**
+ * A service page of an ente: heading, notice, content, contacts box. Pages with a form the parent
+ * submits give their own notice (what can be done there); the others say their data is read-only.
+ */
 export function ServicePage({
   ctx,
   title,
   children,
   lead,
+  notice,
 }: {
   ctx: PageContext & { ente: Ente };
   title: string;
   lead?: ComponentChildren;
+  notice?: string;
   children: ComponentChildren;
 }) {
   const { m, ente } = ctx;
@@ -81,7 +87,7 @@ export function ServicePage({
     >
       <h1 class="mb-3">{title}</h1>
       {lead}
-      <ReadOnlyNotice m={m} />
+      <PageNotice text={notice ?? m.readOnlyNotice} />
       {children}
       <ContactsBox m={m} ente={ente} />
     </Layout>

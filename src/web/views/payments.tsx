@@ -2,6 +2,7 @@ import type { Ente } from '../../db/schema';
 import type { PaymentService } from '../../domain/payments/payments';
 import { MAX_CART_NOTICES } from '../../domain/payments/payments';
 import { groupInFours } from '../../integrations/pagopa/nav';
+import { APP_ASSETS_PREFIX } from './assets';
 import { Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
@@ -32,12 +33,12 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
   const t = m.payments;
   const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.pagamenti}>
       <ProblemBox title={t.problemTitle} messages={messages} />
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (
-        <form method="post" action={`/${ente.slug}/pagamenti`}>
+        <form method="post" action={`/${ente.slug}/pagamenti`} data-payment-choice="" data-max={String(MAX_CART_NOTICES)}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <p id="limit">{t.limit(MAX_CART_NOTICES)}</p>
             <table class="table table-stack" aria-describedby="limit">
@@ -64,7 +65,15 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                       <td data-label={t.choose}>
                         {doc.payable === 'payable' ? (
                           <div class="form-check">
-                            <input class="form-check-input" type="checkbox" name="documento" value={String(doc.id)} id={`doc-${doc.id}`} checked={chosen.includes(doc.id)} />
+                            <input
+                              class="form-check-input"
+                              type="checkbox"
+                              name="documento"
+                              value={String(doc.id)}
+                              id={`doc-${doc.id}`}
+                              checked={chosen.includes(doc.id)}
+                              data-amount-cents={String(doc.totalCents)}
+                            />
                             <label class="form-check-label" for={`doc-${doc.id}`}>
                               <span class="visually-hidden">{t.chooseDocument(label)}</span>
                             </label>
@@ -107,9 +116,12 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                 })}
               </tbody>
             </table>
+          {/* Filled in by /js/payments.js as boxes are ticked; hidden without JavaScript. */}
+          <p id="chosen-total" class="fw-semibold" aria-live="polite" hidden data-none={t.chosenNone} data-some={t.chosenSome} data-full={t.chosenFull(MAX_CART_NOTICES)} />
           <button type="submit" class="btn btn-primary">
             {t.start}
           </button>
+          <script src={`${APP_ASSETS_PREFIX}js/payments.js`} defer />
         </form>
       )}
     </ServicePage>
@@ -186,7 +198,7 @@ export function TopupFormPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.ricariche}>
       {badges.length === 0 ? (
         <p>{t.noBadges}</p>
       ) : (
@@ -289,7 +301,7 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
   const { m, ente } = ctx;
   const t = m.topups;
   return (
-    <ServicePage ctx={ctx} title={t.title}>
+    <ServicePage ctx={ctx} title={t.title} notice={m.pageNotices.ricariche}>
       {problem && <ProblemBox title={m.payments.problemTitle} messages={[m.payments.problems[problem] ?? problem]} />}
       <p class="lead">{t.summary(m.format.euro(topup.amountCents), topup.badgeCode)}</p>
       <p>
