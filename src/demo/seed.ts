@@ -62,6 +62,7 @@ interface PersonInput {
 interface EnteSeed {
   slug: string;
   name: string;
+  nameWithArticle: string;
   taxCode: string;
   city: string;
   postcode: string;
@@ -84,6 +85,7 @@ async function createEnte(db: Kysely<DB>, ente: EnteSeed) {
     .values({
       slug: ente.slug,
       name: ente.name,
+      name_with_article: ente.nameWithArticle,
       tax_code: ente.taxCode,
       cbill: 'AB1CD',
       iban: 'IT60X0542811101000000123456',
@@ -312,6 +314,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
   const ente: EnteSeed = {
     slug: 'demo',
     name: 'Comune di Esempio',
+    nameWithArticle: 'il Comune di Esempio',
     taxCode: '00100010016',
     city: 'Esempio',
     postcode: '58099',
@@ -489,6 +492,7 @@ async function seedSecondEnte(db: Kysely<DB>) {
   const ente: EnteSeed = {
     slug: 'unione-colline',
     name: 'Unione dei Comuni delle Colline',
+    nameWithArticle: 'l’Unione dei Comuni delle Colline',
     taxCode: '00200020022',
     city: 'Collina',
     postcode: '58098',

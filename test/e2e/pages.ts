@@ -285,7 +285,7 @@ export class PaymentResultPage extends PortalPage {
 export class TopupFormPage extends PortalPage {
   static async on(page: Page) {
     const form = new TopupFormPage(page);
-    await form.verify('Ricariche con PagoPA');
+    await form.verify('Ricariche con pagoPA');
     return form;
   }
 
@@ -301,7 +301,7 @@ export class TopupFormPage extends PortalPage {
 export class TopupPage extends PortalPage {
   static async on(page: Page) {
     const topup = new TopupPage(page);
-    await topup.verify('Ricariche con PagoPA');
+    await topup.verify('Ricariche con pagoPA');
     assert.ok(await page.getByRole('heading', { name: 'Come vuoi pagare la ricarica?' }).isVisible());
     return topup;
   }

@@ -69,7 +69,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       const number = /Scegli ([\d/]+) —/.exec(chosen[0]!)![1]!;
       assert.match(await documents.rowOf(number), /Pagato/);
       const download = page.waitForEvent('download');
-      await page.getByRole('link', { name: `Scarica ricevuta Scarica la ricevuta di ${number}` }).click();
+      await page.getByRole('link', { name: `Scarica ricevuta del documento ${number}`, exact: true }).click();
       const file = await download;
       assert.match(file.suggestedFilename(), /^ricevuta-pagopa-3\d{17}\.pdf$/);
       assert.equal(readFileSync(await file.path()).subarray(0, 5).toString(), '%PDF-');

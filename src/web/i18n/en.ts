@@ -2,7 +2,7 @@ import type { Messages } from './it';
 import { isoWeekday } from '../../domain/calendar/local-time';
 
 const euro = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
-const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
+const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 /** Monday first, as isoWeekday counts. */
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -59,7 +59,7 @@ export const en: Messages = {
       },
       'conto-corrente': {
         title: 'Virtual account',
-        description: 'Top-ups, meal debits and balance of a badge for the period you choose.',
+        description: 'Top-ups, meal charges and balance of a badge for the period you choose.',
       },
       ricariche: {
         title: 'Top up with pagoPA',
@@ -210,8 +210,9 @@ export const en: Messages = {
   },
   errors: {
     notHolderTitle: 'No pupil linked to you',
-    notHolderBody: (ente: string) =>
-      `Your digital identity is not registered as the account holder of any pupil enrolled in the school services of ${ente}. This is why we cannot show you any data.`,
+    notHolderBody: (ofEnte: string) =>
+      `Your digital identity is not registered as the account holder of any pupil enrolled in the school services ${ofEnte}. This is why we cannot show you any data.`,
+    notHolderNoEnte: 'of this portal',
     notHolderWhat:
       'If you are the parent who signed the enrolment form, contact the municipal office and ask them to check the account holder’s tax code.',
     forbiddenTitle: 'Access not allowed',
@@ -274,6 +275,11 @@ export const en: Messages = {
       absent: (cutoff: string) => `Absence reported — you can cancel it until ${cutoff} on the day`,
       light_meal: (cutoff: string) => `Plain meal booked — you can change it until ${cutoff} on the day`,
     } as Record<string, (cutoff: string) => string>,
+    closing: {
+      present: 'Meal booked — the cut-off has passed, the day is being closed',
+      absent: 'Absence reported — the cut-off has passed, the day is being closed',
+      light_meal: 'Plain meal booked — the cut-off has passed, the day is being closed',
+    } as Record<string, string>,
     noMenu: 'menu not available',
     allergens: 'Allergens',
     allergenNames: {
@@ -332,7 +338,7 @@ export const en: Messages = {
     topUp: 'Top up the badge',
     kinds: {
       meal: (date: string) => `Meal ${date}`,
-      light_meal: (date: string) => `Light meal ${date}`,
+      light_meal: (date: string) => `Plain meal ${date}`,
       topup: () => 'pagoPA top-up',
       storno: () => 'Reversal',
       adjustment: () => 'Office adjustment',
@@ -364,7 +370,7 @@ export const en: Messages = {
     state: 'State',
     actions: 'Actions',
     detail: 'Details',
-    detailOf: (number: string) => `Details of document ${number}`,
+    detailOf: (number: string) => `of document ${number}`,
     none: 'There are no accounting documents for this pupil.',
     kinds: { documento: 'Document', nota_credito: 'Credit note' } as Record<string, string>,
     states: {
@@ -419,9 +425,9 @@ export const en: Messages = {
     chosenFull: (max: number) => `Documents chosen: {count}, total {total}. You have reached the maximum of ${max}: to choose another, untick one.`,
     notice: 'pagoPA notice',
     downloadNotice: 'Download pagoPA notice',
-    downloadNoticeOf: (what: string) => `Download the pagoPA notice of ${what}`,
+    downloadNoticeOf: (what: string) => `of document ${what}`,
     downloadReceipt: 'Download receipt',
-    downloadReceiptOf: (what: string) => `Download the receipt of ${what}`,
+    downloadReceiptOf: (what: string) => `of document ${what}`,
     problems: {
       noneChosen: 'Choose at least one document to pay.',
       tooMany: 'You chose more than 5 documents: pagoPA accepts at most 5 per payment. Remove some and try again.',
@@ -450,7 +456,7 @@ export const en: Messages = {
     toLedger: 'Go to the virtual account',
   },
   topups: {
-    title: 'Top-ups with PagoPA',
+    title: 'Top-ups with pagoPA',
     lead: 'Top up the canteen badge: choose the badge and the amount, then pay online now, or print the notice and pay later at a tobacconist, bank or post office.',
     badge: 'Service and badge',
     badgeOption: (service: string, code: string, name: string) => `${service} — badge ${code} (${name})`,
@@ -481,7 +487,7 @@ export const en: Messages = {
     pendingCaption: 'Top-ups requested and not paid yet',
     requestedOn: 'Requested on',
     open: 'Open',
-    openOf: (what: string) => `Open top-up ${what}`,
+    openOf: (what: string) => `the top-up of ${what}`,
     state: { in_attesa: 'Waiting', accreditata: 'Credited' } as Record<string, string>,
   },
   officeReceipts: {
@@ -559,6 +565,7 @@ export const en: Messages = {
     logoutNo: 'No, stay logged in',
   },
   format: {
+    ofEnte: (ente: { name: string; name_with_article: string }) => `of ${ente.name}`,
     month: (period: string) => `${MONTHS[Number(period.slice(5, 7)) - 1]} ${period.slice(0, 4)}`,
     date: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');

@@ -1,6 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { AbsenceService } from '../../domain/canteen/absences';
-import { Problem, ServicePage } from './components';
+import { ErrorSummary, Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -33,23 +33,18 @@ export function AbsencesPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : {});
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>} notice={m.pageNotices.assenze(ente.cutoff_time)}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>} notice={m.pageNotices.assenze(ente.cutoff_time)}
+      errors={
+        <ErrorSummary
+          title={t.errorsTitle}
+          items={Object.keys(problems).map((field) => ({ text: message(field)!, field: field === 'kind' ? 'kind-absent' : field }))}
+        />
+      }
+    >
       <section aria-labelledby="new-notice" class="mb-5">
         <h2 class="h4" id="new-notice">
           {t.formTitle}
         </h2>
-        {Object.keys(problems).length > 0 && (
-          <div class="alert alert-danger" role="alert">
-            <p class="mb-1">{t.errorsTitle}</p>
-            <ul class="mb-0">
-              {Object.keys(problems).map((field) => (
-                <li key={field}>
-                  <a href={`#${field === 'kind' ? 'kind-absent' : field}`}>{message(field)}</a>
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
         <form method="post" action={`/${ente.slug}/assenze`} novalidate>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="submissionKey" value={submissionKey} />

@@ -2,6 +2,7 @@ import type { Ente } from '../../db/schema';
 import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
 import type { PupilSummary } from '../../domain/registry/service';
 import type { DayMenu } from '../../domain/canteen/menus';
+import { cutoffInstant } from '../../domain/calendar/cutoff';
 import type { Messages } from '../i18n/it';
 import { PeriodForm, ServicePage } from './components';
 import type { PageContext } from './context';
@@ -14,9 +15,12 @@ export function CanteenPage({
   ctx,
   result,
   period,
+  now,
   problems = {},
 }: {
   ctx: EnteContext;
+  /** To tell a day still open from one whose cut-off has passed but is not frozen yet. */
+  now: Date;
   result: Pick<Days, 'pupil' | 'dietCode'> & { rows: Days['rows']; pupils: PupilSummary[] };
   period: { from: string; to: string };
   problems?: Partial<Record<string, string>>;
@@ -70,7 +74,7 @@ export function CanteenPage({
                   ) : (
                     <>
                       <td data-label={t.attendance}>
-                        <AttendanceState m={m} state={row.state!} cutoff={ente.cutoff_time} />
+                        <AttendanceState m={m} state={row.state!} cutoff={ente.cutoff_time} cutoffPassed={now >= cutoffInstant(row.date, ente.cutoff_time)} />
                       </td>
                       {row.menu ? (
                         <td data-label={t.menu} dangerouslySetInnerHTML={{ __html: cachedFragment(row.menu, m, 'menu', () => <MenuDishes m={m} menu={row.menu!} />) }} />
@@ -103,9 +107,10 @@ export function CanteenPage({
  * A day's attendance in a parent's words: what is booked and until when it can change while the day
  * is open; what was recorded (and by whom, when not by default) once the cut-off has frozen it.
  */
-function AttendanceState({ m, state, cutoff }: { m: Messages; state: NonNullable<Days['rows'][number]['state']>; cutoff: string }) {
+function AttendanceState({ m, state, cutoff, cutoffPassed }: { m: Messages; state: NonNullable<Days['rows'][number]['state']>; cutoff: string; cutoffPassed: boolean }) {
   const t = m.canteen;
-  if (!state.final) return <>{t.open[state.status]!(cutoff)}</>;
+  // Past the cut-off the day is frozen within a minute; until then it can no longer change either.
+  if (!state.final) return <>{cutoffPassed ? t.closing[state.status] : t.open[state.status]!(cutoff)}</>;
   return (
     <>
       <strong>{t.states[state.status]}</strong>

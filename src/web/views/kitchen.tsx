@@ -139,11 +139,10 @@ export function KitchenPrintPage({ ctx, date, counts, schoolId }: { ctx: EnteCon
 
 /** CSV for spreadsheets set to Italian: semicolons, UTF-8 with BOM. */
 export function kitchenCsv(ctx: EnteContext, date: string, counts: Counts): string {
-  const t = ctx.m.kitchen;
   const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
   const lines = [['data', 'scuola', 'menu', 'pasti', 'pasti_in_bianco', 'assenti'].join(';')];
   for (const r of counts.counts) {
-    lines.push([date, quote(r.schoolName), quote(r.dietCode === '' ? t.ordinaryMenu : r.dietCode), r.meals, r.lightMeals, r.absences].join(';'));
+    lines.push([date, quote(r.schoolName), quote(dietName(ctx, r.dietCode)), r.meals, r.lightMeals, r.absences].join(';'));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

@@ -3,7 +3,7 @@ import type { PaymentService } from '../../domain/payments/payments';
 import { MAX_CART_NOTICES } from '../../domain/payments/payments';
 import { groupInFours } from '../../integrations/pagopa/nav';
 import { APP_ASSETS_PREFIX } from './assets';
-import { Problem, ServicePage } from './components';
+import { ErrorSummary, Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -15,26 +15,14 @@ type Topup = Awaited<ReturnType<PaymentService['topup']>>;
 
 const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
-function ProblemBox({ title, messages }: { title: string; messages: string[] }) {
-  return messages.length ? (
-    <div class="alert alert-danger" role="alert">
-      <p class="mb-1 fw-semibold">{title}</p>
-      <ul class="mb-0">
-        {messages.map((text) => (
-          <li key={text}>{text}</li>
-        ))}
-      </ul>
-    </div>
-  ) : null;
-}
-
 export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { ctx: EnteContext; documents: Unpaid; chosen?: number[]; problems?: Partial<Record<string, string>> }) {
   const { m, ente } = ctx;
   const t = m.payments;
   const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.pagamenti}>
-      <ProblemBox title={t.problemTitle} messages={messages} />
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.pagamenti}
+      errors={<ErrorSummary title={t.problemTitle} items={messages.map((text) => ({ text }))} />}
+    >
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (
@@ -198,23 +186,13 @@ export function TopupFormPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.ricariche}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.ricariche}
+      errors={<ErrorSummary title={t.problemsTitle} items={Object.keys(problems).map((field) => ({ text: message(field)!, field }))} />}
+    >
       {badges.length === 0 ? (
         <p>{t.noBadges}</p>
       ) : (
         <>
-          {Object.keys(problems).length > 0 && (
-            <div class="alert alert-danger" role="alert">
-              <p class="mb-1">{t.problemsTitle}</p>
-              <ul class="mb-0">
-                {Object.keys(problems).map((field) => (
-                  <li key={field}>
-                    <a href={`#${field}`}>{message(field)}</a>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
           <form method="post" action={`/${ente.slug}/ricariche`} novalidate>
             <input type="hidden" name="_csrf" value={ctx.csrfToken} />
             <div class="select-wrapper mb-4">
@@ -301,8 +279,12 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
   const { m, ente } = ctx;
   const t = m.topups;
   return (
-    <ServicePage ctx={ctx} title={t.title} notice={m.pageNotices.ricariche}>
-      {problem && <ProblemBox title={m.payments.problemTitle} messages={[m.payments.problems[problem] ?? problem]} />}
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      notice={m.pageNotices.ricariche}
+      errors={problem && <ErrorSummary title={m.payments.problemTitle} items={[{ text: m.payments.problems[problem] ?? problem }]} />}
+    >
       <p class="lead">{t.summary(m.format.euro(topup.amountCents), topup.badgeCode)}</p>
       <p>
         {m.payments.notice} {groupInFours(topup.nav)}. {t.dueBy(m.format.date(topup.dueDate))}
