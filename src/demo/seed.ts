@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
-import { addDays, isoWeekday } from '../domain/calendar/local-time';
+import { addDays } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
 import { seedMenus } from './menus';
 
@@ -475,11 +475,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
         await r.exemption(enrolmentId, total ? 10_000 : 5_000, total ? 'Esenzione totale disposta dai Servizi sociali' : 'Esenzione parziale disposta dai Servizi sociali', '2026-10-01');
       }
       if (canteen.prepaid) await r.badge(`B${++badgeNumber}`, pupilId, canteen.serviceId);
-      // About one absence a month, on weekdays up to the demo's day.
-      for (let day = 14; day < 88; day += rnd.int(15, 40)) {
-        const date = addDays('2026-09-01', day);
-        if (isoWeekday(date) <= 5 && date < '2026-11-26') await r.pastChange(pupilId, date, 'absent');
-      }
+      // Their absences depend on the day the demo is loaded: src/demo/history.ts notifies them.
       if (schoolId === faro && rnd.next() < 0.4) {
         await r.enrol({ pupilId, serviceId: transport, yearId: year, schoolId, holder: holderPerson, tariffId: transportTariffs[band]!, startsOn: '2026-09-14', sepaIban: sepa });
       }
