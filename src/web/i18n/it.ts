@@ -591,7 +591,12 @@ export const it = {
       return `${d}/${m}/${y}`;
     },
     euro: (cents: number) => euro.format(cents / 100),
-    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+    dateTime: (iso: string) => {
+      // Built from parts, so the separators do not depend on ICU's data: "26/11/2026 08:05".
+      const part: Record<string, string> = {};
+      for (const { type, value } of dateTime.formatToParts(new Date(iso))) part[type] = value;
+      return `${part.day}/${part.month}/${part.year} ${part.hour}:${part.minute}`;
+    },
     dayWithWeekday: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
       return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;
