@@ -165,6 +165,21 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await context.close();
     });
 
+    it('the pages with tables fit the narrowest and the widest phones too (320 and 414 px)', async () => {
+      for (const width of [320, 414]) {
+        const context = await chromium.browser.newContext({ viewport: { width, height: 740 }, isMobile: true, hasTouch: true });
+        const page = await context.newPage();
+        await page.goto(`${t.baseUrl}/demo/pagamenti`);
+        await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+        await expectPhoneReady(page, `Pagamento at ${width} px`);
+        for (const path of ['/demo/conto-corrente', '/demo/ricariche', '/demo/scheda-anagrafica?utente=2', '/demo/documenti-contabili?utente=2', '/demo/refezione?utente=1']) {
+          await page.goto(`${t.baseUrl}${path}`);
+          await expectPhoneReady(page, `${path} at ${width} px`);
+        }
+        await context.close();
+      }
+    });
+
     it('Mario, holder of nothing, reads his error page on the phone', async () => {
       const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
       const page = await context.newPage();
