@@ -146,6 +146,11 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByRole('button', { name: 'CONFERMA' }).click();
       await expectPhoneReady(page, 'a top-up');
       await open('/demo/assenze', 'Assenze');
+      // The "Alunno" label stands between the form's heading and its field, overlapping neither.
+      const [heading, label, select] = await Promise.all(
+        ['#new-notice', 'label[for="pupil"]', '#pupil'].map(async (selector) => (await page.locator(selector).boundingBox())!),
+      );
+      assert.ok(heading!.y + heading!.height <= label!.y && label!.y + label!.height <= select!.y, `label clear of heading and field: ${JSON.stringify({ heading, label, select })}`);
       await open(`/demo/assenze?utente=${tommaso}`, 'Assenze of a pupil');
       await page.getByRole('button', { name: 'CONFERMA' }).click();
       await expectPhoneReady(page, 'Assenze after a refused submit');
