@@ -229,7 +229,9 @@ export class DocumentsPage extends PortalPage {
   }
 
   async rowOf(number: string): Promise<string> {
-    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: number }) }).textContent()) ?? '';
+    // The whole number: "6/2026" is not "56/2026".
+    const exact = new RegExp(`(^|[^\\d])${number.replace('/', '\\/')}\\s*$`);
+    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: exact }) }).textContent()) ?? '';
   }
 
   async open(number: string) {
