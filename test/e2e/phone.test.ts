@@ -95,6 +95,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.goto(`${t.baseUrl}/demo/pagamenti`);
       await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
       const total = page.locator('#chosen-total');
+      await total.waitFor({ state: 'visible' }); // shown by the page's script once it has run
       assert.equal(await total.textContent(), 'Nessun documento scelto.');
       const boxes = page.getByRole('checkbox');
       assert.ok((await boxes.count()) >= 6, 'Ada has at least six documents to pay');

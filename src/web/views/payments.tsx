@@ -20,7 +20,11 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
   const t = m.payments;
   const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.pagamenti}
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      notice={m.pageNotices.pagamenti}
       errors={<ErrorSummary title={t.problemTitle} items={messages.map((text) => ({ text }))} />}
     >
       {documents.length === 0 ? (
@@ -186,7 +190,11 @@ export function TopupFormPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>} notice={m.pageNotices.ricariche}
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      notice={m.pageNotices.ricariche}
       errors={<ErrorSummary title={t.problemsTitle} items={Object.keys(problems).map((field) => ({ text: message(field)!, field }))} />}
     >
       {badges.length === 0 ? (
