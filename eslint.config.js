@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' small scripts run in the browser.
+    files: ['public/js/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', Intl: 'readonly' } },
+  },
+  {
     // SQLite plans a cached statement again at every bind when a bound value can change its plan
     // (docs/decisions/0005, addendum): LIMIT values, and values compared with the columns of partial
     // index predicates (badge.active, payment_receipt.status, document.kind, charge.kind).

@@ -11,6 +11,8 @@ export interface EnteTable {
   id: Generated<number>;
   slug: string;
   name: string;
+  /** The name with its article, for sentences: "l’Unione dei Comuni delle Colline"; '' when not set. */
+  name_with_article: Generated<string>;
   tax_code: string;
   cbill: string | null;
   iban: string | null;

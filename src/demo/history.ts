@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB, Ente } from '../db/schema';
 import { createBillingService } from '../domain/billing/billing';
-import { firstOfMonth, nextPeriod, periodOf } from '../domain/billing/periods';
-import { addDays, romeDate, romeInstant } from '../domain/calendar/local-time';
+import { firstOfMonth, lastOfMonth, nextPeriod, periodOf } from '../domain/billing/periods';
+import { cutoffInstant } from '../domain/calendar/cutoff';
+import { addDays, isoWeekday, romeDate, romeInstant } from '../domain/calendar/local-time';
 import { createFreezeService } from '../domain/canteen/freeze';
 import { type Clock, fixedClock } from '../domain/clock';
 import { createChargingService } from '../domain/ledger/charging';
@@ -17,10 +18,11 @@ import type { PagopaReceipt } from '../integrations/pagopa/receipt-xml';
 import { receiptXml } from '../integrations/pagopa/receipt-xml';
 
 /*
- * The demo's past, made by the same jobs that make it in production: every day since the previous
- * school year began is frozen and charged, every month that is over is billed on the first of the
- * next month; documents get their pagoPA notices; top-ups and payments arrive as pagoPA receipts,
- * applied by the same code that applies the platform's.
+ * The demo's past up to the day it is loaded, whatever that day is, made by the same jobs that make
+ * it in production: parents notify absences; every day since the previous school year began is
+ * frozen at its own cut-off and charged; every month that is over is billed on the first of the next
+ * month; documents get their pagoPA notices; top-ups and payments arrive as pagoPA receipts, applied
+ * by the same code that applies the platform's.
  */
 
 /** The past needs no platform: receipts are applied directly, and nothing here calls out. */
@@ -31,33 +33,37 @@ const OFFLINE = createPagopaClients({
 /** Ada's top-up asked for this morning and not paid yet: "in attesa" in her Conto corrente. */
 const ADA_PENDING_TOP_UP = 2_000;
 
-/** Ada Lovelace's top-ups of Sofia's badge (B100001): with her meals they end in a small credit. */
-const ADA_TOP_UPS: [string, number][] = [
-  ['2026-09-10', 5_000],
-  ['2026-10-05', 5_000],
-  ['2026-10-30', 4_000],
-  ['2026-11-16', 3_000],
-];
+/** The badge whose top-ups follow its meals, so that it always ends in a small credit: Sofia's. */
+const ADA_BADGE = 'B100001';
+
+/** Ada tops up on the first of each month (Sofia's first one before school starts) in round sums. */
+const ADA_FIRST_TOP_UP = '2026-09-10';
+const TOP_UP_ROUNDING = 1_000;
 
 export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
-  const today = romeDate(clock.now());
+  const now = clock.now();
+  const today = romeDate(now);
   const enti = (await db.selectFrom('ente').selectAll().orderBy('id').execute()) as Ente[];
-  const freeze = createFreezeService(db, clock);
+  await parentsAbsences(db, today);
 
-  // Previous school years, which the freeze's own catch-up (from the year in course) does not reach.
+  // Every day from the first school year on, frozen as the scheduler freezes it: at the day's cut-off
+  // (so its freeze time is that instant, not the time of loading), up to the last day past it.
+  let at = now;
+  const freeze = createFreezeService(db, { now: () => new Date(at.getTime()) });
   let frozen = 0;
   for (const ente of enti) {
-    const years = await db.selectFrom('school_year').selectAll().where('ente_id', '=', ente.id).where('ends_on', '<', today).orderBy('starts_on').execute();
-    for (const year of years) {
-      for (let date = year.starts_on; date <= year.ends_on; date = addDays(date, 1)) {
-        if ((await freeze.freezeDay(ente, date)) === 'frozen') frozen++;
-      }
+    const first = await db.selectFrom('school_year').select((eb) => eb.fn.min('starts_on').as('date')).where('ente_id', '=', ente.id).executeTakeFirst();
+    if (!first?.date) continue;
+    const lastDue = now >= cutoffInstant(today, ente.cutoff_time) ? today : addDays(today, -1);
+    for (let date = first.date; date <= lastDue; date = addDays(date, 1)) {
+      at = cutoffInstant(date, ente.cutoff_time);
+      if ((await freeze.freezeDay(ente, date)) === 'frozen') frozen++;
     }
   }
-  frozen += (await freeze.freezeDueDays()).length;
 
   await topUps(db, clock, today);
   const charged = (await createChargingService(db, clock).chargeDueDays()).length;
+  await adaTopUps(db, clock, today);
 
   let documents = 0;
   const thisMonth = periodOf(today);
@@ -119,7 +125,51 @@ async function paidThroughPagopa(db: Kysely<DB>, clock: Clock, noticeId: number,
   if (outcome.result !== 'applied') throw new Error(`demo receipt not applied: ${outcome.result}`);
 }
 
-/** Parents' top-ups through pagoPA: Ada's fixed ones, and for the other badges one to three from a fixed sequence. */
+/**
+ * Absences parents notified, for the pupils the seed gives none (the named families' are in the seed):
+ * about one a month each, sometimes two or three days in a row, on days of their own (a pseudo-random
+ * sequence per pupil), from the start of each enrolment up to yesterday.
+ */
+async function parentsAbsences(db: Kysely<DB>, today: string) {
+  const enrolments = await db
+    .selectFrom('enrolment as e')
+    .innerJoin('service as s', 's.id', 'e.service_id')
+    .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
+    .select(['e.ente_id', 'e.pupil_id', 'e.starts_on', 'e.ends_on', 'y.ends_on as yearEnds'])
+    .where('s.kind', '=', sql.lit('refezione'))
+    .where('e.pupil_id', 'not in', db.selectFrom('attendance_change').select('pupil_id'))
+    .orderBy('e.pupil_id')
+    .orderBy('e.starts_on')
+    .execute();
+  for (const enrolment of enrolments) {
+    const next = pseudoRandom(enrolment.pupil_id * 7_919 + enrolment.starts_on.length);
+    const last = [enrolment.ends_on ?? enrolment.yearEnds, enrolment.yearEnds, addDays(today, -1)].sort()[0]!;
+    for (let date = addDays(enrolment.starts_on, Math.floor(next() * 30)); date <= last; date = addDays(date, 12 + Math.floor(next() * 30))) {
+      const days = next() < 0.7 ? 1 : next() < 0.7 ? 2 : 3;
+      for (let i = 0, day = date; i < days && day <= last; i++, day = addDays(day, 1)) {
+        if (isoWeekday(day) > 5) continue;
+        await db
+          .insertInto('attendance_change')
+          .values({ ente_id: enrolment.ente_id, pupil_id: enrolment.pupil_id, date: day, status: 'absent', source: 'parent', notice_id: null, set_at: romeInstant(day, '07:40').toISOString() })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+    }
+  }
+}
+
+/** A small deterministic pseudo-random sequence in [0, 1) (mulberry32). */
+function pseudoRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Parents' top-ups through pagoPA: for the badges other than Ada's, one every four weeks or so, from a fixed sequence of amounts. */
 async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
   const badges = await db
     .selectFrom('badge as b')
@@ -136,29 +186,65 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
     if (seen.has(badge.id)) continue; // one holder pays a badge's top-ups
     seen.add(badge.id);
     const ente = (await db.selectFrom('ente').selectAll().where('id', '=', badge.ente_id).executeTakeFirstOrThrow()) as Ente;
-    const plan: [string, number][] =
-      badge.code === 'B100001'
-        ? ADA_TOP_UPS
-        : Array.from({ length: 1 + (badge.id % 3) }, (_, i) => [addDays('2026-09-08', i * 27 + (badge.id % 9)), amounts[(badge.id + i) % amounts.length]!]);
+    const plan: [string, number][] = [];
+    if (badge.code !== ADA_BADGE) {
+      for (let i = 0, date = addDays('2026-09-08', badge.id % 9); date <= today; i++, date = addDays(date, 25 + ((badge.id + i) % 3) * 5)) {
+        plan.push([date, amounts[(badge.id + i) % amounts.length]!]);
+      }
+    }
     for (const [date, cents] of plan) {
-      if (date > today) continue;
       const askedAt = romeInstant(date, '09:55');
       const noticeId = await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, cents, askedAt), askedAt));
       await paidThroughPagopa(db, clock, noticeId, romeInstant(date, '10:00'), ++sequence);
-    }
-    if (badge.code === 'B100001') {
-      // Asked for this morning and chosen "Paga dopo": it has its notice, waiting to be paid.
-      const asked = romeInstant(today, '07:45');
-      await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, ADA_PENDING_TOP_UP, asked), asked));
     }
   }
 }
 
 /**
+ * Ada's top-ups of Sofia's badge, made after the meals are charged so that they follow them: on the
+ * first of each month (the first before school starts), a round sum that covers the month's meals so
+ * far; so the balance ends in a small credit whatever the day. Then the 20 € she asked for this
+ * morning and has not paid yet.
+ */
+async function adaTopUps(db: Kysely<DB>, clock: Clock, today: string) {
+  const badge = await db
+    .selectFrom('badge as b')
+    .innerJoin('pupil_holder as ph', 'ph.pupil_id', 'b.pupil_id')
+    .innerJoin('person as p', 'p.id', 'ph.person_id')
+    .select(['b.id', 'b.ente_id', 'ph.person_id as holderId'])
+    .where('b.code', '=', ADA_BADGE)
+    .where('p.fiscal_code', '=', 'LVLDAA85T50G702B')
+    .executeTakeFirst();
+  if (!badge) return;
+  const ente = (await db.selectFrom('ente').selectAll().where('id', '=', badge.ente_id).executeTakeFirstOrThrow()) as Ente;
+  const debits = await db.selectFrom('movement').select(['value_date', 'amount_cents']).where('badge_id', '=', badge.id).where('amount_cents', '<', 0).execute();
+  const debitsUpTo = (date: string) => -debits.filter((d) => d.value_date <= date).reduce((sum, d) => sum + d.amount_cents, 0);
+  let sequenceNumber = 50_000;
+  let toppedUp = 0;
+  for (let date = ADA_FIRST_TOP_UP; date <= today; date = firstOfMonth(nextPeriod(periodOf(date)))) {
+    const covered = [lastOfMonth(periodOf(date)), today].sort()[0]!;
+    const cents = Math.ceil((debitsUpTo(covered) - toppedUp) / TOP_UP_ROUNDING) * TOP_UP_ROUNDING;
+    if (cents <= 0) continue;
+    const askedAt = romeInstant(date, '09:55');
+    const noticeId = await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, cents, askedAt), askedAt));
+    // Paid at ten, or a minute ago when that is later than now (the demo loaded early on the first).
+    const paidAt = Math.min(romeInstant(date, '10:00').getTime(), clock.now().getTime() - 60_000);
+    await paidThroughPagopa(db, clock, noticeId, new Date(paidAt), ++sequenceNumber);
+    toppedUp += cents;
+  }
+  // Asked for this morning and chosen "Paga dopo": it has its notice, waiting to be paid.
+  const asked = romeInstant(today, '07:45');
+  await db.transaction().execute(async (trx) => issueTopupNotice(trx, ente, await openTopup(trx, ente, badge.id, badge.holderId, ADA_PENDING_TOP_UP, asked), asked));
+}
+
+/**
  * Payments so far, each by a pagoPA receipt: Ada paid the previous year up to April and nothing of this
- * year; the other families paid most of September and some of October, so that some documents are overdue.
+ * year; the other families paid everything up to three months ago, most of the month two months ago and
+ * some of last month, so that some documents are overdue whatever the day.
  */
 async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string) {
+  const lastMonth = periodOf(addDays(firstOfMonth(periodOf(today)), -1));
+  const twoMonthsAgo = periodOf(addDays(firstOfMonth(lastMonth), -1));
   let sequence = 100_000;
   for (const ente of enti) {
     const documents = await db
@@ -174,7 +260,7 @@ async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: strin
       const paid =
         doc.fiscal_code === 'LVLDAA85T50G702B'
           ? doc.period <= '2026-04'
-          : doc.period < '2026-09' || (doc.period === '2026-09' && doc.id % 10 < 7) || (doc.period === '2026-10' && doc.id % 10 < 4);
+          : doc.period < twoMonthsAgo || (doc.period === twoMonthsAgo && doc.id % 10 < 7) || (doc.period === lastMonth && doc.id % 10 < 4);
       if (!paid) continue;
       const paidOn = [addDays(doc.due_date, -10), today].sort()[0]!;
       await paidThroughPagopa(db, clock, doc.noticeId, romeInstant(paidOn, '10:30'), ++sequence);

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { PROJECT_ROOT } from '../config/paths';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
-import { addDays, isoWeekday } from '../domain/calendar/local-time';
+import { addDays } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
 import { seedMenus } from './menus';
 
@@ -65,6 +65,7 @@ interface PersonInput {
 interface EnteSeed {
   slug: string;
   name: string;
+  nameWithArticle: string;
   taxCode: string;
   city: string;
   postcode: string;
@@ -87,6 +88,7 @@ async function createEnte(db: Kysely<DB>, ente: EnteSeed) {
     .values({
       slug: ente.slug,
       name: ente.name,
+      name_with_article: ente.nameWithArticle,
       tax_code: ente.taxCode,
       cbill: 'AB1CD',
       iban: 'IT60X0542811101000000123456',
@@ -321,6 +323,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
   const ente: EnteSeed = {
     slug: 'demo',
     name: 'Comune di Esempio',
+    nameWithArticle: 'il Comune di Esempio',
     taxCode: '00100010016',
     city: 'Esempio',
     postcode: '58099',
@@ -481,11 +484,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
         await r.exemption(enrolmentId, total ? 10_000 : 5_000, total ? 'Esenzione totale disposta dai Servizi sociali' : 'Esenzione parziale disposta dai Servizi sociali', '2026-10-01');
       }
       if (canteen.prepaid) await r.badge(`B${++badgeNumber}`, pupilId, canteen.serviceId);
-      // About one absence a month, on weekdays up to the demo's day.
-      for (let day = 14; day < 88; day += rnd.int(15, 40)) {
-        const date = addDays('2026-09-01', day);
-        if (isoWeekday(date) <= 5 && date < '2026-11-26') await r.pastChange(pupilId, date, 'absent');
-      }
+      // Their absences depend on the day the demo is loaded: src/demo/history.ts notifies them.
       if (schoolId === faro && rnd.next() < 0.4) {
         await r.enrol({ pupilId, serviceId: transport, yearId: year, schoolId, holder: holderPerson, tariffId: transportTariffs[band]!, startsOn: '2026-09-14', sepaIban: sepa });
       }
@@ -498,6 +497,7 @@ async function seedSecondEnte(db: Kysely<DB>) {
   const ente: EnteSeed = {
     slug: 'unione-colline',
     name: 'Unione dei Comuni delle Colline',
+    nameWithArticle: 'l’Unione dei Comuni delle Colline',
     taxCode: '00200020022',
     city: 'Collina',
     postcode: '58098',

@@ -115,8 +115,8 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     const ctx = pageContext(request);
     const m = ctx.m;
     if (error instanceof NotHolderError) {
-      const enteName = request.ente?.name ?? m.appName;
-      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notHolderTitle} paragraphs={[m.errors.notHolderBody(enteName), m.errors.notHolderWhat]} />, 403);
+      const ofEnte = request.ente ? m.format.ofEnte(request.ente) : m.errors.notHolderNoEnte;
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notHolderTitle} paragraphs={[m.errors.notHolderBody(ofEnte), m.errors.notHolderWhat]} />, 403);
     }
     if (error instanceof NotFoundError) {
       return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.notFoundTitle} paragraphs={[m.errors.notFoundBody]} />, 404);

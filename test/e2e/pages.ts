@@ -229,7 +229,9 @@ export class DocumentsPage extends PortalPage {
   }
 
   async rowOf(number: string): Promise<string> {
-    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: number }) }).textContent()) ?? '';
+    // The whole number: "6/2026" is not "56/2026".
+    const exact = new RegExp(`(^|[^\\d])${number.replace('/', '\\/')}\\s*$`);
+    return (await this.page.locator('tr', { has: this.page.locator('th', { hasText: exact }) }).textContent()) ?? '';
   }
 
   async open(number: string) {
@@ -285,7 +287,7 @@ export class PaymentResultPage extends PortalPage {
 export class TopupFormPage extends PortalPage {
   static async on(page: Page) {
     const form = new TopupFormPage(page);
-    await form.verify('Ricariche con PagoPA');
+    await form.verify('Ricariche con pagoPA');
     return form;
   }
 
@@ -301,7 +303,7 @@ export class TopupFormPage extends PortalPage {
 export class TopupPage extends PortalPage {
   static async on(page: Page) {
     const topup = new TopupPage(page);
-    await topup.verify('Ricariche con PagoPA');
+    await topup.verify('Ricariche con pagoPA');
     assert.ok(await page.getByRole('heading', { name: 'Come vuoi pagare la ricarica?' }).isVisible());
     return topup;
   }

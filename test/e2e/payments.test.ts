@@ -69,7 +69,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       const number = /Scegli ([\d/]+) —/.exec(chosen[0]!)![1]!;
       assert.match(await documents.rowOf(number), /Pagato/);
       const download = page.waitForEvent('download');
-      await page.getByRole('link', { name: `Scarica ricevuta Scarica la ricevuta di ${number}` }).click();
+      await page.getByRole('link', { name: `Scarica ricevuta del documento ${number}`, exact: true }).click();
       const file = await download;
       assert.match(file.suggestedFilename(), /^ricevuta-pagopa-3\d{17}\.pdf$/);
       assert.equal(readFileSync(await file.path()).subarray(0, 5).toString(), '%PDF-');
@@ -82,7 +82,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       markWithoutScript(page);
       await (await ServiceListPage.open(page, t.baseUrl, 'demo')).openService('Conto corrente virtuale');
       await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
-      const before = cents(/Saldo finale[^:]*?(?:\d{2}\/\d{2}\/\d{4})\s*([+−-][\d.,]+\s€)/.exec(await (await LedgerPage.on(page)).summary())![1]!);
+      const before = cents(/Saldo al [^:]*?(?:\d{2}\/\d{2}\/\d{4})\s*([+−-][\d.,]+\s€)/.exec(await (await LedgerPage.on(page)).summary())![1]!);
 
       await page.goto(`${t.baseUrl}/demo/ricariche`);
       await (await TopupFormPage.on(page)).request(/B100001/, '20');
@@ -105,7 +105,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
 
       await page.goto(`${t.baseUrl}/demo/conto-corrente`);
       const ledger = await LedgerPage.on(page);
-      const after = cents(/Saldo finale[^:]*?(?:\d{2}\/\d{2}\/\d{4})\s*([+−-][\d.,]+\s€)/.exec(await ledger.summary())![1]!);
+      const after = cents(/Saldo al [^:]*?(?:\d{2}\/\d{2}\/\d{4})\s*([+−-][\d.,]+\s€)/.exec(await ledger.summary())![1]!);
       assert.equal(after - before, 2_000);
       await context.close();
     });

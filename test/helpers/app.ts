@@ -24,7 +24,7 @@ export const SERVICE_TITLES = [
   'Refezione scolastica',
   'Pagamento dei servizi scolastici',
   'Conto corrente virtuale',
-  'Ricariche con PagoPA',
+  'Ricariche con pagoPA',
   'Comunicazioni assenze',
 ];
 

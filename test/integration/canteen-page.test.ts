@@ -30,11 +30,11 @@ for (const { engine, skip } of testEngines()) {
       assert.match(choose.body, /Scegli l’alunno/, 'one pupil at a time');
       const page = await ada.get(`/demo/refezione?utente=${tommaso}`);
       assert.equal(page.statusCode, 200);
-      assert.equal((page.body.match(/<th scope="row">/g) ?? []).length, 30, 'every day of November');
-      assert.match(page.body, /domenica 01\/11\/2026<\/th><td colSpan="3">Nessun servizio: la mensa non è in servizio/i);
-      assert.match(page.body, /lunedì 02\/11\/2026<\/th><td colSpan="3">Nessun servizio: chiusura \(Ponte della Commemorazione dei defunti\)/i);
-      assert.match(page.body, /Assente<\/strong><br\/><span class="small">comunicata dal genitore/, 'the history of 9 November');
-      assert.match(page.body, /Allergeni: glutine/);
+      assert.equal((page.body.match(/<th scope="row" data-label="Giorno">/g) ?? []).length, 30, 'every day of November');
+      assert.match(page.body, /domenica 01\/11\/2026<\/th><td colSpan="3" data-label="Presenza">Nessun servizio: la mensa non è in servizio/i);
+      assert.match(page.body, /lunedì 02\/11\/2026<\/th><td colSpan="3" data-label="Presenza">Nessun servizio: chiusura \(Ponte della Commemorazione dei defunti\)/i);
+      assert.match(page.body, /lunedì 09\/11\/2026<\/th><td data-label="Presenza">Assenza comunicata — orario limite passato/, 'the history of 9 November (not frozen in this suite)');
+      assert.match(page.body, /Allergeni: cereali con glutine/, 'allergens in words, never codes');
       assert.match(page.body, /Pane comune/);
     });
 
@@ -45,9 +45,32 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /Menù per la dieta: Senza glutine/);
       assert.match(page.body, /Pane comune senza glutine/);
-      assert.doesNotMatch(page.body, /Pane comune<span|Pane comune \(/, 'never the ordinary bread');
-      assert.match(page.body, /Assente<\/strong><br\/><span class="small">comunicata dal genitore; definitiva/);
-      assert.match(page.body, /Pasto in bianco<\/strong><br\/><span class="small">comunicata dal genitore; definitiva/);
+      assert.doesNotMatch(page.body, />Pane comune<\/span>/, 'never the ordinary bread');
+      assert.match(page.body, /Assente<\/strong><span class="d-block small">comunicata dal genitore<\/span>/);
+      assert.match(page.body, /Pasto in bianco<\/strong><span class="d-block small">comunicata dal genitore<\/span>/);
+    });
+
+    it('tells each day in a parent’s words: booked and until when it can change, closing, or final; a dash explained once', async () => {
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      // Now is Thursday 26 November 2026, 08:00: today's cut-off (09:30) has not passed, yesterday's has.
+      const page = await ada.get(`/demo/refezione?utente=${tommaso}&dal=2026-11-25&al=2026-11-30`);
+      assert.equal(page.statusCode, 200);
+      const row = (day: string) => new RegExp(`${day}</th><td data-label="Presenza">([^<]*)<`).exec(page.body)?.[1];
+      assert.equal(row('venerdì 27/11/2026'), 'Pasto prenotato — puoi comunicare l’assenza fino alle 09:30 del giorno');
+      assert.equal(row('giovedì 26/11/2026'), 'Pasto prenotato — puoi comunicare l’assenza fino alle 09:30 del giorno');
+      assert.equal(row('mercoledì 25/11/2026'), 'Pasto prenotato — orario limite passato, la giornata si sta chiudendo', 'not frozen yet, but no longer open');
+      assert.doesNotMatch(page.body, /dopo l’orario limite|prevista, modificabile/);
+      // No charge is known for these days: a dash in each row, and one explanation for the table.
+      assert.equal((page.body.match(/data-label="Addebito">—<\/td>/g) ?? []).length, 4);
+      assert.equal((page.body.match(/Un trattino \(—\) nella colonna Addebito/g) ?? []).length, 1);
+      assert.match(page.body, /<table class="table table-stack" aria-describedby="charge-note">/);
+      // The English page says the same in English, allergens included.
+      await ada.get('/lingua/en?torna=%2Fdemo%2F');
+      const english = await ada.get(`/demo/refezione?utente=${tommaso}&dal=2026-11-27&al=2026-11-27`);
+      assert.match(english.body, /Meal booked — you can report an absence until 09:30 on the day/);
+      assert.match(english.body, /Allergens: cereals containing gluten/);
+      assert.doesNotMatch(english.body, /Allergens: [^)]*glutine/);
     });
 
     it('explains a wrong period and keeps what was typed', async () => {

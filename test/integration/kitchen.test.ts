@@ -34,6 +34,10 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(lines[0], 'data;scuola;menu;pasti;pasti_in_bianco;assenti');
       assert.equal(lines.length, rows.length + 1);
       assert.equal(lines.slice(1).reduce((acc, line) => acc + Number(line.split(';')[3]), 0), total);
+      // Diets in words, as on the page, never their codes.
+      const menus = lines.slice(1).map((line) => line.split(';')[2]!);
+      assert.ok(menus.includes('"Senza glutine"'), menus.join(', '));
+      assert.ok(menus.every((menu) => !/senza-|vegetariana"/.test(menu)), menus.join(', '));
 
       const school = rows[0]!.school_id;
       const print = await luca.get(`/demo/ufficio/pasti/stampa?data=2026-11-23&scuola=${school}`);

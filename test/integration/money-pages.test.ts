@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADA, Browser, GIULIA, MARIO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
+import { pdfText } from '../helpers/pdf';
 
 const NOW = '2026-11-26T09:00:00+01:00';
 
@@ -47,9 +48,16 @@ for (const { engine, skip } of testEngines()) {
       assert.match(page.body, new RegExp(`<strong>\\+${(balance / 100).toFixed(2).replace('.', ',')}\\s€</strong> \\(${(balance / 100).toFixed(2).replace('.', ',')}\\s€ a credito\\)`));
       const inYear = await movementsOf(sofiaBadge, '2026-09-14', '2027-06-10');
       const movementsTable = page.body.slice(page.body.indexOf('Movimenti del badge B100001'));
-      assert.equal((movementsTable.match(/<tr><td>/g) ?? []).length, inYear.length, 'one row per movement of the year; earlier ones in the opening balance');
+      assert.equal((movementsTable.match(/<tr><td data-label/g) ?? []).length, inYear.length, 'one row per movement of the year; earlier ones in the opening balance');
       assert.match(page.body, /Ricariche in attesa di pagamento/, 'the top-up Ada asked for this morning, apart from the balance');
       assert.match(page.body, /Saldo iniziale al 14\/09\/2026<\/dt><dd class="col-sm-7">\+50,00\s€/, 'the top-up of 10 September');
+      // The year runs: the balance is today's, above the opening one, and the newest movement comes first.
+      assert.match(page.body, /<dt class="col-sm-5">Saldo al 26\/11\/2026<\/dt>/);
+      assert.doesNotMatch(page.body, /Saldo finale|Saldo al 10\/06\/2027/);
+      assert.ok(page.body.indexOf('Saldo al 26/11/2026') < page.body.indexOf('Saldo iniziale'), 'the current balance at the top');
+      const firstRow = /<tr><td data-label="Data">(\d\d)\/(\d\d)\/(\d{4})<\/td>/.exec(movementsTable)!;
+      const newest = inYear.filter((m) => m.value_date <= '2026-11-26').at(-1)!.value_date;
+      assert.equal(`${firstRow[3]}-${firstRow[2]}-${firstRow[1]}`, newest, 'newest first');
     });
 
     it('shows October with opening, running and closing balance that agree with the database, also as CSV and PDF', async () => {
@@ -65,8 +73,15 @@ for (const { engine, skip } of testEngines()) {
       assert.match(page.body, /Ricarica pagoPA/);
       assert.match(page.body, /Pasto in bianco 21\/10\/2026/);
       assert.doesNotMatch(page.body, /Pasto 12\/10\/2026/, 'no meal on a day of absence');
-      const rows = [...page.body.matchAll(/<tr><td>(\d\d\/\d\d\/\d{4})<\/td><td>([^<]+)<\/td><td class="text-end text-nowrap">([^<]+)<\/td><td class="text-end text-nowrap">([^<]+)<\/td><\/tr>/g)];
+      // A period that has ended: its balance is told as of its last day.
+      assert.match(page.body, /<dt class="col-sm-5">Saldo al 31\/10\/2026<\/dt>/);
+      const rows = [
+        ...page.body.matchAll(
+          /<tr><td data-label="Data">(\d\d\/\d\d\/\d{4})<\/td><td data-label="Descrizione">([^<]+)<\/td><td class="text-end text-nowrap" data-label="Importo">([^<]+)<\/td><td class="text-end text-nowrap" data-label="Saldo">([^<]+)<\/td><\/tr>/g,
+        ),
+      ].reverse(); // the page shows the newest first
       assert.equal(rows.length, october.length);
+      assert.equal(cents(rows.at(-1)![4]!), closing, 'the first row shown carries the closing balance');
       let running = opening;
       rows.forEach((row, i) => {
         running += october[i]!.amount_cents;
@@ -90,6 +105,10 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(pdf.headers['content-type'], 'application/pdf');
       assert.equal(pdf.rawPayload.subarray(0, 5).toString(), '%PDF-');
       assert.match(pdf.rawPayload.toString('latin1'), /TitilliumWeb/, 'fonts embedded');
+      // The statement reads like the page: the balance of the period's last day at the top, newest movement first.
+      const text = pdfText(pdf.rawPayload);
+      assert.ok(text.indexOf('Saldo al 31/10/2026') < text.indexOf('Saldo iniziale al 01/10/2026'), text);
+      assert.ok(text.indexOf('Pasto 30/10/2026') < text.indexOf('Pasto 01/10/2026'), 'newest first');
     });
 
     it('shows a new movement at once, whatever was shown before, and escapes its text', async () => {
@@ -97,7 +116,7 @@ for (const { engine, skip } of testEngines()) {
       await ada.login(ADA);
       const url = `/demo/conto-corrente?badge=${sofiaBadge}&dal=2026-11-01&al=2026-11-30`;
       const before = await ada.get(url);
-      const rowsBefore = (before.body.match(/<tr><td>/g) ?? []).length;
+      const rowsBefore = (before.body.match(/<tr><td data-label/g) ?? []).length;
       await db()
         .insertInto('movement')
         .values({
@@ -107,7 +126,7 @@ for (const { engine, skip } of testEngines()) {
         })
         .execute();
       const after = await ada.get(url);
-      assert.equal((after.body.match(/<tr><td>/g) ?? []).length, rowsBefore + 1, 'the cached rows of the period are not served any more');
+      assert.equal((after.body.match(/<tr><td data-label/g) ?? []).length, rowsBefore + 1, 'the cached rows of the period are not served any more');
       assert.match(after.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
       assert.doesNotMatch(after.body, /<script>alert/);
     });
@@ -144,7 +163,7 @@ for (const { engine, skip } of testEngines()) {
       const list = await ada.get(`/demo/documenti-contabili?utente=${tommaso}`);
       assert.equal(list.statusCode, 200);
       const documents = await db().selectFrom('document').select(['id', 'number', 'year', 'issue_date', 'total_cents']).where('pupil_id', '=', tommaso).execute();
-      const numbers = [...list.body.matchAll(/<th scope="row">(?:<span[^>]*>[^<]*<\/span>)?(\d+\/\d{4})<\/th>/g)].map((m) => m[1]);
+      const numbers = [...list.body.matchAll(/<th scope="row" data-label="Numero">(?:<span[^>]*>[^<]*<\/span>)?(\d+\/\d{4})<\/th>/g)].map((m) => m[1]);
       assert.equal(numbers.length, documents.length);
       const newestFirst = [...documents].sort((a, b) => (a.issue_date === b.issue_date ? b.number - a.number : a.issue_date < b.issue_date ? 1 : -1));
       assert.deepEqual(numbers, newestFirst.map((d) => `${d.number}/${d.year}`));

@@ -85,7 +85,10 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
       subjectId: badge.id,
       requestId: caller.requestId,
     });
-    return { badge, from, to, openingCents, closingCents: rows.at(-1)?.balanceCents ?? openingCents, rows, pending };
+    // The balance is told as of today while the period runs, and as of its last day once it has ended.
+    const today = romeDate(clock.now());
+    const balanceDate = to < today ? to : today < from ? from : today;
+    return { badge, from, to, balanceDate, openingCents, closingCents: rows.at(-1)?.balanceCents ?? openingCents, rows, pending };
   }
 
   /** A badge of the caller's, or 404: the same answer for someone else's badge and for none. */

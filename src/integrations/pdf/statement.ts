@@ -12,6 +12,7 @@ export interface StatementTexts {
   headers: [date: string, description: string, amount: string, balance: string];
   opening: [label: string, amount: string];
   closing: [label: string, amount: string];
+  /** Newest first. */
   rows: { date: string; description: string; amount: string; balance: string }[];
   footer: string;
 }
@@ -50,9 +51,10 @@ export function statementPdf(texts: StatementTexts, createdAt: Date): Promise<Bu
     row(texts.headers, 'bold');
     doc.moveTo(left, doc.y).lineTo(left + width, doc.y).stroke();
     doc.moveDown(0.3);
-    row(['', texts.opening[0], '', texts.opening[1]], 'bold');
-    for (const r of texts.rows) row([r.date, r.description, r.amount, r.balance], 'regular');
+    // Newest first, like the page: the current balance above the movements, the opening one below.
     row(['', texts.closing[0], '', texts.closing[1]], 'bold');
+    for (const r of texts.rows) row([r.date, r.description, r.amount, r.balance], 'regular');
+    row(['', texts.opening[0], '', texts.opening[1]], 'bold');
     doc.moveDown();
     doc.font('regular').fontSize(8).text(texts.footer, left, doc.y, { width });
   });

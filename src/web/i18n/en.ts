@@ -2,7 +2,7 @@ import type { Messages } from './it';
 import { isoWeekday } from '../../domain/calendar/local-time';
 
 const euro = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
-const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
+const dateTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 /** Monday first, as isoWeekday counts. */
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
@@ -59,7 +59,7 @@ export const en: Messages = {
       },
       'conto-corrente': {
         title: 'Virtual account',
-        description: 'Top-ups, meal debits and balance of a badge for the period you choose.',
+        description: 'Top-ups, meal charges and balance of a badge for the period you choose.',
       },
       ricariche: {
         title: 'Top up with pagoPA',
@@ -73,6 +73,12 @@ export const en: Messages = {
   },
   readOnlyNotice:
     'The data on this page can only be viewed. If something is wrong, contact the municipal office: only the office can correct it.',
+  pageNotices: {
+    pagamenti: 'On this page you can pay the documents you choose online with pagoPA. Amounts and due dates are read-only: if you find wrong data, contact the municipal office.',
+    ricariche: 'On this page you can ask for a top-up of the badge and pay it with pagoPA, online now or later with the notice. For wrong data, contact the municipal office.',
+    assenze: (cutoff: string) =>
+      `On this page you can report absences and plain meals, and cancel them, until ${cutoff} on the day. To correct a day already closed, contact the municipal office.`,
+  },
   contacts: {
     title: 'Contacts',
     subtitle: 'For wrong data or information',
@@ -209,8 +215,9 @@ export const en: Messages = {
   },
   errors: {
     notHolderTitle: 'No pupil linked to you',
-    notHolderBody: (ente: string) =>
-      `Your digital identity is not registered as the account holder of any pupil enrolled in the school services of ${ente}. This is why we cannot show you any data.`,
+    notHolderBody: (ofEnte: string) =>
+      `Your digital identity is not registered as the account holder of any pupil enrolled in the school services ${ofEnte}. This is why we cannot show you any data.`,
+    notHolderNoEnte: 'of this portal',
     notHolderWhat:
       'If you are the parent who signed the enrolment form, contact the municipal office and ask them to check the account holder’s tax code.',
     forbiddenTitle: 'Access not allowed',
@@ -254,8 +261,9 @@ export const en: Messages = {
     attendance: 'Attendance',
     menu: 'Menu of the day',
     charge: 'Charge',
-    chargeLater: 'after the cut-off',
     chargeNone: 'no charge',
+    chargeNote: (cutoff: string) =>
+      `A dash (—) in the Charge column: the amount is not known yet. It is known after ${cutoff} on the day, when attendance becomes final and the meal is charged.`,
     reversed: 'reversed',
     noService: 'No service',
     reasons: {
@@ -272,10 +280,34 @@ export const en: Messages = {
       school: 'recorded by the school',
       office: 'recorded by the office',
     } as Record<string, string>,
-    final: 'final',
-    planned: 'expected, can change until the cut-off',
+    open: {
+      present: (cutoff: string) => `Meal booked — you can report an absence until ${cutoff} on the day`,
+      absent: (cutoff: string) => `Absence reported — you can cancel it until ${cutoff} on the day`,
+      light_meal: (cutoff: string) => `Plain meal booked — you can change it until ${cutoff} on the day`,
+    } as Record<string, (cutoff: string) => string>,
+    closing: {
+      present: 'Meal booked — the cut-off has passed, the day is being closed',
+      absent: 'Absence reported — the cut-off has passed, the day is being closed',
+      light_meal: 'Plain meal booked — the cut-off has passed, the day is being closed',
+    } as Record<string, string>,
     noMenu: 'menu not available',
     allergens: 'Allergens',
+    allergenNames: {
+      glutine: 'cereals containing gluten',
+      crostacei: 'crustaceans',
+      uova: 'eggs',
+      pesce: 'fish',
+      arachidi: 'peanuts',
+      soia: 'soybeans',
+      latte: 'milk',
+      'frutta-a-guscio': 'nuts',
+      sedano: 'celery',
+      senape: 'mustard',
+      sesamo: 'sesame seeds',
+      solfiti: 'sulphur dioxide and sulphites',
+      lupini: 'lupin',
+      molluschi: 'molluscs',
+    } as Record<string, string>,
     diet: (name: string) => `Menu for the diet: ${name}`,
     courses: { primo: 'First course', secondo: 'Main course', contorno: 'Side dish', frutta: 'Fruit or dessert', pane: 'Bread' } as Record<string, string>,
     problems: {
@@ -301,7 +333,7 @@ export const en: Messages = {
     show: 'Show',
     summary: 'Summary of the period',
     opening: (date: string) => `Opening balance on ${date}`,
-    closing: (date: string) => `Closing balance on ${date}`,
+    closing: (date: string) => `Balance on ${date}`,
     caption: (code: string, from: string, to: string) => `Movements of badge ${code} from ${from} to ${to}`,
     date: 'Date',
     description: 'Description',
@@ -316,7 +348,7 @@ export const en: Messages = {
     topUp: 'Top up the badge',
     kinds: {
       meal: (date: string) => `Meal ${date}`,
-      light_meal: (date: string) => `Light meal ${date}`,
+      light_meal: (date: string) => `Plain meal ${date}`,
       topup: () => 'pagoPA top-up',
       storno: () => 'Reversal',
       adjustment: () => 'Office adjustment',
@@ -350,7 +382,7 @@ export const en: Messages = {
     state: 'State',
     actions: 'Actions',
     detail: 'Details',
-    detailOf: (number: string) => `Details of document ${number}`,
+    detailOf: (number: string) => `of document ${number}`,
     none: 'There are no accounting documents for this pupil.',
     kinds: { documento: 'Document', nota_credito: 'Credit note' } as Record<string, string>,
     states: {
@@ -400,11 +432,14 @@ export const en: Messages = {
     none: 'There is nothing to pay. Thank you!',
     start: 'START PAYMENT',
     limit: (max: number) => `You can pay up to ${max} documents at a time.`,
+    chosenNone: 'No document chosen.',
+    chosenSome: 'Documents chosen: {count}, total {total}.',
+    chosenFull: (max: number) => `Documents chosen: {count}, total {total}. You have reached the maximum of ${max}: to choose another, untick one.`,
     notice: 'pagoPA notice',
     downloadNotice: 'Download pagoPA notice',
-    downloadNoticeOf: (what: string) => `Download the pagoPA notice of ${what}`,
+    downloadNoticeOf: (what: string) => `of document ${what}`,
     downloadReceipt: 'Download receipt',
-    downloadReceiptOf: (what: string) => `Download the receipt of ${what}`,
+    downloadReceiptOf: (what: string) => `of document ${what}`,
     problems: {
       noneChosen: 'Choose at least one document to pay.',
       tooMany: 'You chose more than 5 documents: pagoPA accepts at most 5 per payment. Remove some and try again.',
@@ -433,7 +468,7 @@ export const en: Messages = {
     toLedger: 'Go to the virtual account',
   },
   topups: {
-    title: 'Top-ups with PagoPA',
+    title: 'Top-ups with pagoPA',
     lead: 'Top up the canteen badge: choose the badge and the amount, then pay online now, or print the notice and pay later at a tobacconist, bank or post office.',
     badge: 'Service and badge',
     badgeOption: (service: string, code: string, name: string) => `${service} — badge ${code} (${name})`,
@@ -473,7 +508,7 @@ export const en: Messages = {
     pendingCaption: 'Top-ups requested and not paid yet',
     requestedOn: 'Requested on',
     open: 'Open',
-    openOf: (what: string) => `Open top-up ${what}`,
+    openOf: (what: string) => `the top-up of ${what}`,
     state: { in_attesa: 'Waiting', accreditata: 'Credited' } as Record<string, string>,
   },
   officeReceipts: {
@@ -578,13 +613,19 @@ export const en: Messages = {
     },
   },
   format: {
+    ofEnte: (ente: { name: string; name_with_article: string }) => `of ${ente.name}`,
     month: (period: string) => `${MONTHS[Number(period.slice(5, 7)) - 1]} ${period.slice(0, 4)}`,
     date: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
       return `${d}/${m}/${y}`;
     },
     euro: (cents: number) => euro.format(cents / 100),
-    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+    dateTime: (iso: string) => {
+      // Built from parts, so the separators do not depend on ICU's data: "26/11/2026 08:05".
+      const part: Record<string, string> = {};
+      for (const { type, value } of dateTime.formatToParts(new Date(iso))) part[type] = value;
+      return `${part.day}/${part.month}/${part.year} ${part.hour}:${part.minute}`;
+    },
     dayWithWeekday: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
       return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;

@@ -3,7 +3,8 @@ import { isoWeekday } from '../../domain/calendar/local-time';
 /** Italian catalogue: the reference language. The English one must have the same shape. */
 
 const euro = new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' });
-const dateTime = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', dateStyle: 'short', timeStyle: 'medium' });
+/** gg/mm/aaaa hh:mm: four-digit years, no seconds, everywhere. */
+const dateTime = new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 /** Monday first, as isoWeekday counts. */
 const WEEKDAYS = ['lunedì', 'martedì', 'mercoledì', 'giovedì', 'venerdì', 'sabato', 'domenica'];
 const MONTHS = ['gennaio', 'febbraio', 'marzo', 'aprile', 'maggio', 'giugno', 'luglio', 'agosto', 'settembre', 'ottobre', 'novembre', 'dicembre'];
@@ -61,7 +62,7 @@ export const it = {
         description: 'Ricariche, addebiti dei pasti e saldo del badge per il periodo che scegli.',
       },
       ricariche: {
-        title: 'Ricariche con PagoPA',
+        title: 'Ricariche con pagoPA',
         description: 'Ricarica il badge: paga subito online oppure stampa l’avviso con QR code da pagare più tardi.',
       },
       assenze: {
@@ -72,6 +73,15 @@ export const it = {
   },
   readOnlyNotice:
     "I dati di questa pagina sono solo consultabili. Se trovi dati non corretti devi contattare l'Ufficio comunale: solo l'Ufficio può correggerli.",
+  /** Pages with a form the parent submits: what can be done there, instead of "solo consultabili". */
+  pageNotices: {
+    pagamenti:
+      "Da questa pagina puoi pagare online con pagoPA i documenti che scegli. Gli importi e le scadenze sono solo consultabili: se trovi dati non corretti contatta l'Ufficio comunale.",
+    ricariche:
+      "Da questa pagina puoi chiedere una ricarica del badge e pagarla con pagoPA, subito online o più tardi con l'avviso. Per dati non corretti contatta l'Ufficio comunale.",
+    assenze: (cutoff: string) =>
+      `Da questa pagina puoi comunicare assenze e pasti in bianco, e annullarli, fino alle ${cutoff} del giorno. Per correggere un giorno già chiuso contatta l'Ufficio comunale.`,
+  },
   contacts: {
     title: 'Contatti',
     subtitle: 'Per dati non corretti o informazioni',
@@ -208,8 +218,10 @@ export const it = {
   },
   errors: {
     notHolderTitle: 'Nessun alunno associato',
-    notHolderBody: (ente: string) =>
-      `La tua identità digitale non risulta associata come intestatario ad alcun alunno iscritto ai servizi scolastici del ${ente}. Per questo non possiamo mostrarti nessun dato.`,
+    /** `ofEnte`: format.ofEnte of the ente ("del Comune di Esempio"), or notHolderNoEnte. */
+    notHolderBody: (ofEnte: string) =>
+      `La tua identità digitale non risulta associata come intestatario ad alcun alunno iscritto ai servizi scolastici ${ofEnte}. Per questo non possiamo mostrarti nessun dato.`,
+    notHolderNoEnte: 'di questo portale',
     notHolderWhat:
       "Se sei il genitore che ha firmato la domanda di iscrizione, contatta l'Ufficio comunale e chiedi di verificare il codice fiscale dell'intestatario.",
     forbiddenTitle: 'Accesso non consentito',
@@ -253,8 +265,9 @@ export const it = {
     attendance: 'Presenza',
     menu: 'Menù del giorno',
     charge: 'Addebito',
-    chargeLater: 'dopo l’orario limite',
     chargeNone: 'nessun addebito',
+    chargeNote: (cutoff: string) =>
+      `Un trattino (—) nella colonna Addebito: l’importo non è ancora noto. Si conosce dopo le ${cutoff} del giorno, quando le presenze diventano definitive e il pasto viene addebitato.`,
     reversed: 'stornato',
     noService: 'Nessun servizio',
     reasons: {
@@ -271,10 +284,35 @@ export const it = {
       school: 'registrata dalla scuola',
       office: 'registrata dall’Ufficio',
     } as Record<string, string>,
-    final: 'definitiva',
-    planned: 'prevista, modificabile fino all’orario limite',
+    open: {
+      present: (cutoff: string) => `Pasto prenotato — puoi comunicare l’assenza fino alle ${cutoff} del giorno`,
+      absent: (cutoff: string) => `Assenza comunicata — puoi annullarla fino alle ${cutoff} del giorno`,
+      light_meal: (cutoff: string) => `Pasto in bianco prenotato — puoi cambiarlo fino alle ${cutoff} del giorno`,
+    } as Record<string, (cutoff: string) => string>,
+    closing: {
+      present: 'Pasto prenotato — orario limite passato, la giornata si sta chiudendo',
+      absent: 'Assenza comunicata — orario limite passato, la giornata si sta chiudendo',
+      light_meal: 'Pasto in bianco prenotato — orario limite passato, la giornata si sta chiudendo',
+    } as Record<string, string>,
     noMenu: 'menù non disponibile',
     allergens: 'Allergeni',
+    /** The 14 allergens of Reg. (UE) 1169/2011 by the codes dishes carry (domain/canteen/menus.ts). */
+    allergenNames: {
+      glutine: 'cereali con glutine',
+      crostacei: 'crostacei',
+      uova: 'uova',
+      pesce: 'pesce',
+      arachidi: 'arachidi',
+      soia: 'soia',
+      latte: 'latte',
+      'frutta-a-guscio': 'frutta a guscio',
+      sedano: 'sedano',
+      senape: 'senape',
+      sesamo: 'semi di sesamo',
+      solfiti: 'anidride solforosa e solfiti',
+      lupini: 'lupini',
+      molluschi: 'molluschi',
+    } as Record<string, string>,
     diet: (name: string) => `Menù per la dieta: ${name}`,
     courses: { primo: 'Primo', secondo: 'Secondo', contorno: 'Contorno', frutta: 'Frutta o dessert', pane: 'Pane' } as Record<string, string>,
     problems: {
@@ -300,7 +338,7 @@ export const it = {
     show: 'Mostra',
     summary: 'Riepilogo del periodo',
     opening: (date: string) => `Saldo iniziale al ${date}`,
-    closing: (date: string) => `Saldo finale al ${date}`,
+    closing: (date: string) => `Saldo al ${date}`,
     caption: (code: string, from: string, to: string) => `Movimenti del badge ${code} dal ${from} al ${to}`,
     date: 'Data',
     description: 'Descrizione',
@@ -349,7 +387,8 @@ export const it = {
     state: 'Stato',
     actions: 'Azioni',
     detail: 'Dettaglio',
-    detailOf: (number: string) => `Dettaglio del documento ${number}`,
+    /** Hidden words after the visible link text: together "Dettaglio del documento 3/2026". */
+    detailOf: (number: string) => `del documento ${number}`,
     none: 'Non ci sono documenti contabili per questo alunno.',
     kinds: { documento: 'Documento', nota_credito: 'Nota di credito' } as Record<string, string>,
     states: {
@@ -399,11 +438,16 @@ export const it = {
     none: 'Non ci sono documenti da pagare. Grazie!',
     start: 'AVVIA PAGAMENTO',
     limit: (max: number) => `Puoi pagare fino a ${max} documenti alla volta.`,
+    // {count} and {total} are filled in by the page's script as boxes are ticked.
+    chosenNone: 'Nessun documento scelto.',
+    chosenSome: 'Documenti scelti: {count}, totale {total}.',
+    chosenFull: (max: number) => `Documenti scelti: {count}, totale {total}. Hai raggiunto il massimo di ${max}: per sceglierne un altro togline uno.`,
     notice: 'Avviso pagoPA',
     downloadNotice: 'Scarica avviso pagoPA',
-    downloadNoticeOf: (what: string) => `Scarica l’avviso pagoPA di ${what}`,
+    /** Hidden words after downloadNotice: "Scarica avviso pagoPA del documento 3/2026". */
+    downloadNoticeOf: (what: string) => `del documento ${what}`,
     downloadReceipt: 'Scarica ricevuta',
-    downloadReceiptOf: (what: string) => `Scarica la ricevuta di ${what}`,
+    downloadReceiptOf: (what: string) => `del documento ${what}`,
     problems: {
       noneChosen: 'Scegli almeno un documento da pagare.',
       tooMany: 'Hai scelto più di 5 documenti: pagoPA ne accetta al massimo 5 per pagamento. Togline qualcuno e riprova.',
@@ -432,7 +476,7 @@ export const it = {
     toLedger: 'Vai al conto corrente virtuale',
   },
   topups: {
-    title: 'Ricariche con PagoPA',
+    title: 'Ricariche con pagoPA',
     lead: 'Ricarica il badge della mensa: scegli il badge e l’importo, poi paga subito online oppure stampa l’avviso e paga dopo in tabaccheria, in banca o alla posta.',
     badge: 'Servizio e badge',
     badgeOption: (service: string, code: string, name: string) => `${service} — badge ${code} (${name})`,
@@ -472,7 +516,8 @@ export const it = {
     pendingCaption: 'Ricariche richieste e non ancora pagate',
     requestedOn: 'Richiesta il',
     open: 'Apri',
-    openOf: (what: string) => `Apri la ricarica ${what}`,
+    /** Hidden words after open: "Apri la ricarica di 20,00 €". */
+    openOf: (what: string) => `la ricarica di ${what}`,
     state: { in_attesa: 'In attesa', accreditata: 'Accreditata' } as Record<string, string>,
   },
   officeReceipts: {
@@ -577,13 +622,29 @@ export const it = {
     },
   },
   format: {
+    /**
+     * "di" with the ente's name in a sentence: "del Comune di Esempio", "dell’Unione dei Comuni…"
+     * (the article is the ente's own, name_with_article); "di <name>" while it is not set.
+     */
+    ofEnte: (ente: { name: string; name_with_article: string }) => {
+      const named = ente.name_with_article.trim();
+      const match = /^(il|lo|la|l[’']|i|gli|le)\s*(.*)$/i.exec(named);
+      if (!match) return `di ${named || ente.name}`;
+      const contracted: Record<string, string> = { il: 'del ', lo: 'dello ', la: 'della ', 'l’': 'dell’', "l'": 'dell’', i: 'dei ', gli: 'degli ', le: 'delle ' };
+      return `${contracted[match[1]!.toLowerCase()]}${match[2]}`;
+    },
     month: (period: string) => `${MONTHS[Number(period.slice(5, 7)) - 1]} ${period.slice(0, 4)}`,
     date: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
       return `${d}/${m}/${y}`;
     },
     euro: (cents: number) => euro.format(cents / 100),
-    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+    dateTime: (iso: string) => {
+      // Built from parts, so the separators do not depend on ICU's data: "26/11/2026 08:05".
+      const part: Record<string, string> = {};
+      for (const { type, value } of dateTime.formatToParts(new Date(iso))) part[type] = value;
+      return `${part.day}/${part.month}/${part.year} ${part.hour}:${part.minute}`;
+    },
     dayWithWeekday: (isoDate: string) => {
       const [y, m, d] = isoDate.split('-');
       return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;

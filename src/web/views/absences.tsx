@@ -1,6 +1,6 @@
 import type { Ente } from '../../db/schema';
 import type { AbsenceService } from '../../domain/canteen/absences';
-import { Problem, ServicePage } from './components';
+import { ErrorSummary, Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -33,23 +33,18 @@ export function AbsencesPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : {});
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>}>
+    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead(ente.cutoff_time)}</p>} notice={m.pageNotices.assenze(ente.cutoff_time)}
+      errors={
+        <ErrorSummary
+          title={t.errorsTitle}
+          items={Object.keys(problems).map((field) => ({ text: message(field)!, field: field === 'kind' ? 'kind-absent' : field === 'cancel' ? 'notified-days' : field }))}
+        />
+      }
+    >
       <section aria-labelledby="new-notice" class="mb-5">
         <h2 class="h4" id="new-notice">
           {t.formTitle}
         </h2>
-        {Object.keys(problems).length > 0 && (
-          <div class="alert alert-danger" role="alert">
-            <p class="mb-1">{t.errorsTitle}</p>
-            <ul class="mb-0">
-              {Object.keys(problems).map((field) => (
-                <li key={field}>
-                  <a href={`#${field === 'kind' ? 'kind-absent' : field === 'cancel' ? 'notified-days' : field}`}>{message(field)}</a>
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
         <form method="post" action={`/${ente.slug}/assenze`} novalidate>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <input type="hidden" name="submissionKey" value={submissionKey} />
@@ -132,8 +127,7 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
       {overview.changes.length === 0 ? (
         <p>{t.noDays}</p>
       ) : (
-        <div class="table-responsive">
-          <table class="table">
+          <table class="table table-stack">
             <caption class="visually-hidden">{t.daysTitle(`${pupil.givenName} ${pupil.familyName}`)}</caption>
             <thead>
               <tr>
@@ -146,10 +140,10 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
             <tbody>
               {overview.changes.map((change) => (
                 <tr key={change.date}>
-                  <th scope="row">{m.format.dayWithWeekday(change.date)}</th>
-                  <td>{t.kinds[change.status]}</td>
-                  <td>{t.sources[change.source]}</td>
-                  <td>
+                  <th scope="row" data-label={t.date}>{m.format.dayWithWeekday(change.date)}</th>
+                  <td data-label={t.state}>{t.kinds[change.status]}</td>
+                  <td data-label={t.source}>{t.sources[change.source]}</td>
+                  <td data-label={t.action}>
                     {change.cancellable ? (
                       <form method="post" action={`/${ente.slug}/assenze/annulla`} class="m-0">
                         <input type="hidden" name="_csrf" value={ctx.csrfToken} />
@@ -168,7 +162,6 @@ function DaysList({ ctx, overview }: { ctx: EnteContext; overview: Overview }) {
               ))}
             </tbody>
           </table>
-        </div>
       )}
     </section>
   );

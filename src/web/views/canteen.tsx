@@ -2,6 +2,7 @@ import type { Ente } from '../../db/schema';
 import type { CanteenDaysService } from '../../domain/canteen/canteen-days';
 import type { PupilSummary } from '../../domain/registry/service';
 import type { DayMenu } from '../../domain/canteen/menus';
+import { cutoffInstant } from '../../domain/calendar/cutoff';
 import type { Messages } from '../i18n/it';
 import { PeriodForm, ServicePage } from './components';
 import type { PageContext } from './context';
@@ -14,9 +15,12 @@ export function CanteenPage({
   ctx,
   result,
   period,
+  now,
   problems = {},
 }: {
   ctx: EnteContext;
+  /** To tell a day still open from one whose cut-off has passed but is not frozen yet. */
+  now: Date;
   result: Pick<Days, 'pupil' | 'dietCode'> & { rows: Days['rows']; pupils: PupilSummary[] };
   period: { from: string; to: string };
   problems?: Partial<Record<string, string>>;
@@ -45,8 +49,8 @@ export function CanteenPage({
       </p>
       {result.dietCode && <p>{t.diet(m.kitchen.diets[result.dietCode] ?? result.dietCode)}</p>}
       {result.rows.length > 0 && (
-        <div class="table-responsive">
-          <table class="table">
+        <>
+          <table class="table table-stack" aria-describedby="charge-note">
             <caption>{t.caption(name, m.format.date(period.from), m.format.date(period.to))}</caption>
             <thead>
               <tr>
@@ -59,32 +63,30 @@ export function CanteenPage({
             <tbody>
               {result.rows.map((row) => (
                 <tr key={row.date}>
-                  <th scope="row">{m.format.dayWithWeekday(row.date)}</th>
+                  <th scope="row" data-label={t.day}>
+                    {m.format.dayWithWeekday(row.date)}
+                  </th>
                   {!row.day.service ? (
-                    <td colSpan={3}>
+                    <td colSpan={3} data-label={t.attendance}>
                       {t.noService}: {t.reasons[row.day.reason]}
                       {'note' in row.day && row.day.note ? ` (${row.day.note})` : ''}
                     </td>
                   ) : (
                     <>
-                      <td>
-                        <strong>{t.states[row.state!.status]}</strong>
-                        <br />
-                        <span class="small">
-                          {t.sources[row.state!.source]}; {row.state!.final ? t.final : t.planned}
-                        </span>
+                      <td data-label={t.attendance}>
+                        <AttendanceState m={m} state={row.state!} cutoff={ente.cutoff_time} cutoffPassed={now >= cutoffInstant(row.date, ente.cutoff_time)} />
                       </td>
                       {row.menu ? (
-                        <td dangerouslySetInnerHTML={{ __html: cachedFragment(row.menu, m, 'menu', () => <MenuDishes m={m} menu={row.menu!} />) }} />
+                        <td data-label={t.menu} dangerouslySetInnerHTML={{ __html: cachedFragment(row.menu, m, 'menu', () => <MenuDishes m={m} menu={row.menu!} />) }} />
                       ) : (
-                        <td>{t.noMenu}</td>
+                        <td data-label={t.menu}>{t.noMenu}</td>
                       )}
-                      <td class="text-nowrap">
+                      <td class="text-nowrap" data-label={t.charge}>
                         {row.charge
                           ? `${m.format.euro(row.charge.amountCents)}${row.charge.reversed ? ` (${t.reversed})` : ''}`
                           : row.state!.final && row.state!.status === 'absent'
                             ? t.chargeNone
-                            : t.chargeLater}
+                            : '—'}
                       </td>
                     </>
                   )}
@@ -92,9 +94,28 @@ export function CanteenPage({
               ))}
             </tbody>
           </table>
-        </div>
+          <p class="small" id="charge-note">
+            {t.chargeNote(ente.cutoff_time)}
+          </p>
+        </>
       )}
     </ServicePage>
+  );
+}
+
+/**
+ * A day's attendance in a parent's words: what is booked and until when it can change while the day
+ * is open; what was recorded (and by whom, when not by default) once the cut-off has frozen it.
+ */
+function AttendanceState({ m, state, cutoff, cutoffPassed }: { m: Messages; state: NonNullable<Days['rows'][number]['state']>; cutoff: string; cutoffPassed: boolean }) {
+  const t = m.canteen;
+  // Past the cut-off the day is frozen within a minute; until then it can no longer change either.
+  if (!state.final) return <>{cutoffPassed ? t.closing[state.status] : t.open[state.status]!(cutoff)}</>;
+  return (
+    <>
+      <strong>{t.states[state.status]}</strong>
+      {state.source !== 'default' && <span class="d-block small">{t.sources[state.source]}</span>}
+    </>
   );
 }
 
@@ -109,11 +130,11 @@ function MenuDishes({ m, menu }: { m: Messages; menu: DayMenu }) {
       {menu.dishes.map((dish) => (
         <li key={dish.course}>
           <span class="visually-hidden">{t.courses[dish.course]}: </span>
-          {dish.name}
+          <span lang="it">{dish.name}</span>
           {dish.allergens.length > 0 && (
             <span class="small">
               {' '}
-              ({t.allergens}: {dish.allergens.join(', ')})
+              ({t.allergens}: {dish.allergens.map((code) => t.allergenNames[code] ?? code).join(', ')})
             </span>
           )}
         </li>

@@ -48,24 +48,55 @@ function ContactsContent({ m, ente }: { m: Messages; ente: Ente }) {
   );
 }
 
-export function ReadOnlyNotice({ m }: { m: Messages }) {
+/** The anchor of a page's error summary. */
+export const ERROR_SUMMARY_ID = 'errori';
+
+/**
+ * What stopped a submit, first in the main content (ServicePage's `errors`): its id is an anchor
+ * target, and with JavaScript /js/error-summary.js moves the focus to it, so a screen reader starts
+ * there. Each item links to its field when there is one.
+ */
+export function ErrorSummary({ title, items }: { title: string; items: { text: string; field?: string }[] }) {
+  if (items.length === 0) return null;
   return (
-    <div class="alert alert-info" role="note">
-      {m.readOnlyNotice}
+    <div class="alert alert-danger error-summary" role="alert" id={ERROR_SUMMARY_ID} tabindex={-1}>
+      <p class="mb-1 fw-semibold">{title}</p>
+      <ul class="mb-0">
+        {items.map((item) => (
+          <li key={item.text}>{item.field ? <a href={`#${item.field}`}>{item.text}</a> : item.text}</li>
+        ))}
+      </ul>
     </div>
   );
 }
 
-/** A service page of an ente: heading, read-only notice, content, contacts box. */
+/** What the parent can do on the page: by default only read (and ask the office to correct). */
+export function PageNotice({ text }: { text: string }) {
+  return (
+    <div class="alert alert-info" role="note">
+      {text}
+    </div>
+  );
+}
+
+/**
+ * A service page of an ente: heading, notice, content, contacts box. Pages with a form the parent
+ * submits give their own notice (what can be done there); the others say their data is read-only.
+ */
 export function ServicePage({
   ctx,
   title,
   children,
   lead,
+  notice,
+  errors,
 }: {
   ctx: PageContext & { ente: Ente };
   title: string;
   lead?: ComponentChildren;
+  notice?: string;
+  /** An ErrorSummary after a refused submit: it comes first. */
+  errors?: ComponentChildren;
   children: ComponentChildren;
 }) {
   const { m, ente } = ctx;
@@ -79,9 +110,10 @@ export function ServicePage({
         { label: title },
       ]}
     >
+      {errors}
       <h1 class="mb-3">{title}</h1>
       {lead}
-      <ReadOnlyNotice m={m} />
+      <PageNotice text={notice ?? m.readOnlyNotice} />
       {children}
       <ContactsBox m={m} ente={ente} />
     </Layout>

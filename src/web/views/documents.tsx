@@ -69,8 +69,7 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (
-        <div class="table-responsive">
-          <table class="table">
+          <table class="table table-stack">
             <caption>{t.caption(name)}</caption>
             <thead>
               <tr>
@@ -89,23 +88,23 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
             <tbody>
               {documents.map((doc) => (
                 <tr key={doc.id}>
-                  <th scope="row">
+                  <th scope="row" data-label={t.number}>
                     {doc.kind === 'nota_credito' && <span class="d-block small">{t.kinds.nota_credito}</span>}
                     {documentNumber(doc)}
                   </th>
-                  <td>{m.format.date(doc.issueDate)}</td>
-                  <td>{m.format.month(doc.period)}</td>
-                  <td>{doc.serviceName}</td>
-                  <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
-                  <td>
+                  <td data-label={t.issueDate}>{m.format.date(doc.issueDate)}</td>
+                  <td data-label={t.period}>{m.format.month(doc.period)}</td>
+                  <td data-label={t.service}>{doc.serviceName}</td>
+                  <td class="text-end text-nowrap" data-label={t.amount}>{m.format.euro(doc.totalCents)}</td>
+                  <td data-label={t.dueDate}>
                     {doc.kind === 'documento' ? m.format.date(doc.dueDate) : '—'}
                     {payableByShown(doc) && <span class="d-block small">{t.payableBy(m.format.date(doc.payableBy!))}</span>}
                   </td>
-                  <td>
+                  <td data-label={t.state}>
                     <StateBadge m={m} state={doc.shownState} />
                     {doc.paidAt && <span class="d-block small">{t.paidOn(m.format.date(doc.paidAt.slice(0, 10)))}</span>}
                   </td>
-                  <td>
+                  <td data-label={t.actions}>
                     <a href={`/${ente.slug}/documenti-contabili/${doc.id}`}>
                       {t.detail}
                       <span class="visually-hidden"> {t.detailOf(documentNumber(doc))}</span>
@@ -116,7 +115,6 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
               ))}
             </tbody>
           </table>
-        </div>
       )}
     </ServicePage>
   );
@@ -176,8 +174,7 @@ export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: 
         </dd>
       </dl>
       <h2 class="h4">{t.lines}</h2>
-      <div class="table-responsive">
-        <table class="table">
+        <table class="table table-stack">
           <caption>{t.linesCaption(number)}</caption>
           <thead>
             <tr>
@@ -196,10 +193,10 @@ export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: 
           <tbody>
             {lines.map((line) => (
               <tr key={line.position}>
-                <td lang="it">{line.description}</td>
-                <td class="text-end">{line.quantity}</td>
-                <td class="text-end text-nowrap">{m.format.euro(line.unitPriceCents)}</td>
-                <td class="text-end text-nowrap">{m.format.euro(line.amountCents)}</td>
+                <td lang="it" data-label={t.lineDescription}>{line.description}</td>
+                <td class="text-end" data-label={t.quantity}>{line.quantity}</td>
+                <td class="text-end text-nowrap" data-label={t.unitPrice}>{m.format.euro(line.unitPriceCents)}</td>
+                <td class="text-end text-nowrap" data-label={t.amount}>{m.format.euro(line.amountCents)}</td>
               </tr>
             ))}
           </tbody>
@@ -214,7 +211,6 @@ export function DocumentDetailPage({ ctx, detail }: { ctx: EnteContext; detail: 
             </tr>
           </tfoot>
         </table>
-      </div>
       <p class="d-flex flex-wrap gap-3">
         <PagopaLinks m={m} ente={ente} doc={doc} />
         {doc.state === 'da_pagare' && doc.noticeState === 'open' && <a href={`/${ente.slug}/pagamenti`}>{m.payments.title}</a>}

@@ -140,9 +140,8 @@ export function KitchenPrintPage({ ctx, date, counts, schoolId }: { ctx: EnteCon
 
 /** The day's counts as CSV (the shared writer: no cell can become a spreadsheet formula). */
 export function kitchenCsv(ctx: EnteContext, date: string, counts: Counts): string {
-  const t = ctx.m.kitchen;
   return csvDocument(
     ['data', 'scuola', 'menu', 'pasti', 'pasti_in_bianco', 'assenti'],
-    counts.counts.map((r) => [date, r.schoolName, r.dietCode === '' ? t.ordinaryMenu : r.dietCode, csvInteger(r.meals), csvInteger(r.lightMeals), csvInteger(r.absences)]),
+    counts.counts.map((r) => [date, r.schoolName, dietName(ctx, r.dietCode), csvInteger(r.meals), csvInteger(r.lightMeals), csvInteger(r.absences)]),
   );
 }

@@ -167,6 +167,7 @@ export function Layout({
         <link rel="stylesheet" href={FONTS_CSS_PATH} />
         <link rel="stylesheet" href={`${BOOTSTRAP_ITALIA_PREFIX}css/bootstrap-italia.min.css`} />
         <link rel="stylesheet" href={`${APP_ASSETS_PREFIX}css/app.css`} />
+        <script src={`${APP_ASSETS_PREFIX}js/error-summary.js`} defer />
       </head>
       <body>
         <div class="skiplink">
@@ -178,8 +179,13 @@ export function Layout({
           </a>
         </div>
         <Header ctx={ctx} />
+        {/* Before the main content, so that what comes first in it (a page's error summary) is its start. */}
+        {crumbs && crumbs.length > 0 && (
+          <div class="container mt-3">
+            <Breadcrumbs ctx={ctx} crumbs={crumbs} />
+          </div>
+        )}
         <main id="main" class="container my-4">
-          {crumbs && crumbs.length > 0 && <Breadcrumbs ctx={ctx} crumbs={crumbs} />}
           {children}
         </main>
         <Footer ctx={ctx} />

@@ -104,13 +104,13 @@ export function LedgerPage({
         <>
           <h2 class="h4">{t.summary}</h2>
           <dl class="row">
+            <dt class="col-sm-5">{t.closing(m.format.date(statement.balanceDate))}</dt>
+            <dd class="col-sm-7">
+              <strong>{signedEuro(m, statement.closingCents)}</strong> ({balanceInWords(m, statement.closingCents)})
+            </dd>
             <dt class="col-sm-5">{t.opening(m.format.date(statement.from))}</dt>
             <dd class="col-sm-7">
               {signedEuro(m, statement.openingCents)} ({balanceInWords(m, statement.openingCents)})
-            </dd>
-            <dt class="col-sm-5">{t.closing(m.format.date(statement.to))}</dt>
-            <dd class="col-sm-7">
-              <strong>{signedEuro(m, statement.closingCents)}</strong> ({balanceInWords(m, statement.closingCents)})
             </dd>
           </dl>
           {statement.closingCents < 0 && (
@@ -131,8 +131,7 @@ export function LedgerPage({
           {statement.rows.length === 0 ? (
             <p>{t.none}</p>
           ) : (
-            <div class="table-responsive">
-              <table class="table">
+              <table class="table table-stack">
                 <caption>{t.caption(badge.code, m.format.date(statement.from), m.format.date(statement.to))}</caption>
                 <thead>
                   <tr>
@@ -148,7 +147,6 @@ export function LedgerPage({
                 </thead>
                 <tbody dangerouslySetInnerHTML={{ __html: rowsHtml(m, statement.rows) }} />
               </table>
-            </div>
           )}
         </>
       )}
@@ -163,8 +161,10 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!
 const renderedRows = new WeakMap<StatementRow[], Map<string, string>>();
 
 /**
- * The table rows of a statement as HTML, rendered once per statement and language: a school year is about
- * 200 rows, and building them as components was most of the page's time. Every text is escaped here.
+ * The table rows of a statement as HTML, newest first (the first row's balance is the current one),
+ * rendered once per statement and language: a school year is about 200 rows, and building them as
+ * components was most of the page's time. Every text is escaped here; each cell carries its column's
+ * name for the stacked layout of small screens.
  */
 function rowsHtml(m: Messages, rows: StatementRow[]): string {
   let byLang = renderedRows.get(rows);
@@ -174,11 +174,14 @@ function rowsHtml(m: Messages, rows: StatementRow[]): string {
   }
   let html = byLang.get(m.lang);
   if (html === undefined) {
+    const t = m.ledger;
+    const [date, description, amount, balance] = [t.date, t.description, t.amount, t.balance].map((label) => `data-label="${escapeHtml(label)}"`);
     html = rows
+      .toReversed()
       .map(
         (row) =>
-          `<tr><td>${escapeHtml(m.format.date(row.valueDate))}</td><td>${escapeHtml(movementDescription(m, row))}</td>` +
-          `<td class="text-end text-nowrap">${escapeHtml(signedEuro(m, row.amountCents))}</td><td class="text-end text-nowrap">${escapeHtml(signedEuro(m, row.balanceCents))}</td></tr>`,
+          `<tr><td ${date}>${escapeHtml(m.format.date(row.valueDate))}</td><td ${description}>${escapeHtml(movementDescription(m, row))}</td>` +
+          `<td class="text-end text-nowrap" ${amount}>${escapeHtml(signedEuro(m, row.amountCents))}</td><td class="text-end text-nowrap" ${balance}>${escapeHtml(signedEuro(m, row.balanceCents))}</td></tr>`,
       )
       .join('');
     byLang.set(m.lang, html);
@@ -191,6 +194,6 @@ export function ledgerCsv(m: Messages, statement: Statement): string {
   return csvDocument(['data', 'descrizione', 'importo', 'saldo'], [
     [statement.from, m.ledger.opening(m.format.date(statement.from)), '', csvEuro(statement.openingCents)],
     ...statement.rows.map((row) => [row.valueDate, movementDescription(m, row), csvEuro(row.amountCents), csvEuro(row.balanceCents)]),
-    [statement.to, m.ledger.closing(m.format.date(statement.to)), '', csvEuro(statement.closingCents)],
+    [statement.balanceDate, m.ledger.closing(m.format.date(statement.balanceDate)), '', csvEuro(statement.closingCents)],
   ]);
 }

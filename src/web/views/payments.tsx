@@ -2,7 +2,8 @@ import type { Ente } from '../../db/schema';
 import type { PaymentService } from '../../domain/payments/payments';
 import { MAX_CART_NOTICES } from '../../domain/payments/payments';
 import { groupInFours } from '../../integrations/pagopa/nav';
-import { Problem, ServicePage } from './components';
+import { APP_ASSETS_PREFIX } from './assets';
+import { ErrorSummary, Problem, ServicePage } from './components';
 import type { PageContext } from './context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -14,34 +15,25 @@ type Topup = Awaited<ReturnType<PaymentService['topup']>>;
 
 const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
-function ProblemBox({ title, messages }: { title: string; messages: string[] }) {
-  return messages.length ? (
-    <div class="alert alert-danger" role="alert">
-      <p class="mb-1 fw-semibold">{title}</p>
-      <ul class="mb-0">
-        {messages.map((text) => (
-          <li key={text}>{text}</li>
-        ))}
-      </ul>
-    </div>
-  ) : null;
-}
-
 export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { ctx: EnteContext; documents: Unpaid; chosen?: number[]; problems?: Partial<Record<string, string>> }) {
   const { m, ente } = ctx;
   const t = m.payments;
   const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
-      <ProblemBox title={t.problemTitle} messages={messages} />
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      notice={m.pageNotices.pagamenti}
+      errors={<ErrorSummary title={t.problemTitle} items={messages.map((text) => ({ text }))} />}
+    >
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (
-        <form method="post" action={`/${ente.slug}/pagamenti`}>
+        <form method="post" action={`/${ente.slug}/pagamenti`} data-payment-choice="" data-max={String(MAX_CART_NOTICES)}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <p id="limit">{t.limit(MAX_CART_NOTICES)}</p>
-          <div class="table-responsive">
-            <table class="table" aria-describedby="limit">
+            <table class="table table-stack" aria-describedby="limit">
               <caption>{t.caption}</caption>
               <thead>
                 <tr>
@@ -62,10 +54,18 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                   const label = `${doc.number}/${doc.year} — ${doc.givenName}, ${m.format.month(doc.period)}, ${m.format.euro(doc.totalCents)}`;
                   return (
                     <tr key={doc.id}>
-                      <td>
+                      <td data-label={t.choose}>
                         {doc.payable === 'payable' ? (
                           <div class="form-check">
-                            <input class="form-check-input" type="checkbox" name="documento" value={String(doc.id)} id={`doc-${doc.id}`} checked={chosen.includes(doc.id)} />
+                            <input
+                              class="form-check-input"
+                              type="checkbox"
+                              name="documento"
+                              value={String(doc.id)}
+                              id={`doc-${doc.id}`}
+                              checked={chosen.includes(doc.id)}
+                              data-amount-cents={String(doc.totalCents)}
+                            />
                             <label class="form-check-label" for={`doc-${doc.id}`}>
                               <span class="visually-hidden">{t.chooseDocument(label)}</span>
                             </label>
@@ -74,26 +74,26 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                           '—'
                         )}
                       </td>
-                      <th scope="row">
+                      <th scope="row" data-label={t.document}>
                         <a href={`/${ente.slug}/documenti-contabili/${doc.id}`}>
                           {doc.number}/{doc.year}
                         </a>
                       </th>
-                      <td>{doc.givenName}</td>
-                      <td>
+                      <td data-label={t.pupil}>{doc.givenName}</td>
+                      <td data-label={t.service}>
                         {doc.serviceName}, {m.format.month(doc.period)}
                       </td>
-                      <td>
+                      <td data-label={t.dueDate}>
                         {m.format.date(doc.dueDate)}
                         {doc.overdue && <span class="d-block small fw-semibold">{t.overdue}</span>}
                       </td>
-                      <td class="text-end text-nowrap">{m.format.euro(doc.totalCents)}</td>
-                      <td>
+                      <td class="text-end text-nowrap" data-label={t.amount}>{m.format.euro(doc.totalCents)}</td>
+                      <td data-label={t.state}>
                         {t.states[doc.payable]}
                         {doc.payable === 'in_cart' && <span class="d-block small">{t.inCartHelp}</span>}
                         {doc.payable === 'preparing' && <span class="d-block small">{t.preparingHelp}</span>}
                       </td>
-                      <td>
+                      <td data-label={t.notice}>
                         {doc.noticeId !== null && doc.payable !== 'preparing' ? (
                           <a href={`/${ente.slug}/documenti-contabili/${doc.id}/avviso.pdf`}>
                             {t.downloadNotice}
@@ -108,10 +108,12 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
                 })}
               </tbody>
             </table>
-          </div>
+          {/* Filled in by /js/payments.js as boxes are ticked; hidden without JavaScript. */}
+          <p id="chosen-total" class="fw-semibold" aria-live="polite" hidden data-none={t.chosenNone} data-some={t.chosenSome} data-full={t.chosenFull(MAX_CART_NOTICES)} />
           <button type="submit" class="btn btn-primary">
             {t.start}
           </button>
+          <script src={`${APP_ASSETS_PREFIX}js/payments.js`} defer />
         </form>
       )}
     </ServicePage>
@@ -188,23 +190,17 @@ export function TopupFormPage({
   const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      notice={m.pageNotices.ricariche}
+      errors={<ErrorSummary title={t.problemsTitle} items={Object.keys(problems).map((field) => ({ text: message(field)!, field }))} />}
+    >
       {badges.length === 0 ? (
         <p>{t.noBadges}</p>
       ) : (
         <>
-          {Object.keys(problems).length > 0 && (
-            <div class="alert alert-danger" role="alert">
-              <p class="mb-1">{t.problemsTitle}</p>
-              <ul class="mb-0">
-                {Object.keys(problems).map((field) => (
-                  <li key={field}>
-                    <a href={`#${field}`}>{message(field)}</a>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
           <form method="post" action={`/${ente.slug}/ricariche`} novalidate>
             <input type="hidden" name="_csrf" value={ctx.csrfToken} />
             <div class="select-wrapper mb-4">
@@ -253,7 +249,7 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
         {t.pendingList}
       </h2>
       <p>{t.pending}</p>
-      <table class="table">
+      <table class="table table-stack">
         <caption>{t.pendingCaption}</caption>
         <thead>
           <tr>
@@ -269,11 +265,11 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
         <tbody>
           {topups.map((topup) => (
             <tr key={topup.id}>
-              <td>{m.format.dateTime(topup.createdAt)}</td>
-              <td>{topup.badgeCode}</td>
-              <td class="text-end text-nowrap">{m.format.euro(topup.amountCents)}</td>
-              <td>{t.state.in_attesa}</td>
-              <td>
+              <td data-label={t.requestedOn}>{m.format.dateTime(topup.createdAt)}</td>
+              <td data-label={t.badge}>{topup.badgeCode}</td>
+              <td class="text-end text-nowrap" data-label={m.payments.amount}>{m.format.euro(topup.amountCents)}</td>
+              <td data-label={m.payments.state}>{t.state.in_attesa}</td>
+              <td data-label={m.payments.notice}>
                 <a href={`/${ente.slug}/ricariche/${topup.id}`}>
                   {t.open}
                   <span class="visually-hidden"> {t.openOf(m.format.euro(topup.amountCents))}</span>
@@ -294,8 +290,12 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
   const csrf = <input type="hidden" name="_csrf" value={ctx.csrfToken} />;
   const waiting = topup.state === 'in_attesa' && !topup.cancelled;
   return (
-    <ServicePage ctx={ctx} title={t.title}>
-      {problem && <ProblemBox title={m.payments.problemTitle} messages={[t.problems[problem] ?? m.payments.problems[problem] ?? problem]} />}
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      notice={m.pageNotices.ricariche}
+      errors={problem && <ErrorSummary title={m.payments.problemTitle} items={[{ text: t.problems[problem] ?? m.payments.problems[problem] ?? problem }]} />}
+    >
       <p class="lead">{t.summary(m.format.euro(topup.amountCents), topup.badgeCode)}</p>
       {topup.nav && topup.dueDate && (
         <p>

@@ -224,8 +224,7 @@ export function SchedaPage({
         {enrolments.length === 0 ? (
           <p>{m.scheda.noEnrolments}</p>
         ) : (
-          <div class="table-responsive">
-            <table class="table">
+            <table class="table table-stack">
               <caption class="visually-hidden">{m.scheda.enrolments}</caption>
               <thead>
                 <tr>
@@ -241,18 +240,17 @@ export function SchedaPage({
               <tbody>
                 {enrolments.map((e) => (
                   <tr key={e.id}>
-                    <th scope="row">{e.serviceName}</th>
-                    <td>{e.schoolYear}</td>
-                    <td>{e.schoolName}</td>
-                    <td>{person.className}</td>
-                    <td>{m.scheda.state[e.state]}</td>
-                    <td>{period(e.startsOn, e.endsOn)}</td>
-                    <td>{e.badgeCode ?? '—'}</td>
+                    <th scope="row" data-label={f.service}>{e.serviceName}</th>
+                    <td data-label={f.schoolYear}>{e.schoolYear}</td>
+                    <td data-label={f.school}>{e.schoolName}</td>
+                    <td data-label={f.className}>{person.className}</td>
+                    <td data-label={f.state}>{m.scheda.state[e.state]}</td>
+                    <td data-label={f.period}>{period(e.startsOn, e.endsOn)}</td>
+                    <td data-label={f.badge}>{e.badgeCode ?? '—'}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
         )}
       </Section>
       <Section id="pagamento" title={m.scheda.payment}>

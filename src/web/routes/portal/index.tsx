@@ -86,11 +86,11 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
       const ctx = enteContext(request);
       try {
         const result = await services.canteenDays.days(request.ente!, caller, pupil, period.from, period.to);
-        return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils }} period={period} />);
+        return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils }} period={period} now={services.clock.now()} />);
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
         const result = { pupil, pupils, dietCode: null, rows: [] };
-        return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} problems={error.problems} />, 422);
+        return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} now={services.clock.now()} problems={error.problems} />, 422);
       }
     }),
   );

@@ -91,8 +91,9 @@ export async function ledgerRoutes(app: FastifyInstance, { services }: { service
           period: t.pdfPeriod(m.format.date(statement.from), m.format.date(statement.to)),
           headers: [t.date, t.description, t.amount, t.balance],
           opening: [t.opening(m.format.date(statement.from)), signedEuro(m, statement.openingCents)],
-          closing: [t.closing(m.format.date(statement.to)), signedEuro(m, statement.closingCents)],
-          rows: statement.rows.map((row) => ({
+          closing: [t.closing(m.format.date(statement.balanceDate)), signedEuro(m, statement.closingCents)],
+          // Newest first, as on the page: the balance of today (or of the period's last day) at the top.
+          rows: statement.rows.toReversed().map((row) => ({
             date: m.format.date(row.valueDate),
             description: movementDescription(m, row),
             amount: signedEuro(m, row.amountCents),

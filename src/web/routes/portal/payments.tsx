@@ -23,7 +23,7 @@ function sendPdf(reply: FastifyReply, file: { fileName: string; pdf: Buffer }) {
     .send(file.pdf);
 }
 
-/** Pagamento dei servizi scolastici, Ricariche con PagoPA, and the pagoPA papers: /{ente}/… */
+/** Pagamento dei servizi scolastici, Ricariche con pagoPA, and the pagoPA papers: /{ente}/… */
 export async function paymentRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/pagamenti', async (request, reply) => {
     const caller = callerOrLogin(request, reply);

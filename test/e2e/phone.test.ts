@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { testEngines } from '../helpers/databases';
+import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { TestIdpLoginPage } from './pages';
+
+const skip = browserSkipReason();
+
+/** A common phone: most parents open the portal on one. */
+const PHONE = { width: 375, height: 740 };
+
+interface Layout {
+  overflow: string[];
+  smallTargets: string[];
+}
+
+/**
+ * What a parent's thumb and eyes meet on the page as it is: anything wider than the screen (the
+ * document, or any box that would scroll or clip sideways), and any link, button, check box or radio
+ * smaller than 44 × 44 px. Bootstrap Italia hides the real check box and draws it on its label, so the
+ * label is what is measured there. Visually hidden texts (1 px, clipped on purpose) are not boxes.
+ *
+ * A string, so that what runs in the page is exactly this (the TypeScript build would wrap its functions).
+ */
+const MEASURE = `(() => {
+  const overflow = [];
+  const smallTargets = [];
+  const describe = (el) => {
+    const id = el.id ? \`#\${el.id}\` : '';
+    const cls = el.getAttribute('class') ? \`.\${el.getAttribute('class').trim().split(/\\s+/).join('.')}\` : '';
+    return \`\${el.tagName.toLowerCase()}\${id}\${cls} "\${(el.textContent ?? '').trim().replace(/\\s+/g, ' ').slice(0, 40)}"\`;
+  };
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) overflow.push(\`document \${root.scrollWidth} > \${root.clientWidth}\`);
+  const visible = (el) => {
+    const rect = el.getBoundingClientRect();
+    if (rect.width <= 1 || rect.height <= 1) return false;
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') return false;
+    // Inside a 1 px box that clips it (visually-hidden texts, the header row of a stacked table).
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      const box = up.getBoundingClientRect();
+      if (box.width <= 1 && getComputedStyle(up).overflow === 'hidden') return false;
+    }
+    return true;
+  };
+  for (const el of Array.from(document.body.querySelectorAll('*'))) {
+    if (!visible(el)) continue;
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+      overflow.push(\`\${describe(el)} scrolls \${el.scrollWidth} > \${el.clientWidth}\`);
+    }
+    const rect = el.getBoundingClientRect();
+    if (rect.right > root.clientWidth + 1 || rect.left < -1) overflow.push(\`\${describe(el)} spans \${Math.round(rect.left)}…\${Math.round(rect.right)}\`);
+  }
+  const targets = Array.from(document.querySelectorAll('a[href], button, select, input:not([type=hidden])'));
+  for (const target of targets) {
+    const input = target;
+    const box = target.tagName === 'INPUT' && (input.type === 'checkbox' || input.type === 'radio') ? document.querySelector('label[for="' + input.id + '"]') : target;
+    if (!box || !visible(box)) continue;
+    const rect = box.getBoundingClientRect();
+    if (rect.width < 44 - 0.5 || rect.height < 44 - 0.5) smallTargets.push(\`\${describe(box)} \${Math.round(rect.width)}×\${Math.round(rect.height)}\`);
+  }
+  return { overflow, smallTargets };
+})()`;
+
+async function expectPhoneReady(page: Page, what: string): Promise<void> {
+  const { overflow, smallTargets } = (await page.evaluate(MEASURE)) as Layout;
+  assert.deepEqual(overflow, [], `${what}: nothing wider than the screen at ${page.url()}`);
+  assert.deepEqual(smallTargets, [], `${what}: targets of at least 44 × 44 px at ${page.url()}`);
+  await expectAccessible(page);
+}
+
+// On both engines, like every browser suite.
+for (const { engine, skip: engineSkip } of testEngines()) {
+  describe(`every parent page on a 375 px phone (${engine})`, { skip: skip || engineSkip }, () => {
+    let t: TestApp;
+    let chromium: { browser: Chromium; close(): Promise<void> };
+
+    before(async () => {
+      t = await startTestApp(engine, { FAKE_NOW: '2026-11-26T08:00:00+01:00' }, undefined, { history: true });
+      await t.app.services.notices.publishDue();
+      chromium = await launchChromium();
+    });
+    after(async () => {
+      await chromium?.close();
+      await t?.close();
+    });
+
+    it('Ada sees the total of the documents she ticks, and cannot tick a sixth', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/pagamenti`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+      const total = page.locator('#chosen-total');
+      await total.waitFor({ state: 'visible' }); // shown by the page's script once it has run
+      assert.equal(await total.textContent(), 'Nessun documento scelto.');
+      const boxes = page.getByRole('checkbox');
+      assert.ok((await boxes.count()) >= 6, 'Ada has at least six documents to pay');
+      const euroCents = (text: string) => Number(text.replace(/[^\d]/g, ''));
+      let expected = 0;
+      for (let i = 0; i < 5; i++) {
+        await boxes.nth(i).check();
+        // The amount as the row shows it to the parent.
+        const row = boxes.nth(i).locator('xpath=ancestor::tr');
+        expected += euroCents((await row.locator('td[data-label="Importo"]').textContent())!);
+        const shown = (await total.textContent())!;
+        assert.match(shown, new RegExp(`^Documenti scelti: ${i + 1}, totale `));
+        assert.equal(euroCents(/totale ([\d.,]+\s€)/.exec(shown)![1]!), expected, shown);
+      }
+      assert.match((await total.textContent())!, /Hai raggiunto il massimo di 5/);
+      assert.ok(await boxes.nth(5).isDisabled(), 'a sixth box cannot be ticked');
+      await boxes.nth(0).uncheck();
+      assert.ok(await boxes.nth(5).isEnabled(), 'unticking one frees a place');
+      await expectPhoneReady(page, 'Pagamento with five documents chosen');
+      await context.close();
+    });
+
+    it('Ada walks through every service, the esito pages and the error pages without sideways scrolling', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      const open = async (path: string, what: string) => {
+        await page.goto(`${t.baseUrl}${path}`);
+        await expectPhoneReady(page, what);
+      };
+      await open('/demo/', 'Lista servizi (logged out)');
+      await page.goto(`${t.baseUrl}/demo/scheda-anagrafica`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+      await expectPhoneReady(page, 'choice of the pupil');
+      const pupilOf = async (name: string) => new URL((await page.getByRole('link', { name: `Scegli ${name}` }).getAttribute('href'))!, t.baseUrl).searchParams.get('utente')!;
+      const sofia = await pupilOf('Sofia Lovelace');
+      const tommaso = await pupilOf('Tommaso Lovelace');
+
+      await open('/demo/', 'Lista servizi');
+      for (const pupil of [sofia, tommaso]) {
+        await open(`/demo/scheda-anagrafica?utente=${pupil}`, 'Scheda anagrafica');
+        await open(`/demo/refezione?utente=${pupil}&dal=2026-11-16&al=2026-12-04`, 'Refezione');
+      }
+      await open(`/demo/documenti-contabili?utente=${tommaso}`, 'Documenti contabili');
+      const detail = await page.locator('main table tbody a', { hasText: 'Dettaglio' }).first().getAttribute('href');
+      await open(detail!, 'a document');
+      await open('/demo/conto-corrente', 'Conto corrente');
+      await open('/demo/ricariche', 'Ricariche');
+      await page.getByLabel('Importo in euro').fill('20');
+      await page.getByRole('button', { name: 'CONFERMA' }).click();
+      await expectPhoneReady(page, 'a top-up');
+      await open('/demo/assenze', 'Assenze');
+      // The "Alunno" label stands between the form's heading and its field, overlapping neither.
+      const [heading, label, select] = await Promise.all(
+        ['#new-notice', 'label[for="pupil"]', '#pupil'].map(async (selector) => (await page.locator(selector).boundingBox())!),
+      );
+      assert.ok(heading!.y + heading!.height <= label!.y && label!.y + label!.height <= select!.y, `label clear of heading and field: ${JSON.stringify({ heading, label, select })}`);
+      await open(`/demo/assenze?utente=${tommaso}`, 'Assenze of a pupil');
+      await page.getByRole('button', { name: 'CONFERMA' }).click();
+      await expectPhoneReady(page, 'Assenze after a refused submit');
+
+      await open('/demo/pagamenti', 'Pagamento');
+      await page.getByRole('checkbox').first().check();
+      await page.getByRole('button', { name: 'AVVIA PAGAMENTO' }).click();
+      await page.getByRole('button', { name: 'Paga', exact: true }).click();
+      await page.waitForURL(/\/pagamenti\/esito\/[^/]+\/ok/);
+      await expectPhoneReady(page, 'esito ok');
+      const cart = /\/esito\/([^/]+)\//.exec(page.url())![1];
+      for (const outcome of ['annullato', 'errore', 'in-attesa']) await open(`/demo/pagamenti/esito/${cart}/${outcome}`, `esito ${outcome}`);
+
+      const notFound = await page.goto(`${t.baseUrl}/demo/documenti-contabili/999999`);
+      assert.equal(notFound?.status(), 404);
+      await expectPhoneReady(page, 'page not found');
+      await context.close();
+    });
+
+    it('the pages with tables fit the narrowest and the widest phones too (320 and 414 px)', async () => {
+      for (const width of [320, 414]) {
+        const context = await chromium.browser.newContext({ viewport: { width, height: 740 }, isMobile: true, hasTouch: true });
+        const page = await context.newPage();
+        await page.goto(`${t.baseUrl}/demo/pagamenti`);
+        await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+        await expectPhoneReady(page, `Pagamento at ${width} px`);
+        for (const path of ['/demo/conto-corrente', '/demo/ricariche', '/demo/scheda-anagrafica?utente=2', '/demo/documenti-contabili?utente=2', '/demo/refezione?utente=1']) {
+          await page.goto(`${t.baseUrl}${path}`);
+          await expectPhoneReady(page, `${path} at ${width} px`);
+        }
+        await context.close();
+      }
+    });
+
+    it('Mario, holder of nothing, reads his error page on the phone', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/refezione`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Mario Rossi — RSSMRA80A01H501U/);
+      await page.waitForURL(/\/demo\/refezione$/);
+      await expectPhoneReady(page, 'not a holder');
+      await context.close();
+    });
+  });
+}
