@@ -39,8 +39,16 @@ const ADA_TOP_UPS: [string, number][] = [
   ['2026-11-16', 3_000],
 ];
 
-export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
+export interface HistoryOptions {
+  /** Holders whose top-ups and payments are not made here (the benchmark's Rome-sized families, bench/data.ts). */
+  notPaying?: (holderPersonId: number) => boolean;
+  /** Called after each phase (frozen, charged, billed, notices): the benchmark's dataset analyses PostgreSQL's tables there. */
+  after?: (phase: 'frozen' | 'charged' | 'billed' | 'notices') => Promise<void>;
+}
+
+export async function buildDemoHistory(db: Kysely<DB>, clock: Clock, options: HistoryOptions = {}) {
   const today = romeDate(clock.now());
+  const notPaying = options.notPaying ?? (() => false);
   const enti = (await db.selectFrom('ente').selectAll().orderBy('id').execute()) as Ente[];
   const freeze = createFreezeService(db, clock);
 
@@ -55,9 +63,11 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
     }
   }
   frozen += (await freeze.freezeDueDays()).length;
+  await options.after?.('frozen');
 
-  await topUps(db, clock, today);
+  await topUps(db, clock, today, notPaying);
   const charged = (await createChargingService(db, clock).chargeDueDays()).length;
+  await options.after?.('charged');
 
   let documents = 0;
   const thisMonth = periodOf(today);
@@ -70,8 +80,10 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
       documents += (await createBillingService(db, runClock).billMonth(ente, period)).documents;
     }
   }
+  await options.after?.('billed');
   for (const ente of enti) await createNoticeService(db, clock, OFFLINE, createEnteDirectory(db)).issueDocumentNotices(ente);
-  await payments(db, clock, enti, today);
+  await options.after?.('notices');
+  await payments(db, clock, enti, today, notPaying);
   return { frozen, charged, documents };
 }
 
@@ -120,7 +132,7 @@ async function paidThroughPagopa(db: Kysely<DB>, clock: Clock, noticeId: number,
 }
 
 /** Parents' top-ups through pagoPA: Ada's fixed ones, and for the other badges one to three from a fixed sequence. */
-async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
+async function topUps(db: Kysely<DB>, clock: Clock, today: string, notPaying: (holderPersonId: number) => boolean) {
   const badges = await db
     .selectFrom('badge as b')
     .innerJoin('pupil_holder as ph', 'ph.pupil_id', 'b.pupil_id')
@@ -135,6 +147,7 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
   for (const badge of badges) {
     if (seen.has(badge.id)) continue; // one holder pays a badge's top-ups
     seen.add(badge.id);
+    if (notPaying(badge.holderId)) continue;
     const ente = (await db.selectFrom('ente').selectAll().where('id', '=', badge.ente_id).executeTakeFirstOrThrow()) as Ente;
     const plan: [string, number][] =
       badge.code === 'B100001'
@@ -157,19 +170,20 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
  * Payments so far, each by a pagoPA receipt: Ada paid the previous year up to April and nothing of this
  * year; the other families paid most of September and some of October, so that some documents are overdue.
  */
-async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string) {
+async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string, notPaying: (holderPersonId: number) => boolean) {
   let sequence = 100_000;
   for (const ente of enti) {
     const documents = await db
       .selectFrom('document as d')
       .innerJoin('person as p', 'p.id', 'd.holder_person_id')
       .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
-      .select(['d.id', 'd.period', 'd.due_date', 'p.fiscal_code', 'n.id as noticeId'])
+      .select(['d.id', 'd.period', 'd.due_date', 'd.holder_person_id as holderId', 'p.fiscal_code', 'n.id as noticeId'])
       .where('d.ente_id', '=', ente.id)
       .where('d.state', '=', 'da_pagare')
       .orderBy('d.id')
       .execute();
     for (const doc of documents) {
+      if (notPaying(doc.holderId)) continue;
       const paid =
         doc.fiscal_code === 'LVLDAA85T50G702B'
           ? doc.period <= '2026-04'
