@@ -6,7 +6,7 @@
  *
  *   npm run bench:data -- --scale rome                 # SQLite, /tmp/ssol-bench/rome.db
  *   npm run bench:data -- --scale rome --engine pg     # PostgreSQL database ssol_bench_rome on BENCH_DATABASE_URL
- *   npm run bench:data -- --scale demo|small|rome [--engine sqlite|pg] [--out sqlite:/path.db | postgres://…/name]
+ *   npm run bench:data -- --scale demo|small|rome [--engine sqlite|pg] [--history year|term] [--out sqlite:/path.db | postgres://…/name]
  *
  * What is written, and by whom:
  * - the families, their enrolments (the school year 2025/2026, ended, and 2026/2027), badges (one school
@@ -39,6 +39,12 @@ import { systemClock } from '../src/domain/clock';
 import { openTopup } from '../src/domain/payments/payments';
 
 export type Scale = 'demo' | 'small' | 'rome';
+/**
+ * How much history the city's families get: `year`, the school year 2025/2026 (ended) and the current
+ * term; `term`, the current term only (2026/2027 from 14 September to today) — a quarter of the rows, for
+ * a shared machine on which the year's jobs take hours.
+ */
+export type History = 'year' | 'term';
 
 export const SCALES: Record<Exclude<Scale, 'demo'>, { schools: number; pupils: number; holders: number }> = {
   small: { schools: 8, pupils: 600, holders: 480 },
@@ -79,7 +85,7 @@ async function maxId(db: Kysely<DB>, table: 'person' | 'pupil' | 'badge'): Promi
 }
 
 /** The city's families in the demo's ente, as the office would have registered and enrolled them; the first city holder's and pupil's ids. */
-async function addCityFamilies(database: Database, ente: Ente, size: { schools: number; pupils: number; holders: number }) {
+async function addCityFamilies(database: Database, ente: Ente, size: { schools: number; pupils: number; holders: number }, history: History) {
   const db = database.db;
   const twoChildren = size.pupils - size.holders; // holders 0…twoChildren-1 have two children, the others one
   const holderOf = (p: number) => (p < 2 * twoChildren ? Math.floor(p / 2) : p - twoChildren);
@@ -144,7 +150,7 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
         invoice_address: `Via del Benchmark ${(h % 300) + 1}, 00100 Roma (RM)`, invoice_email: null, reduction_note: null, created_at: now,
       };
     };
-    await insertChunked(trx, 'enrolment', size.pupils, (p) => enrolment(p, previousYear, false));
+    if (history === 'year') await insertChunked(trx, 'enrolment', size.pupils, (p) => enrolment(p, previousYear, false));
     await insertChunked(trx, 'enrolment', size.pupils, (p) => enrolment(p, currentYear, true));
     // One enrolment in a hundred of this year has a 50 % exemption from the social services.
     await sql`
@@ -163,9 +169,9 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
  * The parents' absences and light meals of every school day up to today: what the freeze reads. About
  * one pupil in twenty is absent and one in fifty has a light meal each day, a different set every day.
  */
-async function addDailyChanges(db: Kysely<DB>, ente: Ente, firstPupil: number, today: string) {
+async function addDailyChanges(db: Kysely<DB>, ente: Ente, firstPupil: number, today: string, history: History) {
   let n = 0;
-  for (let date = PREVIOUS_YEAR.startsOn; date <= today; date = addDays(date, 1)) {
+  for (let date = history === 'year' ? PREVIOUS_YEAR.startsOn : CURRENT_YEAR.startsOn; date <= today; date = addDays(date, 1)) {
     if (isoWeekday(date) > 5 || (date > PREVIOUS_YEAR.endsOn && date < CURRENT_YEAR.startsOn)) continue;
     n++;
     await sql`
@@ -197,7 +203,7 @@ async function addPendingTopUps(db: Kysely<DB>, ente: Ente, firstHolder: number)
 }
 
 /** The dataset in a fresh database at `url`; returns counts of what it holds. */
-export async function buildDataset(url: string, scale: Scale): Promise<Record<string, number>> {
+export async function buildDataset(url: string, scale: Scale, history: History = 'year'): Promise<Record<string, number>> {
   const started = performance.now();
   const database = await resetDatabase(url);
   try {
@@ -214,11 +220,11 @@ export async function buildDataset(url: string, scale: Scale): Promise<Record<st
     let firstHolder = Number.MAX_SAFE_INTEGER;
     if (scale !== 'demo') {
       let since = performance.now();
-      const city = await addCityFamilies(database, ente, SCALES[scale]);
+      const city = await addCityFamilies(database, ente, SCALES[scale], history);
       firstHolder = city.firstHolder;
       log(`${scale}: families, enrolments and badges in ${seconds(since)} s`);
       since = performance.now();
-      await addDailyChanges(db, ente, city.firstPupil, today);
+      await addDailyChanges(db, ente, city.firstPupil, today, history);
       await analyze();
       log(`${scale}: parents' daily changes in ${seconds(since)} s`);
     }
@@ -279,16 +285,20 @@ async function ensurePostgresDatabase(url: string) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { scale: { type: 'string', default: 'rome' }, engine: { type: 'string', default: 'sqlite' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { scale: { type: 'string', default: 'rome' }, engine: { type: 'string', default: 'sqlite' }, history: { type: 'string', default: 'year' }, out: { type: 'string' } },
+  });
   const scale = values.scale as Scale;
   if (!['demo', 'small', 'rome'].includes(scale)) throw new Error('--scale is demo, small or rome');
+  const history = values.history as History;
+  if (!['year', 'term'].includes(history)) throw new Error('--history is year or term');
   const engine = values.engine === 'pg' || values.engine === 'postgres' ? 'pg' : 'sqlite';
   const url = values.out ?? defaultUrl(scale, engine);
   if (url.startsWith('sqlite:')) mkdirSync(url.slice('sqlite:'.length).replace(/\/[^/]+$/, ''), { recursive: true });
   else await ensurePostgresDatabase(url);
-  log(`building ${scale} at ${url.replace(/\/\/[^@/]*@/, '//')}`);
-  const counts = await buildDataset(url, scale);
-  process.stdout.write(`${JSON.stringify({ scale, url: url.replace(/\/\/[^@/]*@/, '//'), ...counts })}\n`);
+  log(`building ${scale} (history: ${history}) at ${url.replace(/\/\/[^@/]*@/, '//')}`);
+  const counts = await buildDataset(url, scale, history);
+  process.stdout.write(`${JSON.stringify({ scale, history, url: url.replace(/\/\/[^@/]*@/, '//'), ...counts })}\n`);
 }
 
 if (process.argv[1]?.endsWith('bench/data.ts')) {
