@@ -6,7 +6,7 @@
  *
  *   npm run bench:data -- --scale rome                 # SQLite, /tmp/ssol-bench/rome.db
  *   npm run bench:data -- --scale rome --engine pg     # PostgreSQL database ssol_bench_rome on BENCH_DATABASE_URL
- *   npm run bench:data -- --scale demo|small|rome [--engine sqlite|pg] [--history year|term] [--out sqlite:/path.db | postgres://…/name]
+ *   npm run bench:data -- --scale demo|small|rome [--engine sqlite|pg] [--history year|term|week] [--out sqlite:/path.db | postgres://…/name]
  *
  * What is written, and by whom:
  * - the families, their enrolments (the school year 2025/2026, ended, and 2026/2027), badges (one school
@@ -22,7 +22,8 @@
  * - the city's notices are marked published on the platform, as the position outbox would have left
  *   them by now (here nothing is sent: it would be a million calls to GPD).
  *
- * Timings at Rome scale are in bench/RESULTS.md ("Rome scale"). The jobs take most of it.
+ * `--history` sets how far back the city's families go (`year`, the default; `term`; `week`, see History).
+ * Timings at Rome scale are in bench/RESULTS.md ("Issue 18 — Rome scale"). The jobs take most of it.
  */
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
@@ -41,10 +42,20 @@ import { openTopup } from '../src/domain/payments/payments';
 export type Scale = 'demo' | 'small' | 'rome';
 /**
  * How much history the city's families get: `year`, the school year 2025/2026 (ended) and the current
- * term; `term`, the current term only (2026/2027 from 14 September to today) — a quarter of the rows, for
- * a shared machine on which the year's jobs take hours.
+ * term; `term`, the current term only (2026/2027 from 14 September to today); `week`, enrolled since the
+ * Monday of last week — the same families, badges and top-ups with a week of days, for a shared machine
+ * on which a year of the jobs takes hours.
  */
-export type History = 'year' | 'term';
+export type History = 'year' | 'term' | 'week';
+
+/** The first day of the city's history. */
+function citySince(history: History, today: string): string {
+  if (history === 'year') return PREVIOUS_YEAR.startsOn;
+  if (history === 'term') return CURRENT_YEAR.startsOn;
+  let monday = addDays(today, -7);
+  while (isoWeekday(monday) !== 1) monday = addDays(monday, -1);
+  return monday > CURRENT_YEAR.startsOn ? monday : CURRENT_YEAR.startsOn;
+}
 
 export const SCALES: Record<Exclude<Scale, 'demo'>, { schools: number; pupils: number; holders: number }> = {
   small: { schools: 8, pupils: 600, holders: 480 },
@@ -85,7 +96,7 @@ async function maxId(db: Kysely<DB>, table: 'person' | 'pupil' | 'badge'): Promi
 }
 
 /** The city's families in the demo's ente, as the office would have registered and enrolled them; the first city holder's and pupil's ids. */
-async function addCityFamilies(database: Database, ente: Ente, size: { schools: number; pupils: number; holders: number }, history: History) {
+async function addCityFamilies(database: Database, ente: Ente, size: { schools: number; pupils: number; holders: number }, history: History, since: string) {
   const db = database.db;
   const twoChildren = size.pupils - size.holders; // holders 0…twoChildren-1 have two children, the others one
   const holderOf = (p: number) => (p < 2 * twoChildren ? Math.floor(p / 2) : p - twoChildren);
@@ -145,7 +156,7 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
       const h = holderOf(p);
       return {
         ente_id: ente.id, pupil_id: firstPupil + p, service_id: serviceId, school_year_id: yearId, school_id: schoolOf(p), holder_person_id: firstHolder + h,
-        tariff_id: tariffOf(serviceId, yearId, BANDS[h % 4]!), state: current ? 'attiva' : 'cessata', starts_on: current ? CURRENT_YEAR.startsOn : PREVIOUS_YEAR.startsOn,
+        tariff_id: tariffOf(serviceId, yearId, BANDS[h % 4]!), state: current ? 'attiva' : 'cessata', starts_on: current ? (since > CURRENT_YEAR.startsOn ? since : CURRENT_YEAR.startsOn) : PREVIOUS_YEAR.startsOn,
         ends_on: current ? null : PREVIOUS_YEAR.endsOn, payment_mode: 'pagopa', debit_iban: null, invoice_recipient: `${GIVEN[h % 10]} ${FAMILY[h % 10]}`,
         invoice_address: `Via del Benchmark ${(h % 300) + 1}, 00100 Roma (RM)`, invoice_email: null, reduction_note: null, created_at: now,
       };
@@ -169,9 +180,9 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
  * The parents' absences and light meals of every school day up to today: what the freeze reads. About
  * one pupil in twenty is absent and one in fifty has a light meal each day, a different set every day.
  */
-async function addDailyChanges(db: Kysely<DB>, ente: Ente, firstPupil: number, today: string, history: History) {
+async function addDailyChanges(db: Kysely<DB>, ente: Ente, firstPupil: number, today: string, since: string) {
   let n = 0;
-  for (let date = history === 'year' ? PREVIOUS_YEAR.startsOn : CURRENT_YEAR.startsOn; date <= today; date = addDays(date, 1)) {
+  for (let date = since; date <= today; date = addDays(date, 1)) {
     if (isoWeekday(date) > 5 || (date > PREVIOUS_YEAR.endsOn && date < CURRENT_YEAR.startsOn)) continue;
     n++;
     await sql`
@@ -219,14 +230,15 @@ export async function buildDataset(url: string, scale: Scale, history: History =
     };
     let firstHolder = Number.MAX_SAFE_INTEGER;
     if (scale !== 'demo') {
-      let since = performance.now();
-      const city = await addCityFamilies(database, ente, SCALES[scale], history);
+      let phase = performance.now();
+      const since = citySince(history, today);
+      const city = await addCityFamilies(database, ente, SCALES[scale], history, since);
       firstHolder = city.firstHolder;
-      log(`${scale}: families, enrolments and badges in ${seconds(since)} s`);
-      since = performance.now();
-      await addDailyChanges(db, ente, city.firstPupil, today, history);
+      log(`${scale}: families, enrolments and badges (enrolled since ${since}) in ${seconds(phase)} s`);
+      phase = performance.now();
+      await addDailyChanges(db, ente, city.firstPupil, today, since);
       await analyze();
-      log(`${scale}: parents' daily changes in ${seconds(since)} s`);
+      log(`${scale}: parents' daily changes in ${seconds(phase)} s`);
     }
     let phaseStart = performance.now();
     await buildDemoHistory(db, systemClock, {
@@ -291,7 +303,7 @@ async function main() {
   const scale = values.scale as Scale;
   if (!['demo', 'small', 'rome'].includes(scale)) throw new Error('--scale is demo, small or rome');
   const history = values.history as History;
-  if (!['year', 'term'].includes(history)) throw new Error('--history is year or term');
+  if (!['year', 'term', 'week'].includes(history)) throw new Error('--history is year, term or week');
   const engine = values.engine === 'pg' || values.engine === 'postgres' ? 'pg' : 'sqlite';
   const url = values.out ?? defaultUrl(scale, engine);
   if (url.startsWith('sqlite:')) mkdirSync(url.slice('sqlite:'.length).replace(/\/[^/]+$/, ''), { recursive: true });
