@@ -82,7 +82,8 @@ async function families(url: string, rotating: 'demo' | 'city'): Promise<{ ada: 
       from pupil p join person c on c.id = p.person_id where c.given_name = 'Tommaso' and c.family_name = 'Lovelace'`.execute(database.db);
     const ada = await session(ADA, tommaso.rows[0]!.id, tommaso.rows[0]!.doc);
     const candidates = rows.rows.filter((r) => (rotating === 'city' ? r.fiscalCode.startsWith('ROMAH') : !r.fiscalCode.startsWith('ROMAH')));
-    const step = Math.max(1, Math.floor(candidates.length / ROTATING));
+    // An odd step: the city's families alternate between prepaid and postpaid schools by their number.
+    const step = Math.max(1, Math.floor(candidates.length / ROTATING)) | 1;
     const chosen = candidates.filter((_, i) => i % step === 0).slice(0, ROTATING);
     const sessions: Family[] = [];
     for (const r of chosen) sessions.push(await session(r.fiscalCode, r.pupilId, r.documentId));
@@ -173,6 +174,9 @@ interface DatasetResult {
 
 async function measure(url: string, rotating: 'demo' | 'city', dir: string): Promise<DatasetResult> {
   const people = await families(url, rotating);
+  // Another benchmark on this machine may hold the port: its answers must not be taken for ours.
+  const taken = await fetch(`${BASE}/health`).then(() => true, () => false);
+  if (taken) throw new Error(`port ${PORT} is in use by another server: set BENCH_PORT`);
   const server = startServer(url, 1);
   try {
     await waitForHealth(Date.now() + 120_000);
@@ -188,6 +192,7 @@ async function measure(url: string, rotating: 'demo' | 'city', dir: string): Pro
         const path = page.path(f);
         return path ? [{ cookie: f.cookie, path }] : [];
       });
+      if (requests.length === 0) throw new Error(`${page.name}: none of the rotating families has one`);
       const script = rotatingScript(dir, `${rotating}-${page.name}`, requests);
       wrk('/', WARM_S, {}, script);
       const many = wrk('/', MEASURE_S, {}, script);
@@ -227,7 +232,7 @@ async function main() {
     '',
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node.js ${process.version}; load average (1 min) before the run ${load} — the machine is shared with other engineers' test runs, so only figures of the same run are compared`,
-    `- The production build, one process; per engine, the demo dataset and then the Rome one (the demo's ente with 400 schools, 150,000 pupils and 120,000 holders more, and their school year of history), one after the other`,
+    `- The production build, one process; per engine, the demo dataset and then the Rome one (the demo's ente with 400 schools, 150,000 pupils and 120,000 holders more, and their history: see the notes), one after the other`,
     `- wrk, ${CONNECTIONS} connections, ${MEASURE_S} s after a ${WARM_S} s warm-up, on the same machine; "Ada": her session and her son Tommaso; "families": every request another holder (the demo's 49 holders, or ${ROTATING.toLocaleString('en')} of Rome's city families) and their first pupil`,
     `- Fixed rate: ${FIXED_RATE} requests/s for ${FIXED_SECONDS} s through a Node.js generator that sends each request at its due time (latency counted from it), rotating families`,
     '',
