@@ -1,8 +1,9 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Database } from './database';
 import { migrations } from './migrations/index';
+import { shipPlannerStatistics } from './planner-statistics';
 
-/** Brings the schema up to date; Kysely's migrator takes a lock, so several instances may call it at once. */
+/** Brings the schema up to date and ships SQLite's planner statistics; Kysely's migrator takes a lock, so several instances may call it at once. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
@@ -21,5 +22,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
       cause: error,
     });
   }
+  // SQLite plans the page queries by statistics written at every start, not by what ANALYZE last saw.
+  await shipPlannerStatistics(database);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -40,9 +40,17 @@ const ADA_BADGE = 'B100001';
 const ADA_FIRST_TOP_UP = '2026-09-10';
 const TOP_UP_ROUNDING = 1_000;
 
-export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
+export interface HistoryOptions {
+  /** Holders whose top-ups and payments are not made here (the benchmark's Rome-sized families, bench/data.ts). */
+  notPaying?: (holderPersonId: number) => boolean;
+  /** Called after each phase (frozen, charged, billed, notices): the benchmark's dataset analyses PostgreSQL's tables there. */
+  after?: (phase: 'frozen' | 'charged' | 'billed' | 'notices') => Promise<void>;
+}
+
+export async function buildDemoHistory(db: Kysely<DB>, clock: Clock, options: HistoryOptions = {}) {
   const now = clock.now();
   const today = romeDate(now);
+  const notPaying = options.notPaying ?? (() => false);
   const enti = (await db.selectFrom('ente').selectAll().orderBy('id').execute()) as Ente[];
   await parentsAbsences(db, today);
 
@@ -60,9 +68,11 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
       if ((await freeze.freezeDay(ente, date)) === 'frozen') frozen++;
     }
   }
+  await options.after?.('frozen');
 
-  await topUps(db, clock, today);
+  await topUps(db, clock, today, notPaying);
   const charged = (await createChargingService(db, clock).chargeDueDays()).length;
+  await options.after?.('charged');
   await adaTopUps(db, clock, today);
 
   let documents = 0;
@@ -76,8 +86,10 @@ export async function buildDemoHistory(db: Kysely<DB>, clock: Clock) {
       documents += (await createBillingService(db, runClock).billMonth(ente, period)).documents;
     }
   }
+  await options.after?.('billed');
   for (const ente of enti) await createNoticeService(db, clock, OFFLINE, createEnteDirectory(db)).issueDocumentNotices(ente);
-  await payments(db, clock, enti, today);
+  await options.after?.('notices');
+  await payments(db, clock, enti, today, notPaying);
   return { frozen, charged, documents };
 }
 
@@ -170,7 +182,7 @@ function pseudoRandom(seed: number): () => number {
 }
 
 /** Parents' top-ups through pagoPA: for the badges other than Ada's, one every four weeks or so, from a fixed sequence of amounts. */
-async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
+async function topUps(db: Kysely<DB>, clock: Clock, today: string, notPaying: (holderPersonId: number) => boolean) {
   const badges = await db
     .selectFrom('badge as b')
     .innerJoin('pupil_holder as ph', 'ph.pupil_id', 'b.pupil_id')
@@ -185,6 +197,7 @@ async function topUps(db: Kysely<DB>, clock: Clock, today: string) {
   for (const badge of badges) {
     if (seen.has(badge.id)) continue; // one holder pays a badge's top-ups
     seen.add(badge.id);
+    if (notPaying(badge.holderId)) continue;
     const ente = (await db.selectFrom('ente').selectAll().where('id', '=', badge.ente_id).executeTakeFirstOrThrow()) as Ente;
     const plan: [string, number][] = [];
     if (badge.code !== ADA_BADGE) {
@@ -242,7 +255,7 @@ async function adaTopUps(db: Kysely<DB>, clock: Clock, today: string) {
  * year; the other families paid everything up to three months ago, most of the month two months ago and
  * some of last month, so that some documents are overdue whatever the day.
  */
-async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string) {
+async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: string, notPaying: (holderPersonId: number) => boolean) {
   const lastMonth = periodOf(addDays(firstOfMonth(periodOf(today)), -1));
   const twoMonthsAgo = periodOf(addDays(firstOfMonth(lastMonth), -1));
   let sequence = 100_000;
@@ -251,12 +264,13 @@ async function payments(db: Kysely<DB>, clock: Clock, enti: Ente[], today: strin
       .selectFrom('document as d')
       .innerJoin('person as p', 'p.id', 'd.holder_person_id')
       .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
-      .select(['d.id', 'd.period', 'd.due_date', 'p.fiscal_code', 'n.id as noticeId'])
+      .select(['d.id', 'd.period', 'd.due_date', 'd.holder_person_id as holderId', 'p.fiscal_code', 'n.id as noticeId'])
       .where('d.ente_id', '=', ente.id)
       .where('d.state', '=', 'da_pagare')
       .orderBy('d.id')
       .execute();
     for (const doc of documents) {
+      if (notPaying(doc.holderId)) continue;
       const paid =
         doc.fiscal_code === 'LVLDAA85T50G702B'
           ? doc.period <= '2026-04'

@@ -42,7 +42,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       changesBetween(db, pupilId, from, to),
       mealChargesBetween(db, pupilId, from, to),
     ]);
-    const chargeBy = new Map(charges.map((row) => [row.date, { amountCents: row.amountCents, reversed: Boolean(row.reversed) }]));
+    const chargeBy = new Map(charges.map((row) => [row.date, { amountCents: row.amountCents, reversed: row.reversedBy !== null }]));
     const frozenBy = new Map(frozen.map((row) => [row.date, row]));
     const changeBy = new Map(changes.map((row) => [row.date, row]));
     const rows: {

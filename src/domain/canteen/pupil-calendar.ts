@@ -12,7 +12,11 @@ export type PupilDay = ServiceDay | { service: false; reason: 'not-enrolled' };
  */
 export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: number, from: string, to: string) {
   const enrolments = await queries.canteenEnrolments(db, ente.id, pupilId);
-  const closures = await queries.closuresBetween(db, ente.id, from, to);
+  // A pupil's enrolments are at one school, or at a few over the years: one query per school.
+  const schools = [...new Set(enrolments.map((e) => e.schoolId))];
+  const closuresOf = new Map(
+    await Promise.all(schools.map(async (schoolId) => [schoolId, await queries.closuresOfSchoolBetween(db, ente.id, schoolId, from, to)] as const)),
+  );
   const years = new Set([Number(from.slice(0, 4)), Number(to.slice(0, 4))]);
   const holidays = new Map([...years].flatMap((year) => italianHolidays(year)).map((h) => [h.date, h.name]));
   const calendars = new Map(
@@ -22,7 +26,7 @@ export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: num
         serviceWeekdays: parseWeekdays(e.serviceWeekdays),
         schoolYear: { startsOn: e.yearStartsOn, endsOn: e.yearEndsOn },
         holidays,
-        closures: new Map(closures.filter((c) => c.schoolId === null || c.schoolId === e.schoolId).map((c) => [c.date, c.reason])),
+        closures: new Map(closuresOf.get(e.schoolId)!.map((c) => [c.date, c.reason])),
       },
     ]),
   );

@@ -27,15 +27,15 @@ export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupil
     .where('e.state', 'in', ['attiva', 'cessata']),
 );
 
-/** Closures of the ente within a period (of the whole ente: school id null; callers pick their schools). */
-export const closuresBetween = prepared((db: Kysely<DB>, enteId: number, from: string, to: string) =>
-  db
-    .selectFrom('closure')
-    .select(['school_id as schoolId', 'date', 'reason'])
-    .where('ente_id', '=', enteId)
-    .where('date', '>=', from)
-    .where('date', '<=', to),
-);
+/**
+ * Closures within a period that concern a school: its own and those of the whole ente (school id null).
+ * Each branch is one range of closure_school_date, so a page reads its school's closures, not every
+ * school's closures of the period (issue 18).
+ */
+export const closuresOfSchoolBetween = prepared((db: Kysely<DB>, enteId: number, schoolId: number, from: string, to: string) => {
+  const inPeriod = () => db.selectFrom('closure').select(['school_id as schoolId', 'date', 'reason']).where('ente_id', '=', enteId).where('date', '>=', from).where('date', '<=', to);
+  return inPeriod().where('school_id', '=', schoolId).unionAll(inPeriod().where('school_id', 'is', null));
+});
 
 /** A pupil's frozen attendance in a period. */
 export const attendanceBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
@@ -46,11 +46,9 @@ export const attendanceBetween = prepared((db: Kysely<DB>, pupilId: number, from
 export const mealChargesBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
   db
     .selectFrom('charge as c')
-    .select((eb) => [
-      'c.date',
-      'c.amount_cents as amountCents',
-      eb.exists(eb.selectFrom('charge as s').select('s.id').whereRef('s.reverses_charge_id', '=', 'c.id')).as('reversed'),
-    ])
+    // A join, not `exists`: PostgreSQL may run an uncorrelated `exists` as a hash of every reversal of the ente.
+    .leftJoin('charge as s', 's.reverses_charge_id', 'c.id')
+    .select(['c.date', 'c.amount_cents as amountCents', 's.id as reversedBy'])
     .where('c.pupil_id', '=', pupilId)
     .where('c.date', '>=', from)
     .where('c.date', '<=', to)

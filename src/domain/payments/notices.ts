@@ -10,6 +10,8 @@ import type { EnteDirectory } from '../registry/enti';
 
 /** Documents given notices per transaction: one counter update and one insert each. */
 const ISSUE_BATCH = 1000;
+/** How long a process trusts its watermark of documents already given notices before looking at them all again. */
+const ISSUE_RESCAN_MS = 3_600_000;
 /** Positions sent to the platform per run of the outbox. */
 const PUBLISH_BATCH = 200;
 /** Back-off between attempts: 30 s, 1 min, 2 min … at most an hour. */
@@ -76,9 +78,24 @@ export function navFor(ente: Ente & { segregation_code: string }, base: number):
  * retried with back-off, so a platform outage delays a position but never loses or duplicates it.
  */
 export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: PagopaClients, enti: EnteDirectory) {
+  /**
+   * Per ente, the largest document id this process has seen with a notice or without a need for one,
+   * and when it last looked at every document. A document needs a notice from its creation (billing
+   * writes it unpaid), so each minute's step reads only the documents created since, instead of all the
+   * ente's (issue 18: 750,000 in Rome, 0.66 s a minute in every process). A document committed later
+   * with a smaller id (PostgreSQL's concurrent transactions) is given its notice by the process that
+   * billed it, whose step runs right after its billing, and by every process at its next full look.
+   */
+  const examined = new Map<number, { upTo: number; fullAt: number }>();
+
   /** Gives a notice to every unpaid document of the ente without one, and withdraws those of cancelled documents. */
   async function issueDocumentNotices(ente: Ente): Promise<number> {
     if (!issuesNotices(ente)) return 0;
+    const known = examined.get(ente.id);
+    const full = !known || Date.now() - known.fullAt >= ISSUE_RESCAN_MS;
+    const after = full ? 0 : known.upTo;
+    // The newest document of any ente: the end of the primary key, one entry to read (by ente it would be the ente's whole index).
+    const newest = await db.selectFrom('document').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
     let issued = 0;
     for (;;) {
       const count = await db.transaction().execute(async (trx) => {
@@ -94,6 +111,7 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
           .where('d.state', '=', 'da_pagare')
           .where('d.total_cents', '>', 0)
           .where('n.id', 'is', null)
+          .where('d.id', '>', after)
           .orderBy('d.id')
           .limit(sql.lit(ISSUE_BATCH))
           .execute();
@@ -118,6 +136,8 @@ export function createNoticeService(db: Kysely<DB>, clock: Clock, pagopa: Pagopa
       issued += count;
       if (count < ISSUE_BATCH) break;
     }
+    // Every document up to the newest read before the batches now has its notice (or needs none).
+    examined.set(ente.id, { upTo: Math.max(after, Number(newest?.id ?? 0)), fullAt: full ? Date.now() : known!.fullAt });
     await withdrawCancelled(ente);
     return issued;
   }

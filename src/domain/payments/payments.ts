@@ -355,6 +355,7 @@ export function createPaymentService(
       .innerJoin('badge as b', 'b.id', 't.badge_id')
       .select(['t.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode'])
       .where('t.ente_id', '=', ente.id)
+      .where('h.ente_id', '=', ente.id)
       .where('h.fiscal_code', '=', caller.fiscalCode)
       .where('t.state', '=', 'in_attesa')
       .where('t.cancelled_at', 'is', null)

@@ -10,10 +10,6 @@ import { loadTariffContext, type TariffContext } from '../tariffs/context';
 import type { Price } from '../tariffs/resolution';
 
 /** Who is asking, as the web layer knows it after log-in. */
-/** How long a family's tariff rules serve the Scheda, and how many families a process keeps. */
-const FAMILY_TARIFFS_TTL_MS = 60_000;
-const FAMILY_TARIFFS_MAX = 10_000;
-
 export interface Caller {
   fiscalCode: string;
   requestId?: string;
@@ -64,31 +60,19 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
     return { person: pupil, holder, enrolments: enrolments.map((e) => ({ ...e, price: prices.get(e.id) })), attachments };
   }
 
-  /**
-   * A family's tariff rules for a day, kept a minute: the Scheda prices the enrolments on every view,
-   * and tariffs, reductions and enrolments change a few times a year, by the office. A change shows on
-   * the Scheda within a minute; charging and billing never use this cache.
-   */
-  const familyTariffs = new Map<string, { at: number; context: TariffContext }>();
-
-  async function tariffsOfFamily(ente: Ente, day: string, holderPersonId: number): Promise<TariffContext> {
-    const key = `${ente.id}/${day}/${holderPersonId}`;
-    const now = Date.now();
-    const hit = familyTariffs.get(key);
-    if (hit && now - hit.at < FAMILY_TARIFFS_TTL_MS) return hit.context;
-    const context = await loadTariffContext(db, ente, day, { holderPersonId });
-    if (familyTariffs.size >= FAMILY_TARIFFS_MAX) familyTariffs.clear();
-    familyTariffs.set(key, { at: now, context });
-    return context;
-  }
-
   /** What each enrolment in force costs today (from its first day if it starts later), by the same rules as charging. */
   async function pricesInForce(ente: Ente, enrolments: Awaited<ReturnType<typeof queries.enrolmentsOfPupil>>): Promise<Map<number, Price>> {
     const today = romeDate(clock.now());
     const prices = new Map<number, Price>();
+    // Read afresh on every view (a few index look-ups of the holder's enrolments, issue 18): an office
+    // change of tariffs, reductions or enrolments shows at once, in every process.
+    const contexts = new Map<string, TariffContext>();
     for (const e of enrolments) {
       if (e.state === 'cessata') continue;
-      const tariffs = await tariffsOfFamily(ente, e.startsOn > today ? e.startsOn : today, e.holderPersonId);
+      const day = e.startsOn > today ? e.startsOn : today;
+      const key = `${day}/${e.holderPersonId}`;
+      let tariffs = contexts.get(key);
+      if (!tariffs) contexts.set(key, (tariffs = await loadTariffContext(db, ente, day, { holderPersonId: e.holderPersonId })));
       prices.set(e.id, tariffs.priceOf({ enrolmentId: e.id, serviceId: e.serviceId, schoolYearId: e.schoolYearId, tariffId: e.tariffId }));
     }
     return prices;
