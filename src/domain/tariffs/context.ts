@@ -29,8 +29,10 @@ const siblingRulesOf = prepared((db: Kysely<DB>, enteId: number) =>
 
 function exemptionsQuery(db: Kysely<DB>, enteId: number, date: string) {
   return db
-    .selectFrom('tariff_exemption as x')
-    .innerJoin('enrolment as e', 'e.id', 'x.enrolment_id')
+    // From the enrolments (a family's, on its pages) to their exemptions, not the other way round: the
+    // ente's exemptions are many at Rome scale, a family's enrolments a few.
+    .selectFrom('enrolment as e')
+    .innerJoin('tariff_exemption as x', 'x.enrolment_id', 'e.id')
     .select(['x.enrolment_id', 'x.percent_bp', 'x.valid_from', 'x.valid_to'])
     .where('x.ente_id', '=', enteId)
     .where('x.valid_from', '<=', date)
