@@ -61,6 +61,7 @@ describe('the CSV writer', () => {
     const csv = ledgerCsv(italian, {
       from: '2026-11-01',
       to: '2026-11-30',
+      balanceDate: '2026-11-30',
       openingCents: 1000,
       closingCents: 550,
       rows: [{ kind: 'meal', valueDate: '2026-11-02', note: '=HYPERLINK("http://evil.example")', amountCents: -450, balanceCents: 550 }],
