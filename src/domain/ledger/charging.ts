@@ -15,6 +15,8 @@ const INSERT_CHUNK = 1_000;
  * parameter limit): short enough not to hold the writer for long, long enough to cost little per batch.
  */
 const CHARGE_BATCH = 10_000;
+/** Meals priced between two turns of the event loop. */
+const PRICING_SLICE = 5_000;
 
 /**
  * Inserts the charges not there yet (one per enrolment and day) and returns those, with what their debits need. On PostgreSQL the rows go as one array per column
@@ -109,7 +111,10 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     const debitBadge = new Map<number, number>();
     const now = clock.now().toISOString();
     const charges: Insertable<ChargeTable>[] = [];
+    let priced = 0;
     for (const meal of booked) {
+      // Pricing a Rome day is a second of JavaScript: pages are served in between.
+      if (++priced % PRICING_SLICE === 0) await yieldToEventLoop();
       // A canteen with a monthly fee is billed by the month, not by the meal.
       if (tariffs.unitOf(meal.tariffId) !== 'pasto') continue;
       const lightMeal = meal.status === 'light_meal';
