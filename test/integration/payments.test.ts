@@ -6,6 +6,7 @@ import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
 import { createPagopaClients } from '../../src/integrations/pagopa/clients';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
+import { okReceiptFor } from '../helpers/receipts';
 import { assertSoapContract } from '../helpers/soap-contract';
 import { testEngines } from '../helpers/databases';
 import { decodeQr, firstPagePng, pdfText, saved } from '../helpers/pdf';
@@ -47,26 +48,7 @@ for (const { engine, skip } of testEngines()) {
         .select(['n.nav', 'n.iuv', 'n.amount_cents', 'n.description', 'e.tax_code', 'e.name', 'h.fiscal_code', 'h.given_name', 'h.family_name'])
         .where('n.id', '=', noticeId)
         .executeTakeFirstOrThrow();
-      const amount = euroDecimalFromCents(n.amount_cents);
-      return {
-        receiptId: `TEST${noticeId}${Math.random().toString(16).slice(2, 10)}`,
-        noticeNumber: n.nav,
-        fiscalCode: n.tax_code,
-        outcome: 'OK',
-        creditorReferenceId: n.iuv,
-        paymentAmount: amount,
-        description: n.description,
-        companyName: n.name,
-        debtor: { uniqueIdentifier: { entityUniqueIdentifierType: 'F', entityUniqueIdentifierValue: n.fiscal_code }, fullName: `${n.given_name} ${n.family_name}` },
-        transferList: { transfer: [{ idTransfer: '1', transferAmount: amount, fiscalCodePA: n.tax_code, IBAN: 'IT60X0542811101000000123456', remittanceInformation: n.description, transferCategory: '9/0107101TS/' }] },
-        idPSP: 'TESTPSP',
-        PSPCompanyName: 'PSP di test',
-        idChannel: 'TESTPSP_01',
-        channelDescription: 'app',
-        paymentMethod: 'CP',
-        paymentDateTime: '2026-11-26T08:30:00',
-        ...overrides,
-      };
+      return okReceiptFor(n, `TEST${noticeId}${Math.random().toString(16).slice(2, 10)}`, overrides);
     };
     const push = (receipt: PagopaReceipt) => {
       const xml = paSendRTV2RequestXml({ idPA: receipt.fiscalCode, idBrokerPA: t.config.pagopa.brokerId, idStation: t.config.pagopa.stationId, receipt });

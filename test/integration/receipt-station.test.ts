@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { euroDecimalFromCents } from '../../src/integrations/pagopa/amounts';
 import { type PagopaReceipt, paSendRTV2RequestXml, parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
 import { ADA, Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
+import { okReceiptFor } from '../helpers/receipts';
 import { assertSoapContract, EXAMPLE_PA_SEND_RT_V2 } from '../helpers/soap-contract';
 
 const NOW = '2026-11-26T09:00:00+01:00';
@@ -73,26 +73,8 @@ for (const { engine, skip } of testEngines()) {
 
     async function receiptFor(overrides: Partial<PagopaReceipt> = {}): Promise<PagopaReceipt> {
       const n = await openNotice();
-      const amount = euroDecimalFromCents(n.amount_cents);
-      return {
-        receiptId: `R${Date.now().toString(16)}${Math.random().toString(16).slice(2, 10)}`,
-        noticeNumber: n.nav,
-        fiscalCode: n.tax_code,
-        outcome: 'OK',
-        creditorReferenceId: n.iuv,
-        paymentAmount: amount,
-        description: n.description,
-        companyName: n.name,
-        debtor: { uniqueIdentifier: { entityUniqueIdentifierType: 'F', entityUniqueIdentifierValue: n.fiscal_code }, fullName: `${n.given_name} ${n.family_name}` },
-        transferList: { transfer: [{ idTransfer: '1', transferAmount: amount, fiscalCodePA: n.tax_code, IBAN: 'IT60X0542811101000000123456', remittanceInformation: n.description, transferCategory: '9/0107101TS/' }] },
-        idPSP: 'TESTPSP',
-        PSPCompanyName: 'PSP di test',
-        idChannel: 'TESTPSP_01',
-        channelDescription: 'app',
-        paymentMethod: 'CP',
-        paymentDateTime: '2026-11-26T08:30:00.123456',
-        ...overrides,
-      };
+      // Microseconds in the payment time, as the platform may send them.
+      return okReceiptFor(n, `R${Date.now().toString(16)}${Math.random().toString(16).slice(2, 10)}`, { paymentDateTime: '2026-11-26T08:30:00.123456', ...overrides });
     }
 
     before(async () => {
