@@ -39,6 +39,8 @@ export interface EnteTable {
   /** Poste Italiane's authorisation to print the postal slip; without it the slip is not printed. */
   postal_authorisation: string | null;
   created_at: string;
+  /** Raised by every office change a cache may hold (decision 0016). */
+  data_version: Generated<number>;
 }
 
 export interface EnteLogoTable {
@@ -92,6 +94,8 @@ export interface PersonTable {
   province: string;
   email: string | null;
   phone: string | null;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export interface PupilTable {
@@ -102,14 +106,23 @@ export interface PupilTable {
   class_name: string;
   /** Diet variant code (special-category data): shown to the pupil's holders only. */
   diet_code: string | null;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
-/** Who may see a pupil: the account holder (intestatario) and, where the office allows, a second parent. */
+/**
+ * The adults who follow a pupil, each with their own SPID/CIE: the account holder (intestatario, the payer
+ * of the pupil's enrolments), the other parent (cointestatario) and delegates (delegato, e.g. a
+ * grandparent). Every one of them sees the pupil's pages, may communicate absences and may pay; only the
+ * office changes the links.
+ */
+export type PupilRelation = 'intestatario' | 'cointestatario' | 'delegato';
+
 export interface PupilHolderTable {
   ente_id: number;
   pupil_id: number;
   person_id: number;
-  relation: 'intestatario' | 'cointestatario';
+  relation: PupilRelation;
 }
 
 export type TariffUnit = 'pasto' | 'mese';
@@ -173,6 +186,8 @@ export interface EnrolmentTable {
   invoice_email: string | null;
   reduction_note: string | null;
   created_at: string;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export interface BadgeTable {
@@ -183,6 +198,8 @@ export interface BadgeTable {
   service_id: number;
   issued_on: string;
   active: number;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export interface AttachmentTable {
@@ -209,6 +226,8 @@ export interface OperatorTable {
   role: OperatorRole;
   school_id: number | null;
   active: number;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export interface AuditEventTable {
@@ -220,6 +239,9 @@ export interface AuditEventTable {
   subject_id: number | null;
   request_id: string | null;
   created_at: string;
+  /** The changed record's values before and after an office change (JSON); null for views and downloads. */
+  before_json: string | null;
+  after_json: string | null;
 }
 
 export interface SessionTable {

@@ -34,3 +34,13 @@ export function correctionReason(raw: string): string {
   if (reason.length < 3) throw new InvalidInputError({ reason: 'reasonRequired' });
   return reason;
 }
+
+/**
+ * A save made from a version of a record that someone else has changed since: refused, with the values
+ * now stored, so the page can show the other change instead of silently overwriting it.
+ */
+export class ConflictError extends Error {
+  constructor(readonly current: Record<string, unknown>) {
+    super('the record was changed by someone else since it was read');
+  }
+}

@@ -55,6 +55,61 @@ export async function writeAuditEvent(trx: Kysely<DB>, clock: Clock, entry: Audi
   await trx.insertInto('audit_event').values(auditRow(entry, clock)).execute();
 }
 
+/** An office change: who, what, and the record's values before and after (null: created, or removed). */
+export interface ChangeEntry {
+  action: string;
+  subjectType: string;
+  subjectId: number;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/**
+ * Every office change writes this in the transaction of the change itself: the change and its trace are
+ * committed together or not at all. Only the fields that changed are kept on an update.
+ */
+export async function writeChange(
+  trx: Kysely<DB>,
+  clock: Clock,
+  context: { ente: { id: number }; operator: { fiscalCode: string }; requestId?: string },
+  change: ChangeEntry,
+): Promise<void> {
+  const { before, after } = changedFields(change.before, change.after);
+  await trx
+    .insertInto('audit_event')
+    .values({
+      ...auditRow(
+        {
+          enteId: context.ente.id,
+          actorFiscalCode: context.operator.fiscalCode,
+          action: change.action,
+          subjectType: change.subjectType,
+          subjectId: change.subjectId,
+          requestId: context.requestId,
+        },
+        clock,
+      ),
+      before_json: before === null ? null : JSON.stringify(before),
+      after_json: after === null ? null : JSON.stringify(after),
+    })
+    .execute();
+}
+
+/** On an update, the fields whose values differ; a creation or a removal keeps the whole record. */
+export function changedFields(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
+  if (!before || !after) return { before, after };
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (key) => key !== 'version' && JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+  );
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key] ?? null])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key] ?? null])),
+  };
+}
+
 function auditRow(entry: AuditEntry, clock: Clock): Insertable<AuditEventTable> {
   return {
     ente_id: entry.enteId,
