@@ -19,15 +19,15 @@ import { CsrfError, csrfPlugin } from './plugins/csrf';
 import { BadRequestError, inputGuardPlugin } from './plugins/input-guard';
 import { securityHeadersPlugin } from './plugins/security-headers';
 import { sessionPlugin } from './plugins/session';
-import { messagesFor, pageContext, sendPage } from './render';
-import { authRoutes } from './routes/auth';
-import { pagopaRoutes } from './routes/pagopa';
-import { backofficeRoutes } from './routes/backoffice/index';
-import { portalRoutes } from './routes/portal/index';
-import { publicRoutes } from './routes/public';
-import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX } from './views/assets';
-import { MessagePage } from './views/components';
-import { renderTestIdpLogout } from './views/misc';
+import { authRoutes } from './auth/routes';
+import { backofficeRoutes } from './backoffice/index';
+import { pagopaRoutes } from './pagopa/routes';
+import { portalRoutes } from './portal/index';
+import { publicRoutes } from './public/routes';
+import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX } from './shared/assets';
+import { MessagePage } from './shared/components';
+import { messagesFor, pageContext, sendPage } from './shared/render';
+import { renderTestIdpLogout } from './test-idp/views';
 
 const require = createRequire(import.meta.url);
 const bootstrapItaliaDist = join(dirname(require.resolve('bootstrap-italia/package.json')), 'dist');
@@ -168,7 +168,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
       cookieSecret: config.session.secret,
       renderLogout: (form, lang) => renderTestIdpLogout(lang === 'en' ? en : it, form),
     });
-    const { testIdpRoutes } = await import('./routes/test-idp');
+    const { testIdpRoutes } = await import('./test-idp/routes');
     await app.register(testIdpRoutes, { provider, people });
   }
 

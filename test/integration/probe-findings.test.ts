@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { hasControlCharacters } from '../../src/web/forms';
+import { hasControlCharacters } from '../../src/web/shared/forms';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
 

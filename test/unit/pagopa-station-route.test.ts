@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import { LOOPBACK_NETWORKS } from '../../src/config/networks';
 import type { Services } from '../../src/domain/services';
 import { parsePaSendRTV2Response } from '../../src/integrations/pagopa/receipt-xml';
-import { pagopaRoutes } from '../../src/web/routes/pagopa';
+import { pagopaRoutes } from '../../src/web/pagopa/routes';
 import { assertSoapContract } from '../helpers/soap-contract';
 
 describe('the station endpoint when our side fails', () => {

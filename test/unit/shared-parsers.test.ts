@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { csvDocument, csvEuro, csvInteger } from '../../src/web/csv';
-import { euroInputToCents, parseId, parseIdList, parseYear, safeReturnPath } from '../../src/web/forms';
-import { ledgerCsv } from '../../src/web/views/ledger';
+import { csvDocument, csvEuro, csvInteger } from '../../src/web/shared/csv';
+import { euroInputToCents, parseId, parseIdList, parseYear, safeReturnPath } from '../../src/web/shared/forms';
+import { ledgerCsv } from '../../src/web/portal/conto-corrente/views';
 import { it as italian } from '../../src/web/i18n/it';
 
 describe('the shared parsers', () => {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { hasControlCharacters } from '../forms';
+import { hasControlCharacters } from '../shared/forms';
 
 /** An address no page of ours makes: answered with a clear 400 page, before anything reads it. */
 export class BadRequestError extends Error {

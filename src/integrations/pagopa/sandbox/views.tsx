@@ -1,5 +1,5 @@
 import { type ComponentChildren, Fragment } from 'preact';
-import { BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH } from '../../../web/views/assets';
+import { BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH } from '../../../web/shared/assets';
 import { formatEuroItalian } from '../amounts';
 import { groupInFours } from '../nav';
 import type { PagopaReceipt } from '../receipt-xml';
