@@ -70,7 +70,7 @@ async function main() {
   /** Corrections are signed by an active operator of the ente who may correct accounts. */
   const operatorOf = async (ente: Ente, fiscalCode: string | undefined) => {
     if (!fiscalCode) throw new UsageError('--operator (fiscal code of the operator) is required');
-    await services.operators.requireOperator(ente, { fiscalCode }, ['amministratore', 'operatore']);
+    await services.operators.authorize(ente, { fiscalCode }, 'accounts.correct');
     return fiscalCode;
   };
   try {

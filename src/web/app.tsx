@@ -71,6 +71,8 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), config);
   app.decorate('services', services);
   app.decorateRequest('ente', undefined);
+  app.decorateRequest('operatorRow', undefined);
+  app.decorateRequest('office', undefined);
   // Pending audit events are written before the database is closed.
   app.addHook('onClose', async () => services.audit.flush());
 
@@ -186,9 +188,12 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
         const slug = (request.params as { ente: string }).ente;
         request.ente = await services.enti.bySlug(slug);
         if (!request.ente) throw new NotFoundError('ente');
+        // Read once: the header's "Area ufficio" link on every page, and the back office's operator.
+        const user = request.session?.user;
+        request.operatorRow = user ? ((await services.operators.operatorRow(request.ente, user.fiscalCode)) ?? null) : null;
       });
       await ente.register(portalRoutes, { services });
-      await ente.register(backofficeRoutes, { services });
+      await ente.register(backofficeRoutes, { services, prefix: '/ufficio' });
     },
     { prefix: '/:ente' },
   );

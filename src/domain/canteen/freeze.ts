@@ -1,3 +1,4 @@
+import { type OperatorContext, requirePermission } from '../operators/context';
 import { type Kysely, sql } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import { romeDate, addDays } from '../calendar/local-time';
@@ -156,6 +157,12 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
   }
 
   /** The kitchen's figures for a day: per school and diet code, never per pupil. */
+  /** The kitchen's counts of a day, for an operator who may read them. */
+  function officeMealCounts(office: OperatorContext, date: string) {
+    requirePermission(office, 'kitchen.counts');
+    return mealCounts(office.ente, date);
+  }
+
   async function mealCounts(ente: Ente, date: string) {
     const [freeze, counts] = await Promise.all([
       db.selectFrom('day_freeze').selectAll().where('ente_id', '=', ente.id).where('date', '=', date).where('completed_at', 'is not', null).executeTakeFirst(),
@@ -177,7 +184,7 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     return romeDate(clock.now());
   }
 
-  return { freezeDay, freezeDueDays, mealCounts, schoolsServing, today };
+  return { freezeDay, freezeDueDays, mealCounts, officeMealCounts, schoolsServing, today };
 }
 
 export type FreezeService = ReturnType<typeof createFreezeService>;

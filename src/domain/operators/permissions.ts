@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   'kitchen.counts',
   /** pagoPA receipts kept for the office to check. */
   'receipts.read',
+  /** Corrections of accounts: a charge reversed, a document cancelled, a manual credit or debit. */
+  'accounts.correct',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -36,7 +38,7 @@ export const ROLES: readonly OperatorRole[] = ['amministratore', 'operatore', 'c
  */
 export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
   amministratore: PERMISSIONS,
-  operatore: ['backoffice.home', 'registry.read', 'registry.write', 'attachments.manage', 'registry.import', 'receipts.read'],
+  operatore: ['backoffice.home', 'registry.read', 'registry.write', 'attachments.manage', 'registry.import', 'receipts.read', 'accounts.correct'],
   cucina: ['backoffice.home', 'kitchen.counts'],
   scuola: ['backoffice.home'],
 };

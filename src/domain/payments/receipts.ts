@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { DB, Ente, OperatorRole, ReceiptFlag } from '../../db/schema';
+import { type OperatorContext, requirePermission } from '../operators/context';
+import type { DB, Ente, ReceiptFlag } from '../../db/schema';
 import { centsFromEuroDecimal, euroDecimalFromCents } from '../../integrations/pagopa/amounts';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import { parseNav } from '../../integrations/pagopa/nav';
@@ -298,7 +299,9 @@ export function createReceiptService(
   }
 
   /** Receipts the pull could not read, for the office to ask the platform about (newest first). */
-  function unreadable(ente: Ente) {
+  function unreadable(office: OperatorContext) {
+    requirePermission(office, 'receipts.read');
+    const ente = office.ente;
     return db
       .selectFrom('receipt_pull_problem')
       .select(['id', 'iuv', 'problem', 'detail', 'seen_at as seenAt'])
@@ -313,13 +316,15 @@ export function createReceiptService(
    * amministratore also those whose creditor is none of our enti (stored without an ente), so that no
    * receipt is kept where no office sees it.
    */
-  function flagged(ente: Ente, viewer: { role: OperatorRole }) {
+  function flagged(office: OperatorContext) {
+    requirePermission(office, 'receipts.read');
+    const ente = office.ente;
     return db
       .selectFrom('payment_receipt')
       .select(['id', 'received_at as receivedAt', 'receipt_id as receiptId', 'notice_number as noticeNumber', 'debtor_name as debtorName',
         'debtor_fiscal_code as debtorFiscalCode', 'amount_cents as amountCents', 'psp_name as pspName', 'flag', 'ente_id as enteId',
         'creditor_tax_code as creditorTaxCode'])
-      .where((eb) => (viewer.role === 'amministratore' ? eb.or([eb('ente_id', '=', ente.id), eb('ente_id', 'is', null)]) : eb('ente_id', '=', ente.id)))
+      .where((eb) => (office.operator.role === 'amministratore' ? eb.or([eb('ente_id', '=', ente.id), eb('ente_id', 'is', null)]) : eb('ente_id', '=', ente.id)))
       .where('status', '=', sql.lit('flagged'))
       .orderBy('id', 'desc')
       .limit(sql.lit(500))

@@ -1,12 +1,44 @@
 import type { FastifyInstance } from 'fastify';
+import type { OperatorContext } from '../../domain/operators/context';
+import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
+import { callerOrLogin } from '../shared/caller';
 import { backofficeHomeRoutes } from './home/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
-/** The municipal office: /{ente}/ufficio/… — operators only, whatever links a parent may guess; one folder per area. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a back-office route requires; every route under /{ente}/ufficio names one (decision 0016). */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    /** The operator of a back-office request, resolved once by the scope below. */
+    office?: OperatorContext;
+  }
+}
+
+/**
+ * The municipal office: /{ente}/ufficio/… One scope resolves the operator once per request and checks the
+ * permission the route names; a route that names none is refused when the app starts. Each area is a
+ * folder whose routes are relative to /ufficio.
+ */
 export async function backofficeRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  app.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    if (!permission || !PERMISSIONS.includes(permission)) {
+      throw new Error(`back-office route ${route.method} ${route.url} names no permission (config.permission)`);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    // The ente's scope has read the caller's operator row already (for the header's link).
+    request.office = await services.operators.authorize(request.ente!, caller, request.routeOptions.config.permission!, request.operatorRow);
+  });
+
+  await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
-  await app.register(backofficeHomeRoutes, { services });
 }

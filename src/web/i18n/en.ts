@@ -15,6 +15,7 @@ export const en: Messages = {
   skipToContent: 'Skip to main content',
   skipToFooter: 'Skip to footer',
   header: {
+    office: 'Office area',
     login: 'Log in with SPID or CIE',
     logout: 'Log out',
     loggedInAs: (name: string) => `Logged in: ${name}`,
@@ -243,10 +244,34 @@ export const en: Messages = {
     requestId: (id: string) => `Request code (for support): ${id}`,
     backHome: 'Back to the home page',
   },
+  forms: {
+    required: 'required',
+    summaryTitle: 'The form was not saved. Please correct these fields:',
+    save: 'Save',
+    cancel: 'Cancel',
+    problems: {
+      invalid: 'Invalid value.',
+      required: 'Required field.',
+      controlCharacters: 'Contains characters that are not allowed: type plain text only.',
+      tooLong: 'Text too long.',
+      conflict: 'Meanwhile another operator changed this data. The values saved now are shown below: check them and save again.',
+    },
+    conflictTitle: 'Change not saved',
+    savedNow: 'Value saved now',
+  },
+  lists: { pages: 'Result pages', firstPage: 'First page', nextPage: 'Next page' },
   backoffice: {
     title: 'Municipal office',
     welcome: (name: string, role: string) => `Welcome, ${name}. Role: ${role}.`,
-    placeholder: 'Management functions (enrolments, canteen, accounting) will be available in this area.',
+    whatYouCanDo: 'What you can do',
+    areas: {
+      anagrafe: { title: 'Registry', description: 'Find pupils and families by name, tax code, badge, school and class; create and correct persons, pupils, enrolments and badges.' },
+      importa: { title: 'Import and export', description: 'Load the previous supplier’s file (CSV) with a trial run that writes nothing; export the registry.' },
+      pasti: { title: 'Meals of the day', description: 'The counts per school and diet of a closed day, as a table, CSV and printable sheet.' },
+      ricevute: { title: 'pagoPA receipts to check', description: 'Receipts kept but not applied, and those that could not be read.' },
+      operatori: { title: 'Operators', description: 'Who works in the office area, with which role: add and remove operators.' },
+      registroAttivita: { title: 'Activity log', description: 'Who looked at or changed what, and when, with the values before and after each change.' },
+    },
     roles: { amministratore: 'administrator', operatore: 'operator', cucina: 'kitchen', scuola: 'school' },
   },
   canteen: {

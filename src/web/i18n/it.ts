@@ -15,6 +15,7 @@ export const it = {
   skipToContent: 'Vai al contenuto principale',
   skipToFooter: 'Vai al piè di pagina',
   header: {
+    office: 'Area ufficio',
     login: 'Entra con SPID o CIE',
     logout: 'Esci',
     loggedInAs: (name: string) => `Accesso effettuato: ${name}`,
@@ -247,10 +248,34 @@ export const it = {
     requestId: (id: string) => `Codice della richiesta (da comunicare all’assistenza): ${id}`,
     backHome: 'Torna alla pagina iniziale',
   },
+  forms: {
+    required: 'obbligatorio',
+    summaryTitle: 'Il modulo non è stato salvato. Correggi questi campi:',
+    save: 'Salva',
+    cancel: 'Annulla',
+    problems: {
+      invalid: 'Valore non valido.',
+      required: 'Campo obbligatorio.',
+      controlCharacters: 'Contiene caratteri non ammessi: scrivi solo testo.',
+      tooLong: 'Testo troppo lungo.',
+      conflict: 'Nel frattempo un altro operatore ha modificato questi dati. Qui sotto trovi i valori salvati ora: controlla e salva di nuovo.',
+    },
+    conflictTitle: 'Modifica non salvata',
+    savedNow: 'Valore salvato ora',
+  },
+  lists: { pages: 'Pagine dei risultati', firstPage: 'Prima pagina', nextPage: 'Pagina successiva' },
   backoffice: {
     title: 'Ufficio comunale',
     welcome: (name: string, role: string) => `Benvenuto, ${name}. Ruolo: ${role}.`,
-    placeholder: 'Le funzioni di gestione (iscrizioni, mensa, contabilità) saranno disponibili in questa area.',
+    whatYouCanDo: 'Cosa puoi fare',
+    areas: {
+      anagrafe: { title: 'Anagrafe', description: 'Cerca alunni e famiglie per nome, codice fiscale, badge, scuola e classe; crea e correggi persone, alunni, iscrizioni e badge.' },
+      importa: { title: 'Importa ed esporta', description: 'Carica il file del gestore precedente (CSV) con una prova che non scrive nulla; esporta l’anagrafe.' },
+      pasti: { title: 'Pasti del giorno', description: 'I conteggi per scuola e dieta di una giornata chiusa, in tabella, CSV e foglio da stampare.' },
+      ricevute: { title: 'Ricevute pagoPA da controllare', description: 'Le ricevute conservate ma non applicate e quelle che non è stato possibile leggere.' },
+      operatori: { title: 'Operatori', description: 'Chi lavora nell’area ufficio, con quale ruolo: aggiungi e rimuovi operatori.' },
+      registroAttivita: { title: 'Registro attività', description: 'Chi ha consultato o modificato cosa, e quando, con i valori prima e dopo ogni modifica.' },
+    },
     roles: { amministratore: 'amministratore', operatore: 'operatore', cucina: 'cucina', scuola: 'scuola' },
   },
   canteen: {

@@ -8,6 +8,8 @@ export interface PageContext {
   ente?: Ente;
   user?: { fullName: string };
   csrfToken?: string;
+  /** The logged-in person is an operator of this page's ente: the header links to the back office. */
+  officeLink?: boolean;
   requestId: string;
   /** Pages of the test identity provider: no log-in or log-out button of ours there. */
   identityProviderPage?: boolean;

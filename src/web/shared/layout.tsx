@@ -25,8 +25,13 @@ function SessionControls({ ctx }: { ctx: PageContext }) {
   const { m } = ctx;
   if (ctx.user && ctx.csrfToken) {
     return (
-      <div class="d-flex align-items-center gap-3">
+      <div class="d-flex flex-wrap align-items-center gap-3">
         <span class="text-white small">{m.header.loggedInAs(ctx.user.fullName)}</span>
+        {ctx.officeLink && ctx.ente && (
+          <a class="btn btn-outline-light btn-sm" href={`/${ctx.ente.slug}/ufficio/`}>
+            {m.header.office}
+          </a>
+        )}
         <form method="post" action="/auth/logout" class="m-0">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           {ctx.ente && <input type="hidden" name="ente" value={ctx.ente.slug} />}

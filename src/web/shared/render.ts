@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { Ente } from '../../db/schema';
+import type { OperatorRow } from '../../domain/operators/service';
 import { en } from '../i18n/en';
 import { it, type Messages } from '../i18n/it';
 import type { PageContext } from './context';
@@ -9,6 +10,8 @@ import type { PageContext } from './context';
 declare module 'fastify' {
   interface FastifyRequest {
     ente: Ente | undefined;
+    /** The logged-in person's active operator row in this ente (null: none; undefined: not read, outside an ente). */
+    operatorRow: OperatorRow | null | undefined;
   }
 }
 
@@ -24,6 +27,7 @@ export function pageContext(request: FastifyRequest): PageContext {
     ente: request.ente,
     user: user ? { fullName: `${user.givenName} ${user.familyName}`.trim() } : undefined,
     csrfToken: request.session?.csrfToken,
+    officeLink: Boolean(request.ente && request.operatorRow),
     requestId: request.id,
   };
 }

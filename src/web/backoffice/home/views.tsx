@@ -1,16 +1,16 @@
-import type { Ente, OperatorRole } from '../../../db/schema';
-import { ContactsBox } from '../../shared/components';
+import type { OperatorContext } from '../../../domain/operators/context';
+import { may } from '../../../domain/operators/context';
 import type { PageContext } from '../../shared/context';
+import type { Ente } from '../../../db/schema';
+import { ContactsBox } from '../../shared/components';
 import { Layout } from '../../shared/layout';
+import { OFFICE_AREAS } from '../areas';
 
-export function BackofficeHomePage({
-  ctx,
-  operator,
-}: {
-  ctx: PageContext & { ente: Ente };
-  operator: { givenName: string; familyName: string; role: OperatorRole };
-}) {
+/** What the operator's role may do, one card per area (the permission table decides which). */
+export function BackofficeHomePage({ ctx, office }: { ctx: PageContext & { ente: Ente }; office: OperatorContext }) {
   const { m, ente } = ctx;
+  const { operator } = office;
+  const areas = OFFICE_AREAS.filter((area) => may(office, area.permission));
   return (
     <Layout
       ctx={ctx}
@@ -22,24 +22,22 @@ export function BackofficeHomePage({
       ]}
     >
       <h1>{m.backoffice.title}</h1>
-      <p class="lead">
-        {m.backoffice.welcome(`${operator.givenName} ${operator.familyName}`, m.backoffice.roles[operator.role])}
-      </p>
-      {(operator.role === 'cucina' || operator.role === 'amministratore') && (
-        <p>
-          <a class="btn btn-primary" href={`/${ente.slug}/ufficio/pasti`}>
-            {m.kitchen.title}
-          </a>
-        </p>
-      )}
-      {(operator.role === 'operatore' || operator.role === 'amministratore') && (
-        <p>
-          <a class="btn btn-primary" href={`/${ente.slug}/ufficio/ricevute`}>
-            {m.officeReceipts.link}
-          </a>
-        </p>
-      )}
-      <p>{m.backoffice.placeholder}</p>
+      <p class="lead">{m.backoffice.welcome(`${operator.givenName} ${operator.familyName}`, m.backoffice.roles[operator.role])}</p>
+      <h2 class="h4 mt-4">{m.backoffice.whatYouCanDo}</h2>
+      <ul class="list-unstyled row g-3">
+        {areas.map((area) => (
+          <li class="col-12 col-md-6" key={area.key}>
+            <div class="card card-bg h-100">
+              <div class="card-body">
+                <h3 class="h5 card-title">
+                  <a href={`/${ente.slug}/ufficio/${area.path}`}>{m.backoffice.areas[area.key].title}</a>
+                </h3>
+                <p class="card-text">{m.backoffice.areas[area.key].description}</p>
+              </div>
+            </div>
+          </li>
+        ))}
+      </ul>
       <ContactsBox m={m} ente={ente} />
     </Layout>
   );

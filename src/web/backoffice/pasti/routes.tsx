@@ -1,16 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { OperatorRole } from '../../../db/schema';
 import { isCalendarDate } from '../../../domain/calendar/local-time';
 import { NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
-import { callerOrLogin } from '../../shared/caller';
 import { idField } from '../../shared/forms';
 import { enteContext, messagesFor, sendPage } from '../../shared/render';
 import { KitchenPage, KitchenPrintPage, kitchenCsv } from './views';
-
-/** The kitchen's counts: the cooks and the administrators. */
-const KITCHEN_ROLES: readonly OperatorRole[] = ['cucina', 'amministratore'];
 
 const dayQuery = z.object({
   data: z.string().max(20).optional(),
@@ -26,22 +21,16 @@ export async function kitchenRoutes(app: FastifyInstance, { services }: { servic
     // A query we cannot read (a date too long or repeated, a malformed school) is a wrong date too.
     const valid = query.success && (asked === undefined || asked === '' || isCalendarDate(asked));
     const date = valid && asked ? asked : services.freeze.today();
-    const counts = await services.freeze.mealCounts(request.ente!, date);
+    const counts = await services.freeze.officeMealCounts(request.office!, date);
     return { date, counts, problem: valid ? undefined : messagesFor(request).kitchen.dateInvalid, schoolId: query.success ? query.data.scuola : undefined };
   }
 
-  app.get('/ufficio/pasti', async (request, reply) => {
-    const caller = callerOrLogin(request, reply);
-    if (!caller) return reply;
-    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+  app.get('/pasti', { config: { permission: 'kitchen.counts' } }, async (request, reply) => {
     const { date, counts, problem } = await kitchenDay(request);
     return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, problem ? 422 : 200);
   });
 
-  app.get('/ufficio/pasti.csv', async (request, reply) => {
-    const caller = callerOrLogin(request, reply);
-    if (!caller) return reply;
-    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+  app.get('/pasti.csv', { config: { permission: 'kitchen.counts' } }, async (request, reply) => {
     const { date, counts, problem } = await kitchenDay(request);
     // A wrong date is refused as the page refuses it: never today's counts under another name.
     if (problem) return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, 422);
@@ -52,10 +41,7 @@ export async function kitchenRoutes(app: FastifyInstance, { services }: { servic
       .send(kitchenCsv(enteContext(request), date, counts));
   });
 
-  app.get('/ufficio/pasti/stampa', async (request, reply) => {
-    const caller = callerOrLogin(request, reply);
-    if (!caller) return reply;
-    await services.operators.requireOperator(request.ente!, caller, KITCHEN_ROLES);
+  app.get('/pasti/stampa', { config: { permission: 'kitchen.counts' } }, async (request, reply) => {
     const { date, counts, schoolId, problem } = await kitchenDay(request);
     if (problem) return sendPage(reply, <KitchenPage ctx={enteContext(request)} date={date} counts={counts} problem={problem} />, 422);
     if (!schoolId || !counts.counts.some((r) => r.schoolId === schoolId)) throw new NotFoundError('school');

@@ -1,0 +1,16 @@
+import type { Permission } from '../../domain/operators/permissions';
+
+/**
+ * The areas of the back office, in the order its home lists them: each a folder under
+ * `web/backoffice/` and a path under `/{ente}/ufficio/`, shown to the roles with its permission.
+ */
+export const OFFICE_AREAS = [
+  { key: 'anagrafe', path: 'anagrafe', permission: 'registry.read' },
+  { key: 'importa', path: 'importa', permission: 'registry.import' },
+  { key: 'pasti', path: 'pasti', permission: 'kitchen.counts' },
+  { key: 'ricevute', path: 'ricevute', permission: 'receipts.read' },
+  { key: 'operatori', path: 'operatori', permission: 'operators.manage' },
+  { key: 'registroAttivita', path: 'registro-attivita', permission: 'activity.read' },
+] as const satisfies readonly { key: string; path: string; permission: Permission }[];
+
+export type OfficeAreaKey = (typeof OFFICE_AREAS)[number]['key'];

@@ -1,0 +1,89 @@
+import type { ComponentChildren } from 'preact';
+import type { Messages } from '../i18n/it';
+
+/**
+ * The one list pattern (decision 0016): a table that stacks into labelled cards on a phone (decision
+ * 0014's `table-stack`), filters as a GET form so a list can be bookmarked, and keyset pages (the
+ * `dopo` parameter carries the opaque cursor of `db/pagination.ts`).
+ */
+export interface Column<Row> {
+  label: string;
+  /** The cell's content; the first column is the row's header cell. */
+  cell: (row: Row) => ComponentChildren;
+  numeric?: boolean;
+}
+
+export function DataTable<Row>({
+  caption,
+  columns,
+  rows,
+  keyOf,
+  empty,
+}: {
+  caption: string;
+  columns: readonly Column<Row>[];
+  rows: readonly Row[];
+  keyOf: (row: Row) => string | number;
+  empty: string;
+}) {
+  if (rows.length === 0) return <p>{empty}</p>;
+  return (
+    <table class="table table-stack">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th scope="col" class={column.numeric ? 'text-end' : undefined} key={column.label}>
+              {column.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={keyOf(row)}>
+            {columns.map((column, i) =>
+              i === 0 ? (
+                <th scope="row" data-label={column.label} key={column.label}>
+                  {column.cell(row)}
+                </th>
+              ) : (
+                <td data-label={column.label} class={column.numeric ? 'text-end' : undefined} key={column.label}>
+                  {column.cell(row)}
+                </td>
+              ),
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The filters of a list: a GET form, so the address of a filtered list can be kept and shared. */
+export function FilterForm({ action, submit, children }: { action: string; submit: string; children: ComponentChildren }) {
+  return (
+    <form method="get" action={action} class="mb-4" role="search">
+      <div class="row g-3 align-items-end">{children}</div>
+      <button type="submit" class="btn btn-primary">
+        {submit}
+      </button>
+    </form>
+  );
+}
+
+/** Links to the first and the next page of a keyset list, with the current filters kept. */
+export function Pager({ m, path, query, next, first }: { m: Messages; path: string; query: Record<string, string>; next?: string; first: boolean }) {
+  if (!next && first) return null;
+  const href = (extra: Record<string, string>) => {
+    const params = new URLSearchParams(Object.entries({ ...query, ...extra }).filter(([, value]) => value !== ''));
+    const text = params.toString();
+    return text ? `${path}?${text}` : path;
+  };
+  return (
+    <nav aria-label={m.lists.pages} class="d-flex gap-3 my-3">
+      {!first && <a href={href({ dopo: '' })}>{m.lists.firstPage}</a>}
+      {next && <a href={href({ dopo: next })}>{m.lists.nextPage}</a>}
+    </nav>
+  );
+}
