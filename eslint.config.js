@@ -20,7 +20,7 @@ export default tseslint.config(
   {
     // SQLite plans a cached statement again at every bind when a bound value can change its plan
     // (docs/decisions/0005, addendum): LIMIT values, and values compared with the columns of partial
-    // index predicates (badge.active, payment_receipt.status, document.kind, charge.kind).
+    // index predicates (badge.active, payment_receipt.status, document.kind, charge.kind, pupil_holder.relation).
     files: ['src/**/*.ts', 'src/**/*.tsx'],
     rules: {
       'no-restricted-syntax': [
@@ -31,8 +31,8 @@ export default tseslint.config(
         },
         {
           selector:
-            "CallExpression:matches([callee.property.name=/^(where|on)$/], [callee.name='eb'])[arguments.0.value=/(^|[.])(active|status|kind)$/][arguments.2.type='Literal']",
-          message: 'Compare active/status/kind with sql.lit(value): bound, they make SQLite re-plan statements that may use a partial index (decision 0005).',
+            "CallExpression:matches([callee.property.name=/^(where|on)$/], [callee.name='eb'])[arguments.0.value=/(^|[.])(active|status|kind|relation)$/][arguments.2.type='Literal']",
+          message: 'Compare active/status/kind/relation with sql.lit(value): bound, they make SQLite re-plan statements that may use a partial index (decision 0005).',
         },
       ],
     },

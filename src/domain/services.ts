@@ -17,6 +17,7 @@ import { createPaperService } from './payments/papers';
 import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
 import { createEnteDirectory } from './registry/enti';
+import { createOfficePeopleService } from './registry/office-people';
 import { createRegistryService } from './registry/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
@@ -47,6 +48,7 @@ export function createServices(
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
+    officePeople: createOfficePeopleService(db, clock, audit),
   };
 }
 

@@ -4,8 +4,8 @@ import type { DB, DocumentState, Ente } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
-import { NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
+import { NotFoundError } from '../errors';
+import { pupilsVisibleTo } from '../registry/access';
 import type { Caller, PupilSummary } from '../registry/service';
 
 /** What a parent reads of a document's state: an unpaid one past its due date is "scaduto". */
@@ -68,8 +68,7 @@ export function createDocumentService(db: Kysely<DB>, clock: Clock, audit: Audit
 
   /** One document with its lines, only if its pupil is one of the caller's. */
   async function detail(ente: Ente, caller: Caller, documentId: number) {
-    const [[document], pupils] = await Promise.all([documentById(db, ente.id, documentId), pupilsOfHolder(db, ente.id, caller.fiscalCode)]);
-    if (pupils.length === 0) throw new NotHolderError();
+    const [[document], pupils] = await Promise.all([documentById(db, ente.id, documentId), pupilsVisibleTo(db, ente.id, caller.fiscalCode)]);
     const pupil = document && pupils.find((p) => p.id === document.pupilId);
     if (!document || !pupil) throw new NotFoundError('document');
     const lines = await linesOf(db, document.id);

@@ -4,8 +4,8 @@ import { type AuditTrail, writeAuditEvent } from '../audit/audit';
 import { attendanceChange } from '../calendar/cutoff';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { loadPupilCalendar } from './pupil-calendar';
 import * as queries from './queries';
@@ -51,9 +51,7 @@ export interface AbsenceRequest {
 /** Comunicazioni assenze: parents' notices of absence or light meal, before each day's cut-off. */
 export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   async function holderPupils(ente: Ente, caller: Caller) {
-    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
-    if (pupils.length === 0) throw new NotHolderError();
-    return pupils;
+    return pupilsVisibleTo(db, ente.id, caller.fiscalCode);
   }
 
   /** What happens to each day of the range: 'applied' if the notice may set it, else why not. */

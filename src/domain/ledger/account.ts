@@ -3,8 +3,8 @@ import type { DB, Ente, MovementKind } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { badgesOfHolder, ledgerSummary, movementsBetween, pendingTopups, schoolYearAround } from './queries';
 
@@ -54,7 +54,8 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
   /** The caller's badges; a person who holds no pupil here is refused like on every portal page. */
   async function badgesOf(ente: Ente, caller: Caller): Promise<Badge[]> {
     const badges = await badgesOfHolder(db, ente.id, caller.fiscalCode);
-    if (badges.length === 0 && (await pupilsOfHolder(db, ente.id, caller.fiscalCode)).length === 0) throw new NotHolderError();
+    // No badge: still a linked adult's page (an empty account), or the error page for anyone else.
+    if (badges.length === 0) await pupilsVisibleTo(db, ente.id, caller.fiscalCode);
     return badges;
   }
 

@@ -4,8 +4,8 @@ import type { DB, Ente } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
-import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { pupilsVisibleTo } from '../registry/access';
 import type { Caller, PupilSummary } from '../registry/service';
 import { clip } from './notices';
 
@@ -54,8 +54,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** The notice of an item of the caller's, or 404 — also for someone else's item. */
   async function noticeOf(ente: Ente, caller: Caller, item: PaidItem) {
-    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
-    if (pupils.length === 0) throw new NotHolderError();
+    const pupils = await pupilsVisibleTo(db, ente.id, caller.fiscalCode);
     let query = db
       .selectFrom('payment_notice as n')
       .innerJoin('person as debtor', 'debtor.id', 'n.holder_person_id')

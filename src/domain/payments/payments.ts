@@ -7,7 +7,7 @@ import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
-import { pupilsOfHolder } from '../registry/queries';
+import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { clip, issuesNotices, navFor, type NoticeService, takeNoticeBases, topupDueDate } from './notices';
 
@@ -46,8 +46,7 @@ export function createPaymentService(
   }
 
   async function pupilIdsOf(ente: Ente, caller: Caller): Promise<number[]> {
-    const pupils = await pupilsOfHolder(db, ente.id, caller.fiscalCode);
-    if (pupils.length === 0) throw new NotHolderError();
+    const pupils = await pupilsVisibleTo(db, ente.id, caller.fiscalCode);
     return pupils.map((p) => p.id);
   }
 

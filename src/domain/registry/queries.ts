@@ -65,7 +65,7 @@ const pupilAccountHolderQuery = prepared((db: Kysely<DB>, enteId: number, pupilI
     ])
     .where('ph.ente_id', '=', enteId)
     .where('ph.pupil_id', '=', pupilId)
-    .where('ph.relation', '=', 'intestatario'),
+    .where('ph.relation', '=', sql.lit('intestatario')),
 );
 
 /** The account holder (intestatario) of a pupil; a co-holder sees the holder's data, not their own. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
-import { decidePupilAccess } from './access';
+import { decidePupilAccess, pupilsVisibleTo } from './access';
 import type { AuditTrail } from '../audit/audit';
 import { NotFoundError, NotHolderError } from '../errors';
 import * as queries from './queries';
@@ -24,7 +24,7 @@ export type PupilSelection =
 export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** Resolves which pupil the caller is looking at; the only gate to a pupil's data in the portal. */
   async function selectPupil(ente: Ente, caller: Caller, requestedPupilId: number | undefined): Promise<PupilSelection> {
-    const pupils = await queries.pupilsOfHolder(db, ente.id, caller.fiscalCode);
+    const pupils = await pupilsVisibleTo(db, ente.id, caller.fiscalCode);
     const access = decidePupilAccess(
       pupils.map((p) => p.id),
       requestedPupilId,
@@ -80,11 +80,7 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
 
   /** An attached document, only if it belongs to one of the caller's pupils. */
   async function attachment(ente: Ente, caller: Caller, attachmentId: number) {
-    const [found, pupils] = await Promise.all([
-      queries.attachmentById(db, ente.id, attachmentId),
-      queries.pupilsOfHolder(db, ente.id, caller.fiscalCode),
-    ]);
-    if (pupils.length === 0) throw new NotHolderError();
+    const [found, pupils] = await Promise.all([queries.attachmentById(db, ente.id, attachmentId), pupilsVisibleTo(db, ente.id, caller.fiscalCode)]);
     if (!found || found.pupilId === null || !pupils.some((p) => p.id === found.pupilId)) {
       throw new NotFoundError('attachment');
     }
