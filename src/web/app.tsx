@@ -70,6 +70,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   });
   const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), config);
   app.decorate('services', services);
+  app.decorate('officeRouteTable', []);
   app.decorateRequest('ente', undefined);
   app.decorateRequest('operatorRow', undefined);
   app.decorateRequest('office', undefined);
