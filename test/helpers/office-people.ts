@@ -1,28 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema';
 import { fiscalCodeFor } from '../../src/demo/fiscal-code-generator';
-import { type Browser, LEVEL } from './app';
-import type { BuiltPerson } from './builders';
+import type { Browser } from './app';
 
 /**
- * Helpers of the registry's office tests (persons, pupils, the adults of a pupil): log-in of a person
- * the test IdP does not list, valid forms, counts of rows, raw bodies with a field sent twice.
+ * Helpers of the registry's office tests (persons, pupils, the adults of a pupil): valid forms, counts of
+ * rows, raw bodies with a field sent twice.
  */
-
-/** Logs in any person (a built operator, a parent the office has just linked) through the test IdP's "log in as" form. */
-export async function loginAs(browser: Browser, person: Pick<BuiltPerson, 'fiscalCode' | 'givenName' | 'familyName'>, returnTo: string) {
-  const page = await browser.follow(await browser.get(`/auth/login?torna=${encodeURIComponent(returnTo)}`));
-  const uid = /\/test-idp\/interaction\/([\w-]+)\/login-as/.exec(page.body)?.[1];
-  if (!uid) throw new Error(`no test IdP log-in page: ${page.statusCode}`);
-  const submitted = await browser.post(`/test-idp/interaction/${uid}/login-as`, {
-    fiscalCode: person.fiscalCode,
-    givenName: person.givenName,
-    familyName: person.familyName,
-    level: LEVEL.L2,
-  });
-  if (submitted.statusCode !== 303) throw new Error(`test IdP refused ${person.fiscalCode}: ${submitted.statusCode}`);
-  return browser.follow(submitted);
-}
 
 /** A valid, fresh codice fiscale for the n-th person a test types in. */
 let typedPeople = 0;

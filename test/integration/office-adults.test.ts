@@ -5,7 +5,7 @@ import type { DB } from '../../src/db/schema';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildEnrolment, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
-import { count, freshCode, loginAs, personForm, postRaw, withTwice } from '../helpers/office-people';
+import { count, freshCode, personForm, postRaw, withTwice } from '../helpers/office-people';
 
 const adultsOf = (pupilId: number) => `/demo/ufficio/anagrafe/alunni/${pupilId}/adulti`;
 
@@ -27,7 +27,7 @@ for (const { engine, skip } of testEngines()) {
       enteId = await enteIdOf(db);
       operator = await buildOperator(db, enteId, 'operatore');
       office = new Browser(t.app);
-      await loginAs(office, operator, '/demo/ufficio/');
+      await office.loginAs(operator, { returnTo: '/demo/ufficio/' });
     });
     after(async () => {
       await t?.close();
@@ -192,7 +192,7 @@ for (const { engine, skip } of testEngines()) {
         assert.equal((await browser.post(`${adultsOf(pupil.pupilId)}/intestatario`, { _csrf: csrf, persona: String(holder.id) })).statusCode, 403);
       }
       const stranger = new Browser(t.app);
-      const own = await loginAs(stranger, await buildOperator(db, await enteIdOf(db, 'unione-colline'), 'amministratore'), '/unione-colline/ufficio/');
+      const own = await stranger.loginAs(await buildOperator(db, await enteIdOf(db, 'unione-colline'), 'amministratore'), { returnTo: '/unione-colline/ufficio/' });
       assert.equal((await stranger.get(adultsOf(pupil.pupilId))).statusCode, 403);
       const theirs = `/unione-colline/ufficio/anagrafe/alunni/${pupil.pupilId}/adulti`;
       const view = await stranger.get(theirs);
@@ -240,7 +240,7 @@ for (const { engine, skip } of testEngines()) {
       const documentsToPay = payable.filter((d) => d.pupilId === target.pupilId).map((d) => d.documentId);
       const operator = await buildOperator(db, enteId, 'operatore');
       const office = new Browser(t.app);
-      await loginAs(office, operator, '/demo/ufficio/');
+      await office.loginAs(operator, { returnTo: '/demo/ufficio/' });
       const page = await office.get(adultsOf(target.pupilId));
       const csrf = office.csrfFrom(page.body);
 
@@ -261,7 +261,7 @@ for (const { engine, skip } of testEngines()) {
       const childName = `${target.givenName} ${target.familyName}`;
       for (const [i, adult] of adults.entries()) {
         const browser = new Browser(t.app);
-        const scheda = await loginAs(browser, adult, '/demo/scheda-anagrafica');
+        const scheda = await browser.loginAs(adult, { returnTo: '/demo/scheda-anagrafica' });
         assert.equal(scheda.statusCode, 200, `${adult.relation}: Scheda`);
         assert.match(scheda.body, new RegExp(childName));
         const documents = await browser.get('/demo/documenti-contabili');
@@ -300,7 +300,7 @@ for (const { engine, skip } of testEngines()) {
         const removed = await office.post(`${adultsOf(target.pupilId)}/${person.id}/rimuovi`, { _csrf: csrf });
         assert.equal(removed.statusCode, 303);
         const browser = new Browser(t.app);
-        const refused = await loginAs(browser, adult, '/demo/scheda-anagrafica');
+        const refused = await browser.loginAs(adult, { returnTo: '/demo/scheda-anagrafica' });
         assert.equal(refused.statusCode, 403);
         assert.match(refused.body, /Nessun alunno associato/);
         for (const url of ['/demo/documenti-contabili', '/demo/refezione', '/demo/assenze', '/demo/pagamenti', `/demo/scheda-anagrafica?utente=${target.pupilId}`]) {

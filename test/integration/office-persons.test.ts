@@ -5,7 +5,7 @@ import type { DB } from '../../src/db/schema';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildFamily, buildOperator, buildPerson, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
-import { count, formFields, freshCode, loginAs, personForm, postRaw, valueOf, withTwice } from '../helpers/office-people';
+import { count, formFields, freshCode, personForm, postRaw, valueOf, withTwice } from '../helpers/office-people';
 
 for (const { engine, skip } of testEngines()) {
   describe(`the office's persons on ${engine}`, { skip }, () => {
@@ -21,7 +21,7 @@ for (const { engine, skip } of testEngines()) {
       enteId = await enteIdOf(db);
       operator = await buildOperator(db, enteId, 'operatore');
       office = new Browser(t.app);
-      await loginAs(office, operator, '/demo/ufficio/');
+      await office.loginAs(operator, { returnTo: '/demo/ufficio/' });
     });
     after(async () => {
       await t?.close();
@@ -142,9 +142,9 @@ for (const { engine, skip } of testEngines()) {
     it('edits a person from their version: of two saves from one version, one wins and the other sees the conflict and the values saved now', async () => {
       const person = await buildPerson(db, enteId, { givenName: 'Livia', familyName: 'Salvi' });
       const first = new Browser(t.app);
-      await loginAs(first, operator, '/demo/ufficio/');
+      await first.loginAs(operator, { returnTo: '/demo/ufficio/' });
       const second = new Browser(t.app);
-      await loginAs(second, await buildOperator(db, enteId, 'amministratore'), '/demo/ufficio/');
+      await second.loginAs(await buildOperator(db, enteId, 'amministratore'), { returnTo: '/demo/ufficio/' });
       const url = `/demo/ufficio/anagrafe/persone/${person.id}/modifica`;
       const [pageA, pageB] = [await first.get(url), await second.get(url)];
       assert.equal(pageA.statusCode, 200);
@@ -217,6 +217,9 @@ for (const { engine, skip } of testEngines()) {
         assert.ok([302, 303].includes(answer.statusCode), `${url}: ${answer.statusCode}`);
         assert.match(String(answer.headers.location), /^\/auth\/login/);
       }
+      const people = await count(db, 'person');
+      assert.equal((await anonymous.post('/demo/ufficio/anagrafe/persone/nuova', personForm())).statusCode, 403, 'an anonymous change is refused');
+      assert.equal(await count(db, 'person'), people);
       for (const who of [ADA, LUCA]) {
         const browser = new Browser(t.app);
         const home = await browser.login(who, { returnTo: '/demo/' });
@@ -229,7 +232,7 @@ for (const { engine, skip } of testEngines()) {
       const otherEnte = await enteIdOf(db, 'unione-colline');
       const stranger = await buildOperator(db, otherEnte, 'amministratore');
       const browser = new Browser(t.app);
-      await loginAs(browser, stranger, '/unione-colline/ufficio/');
+      await browser.loginAs(stranger, { returnTo: '/unione-colline/ufficio/' });
       for (const url of urls) assert.equal((await browser.get(url)).statusCode, 403, `another ente's operator at ${url}`);
       const own = await browser.get('/unione-colline/ufficio/anagrafe/persone/nuova');
       assert.equal(own.statusCode, 200);

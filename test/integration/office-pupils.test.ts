@@ -5,7 +5,7 @@ import type { DB } from '../../src/db/schema';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildFamily, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
-import { count, formFields, freshCode, loginAs, personForm, postRaw, valueOf, withTwice } from '../helpers/office-people';
+import { count, formFields, freshCode, personForm, postRaw, valueOf, withTwice } from '../helpers/office-people';
 
 const NEW = '/demo/ufficio/anagrafe/alunni/nuovo';
 
@@ -24,7 +24,7 @@ for (const { engine, skip } of testEngines()) {
       enteId = await enteIdOf(db);
       operator = await buildOperator(db, enteId, 'operatore');
       office = new Browser(t.app);
-      await loginAs(office, operator, '/demo/ufficio/');
+      await office.loginAs(operator, { returnTo: '/demo/ufficio/' });
       schoolId = (await db.selectFrom('school').select('id').where('ente_id', '=', enteId).orderBy('id', 'desc').executeTakeFirstOrThrow()).id;
     });
     after(async () => {
@@ -212,7 +212,7 @@ for (const { engine, skip } of testEngines()) {
         assert.equal(await count(db, 'pupil'), pupils);
       }
       const stranger = new Browser(t.app);
-      const own = await loginAs(stranger, await buildOperator(db, await enteIdOf(db, 'unione-colline'), 'operatore'), '/unione-colline/ufficio/');
+      const own = await stranger.loginAs(await buildOperator(db, await enteIdOf(db, 'unione-colline'), 'operatore'), { returnTo: '/unione-colline/ufficio/' });
       for (const url of urls) assert.equal((await stranger.get(url)).statusCode, 403, url);
       const theirs = await stranger.get(`/unione-colline/ufficio/anagrafe/alunni/${pupilId}/modifica`);
       assert.equal(theirs.statusCode, 404);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ForbiddenError } from '../../domain/errors';
 import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
@@ -9,6 +10,10 @@ import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every back-office route with the permission it names: walked by the permission test. */
+    officeRouteTable: { method: string; url: string; permission: Permission }[];
+  }
   interface FastifyContextConfig {
     /** What a back-office route requires; every route under /{ente}/ufficio names one (decision 0016). */
     permission?: Permission;
@@ -30,9 +35,12 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     if (!permission || !PERMISSIONS.includes(permission)) {
       throw new Error(`back-office route ${route.method} ${route.url} names no permission (config.permission)`);
     }
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.officeRouteTable.push({ method, url: route.url, permission });
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // A change sent without a session carries no CSRF token either: refused, not sent to log in (the form is lost anyway).
+    if (!request.session?.user && request.method !== 'GET' && request.method !== 'HEAD') throw new ForbiddenError('anonymous change at the office');
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     // The ente's scope has read the caller's operator row already (for the header's link).
