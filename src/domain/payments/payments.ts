@@ -7,6 +7,7 @@ import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { paymentStarted } from '../ledger/queries';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
 import { clip, issuesNotices, iupdOf, navFor, type NoticeService, takeNoticeBases, topupDueDate } from './notices';
@@ -480,11 +481,16 @@ export function createPaymentService(
 
   /** The caller's top-ups still waiting for their receipt, newest first: where a "Paga dopo" notice is found again. */
   async function pendingTopups(ente: Ente, caller: Caller) {
-    return db
+    const rows = await db
       .selectFrom('topup as t')
       .innerJoin('person as h', 'h.id', 't.holder_person_id')
       .innerJoin('badge as b', 'b.id', 't.badge_id')
-      .select(['t.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode'])
+      .innerJoin('service as s', 's.id', 'b.service_id')
+      .leftJoin('payment_notice as n', 'n.topup_id', 't.id')
+      .select([
+        't.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode', 's.name as serviceName', 'n.state as noticeState',
+        'n.cart_until as cartUntil',
+      ])
       .where('t.ente_id', '=', ente.id)
       .where('h.ente_id', '=', ente.id)
       .where('h.fiscal_code', '=', caller.fiscalCode)
@@ -493,6 +499,8 @@ export function createPaymentService(
       .orderBy('t.id', 'desc')
       .limit(sql.lit(50))
       .execute();
+    const now = clock.now();
+    return rows.map(({ noticeState, cartUntil, ...topup }) => ({ ...topup, paymentStarted: paymentStarted({ noticeState, cartUntil }, now) }));
   }
 
   return { unpaidDocuments, payDocuments, cartReturn, openCarts, abandonCart, topupBadges, requestTopup, topup, payTopup, payTopupLater, cancelTopup, pendingTopups };
