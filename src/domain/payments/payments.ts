@@ -267,25 +267,35 @@ export function createPaymentService(
    * in another tab right now: it is listed, to be resumed or abandoned, and the platform is not asked.
    */
   async function openCarts(ente: Ente, caller: Caller) {
+    // The holder's notices held by a cart (through the holder's index), then those carts by their key.
     const held = async () => {
       const now = clock.now().toISOString();
-      return db
+      const notices = await db
         .selectFrom('person as h')
         .innerJoin('payment_notice as n', 'n.holder_person_id', 'h.id')
-        .innerJoin('payment_cart as c', 'c.id', 'n.cart_id')
-        .select([
-          'c.id as cartId', 'c.created_at as createdAt', 'c.expires_at as expiresAt', 'c.returned', 'c.checkout_url as checkoutUrl', 'c.abandoned_at as abandonedAt',
-          'n.id', 'n.kind', 'n.nav', 'n.description', 'n.amount_cents as amountCents',
-        ])
+        .select(['n.cart_id as cartId', 'n.id', 'n.kind', 'n.nav', 'n.description', 'n.amount_cents as amountCents'])
         .where('h.ente_id', '=', ente.id)
         .where('h.fiscal_code', '=', caller.fiscalCode)
         .where('n.ente_id', '=', ente.id)
         .where('n.state', '=', 'open')
         .where('n.cart_until', '>', now)
-        .whereRef('c.holder_person_id', '=', 'h.id')
-        .orderBy('c.created_at')
         .orderBy('n.id')
         .execute();
+      const cartIds = [...new Set(notices.map((n) => n.cartId!))];
+      if (cartIds.length === 0) return [];
+      const carts = await db
+        .selectFrom('payment_cart')
+        .select(['id', 'created_at as createdAt', 'expires_at as expiresAt', 'returned', 'checkout_url as checkoutUrl', 'abandoned_at as abandonedAt'])
+        .where('id', 'in', cartIds)
+        .where('ente_id', '=', ente.id)
+        .execute();
+      const byId = new Map(carts.map((cart) => [cart.id, cart]));
+      return notices
+        .flatMap((notice) => {
+          const cart = byId.get(notice.cartId!);
+          return cart ? [{ ...notice, cartId: cart.id, createdAt: cart.createdAt, expiresAt: cart.expiresAt, returned: cart.returned, checkoutUrl: cart.checkoutUrl, abandonedAt: cart.abandonedAt }] : [];
+        })
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
     };
     const left = (row: { returned: string | null; abandonedAt: string | null }) => row.abandonedAt !== null || row.returned === 'cancel' || row.returned === 'error';
     let rows = await held();
