@@ -11,7 +11,7 @@ import { familyIndexes } from './0011_family_indexes';
 import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
-import { cartResume } from './0015_cart_resume';
+import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
