@@ -3,7 +3,9 @@ import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
+import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
 import { backofficeHomeRoutes } from './home/routes';
+import { officeOperatorRoutes } from './operatori/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
@@ -41,4 +43,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(officeAttachmentRoutes, { services });
+  await app.register(officeOperatorRoutes, { services });
 }
