@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
-import { Browser, LEVEL, startTestApp, type TestApp } from '../helpers/app';
+import { Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildFamily, buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { multipart, type MultipartPart, SAMPLE_JPEG, samplePdf, samplePng } from '../helpers/files';
+import { loginPerson } from '../helpers/login';
 
 /** A test limit small enough to cross cheaply; the default (10 MB) is the config's. */
 const MAX_BYTES = 20_000;
-
-/** Logs in any person the builders made, through the test IdP's form for any codice fiscale. */
-export async function loginPerson(browser: Browser, person: BuiltPerson, returnTo: string): Promise<LightMyRequestResponse> {
-  const page = await browser.follow(await browser.get(`/auth/login?torna=${encodeURIComponent(returnTo)}`));
-  const uid = /\/test-idp\/interaction\/([\w-]+)\/login-as/.exec(page.body)?.[1];
-  assert.ok(uid, 'the test IdP offers its form for any person');
-  const submitted = await browser.post(`/test-idp/interaction/${uid}/login-as`, {
-    fiscalCode: person.fiscalCode,
-    givenName: person.givenName,
-    familyName: person.familyName,
-    level: LEVEL.L2,
-  });
-  return browser.follow(submitted);
-}
 
 async function send(browser: Browser, url: string, parts: readonly MultipartPart[]) {
   const { contentType, body } = multipart(parts);
