@@ -319,7 +319,7 @@ export const en: Messages = {
     active: 'Active',
     removed: 'Removed',
     filter: { label: 'Show', active: 'Active operators only', all: 'Removed ones too', apply: 'Show' },
-    edit: (name: string) => `Edit ${name}`,
+    edit: 'Edit ',
     add: 'Add an operator',
     addTitle: 'New operator',
     addLead: 'If the tax code is that of a removed operator, they are reactivated with the data given.',

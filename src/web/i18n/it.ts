@@ -323,7 +323,7 @@ export const it = {
     active: 'Attivo',
     removed: 'Rimosso',
     filter: { label: 'Mostra', active: 'Solo gli operatori attivi', all: 'Anche quelli rimossi', apply: 'Mostra' },
-    edit: (name: string) => `Modifica ${name}`,
+    edit: 'Modifica ',
     add: 'Aggiungi un operatore',
     addTitle: 'Nuovo operatore',
     addLead: 'Se il codice fiscale è di un operatore rimosso, viene riattivato con i dati indicati.',

@@ -91,7 +91,8 @@ export function OperatorsPage({
           {
             label: t.columns.name,
             cell: (row) => (
-              <a href={`${path}/${row.id}`} aria-label={t.edit(`${row.givenName} ${row.familyName}`)}>
+              <a href={`${path}/${row.id}`}>
+                <span class="visually-hidden">{t.edit}</span>
                 {row.familyName} {row.givenName}
               </a>
             ),
