@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildFamily, buildOperator, enteIdOf } from '../helpers/builders';
@@ -209,6 +210,37 @@ for (const { engine, skip } of testEngines()) {
       assert.ok([400, 403, 415].includes(visibility.statusCode), String(visibility.statusCode));
       assert.equal(await attachmentCount(), before);
       assert.equal((await db().selectFrom('attachment').select('id').where('title', '=', 'Forgiato').execute()).length, 0);
+    });
+
+    it('answers a refused upload at once over HTTP and keeps the connection usable for the next request', async () => {
+      const cookie = office.jar.headerFor(listPath)!;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const call = (options: http.RequestOptions, body?: Buffer) =>
+        new Promise<{ status: number; socket: unknown }>((resolve, reject) => {
+          const request = http.request({ host: '127.0.0.1', port: new URL(t.baseUrl).port, path: listPath, agent, ...options }, (response) => {
+            response.resume();
+            response.on('end', () => resolve({ status: response.statusCode!, socket: request.socket }));
+          });
+          request.setTimeout(5000, () => request.destroy(new Error('no answer in 5 s')));
+          request.on('error', reject);
+          request.end(body);
+        });
+      const big = Buffer.alloc(2 * MAX_BYTES + 1_000_000, 0x41);
+      try {
+        for (const parts of [
+          [{ name: '_csrf', value: 'wrong' }, { name: 'file', filename: 'a.png', contentType: 'image/png', content: big }],
+          [{ name: 'file', filename: 'a.png', contentType: 'image/png', content: big }, { name: 'titolo', value: 'x' }],
+        ] satisfies MultipartPart[][]) {
+          const { contentType, body } = multipart(parts);
+          const refused = await call({ method: 'POST', headers: { cookie, 'content-type': contentType, 'content-length': body.length } }, body);
+          assert.equal(refused.status, 403);
+          const next = await call({ method: 'GET', headers: { cookie } });
+          assert.equal(next.status, 200);
+          assert.equal(next.socket, refused.socket, 'the same keep-alive connection');
+        }
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('shows the parent only the attachments marked visible, and a hidden one is not found for them', async () => {

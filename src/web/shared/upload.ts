@@ -34,6 +34,15 @@ async function drain(stream: NodeJS.ReadableStream): Promise<void> {
   }
 }
 
+/**
+ * A refused upload's remaining bytes are read and dropped, not parsed: the refusal is sent at once and the
+ * connection stays usable for the browser's next request.
+ */
+function discardRest(request: FastifyRequest): void {
+  request.raw.unpipe();
+  request.raw.resume();
+}
+
 /** Reads an upload whose one file is in `fileField`; the CSRF token is checked before the file is read. */
 export async function readUpload(request: FastifyRequest, { fileField }: { fileField: string }): Promise<Upload> {
   if (!request.isMultipart()) throw new BadRequestError('an upload must be multipart/form-data');
@@ -74,12 +83,18 @@ export async function readUpload(request: FastifyRequest, { fileField }: { fileF
       }
     }
   } catch (error) {
-    if (error instanceof CsrfError) throw error;
+    if (error instanceof CsrfError) {
+      discardRest(request);
+      throw error;
+    }
     const code = (error as { code?: unknown }).code;
     if (code === 'FST_FILES_LIMIT') problem = 'tooManyFiles';
     else throw new BadRequestError(`unreadable upload: ${String(code ?? (error as Error).message)}`);
   }
-  if (!tokenChecked) throw new CsrfError();
+  if (!tokenChecked) {
+    discardRest(request);
+    throw new CsrfError();
+  }
   if (!file && !problem) problem = 'fileMissing';
   return { fields: Object.fromEntries(fields), ...(file ? { file } : {}), ...(problem ? { problem } : {}) };
 }
