@@ -213,6 +213,11 @@ export interface AttachmentTable {
   content_type: string;
   content: Uint8Array;
   created_at: string;
+  /** Listed on the parents' Scheda anagrafica and downloadable by them (1), or kept for the office (0). */
+  visible_to_parent: Generated<number>;
+  /** SHA-256 of `content`, hex. */
+  sha256: string;
+  size_bytes: number;
 }
 
 export type OperatorRole = 'amministratore' | 'operatore' | 'cucina' | 'scuola';
