@@ -213,6 +213,11 @@ export interface AttachmentTable {
   content_type: string;
   content: Uint8Array;
   created_at: string;
+  /** Listed on the parents' Scheda anagrafica and downloadable by them (1), or kept for the office (0). */
+  visible_to_parent: Generated<number>;
+  /** SHA-256 of `content`, hex. */
+  sha256: string;
+  size_bytes: number;
 }
 
 export type OperatorRole = 'amministratore' | 'operatore' | 'cucina' | 'scuola';
@@ -533,6 +538,10 @@ export interface PaymentCartTable {
   returned: 'ok' | 'cancel' | 'error' | 'waiting' | null;
   created_at: string;
   expires_at: string;
+  /** Where Checkout sent the browser: "Riprendi il pagamento" goes back there while the cart is valid. */
+  checkout_url: string | null;
+  /** The holder pressed "Abbandona": its notices are released as soon as the platform says they are unpaid. */
+  abandoned_at: string | null;
 }
 
 export interface PaymentCartItemTable {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/index';
 import type { DB } from '../db/schema';
 import { createPagopaClients } from '../integrations/pagopa/clients';
+import { createAttachmentService } from './attachments/service';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
 import { createCanteenDaysService } from './canteen/canteen-days';
@@ -11,6 +12,7 @@ import { createDocumentService } from './billing/documents';
 import { createAccountService } from './ledger/account';
 import { createChargingService } from './ledger/charging';
 import type { Clock } from './clock';
+import { createOperatorManagement } from './operators/management';
 import { createOperatorService } from './operators/service';
 import { createNoticeService } from './payments/notices';
 import { createPaperService } from './payments/papers';
@@ -25,7 +27,7 @@ export function createServices(
   db: Kysely<DB>,
   clock: Clock,
   onError: (error: unknown) => void,
-  config: Pick<Config, 'pagopa' | 'publicUrl'>,
+  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments'>,
 ) {
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
@@ -48,6 +50,8 @@ export function createServices(
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
+    attachments: createAttachmentService(db, clock, audit, config.attachments),
+    operatorManagement: createOperatorManagement(db, clock),
     officePeople: createOfficePeopleService(db, clock, audit),
   };
 }

@@ -12,11 +12,15 @@ import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
 import { oneIntestatario } from './0016_one_intestatario';
+import { attachmentMetadata } from './0018_attachment_metadata';
+import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape,
+  attachmentMetadata,
+  cartResume,
   oneIntestatario,
 ];

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { ForbiddenError } from '../../domain/errors';
 import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
+import { CsrfError } from '../plugins/csrf';
 import { callerOrLogin } from '../shared/caller';
+import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
 import { officePeopleRoutes } from './anagrafe/people-routes';
 import { backofficeHomeRoutes } from './home/routes';
+import { officeOperatorRoutes } from './operatori/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
@@ -39,8 +41,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    // A change sent without a session carries no CSRF token either: refused, not sent to log in (the form is lost anyway).
-    if (!request.session?.user && request.method !== 'GET' && request.method !== 'HEAD') throw new ForbiddenError('anonymous change at the office');
+    // A change sent without a logged-in session (expired, or never there) carries no token of ours: it is
+    // refused as a stale form, not sent to log-in — its body could not be replayed after it anyway.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !request.session?.user) throw new CsrfError();
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     // The ente's scope has read the caller's operator row already (for the header's link).
@@ -50,5 +53,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(officeAttachmentRoutes, { services });
+  await app.register(officeOperatorRoutes, { services });
   await app.register(officePeopleRoutes, { services });
 }
