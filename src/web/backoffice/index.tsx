@@ -6,6 +6,8 @@ import { callerOrLogin } from '../shared/caller';
 import { backofficeHomeRoutes } from './home/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
+import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
+import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,4 +43,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(officeEnrolmentRoutes, { services });
+  await app.register(officeBadgeRoutes, { services });
 }
