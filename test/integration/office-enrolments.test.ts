@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Ente } from '../../src/db/schema';
 import { it as messages } from '../../src/web/i18n/it';
 import { ADA, Browser, LUCA, MARCO, startTestApp, type TestApp } from '../helpers/app';
-import { buildFamily, buildOperator, enteIdOf, type BuiltPerson, type BuiltPupil } from '../helpers/builders';
+import { buildOperator, buildPerson, buildPupil, enteIdOf, type BuiltPerson, type BuiltPupil } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { loginAs } from '../helpers/login-as';
 
@@ -42,6 +42,15 @@ for (const { engine, skip } of testEngines()) {
     after(async () => {
       await app?.close();
     });
+
+    /** A holder of age (the builder's people may be born as late as 2009) and a child linked to them as intestatario. */
+    let adults = 0;
+    async function buildFamily(_db: unknown, _enteId: number) {
+      const n = ++adults;
+      const holder = await buildPerson(db(), enteId, { birthDate: `${1970 + (n % 20)}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + ((n * 7) % 28)).padStart(2, '0')}` });
+      const pupil = await buildPupil(db(), enteId, [{ person: holder, relation: 'intestatario' }], { familyName: holder.familyName });
+      return { holder, pupils: [pupil] };
+    }
 
     const base = (pupil: BuiltPupil) => `/demo/ufficio/anagrafe/alunni/${pupil.pupilId}/iscrizioni`;
     const enrolmentsOf = async (pupil: BuiltPupil) => db().selectFrom('enrolment').selectAll().where('pupil_id', '=', pupil.pupilId).execute();
@@ -297,6 +306,7 @@ for (const { engine, skip } of testEngines()) {
         assert.ok([302, 303].includes(response.statusCode), `anonymous ${path}: ${response.statusCode}`);
         assert.match(String(response.headers.location), /\/auth\/login/);
       }
+      assert.equal((await anonymous.post(`${base(pupil)}/${enrolment.id}/ritiro`, { versione: '1', ultimo_giorno: '08/02/2027' })).statusCode, 403);
       for (const who of [ADA, LUCA]) {
         const browser = new Browser(app.app);
         await browser.login(who, { returnTo: '/demo/' });

@@ -3,6 +3,7 @@ import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
+import { CsrfError } from '../plugins/csrf';
 import { backofficeHomeRoutes } from './home/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
@@ -39,6 +40,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // A form sent without a session carries no valid CSRF token: refused as the CSRF check refuses it
+    // (this hook runs before that check), not sent to log in with the form lost.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !request.session?.user) throw new CsrfError();
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     // The ente's scope has read the caller's operator row already (for the header's link).
