@@ -20,6 +20,8 @@ import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
+import { createEnrolmentService } from './registry/enrolments';
+import { createBadgeService } from './registry/badges';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -51,6 +53,8 @@ export function createServices(
     papers: createPaperService(db, clock, audit),
     attachments: createAttachmentService(db, clock, audit, config.attachments),
     operatorManagement: createOperatorManagement(db, clock),
+    enrolments: createEnrolmentService(db, clock),
+    badges: createBadgeService(db, clock),
   };
 }
 

@@ -11,6 +11,7 @@ import { familyIndexes } from './0011_family_indexes';
 import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
+import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
 import { attachmentMetadata } from './0018_attachment_metadata';
 import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
@@ -19,6 +20,7 @@ import type { AppMigration } from './types';
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape,
+  enrolmentTermsBadges,
   attachmentMetadata,
   cartResume,
 ];

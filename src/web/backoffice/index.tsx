@@ -9,6 +9,8 @@ import { backofficeHomeRoutes } from './home/routes';
 import { officeOperatorRoutes } from './operatori/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
+import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
+import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,4 +56,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeReceiptRoutes, { services });
   await app.register(officeAttachmentRoutes, { services });
   await app.register(officeOperatorRoutes, { services });
+  await app.register(officeEnrolmentRoutes, { services });
+  await app.register(officeBadgeRoutes, { services });
 }
