@@ -16,6 +16,7 @@ import { createNoticeService } from './payments/notices';
 import { createPaperService } from './payments/papers';
 import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
+import { createImportService } from './import/service';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 
@@ -47,6 +48,7 @@ export function createServices(
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
+    imports: createImportService(db, clock, audit),
   };
 }
 

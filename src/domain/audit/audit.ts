@@ -95,6 +95,33 @@ export async function writeChange(
     .execute();
 }
 
+/**
+ * Many office changes of one unit of work (an import of 150,000 rows): the same events as `writeChange`,
+ * inserted in chunks instead of one statement each.
+ */
+export async function writeChanges(
+  trx: Kysely<DB>,
+  clock: Clock,
+  context: { ente: { id: number }; operator: { fiscalCode: string }; requestId?: string },
+  changes: readonly ChangeEntry[],
+): Promise<void> {
+  // 10 columns a row: 2,000 rows stay under SQLite's 32,766 bound parameters.
+  for (let start = 0; start < changes.length; start += 2000) {
+    const rows = changes.slice(start, start + 2000).map((change) => {
+      const { before, after } = changedFields(change.before, change.after);
+      return {
+        ...auditRow(
+          { enteId: context.ente.id, actorFiscalCode: context.operator.fiscalCode, action: change.action, subjectType: change.subjectType, subjectId: change.subjectId, requestId: context.requestId },
+          clock,
+        ),
+        before_json: before === null ? null : JSON.stringify(before),
+        after_json: after === null ? null : JSON.stringify(after),
+      };
+    });
+    await trx.insertInto('audit_event').values(rows).execute();
+  }
+}
+
 /** On an update, the fields whose values differ; a creation or a removal keeps the whole record. */
 export function changedFields(
   before: Record<string, unknown> | null,
