@@ -4,6 +4,7 @@ import { PERMISSIONS, type Permission } from '../../domain/operators/permissions
 import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
 import { backofficeHomeRoutes } from './home/routes';
+import { importRoutes } from './importa/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
@@ -41,4 +42,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(importRoutes, { services });
 }
