@@ -89,7 +89,8 @@ export function parseMultipart(body: Buffer, contentType: string): Record<string
   return fields;
 }
 
+/** A parameter of the disposition; browsers send `"` in a name as %22 (WHATWG), never a backslash escape. */
 function parameter(disposition: string, key: string): string | undefined {
-  const match = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, 'i').exec(disposition) ?? new RegExp(`;\\s*${key}=([^;\\s]+)`, 'i').exec(disposition);
-  return match ? match[1]!.replace(/\\(.)/g, '$1') : undefined;
+  const match = new RegExp(`;\\s*${key}="([^"]*)"`, 'i').exec(disposition) ?? new RegExp(`;\\s*${key}=([^;\\s]+)`, 'i').exec(disposition);
+  return match?.[1];
 }
