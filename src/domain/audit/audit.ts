@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Clock } from '../clock';
+import { bulkInsert } from '../../db/bulk';
 import type { AuditEventTable, DB } from '../../db/schema';
 
 export interface AuditEntry {
@@ -97,7 +98,7 @@ export async function writeChange(
 
 /**
  * Many office changes of one unit of work (an import of 150,000 rows): the same events as `writeChange`,
- * inserted in chunks instead of one statement each.
+ * inserted in bulk (src/db/bulk.ts) instead of one statement each.
  */
 export async function writeChanges(
   trx: Kysely<DB>,
@@ -105,21 +106,25 @@ export async function writeChanges(
   context: { ente: { id: number }; operator: { fiscalCode: string }; requestId?: string },
   changes: readonly ChangeEntry[],
 ): Promise<void> {
-  // 10 columns a row: 2,000 rows stay under SQLite's 32,766 bound parameters.
-  for (let start = 0; start < changes.length; start += 2000) {
-    const rows = changes.slice(start, start + 2000).map((change) => {
-      const { before, after } = changedFields(change.before, change.after);
-      return {
-        ...auditRow(
-          { enteId: context.ente.id, actorFiscalCode: context.operator.fiscalCode, action: change.action, subjectType: change.subjectType, subjectId: change.subjectId, requestId: context.requestId },
-          clock,
-        ),
-        before_json: before === null ? null : JSON.stringify(before),
-        after_json: after === null ? null : JSON.stringify(after),
-      };
-    });
-    await trx.insertInto('audit_event').values(rows).execute();
-  }
+  const columns = ['ente_id', 'actor_fiscal_code', 'action', 'subject_type', 'subject_id', 'request_id', 'created_at', 'before_json', 'after_json'] as const;
+  const rows = changes.map((change) => {
+    const { before, after } = changedFields(change.before, change.after);
+    const row = {
+      ...auditRow(
+        { enteId: context.ente.id, actorFiscalCode: context.operator.fiscalCode, action: change.action, subjectType: change.subjectType, subjectId: change.subjectId, requestId: context.requestId },
+        clock,
+      ),
+      before_json: before === null ? null : JSON.stringify(before),
+      after_json: after === null ? null : JSON.stringify(after),
+    };
+    return columns.map((column) => row[column]);
+  });
+  await bulkInsert(
+    trx,
+    'audit_event',
+    columns.map((name) => ({ name, pg: name === 'ente_id' || name === 'subject_id' ? 'int4' : 'text' })),
+    rows,
+  );
 }
 
 /** On an update, the fields whose values differ; a creation or a removal keeps the whole record. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { transaction } from '../../db/transaction';
+import { bulkInsert } from '../../db/bulk';
 import { updateVersioned } from '../../db/versioned';
 import type { DB } from '../../db/schema';
 import { type AuditTrail, type ChangeEntry, writeChanges } from '../audit/audit';
@@ -14,14 +15,6 @@ import { personValues } from './persons';
 
 /** An upload waits this long for its "Importa"; older ones are removed when the next one is kept. */
 const UPLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
-/** Rows per insert: each statement stays under SQLite's 32,766 bound parameters. */
-function chunked<T>(values: readonly T[], columns: number): T[][] {
-  const size = Math.max(1, Math.min(2000, Math.floor(30_000 / columns)));
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
-  return out;
-}
 
 /** A unique key or a version that changed under the import: someone saved the same records meanwhile. */
 function isConcurrentChange(error: unknown): boolean {
@@ -82,14 +75,16 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     const changes: ChangeEntry[] = [];
 
     const personIds = new Map(plan.personIds);
-    for (const part of chunked(plan.personCreates, 13)) {
-      const rows = await trx
-        .insertInto('person')
-        .values(part.map((p) => ({ ente_id: enteId, ...p })))
-        .returning(['id', 'fiscal_code'])
-        .execute();
-      for (const r of rows) personIds.set(r.fiscal_code, r.id);
-    }
+    const personRows = plan.personCreates.map((p) => ({ ...p, ...personValues(p) }));
+    const personColumns = Object.keys(personRows[0] ?? {});
+    const insertedPersons = await bulkInsert<{ id: number; fiscal_code: string }>(
+      trx,
+      'person',
+      [{ name: 'ente_id', pg: 'int4' }, ...personColumns.map((name) => ({ name, pg: 'text' as const }))],
+      personRows.map((p) => [enteId, ...personColumns.map((c) => (p as Record<string, unknown>)[c])]),
+      ['id', 'fiscal_code'],
+    );
+    for (const r of insertedPersons) personIds.set(r.fiscal_code, r.id);
     for (const p of plan.personCreates) {
       changes.push({ action: 'office.import.person.create', subjectType: 'person', subjectId: personIds.get(p.fiscal_code)!, before: null, after: { ...p } });
     }
@@ -101,14 +96,19 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     const cfOfPerson = new Map<number, string>();
     for (const [cf, id] of personIds) cfOfPerson.set(id, cf);
     const pupilIds = new Map(plan.pupilIds);
-    for (const part of chunked(plan.pupilCreates, 5)) {
-      const rows = await trx
-        .insertInto('pupil')
-        .values(part.map((p) => ({ ente_id: enteId, person_id: personIds.get(p.pupilCf)!, school_id: p.school_id, class_name: p.class_name, diet_code: null })))
-        .returning(['id', 'person_id'])
-        .execute();
-      for (const r of rows) pupilIds.set(cfOfPerson.get(r.person_id)!, r.id);
-    }
+    const insertedPupils = await bulkInsert<{ id: number; person_id: number }>(
+      trx,
+      'pupil',
+      [
+        { name: 'ente_id', pg: 'int4' },
+        { name: 'person_id', pg: 'int4' },
+        { name: 'school_id', pg: 'int4' },
+        { name: 'class_name', pg: 'text' },
+      ],
+      plan.pupilCreates.map((p) => [enteId, personIds.get(p.pupilCf)!, p.school_id, p.class_name]),
+      ['id', 'person_id'],
+    );
+    for (const r of insertedPupils) pupilIds.set(cfOfPerson.get(r.person_id)!, r.id);
     for (const p of plan.pupilCreates) {
       const personId = personIds.get(p.pupilCf)!;
       changes.push({
@@ -124,8 +124,18 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       changes.push({ action: 'office.import.pupil.update', subjectType: 'pupil', subjectId: u.id, before: u.before, after: u.set });
     }
 
-    const links = plan.linkCreates.map((l) => ({ ente_id: enteId, pupil_id: pupilIds.get(l.pupilCf)!, person_id: personIds.get(l.personCf)!, relation: l.relation }));
-    for (const part of chunked(links, 4)) await trx.insertInto('pupil_holder').values(part).execute();
+    const links = plan.linkCreates.map((l) => ({ pupil_id: pupilIds.get(l.pupilCf)!, person_id: personIds.get(l.personCf)!, relation: l.relation }));
+    await bulkInsert(
+      trx,
+      'pupil_holder',
+      [
+        { name: 'ente_id', pg: 'int4' },
+        { name: 'pupil_id', pg: 'int4' },
+        { name: 'person_id', pg: 'int4' },
+        { name: 'relation', pg: 'text' },
+      ],
+      links.map((l) => [enteId, l.pupil_id, l.person_id, l.relation]),
+    );
     for (const l of links) {
       changes.push({ action: 'office.import.link.create', subjectType: 'pupil', subjectId: l.pupil_id, before: null, after: { person_id: l.person_id, relation: l.relation } });
     }
@@ -136,7 +146,6 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     }
 
     const enrolments = plan.enrolmentCreates.map((e) => ({
-      ente_id: enteId,
       pupil_id: pupilIds.get(e.pupilCf)!,
       service_id: e.service_id,
       school_year_id: e.school_year_id,
@@ -147,26 +156,31 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       starts_on: e.starts_on,
       ends_on: e.ends_on,
       payment_mode: 'pagopa' as const,
-      debit_iban: null,
       invoice_recipient: e.invoice_recipient,
       invoice_address: e.invoice_address,
       invoice_email: e.invoice_email,
-      reduction_note: null,
-      created_at: createdAt,
     }));
+    const enrolmentColumns = Object.keys(enrolments[0] ?? {}) as (keyof (typeof enrolments)[number])[];
+    const insertedEnrolments = await bulkInsert<{ id: number; pupil_id: number; service_id: number; school_year_id: number }>(
+      trx,
+      'enrolment',
+      [
+        { name: 'ente_id', pg: 'int4' },
+        { name: 'created_at', pg: 'text' },
+        ...enrolmentColumns.map((name) => ({ name, pg: name.endsWith('_id') ? ('int4' as const) : ('text' as const) })),
+      ],
+      enrolments.map((e) => [enteId, createdAt, ...enrolmentColumns.map((c) => e[c])]),
+      ['id', 'pupil_id', 'service_id', 'school_year_id'],
+    );
     const enrolmentIds = new Map<string, number>();
-    for (const part of chunked(enrolments, 17)) {
-      const rows = await trx.insertInto('enrolment').values(part).returning(['id', 'pupil_id', 'service_id', 'school_year_id']).execute();
-      for (const r of rows) enrolmentIds.set(`${r.pupil_id}/${r.service_id}/${r.school_year_id}`, r.id);
-    }
+    for (const r of insertedEnrolments) enrolmentIds.set(`${r.pupil_id}/${r.service_id}/${r.school_year_id}`, r.id);
     for (const e of enrolments) {
-      const { ente_id: _ente, created_at: _created, ...after } = e;
       changes.push({
         action: 'office.import.enrolment.create',
         subjectType: 'enrolment',
         subjectId: enrolmentIds.get(`${e.pupil_id}/${e.service_id}/${e.school_year_id}`)!,
         before: null,
-        after,
+        after: e,
       });
     }
     for (const u of plan.enrolmentUpdates) {
@@ -175,15 +189,25 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after: set });
     }
 
-    const badges = plan.badgeCreates.map((b) => ({ ente_id: enteId, code: b.code, pupil_id: pupilIds.get(b.pupilCf)!, service_id: b.service_id, issued_on: day, active: 1 }));
+    const badges = plan.badgeCreates.map((b) => ({ code: b.code, pupil_id: pupilIds.get(b.pupilCf)!, service_id: b.service_id, issued_on: day, active: 1 }));
+    const insertedBadges = await bulkInsert<{ id: number; code: string }>(
+      trx,
+      'badge',
+      [
+        { name: 'ente_id', pg: 'int4' },
+        { name: 'code', pg: 'text' },
+        { name: 'pupil_id', pg: 'int4' },
+        { name: 'service_id', pg: 'int4' },
+        { name: 'issued_on', pg: 'text' },
+        { name: 'active', pg: 'int4' },
+      ],
+      badges.map((b) => [enteId, b.code, b.pupil_id, b.service_id, b.issued_on, b.active]),
+      ['id', 'code'],
+    );
     const badgeIds = new Map<string, number>();
-    for (const part of chunked(badges, 6)) {
-      const rows = await trx.insertInto('badge').values(part).returning(['id', 'code']).execute();
-      for (const r of rows) badgeIds.set(r.code, r.id);
-    }
+    for (const r of insertedBadges) badgeIds.set(r.code, r.id);
     for (const b of badges) {
-      const { ente_id: _ente, ...after } = b;
-      changes.push({ action: 'office.import.badge.create', subjectType: 'badge', subjectId: badgeIds.get(b.code)!, before: null, after });
+      changes.push({ action: 'office.import.badge.create', subjectType: 'badge', subjectId: badgeIds.get(b.code)!, before: null, after: b });
     }
 
     await writeChanges(trx, clock, office, changes);
