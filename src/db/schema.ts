@@ -533,6 +533,10 @@ export interface PaymentCartTable {
   returned: 'ok' | 'cancel' | 'error' | 'waiting' | null;
   created_at: string;
   expires_at: string;
+  /** Where Checkout sent the browser: "Riprendi il pagamento" goes back there while the cart is valid. */
+  checkout_url: string | null;
+  /** The holder pressed "Abbandona": its notices are released as soon as the platform says they are unpaid. */
+  abandoned_at: string | null;
 }
 
 export interface PaymentCartItemTable {

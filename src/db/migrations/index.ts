@@ -12,11 +12,11 @@ import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
 import { importUploads } from './0019_import_uploads';
+import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
-  backofficeShape,
-  importUploads,
+  backofficeShape, importUploads, cartResume,
 ];

@@ -2,7 +2,7 @@ import type { Ente } from '../../../db/schema';
 import type { Badge, Statement, StatementRow } from '../../../domain/ledger/account';
 import { csvDocument, csvEuro } from '../../shared/csv';
 import type { Messages } from '../../i18n/it';
-import { PeriodForm, ServicePage } from '../../shared/components';
+import { PeriodErrorSummary, PeriodForm, ServicePage } from '../../shared/components';
 import { PendingTopups } from '../ricariche/views';
 import type { PageContext } from '../../shared/context';
 
@@ -83,13 +83,18 @@ export function LedgerPage({
   const t = m.ledger;
   const query = `badge=${badge.id}&dal=${period.from}&al=${period.to}`;
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      errors={problems && <PeriodErrorSummary title={m.periodProblemTitle} problems={problems} texts={t.problems} />}
+    >
       <p>
         <strong>{badgeLabel(m, badge)}</strong>
         {badges.length > 1 && (
           <>
             {' — '}
-            <a href={`/${ente.slug}/conto-corrente`}>{t.changeBadge}</a>
+            <a href={`/${ente.slug}/conto-corrente?cambia=1`}>{t.changeBadge}</a>
           </>
         )}
       </p>
@@ -127,7 +132,7 @@ export function LedgerPage({
               {t.pdf}
             </a>
           </p>
-          <PendingTopups ctx={ctx} topups={statement.pending.map((topup) => ({ ...topup, badgeCode: badge.code }))} />
+          <PendingTopups ctx={ctx} topups={statement.pending.map((topup) => ({ ...topup, badgeCode: badge.code, serviceName: badge.serviceName }))} />
           {statement.rows.length === 0 ? (
             <p>{t.none}</p>
           ) : (

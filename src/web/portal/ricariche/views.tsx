@@ -81,7 +81,13 @@ export function TopupFormPage({
  * Top-ups asked for and not paid yet, each with the way back to its notice: on the Ricariche page and
  * beside the Conto corrente (never in its balance).
  */
-export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id: number; amountCents: number; createdAt: string; badgeCode: string }[] }) {
+export function PendingTopups({
+  ctx,
+  topups,
+}: {
+  ctx: EnteContext;
+  topups: { id: number; amountCents: number; createdAt: string; badgeCode: string; serviceName: string; paymentStarted: boolean }[];
+}) {
   const { m, ente } = ctx;
   const t = m.topups;
   if (topups.length === 0) return null;
@@ -90,7 +96,7 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
       <h2 class="h4" id="pending-topups">
         {t.pendingList}
       </h2>
-      <p>{t.pending}</p>
+      <p>{t.pendingIntro}</p>
       <table class="table table-stack">
         <caption>{t.pendingCaption}</caption>
         <thead>
@@ -108,9 +114,9 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
           {topups.map((topup) => (
             <tr key={topup.id}>
               <td data-label={t.requestedOn}>{m.format.dateTime(topup.createdAt)}</td>
-              <td data-label={t.badge}>{topup.badgeCode}</td>
+              <td data-label={t.badge}>{t.serviceAndBadge(topup.serviceName, topup.badgeCode)}</td>
               <td class="text-end text-nowrap" data-label={m.payments.amount}>{m.format.euro(topup.amountCents)}</td>
-              <td data-label={m.payments.state}>{t.state.in_attesa}</td>
+              <td data-label={m.payments.state}>{topup.paymentStarted ? t.awaitingReceipt : t.toPay}</td>
               <td data-label={m.payments.notice}>
                 <a href={`/${ente.slug}/ricariche/${topup.id}`}>
                   {t.open}
@@ -150,7 +156,7 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
         <p class="fw-semibold">{t.cancelledNotice}</p>
       ) : (
         <>
-          <p class="fw-semibold">{t.pending}</p>
+          <p class="fw-semibold">{topup.payable === 'in_cart' ? t.pending : t.choosePayment}</p>
           <h2 class="h4">{t.chosenTitle}</h2>
           <div class="row g-4 mb-4">
             <section class="col-md-6" aria-labelledby="pay-now">
