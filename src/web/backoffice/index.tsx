@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
+import { CsrfError } from '../plugins/csrf';
 import { callerOrLogin } from '../shared/caller';
 import { backofficeHomeRoutes } from './home/routes';
 import { importRoutes } from './importa/routes';
@@ -38,6 +39,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // A form sent without a session carries no valid CSRF token: refused before its body is read, never
+    // sent to log-in (which would come back to the form's address with a GET).
+    if (!request.session?.user && request.method !== 'GET' && request.method !== 'HEAD') throw new CsrfError();
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     // The ente's scope has read the caller's operator row already (for the header's link).
