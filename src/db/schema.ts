@@ -656,6 +656,18 @@ export interface SandboxReceiptTable {
   xml: string;
 }
 
+/** A file uploaded for import, kept between its dry run and its confirmation (issue 13). */
+export interface ImportUploadTable {
+  /** Random, unguessable. */
+  id: string;
+  ente_id: number;
+  operator_fiscal_code: string;
+  sha256: string;
+  file_name: string;
+  content: Uint8Array;
+  created_at: string;
+}
+
 export interface DB {
   ente: EnteTable;
   ente_logo: EnteLogoTable;
@@ -704,6 +716,7 @@ export interface DB {
   sandbox_position: SandboxPositionTable;
   sandbox_cart: SandboxCartTable;
   sandbox_receipt: SandboxReceiptTable;
+  import_upload: ImportUploadTable;
 }
 
 export type Ente = Selectable<EnteTable>;

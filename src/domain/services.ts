@@ -18,6 +18,7 @@ import { createNoticeService } from './payments/notices';
 import { createPaperService } from './payments/papers';
 import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
+import { createImportService } from './import/service';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 import { createEnrolmentService } from './registry/enrolments';
@@ -55,6 +56,7 @@ export function createServices(
     operatorManagement: createOperatorManagement(db, clock),
     enrolments: createEnrolmentService(db, clock),
     badges: createBadgeService(db, clock),
+    imports: createImportService(db, clock, audit),
   };
 }
 

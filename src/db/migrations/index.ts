@@ -13,6 +13,7 @@ import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
 import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
 import { attachmentMetadata } from './0018_attachment_metadata';
+import { importUploads } from './0019_import_uploads';
 import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
@@ -22,5 +23,6 @@ export const migrations: AppMigration[] = [
   backofficeShape,
   enrolmentTermsBadges,
   attachmentMetadata,
+  importUploads,
   cartResume,
 ];

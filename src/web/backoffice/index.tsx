@@ -7,6 +7,7 @@ import { callerOrLogin } from '../shared/caller';
 import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
 import { backofficeHomeRoutes } from './home/routes';
 import { officeOperatorRoutes } from './operatori/routes';
+import { importRoutes } from './importa/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
@@ -58,4 +59,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeOperatorRoutes, { services });
   await app.register(officeEnrolmentRoutes, { services });
   await app.register(officeBadgeRoutes, { services });
+  await app.register(importRoutes, { services });
 }
