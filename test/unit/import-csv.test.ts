@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeText, detectSeparator, parseCsv } from '../../src/domain/import/csv-read';
 import { adultBirthDateOf, birthFactsOf, matchKey, parseImportDate } from '../../src/domain/import/plan';
-import { MultipartError, isUploadedFile, parseMultipart } from '../../src/web/shared/multipart';
 
 describe('reading an import file', () => {
   it('takes valid UTF-8 as UTF-8 (BOM dropped), anything else as Windows-1252', () => {
@@ -61,34 +60,5 @@ describe('reading an import file', () => {
 
   it('matches names regardless of case, spaces and apostrophes', () => {
     assert.equal(matchKey('  Scuola dell’infanzia   Girasole '), matchKey("scuola dell'INFANZIA girasole"));
-  });
-});
-
-describe('multipart form bodies', () => {
-  const boundary = 'XyZ123';
-  const body = (parts: string) => Buffer.from(parts.replace(/\n/g, '\r\n'));
-  it('gives text fields as strings and a file with its name, type and bytes', () => {
-    const parsed = parseMultipart(
-      body(`--${boundary}\nContent-Disposition: form-data; name="_csrf"\n\ntoken\n--${boundary}\nContent-Disposition: form-data; name="file"; filename="C:\\dati\\vecchio.csv"\nContent-Type: text/csv\n\na;b\n1;2\n--${boundary}--\n`),
-      `multipart/form-data; boundary=${boundary}`,
-    );
-    assert.equal(parsed._csrf, 'token');
-    const file = parsed.file;
-    assert.ok(isUploadedFile(file));
-    assert.equal(file.fileName, 'vecchio.csv');
-    assert.equal(file.contentType, 'text/csv');
-    assert.equal(file.data.toString(), 'a;b\r\n1;2');
-  });
-
-  it('gives a field sent twice as an array (refused by parseForm), and refuses malformed bodies', () => {
-    const twice = parseMultipart(
-      body(`--${boundary}\nContent-Disposition: form-data; name="a"\n\n1\n--${boundary}\nContent-Disposition: form-data; name="a"\n\n2\n--${boundary}--\n`),
-      `multipart/form-data; boundary="${boundary}"`,
-    );
-    assert.deepEqual(twice.a, ['1', '2']);
-    assert.throws(() => parseMultipart(body('no boundary here'), `multipart/form-data; boundary=${boundary}`), MultipartError);
-    assert.throws(() => parseMultipart(body(`--${boundary}\nContent-Disposition: form-data; name="a"\n\nnever closed`), `multipart/form-data; boundary=${boundary}`), MultipartError);
-    assert.throws(() => parseMultipart(body(`--${boundary}--\n`), 'multipart/form-data'), MultipartError);
-    assert.throws(() => parseMultipart(body(`--${boundary}\nContent-Disposition: form-data; name="__proto__"\n\nx\n--${boundary}--\n`), `multipart/form-data; boundary=${boundary}`), MultipartError);
   });
 });

@@ -1,8 +1,8 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../../domain/services';
 import { parseForm } from '../../shared/form';
-import { acceptMultipart, isUploadedFile } from '../../shared/multipart';
+import { acceptUploads, readUpload } from '../../shared/upload';
 import { enteContext, sendPage } from '../../shared/render';
 import { ImportPage, ImportReportPage, UploadGonePage, importCsv } from './views';
 
@@ -20,7 +20,7 @@ const confirmForm = z.object({
  * imports exactly the bytes that were checked, checked again in the import's transaction.
  */
 export async function importRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  acceptMultipart(app);
+  await acceptUploads(app, UPLOAD_LIMIT_BYTES);
 
   app.get('/importa', { config: { permission: 'registry.import' } }, async (request, reply) => {
     return sendPage(reply, <ImportPage ctx={enteContext(request)} />);
@@ -28,20 +28,16 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
 
   app.post(
     '/importa',
-    {
-      config: { permission: 'registry.import' },
-      bodyLimit: UPLOAD_LIMIT_BYTES,
-      // A file over the limit is refused before the route runs: said on the page, nothing kept.
-      errorHandler: async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendPage(reply, <ImportPage ctx={enteContext(request)} fileProblem="fileTooLarge" />, 413);
-        throw error;
-      },
-    },
+    // The one upload pattern (web/shared/upload.ts): the CSRF token is checked before the file is read.
+    { config: { permission: 'registry.import', csrf: 'multipart' } },
     async (request, reply) => {
       const office = request.office!;
       const ctx = enteContext(request);
-      const file = (request.body as Record<string, unknown> | undefined)?.file;
-      if (!isUploadedFile(file) || file.data.length === 0) return sendPage(reply, <ImportPage ctx={ctx} fileProblem="fileMissing" />, 422);
+      const sent = await readUpload(request, { fileField: 'file' });
+      // A file over the limit is cut where it passes it and refused: said on the page, nothing kept.
+      if (sent.problem === 'fileTooLarge') return sendPage(reply, <ImportPage ctx={ctx} fileProblem="fileTooLarge" />, 413);
+      const file = sent.file && sent.file.content.length > 0 ? { fileName: sent.file.fileName, data: sent.file.content } : undefined;
+      if (!file) return sendPage(reply, <ImportPage ctx={ctx} fileProblem="fileMissing" />, 422);
       const report = await services.imports.check(office, file.data);
       if (report.problems.length) return sendPage(reply, <ImportReportPage ctx={ctx} fileName={file.fileName} report={report} mode="check" />, 422);
       const upload = await services.imports.keepUpload(office, file.fileName, file.data);
