@@ -18,9 +18,12 @@ import { createNoticeService } from './payments/notices';
 import { createPaperService } from './payments/papers';
 import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
+import { createImportService } from './import/service';
 import { createEnteDirectory } from './registry/enti';
 import { createOfficePeopleService } from './registry/office-people';
 import { createRegistryService } from './registry/service';
+import { createEnrolmentService } from './registry/enrolments';
+import { createBadgeService } from './registry/badges';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -53,6 +56,9 @@ export function createServices(
     attachments: createAttachmentService(db, clock, audit, config.attachments),
     operatorManagement: createOperatorManagement(db, clock),
     officePeople: createOfficePeopleService(db, clock, audit),
+    enrolments: createEnrolmentService(db, clock),
+    badges: createBadgeService(db, clock),
+    imports: createImportService(db, clock, audit),
   };
 }
 

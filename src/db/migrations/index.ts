@@ -12,7 +12,9 @@ import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
 import { oneIntestatario } from './0016_one_intestatario';
+import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
 import { attachmentMetadata } from './0018_attachment_metadata';
+import { importUploads } from './0019_import_uploads';
 import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
@@ -20,7 +22,9 @@ import type { AppMigration } from './types';
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape,
+  enrolmentTermsBadges,
   attachmentMetadata,
+  importUploads,
   cartResume,
   oneIntestatario,
 ];

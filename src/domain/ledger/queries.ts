@@ -17,6 +17,7 @@ export const badgesOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
       'badge.id as id',
       'badge.code as code',
       'badge.active as active',
+      'badge.blocked_at as blockedAt',
       'pupil.id as pupilId',
       'child.given_name as givenName',
       'child.family_name as familyName',

@@ -338,7 +338,7 @@ export function createPaymentService(
       .innerJoin('service as s', 's.id', 'b.service_id')
       .innerJoin('pupil as p', 'p.id', 'b.pupil_id')
       .innerJoin('person as child', 'child.id', 'p.person_id')
-      .select(['b.id', 'b.code', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
+      .select(['b.id', 'b.code', 'b.blocked_at as blockedAt', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
       .where('b.ente_id', '=', ente.id)
       .where('b.pupil_id', 'in', pupilIds)
       .where('b.active', '=', sql.lit(1))
@@ -357,6 +357,8 @@ export function createPaymentService(
     const badges = await topupBadges(ente, caller);
     const badge = badges.find((b) => b.id === badgeId);
     if (!badge) throw new NotFoundError('badge');
+    // A blocked badge (a card reported lost, decision 0018) takes no top-ups until the office unblocks or replaces it.
+    if (badge.blockedAt !== null) throw new InvalidInputError({ badge: 'badgeBlocked' });
     if (!Number.isSafeInteger(amountCents) || amountCents < ente.topup_min_cents) throw new InvalidInputError({ amount: 'belowMinimum' });
     if (amountCents > ente.topup_max_cents) throw new InvalidInputError({ amount: 'aboveMaximum' });
     if (!issuesNotices(ente)) throw new PaymentUnavailableError('ente without pagoPA data');

@@ -8,8 +8,11 @@ import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
 import { officePeopleRoutes } from './anagrafe/people-routes';
 import { backofficeHomeRoutes } from './home/routes';
 import { officeOperatorRoutes } from './operatori/routes';
+import { importRoutes } from './importa/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
+import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
+import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,4 +59,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeAttachmentRoutes, { services });
   await app.register(officeOperatorRoutes, { services });
   await app.register(officePeopleRoutes, { services });
+  await app.register(officeEnrolmentRoutes, { services });
+  await app.register(officeBadgeRoutes, { services });
+  await app.register(importRoutes, { services });
 }

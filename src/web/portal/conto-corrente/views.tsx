@@ -26,7 +26,11 @@ export function signedEuro(m: Messages, cents: number): string {
 }
 
 function badgeLabel(m: Messages, badge: Badge) {
-  return m.ledger.badgeOf(badge.code, `${badge.givenName} ${badge.familyName}`, badge.serviceName) + (badge.active ? '' : ` (${m.ledger.inactive})`);
+  return (
+    m.ledger.badgeOf(badge.code, `${badge.givenName} ${badge.familyName}`, badge.serviceName) +
+    (badge.active ? '' : ` (${m.ledger.inactive})`) +
+    (badge.blockedAt ? ` (${m.officeBadges.portal.blocked})` : '')
+  );
 }
 
 export function ChooseBadgePage({ ctx, badges }: { ctx: EnteContext; badges: Badge[] }) {
@@ -98,6 +102,7 @@ export function LedgerPage({
           </>
         )}
       </p>
+      {badge.blockedAt && <p class="alert alert-warning">{m.officeBadges.portal.blockedNote(badge.code)}</p>}
       <PeriodForm
         action={`/${ente.slug}/conto-corrente`}
         hidden={{ badge: String(badge.id) }}

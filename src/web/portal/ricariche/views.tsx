@@ -29,7 +29,9 @@ export function TopupFormPage({
 }) {
   const { m, ente } = ctx;
   const t = m.topups;
-  const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
+  const message = (field: string) =>
+    problems[field] ? (t.problems[problems[field]!] ?? (problems[field] === 'badgeBlocked' ? m.officeBadges.portal.badgeBlocked : problems[field])) : undefined;
+  const blocked = badges.filter((b) => b.blockedAt !== null);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
     <ServicePage
@@ -49,11 +51,17 @@ export function TopupFormPage({
               <label for="badge">{t.badge}</label>
               <select id="badge" name="badge" required {...(problems.badge ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'badge-problem' } : {})}>
                 {badges.map((b) => (
-                  <option value={String(b.id)} selected={b.id === values.badgeId} key={b.id}>
+                  <option value={String(b.id)} selected={b.id === values.badgeId} disabled={b.blockedAt !== null} key={b.id}>
                     {t.badgeOption(b.serviceName, b.code, `${b.givenName} ${b.familyName}`)}
+                    {b.blockedAt !== null ? ` (${m.officeBadges.portal.blocked})` : ''}
                   </option>
                 ))}
               </select>
+              {blocked.map((b) => (
+                <p class="small mt-1 mb-0" key={b.id}>
+                  {m.officeBadges.portal.blockedNote(b.code)}
+                </p>
+              ))}
               <Problem id="badge-problem" text={message('badge')} />
             </div>
             <div class="mb-4">
