@@ -22,9 +22,9 @@ import type { AppMigration } from './types';
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape,
+  oneIntestatario,
   enrolmentTermsBadges,
   attachmentMetadata,
   importUploads,
   cartResume,
-  oneIntestatario,
 ];

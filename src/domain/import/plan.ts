@@ -431,6 +431,8 @@ export async function planImport(db: Kysely<DB>, enteId: number, bytes: Uint8Arr
   const pupils = new Map<string, { schoolId: number; className: string; row: number }>();
   const enrolments = new Map<string, number>();
   const links = new Map<string, { pupilCf: string; personCf: string; relation: PupilRelation }>();
+  /** A pupil has one intestatario (migration 0016): the payer the file names for it first. */
+  const holderOfPupil = new Map<string, { cf: string; row: number }>();
   const badges = new Map<string, { pupilCf: string; serviceId: number; row: number }>();
   const badgeOfPupilService = new Map<string, { code: string; row: number }>();
   const clean: RowFacts[] = [];
@@ -482,6 +484,9 @@ export async function planImport(db: Kysely<DB>, enteId: number, bytes: Uint8Arr
       const had = links.get(linkKey);
       if (!had || (had.relation === 'cointestatario' && relation === 'intestatario')) links.set(linkKey, { pupilCf: row.pupil.cf, personCf, relation });
     };
+    const holder = holderOfPupil.get(row.pupil.cf);
+    if (holder && holder.cf !== row.holder.cf) add('cf_intestatario', 'differsFromRow', holder.row);
+    else if (!holder) holderOfPupil.set(row.pupil.cf, { cf: row.holder.cf, row: row.row });
     link(row.holder.cf, 'intestatario');
     if (row.other) link(row.other.cf, 'cointestatario');
     if (ok) clean.push(row);
@@ -658,6 +663,17 @@ async function compareWithRegistry(
 
   for (const link of file.links.values()) {
     const pupil = pupilOf(link.pupilCf);
+    // A new account holder for a pupil already in the registry: the former one stays linked as the other
+    // parent (as when the office changes the intestatario), so the pupil keeps exactly one.
+    if (pupil && link.relation === 'intestatario') {
+      const personId = existingPersons.get(link.personCf)?.id;
+      for (const [key, relation] of existingLinks) {
+        const [linkedPupil, linkedPerson] = key.split('/').map(Number) as [number, number];
+        if (linkedPupil === pupil.id && relation === 'intestatario' && linkedPerson !== personId) {
+          plan.linkUpdates.push({ pupilId: pupil.id, personId: linkedPerson, before: 'intestatario', relation: 'cointestatario' });
+        }
+      }
+    }
     const personId = existingPersons.get(link.personCf)?.id;
     const had = pupil && personId !== undefined ? existingLinks.get(`${pupil.id}/${personId}`) : undefined;
     if (!had) plan.linkCreates.push(link);

@@ -124,6 +124,14 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       changes.push({ action: 'office.import.pupil.update', subjectType: 'pupil', subjectId: u.id, before: u.before, after: u.set });
     }
 
+    // Existing links first, a former account holder lowered before the new one is raised or created:
+    // a pupil never has two intestatari, not even inside this transaction (migration 0016's index).
+    const linkUpdates = [...plan.linkUpdates].sort((a, b) => Number(a.relation === 'intestatario') - Number(b.relation === 'intestatario'));
+    for (const u of linkUpdates) {
+      await trx.updateTable('pupil_holder').set({ relation: u.relation }).where('ente_id', '=', enteId).where('pupil_id', '=', u.pupilId).where('person_id', '=', u.personId).execute();
+      const field = `relation_of_person_${u.personId}`;
+      changes.push({ action: 'office.import.link.update', subjectType: 'pupil', subjectId: u.pupilId, before: { [field]: u.before }, after: { [field]: u.relation } });
+    }
     const links = plan.linkCreates.map((l) => ({ pupil_id: pupilIds.get(l.pupilCf)!, person_id: personIds.get(l.personCf)!, relation: l.relation }));
     await bulkInsert(
       trx,
@@ -138,11 +146,6 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     );
     for (const l of links) {
       changes.push({ action: 'office.import.link.create', subjectType: 'pupil', subjectId: l.pupil_id, before: null, after: { person_id: l.person_id, relation: l.relation } });
-    }
-    for (const u of plan.linkUpdates) {
-      await trx.updateTable('pupil_holder').set({ relation: u.relation }).where('ente_id', '=', enteId).where('pupil_id', '=', u.pupilId).where('person_id', '=', u.personId).execute();
-      const field = `relation_of_person_${u.personId}`;
-      changes.push({ action: 'office.import.link.update', subjectType: 'pupil', subjectId: u.pupilId, before: { [field]: u.before }, after: { [field]: u.relation } });
     }
 
     const enrolments = plan.enrolmentCreates.map((e) => ({
