@@ -18,6 +18,7 @@ import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
+import { createRegistrySearchService } from './registry/search';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -47,6 +48,7 @@ export function createServices(
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
+    registrySearch: createRegistrySearchService(db),
   };
 }
 

@@ -11,10 +11,11 @@ import { familyIndexes } from './0011_family_indexes';
 import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
+import { registrySearch } from './0015_registry_search';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
-  backofficeShape,
+  backofficeShape, registrySearch,
 ];

@@ -3,6 +3,7 @@ import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
+import { registrySearchRoutes } from './anagrafe/routes';
 import { backofficeHomeRoutes } from './home/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
@@ -41,4 +42,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(registrySearchRoutes, { services });
 }
