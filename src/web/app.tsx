@@ -10,7 +10,7 @@ import type { Config } from '../config/index';
 import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
 import type { Clock } from '../domain/clock';
-import { ForbiddenError, NotFoundError, NotHolderError } from '../domain/errors';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, NotHolderError } from '../domain/errors';
 import { createServices, type Services } from '../domain/services';
 import { createOidcClient, loadClientKey } from '../integrations/identity/oidc-client';
 import { en } from './i18n/en';
@@ -70,6 +70,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   });
   const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), config);
   app.decorate('services', services);
+  app.decorate('officeRouteTable', []);
   app.decorateRequest('ente', undefined);
   app.decorateRequest('operatorRow', undefined);
   app.decorateRequest('office', undefined);
@@ -125,6 +126,13 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     }
     if (error instanceof ForbiddenError) {
       return sendPage(reply, <MessagePage ctx={ctx} title={m.errors.forbiddenTitle} paragraphs={[m.errors.forbiddenBody]} />, 403);
+    }
+    // Pages catch these to show the form again with the problems; one that did not still never answers 500.
+    if (error instanceof ConflictError) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.forms.conflictTitle} paragraphs={[m.forms.problems.conflict]} />, 409);
+    }
+    if (error instanceof InvalidInputError) {
+      return sendPage(reply, <MessagePage ctx={ctx} title={m.forms.summaryTitle} paragraphs={[m.forms.problems.invalid]} />, 422);
     }
     if (error instanceof BadRequestError) {
       request.log.warn({ reason: error.message }, 'bad request refused');

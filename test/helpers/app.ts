@@ -157,6 +157,21 @@ export class Browser {
     return this.follow(submitted);
   }
 
+  /** Logs in anyone with a valid fiscal code (a person or operator a test built), through the test IdP's "another person" form. */
+  async loginAs(person: { fiscalCode: string; givenName: string; familyName: string }, options: { returnTo?: string } = {}) {
+    const start = await this.get(`/auth/login?torna=${encodeURIComponent(options.returnTo ?? '/demo/')}`);
+    const interaction = await this.follow(start);
+    const uid = /\/test-idp\/interaction\/([\w-]+)\/login-as/.exec(interaction.body)?.[1];
+    if (!uid) throw new Error(`no test IdP login page: ${interaction.statusCode} ${interaction.body.slice(0, 200)}`);
+    const submitted = await this.post(`/test-idp/interaction/${uid}/login-as`, {
+      fiscalCode: person.fiscalCode,
+      givenName: person.givenName,
+      familyName: person.familyName,
+      level: LEVEL.L2,
+    });
+    return this.follow(submitted);
+  }
+
   /** The CSRF token the pages embed in their forms. */
   csrfFrom(html: string): string {
     const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];

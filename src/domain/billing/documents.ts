@@ -6,7 +6,8 @@ import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
-import type { Caller, PupilSummary } from '../registry/service';
+import type { Caller } from '../registry/service';
+import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 
 /** What a parent reads of a document's state: an unpaid one past its due date is "scaduto". */
 export type ShownState = DocumentState | 'scaduto';
@@ -59,10 +60,12 @@ export function createDocumentService(db: Kysely<DB>, clock: Clock, audit: Audit
   }
 
   /** For a pupil already resolved by the registry's selectPupil (the gate to a pupil's data). */
-  async function ofPupil(ente: Ente, caller: Caller, pupil: PupilSummary) {
+  async function ofPupil(handle: AuthorizedPupil) {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
     const today = romeDate(clock.now());
     const rows = await documentsOfPupil(db, ente.id, pupil.id);
-    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.documenti.view', subjectType: 'pupil', subjectId: pupil.id, requestId: caller.requestId });
+    audit.record({ enteId: ente.id, actorFiscalCode: handle.viewer.fiscalCode, action: viewAction(handle, 'documenti.view'), subjectType: 'pupil', subjectId: pupil.id, requestId: handle.requestId });
     return rows.map((row) => ({ ...row, shownState: shownState(row.state, row.dueDate, today) }));
   }
 

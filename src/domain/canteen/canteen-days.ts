@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { DB, Ente } from '../../db/schema';
+import type { DB } from '../../db/schema';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError } from '../errors';
-import type { Caller, PupilSummary } from '../registry/service';
+import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 import { menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
 import { attendanceBetween, changesBetween, mealChargesBetween, menuKeyOfPupil } from './queries';
@@ -25,7 +25,9 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
   }
 
   /** For a pupil already resolved by the registry's selectPupil (the gate to a pupil's data). */
-  async function days(ente: Ente, caller: Caller, pupil: PupilSummary, from: string, to: string) {
+  async function days(handle: AuthorizedPupil, from: string, to: string) {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
     const pupilId = pupil.id;
     const problems: Partial<Record<PeriodField, string>> = {};
     if (!isCalendarDate(from)) problems.from = 'dateInvalid';
@@ -37,7 +39,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     const [details] = await menuKeyOfPupil(db, pupilId);
     const [dayOf, menuOf, frozen, changes, charges] = await Promise.all([
       loadPupilCalendar(db, ente, pupilId, from, to),
-      menusForPeriod(db, ente.id, details!.level, details!.dietCode, from, to),
+      menusForPeriod(db, ente, details!.level, details!.dietCode, from, to),
       attendanceBetween(db, pupilId, from, to),
       changesBetween(db, pupilId, from, to),
       mealChargesBetween(db, pupilId, from, to),
@@ -67,11 +69,11 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     }
     audit.record({
       enteId: ente.id,
-      actorFiscalCode: caller.fiscalCode,
-      action: 'portal.refezione.view',
+      actorFiscalCode: handle.viewer.fiscalCode,
+      action: viewAction(handle, 'refezione.view'),
       subjectType: 'pupil',
       subjectId: pupilId,
-      requestId: caller.requestId,
+      requestId: handle.requestId,
     });
     return { pupil, dietCode: details!.dietCode, rows };
   }

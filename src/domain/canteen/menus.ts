@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { prepared } from '../../db/prepared';
-import type { Course, DB } from '../../db/schema';
+import type { Course, DB, Ente } from '../../db/schema';
 import { addDays, daysBetween, isoWeekday } from '../calendar/local-time';
 
 /** The 14 allergens of Reg. (UE) 1169/2011, Annex II, by the codes dishes carry. */
@@ -54,26 +54,34 @@ const itemsBetween = prepared((db: Kysely<DB>, enteId: number, level: string, di
 
 /**
  * Menus change a few times a year and are the same for every pupil of a school level and diet: each process
- * keeps them for a minute (like the ente directory), with each day's menu worked out once, so a canteen
- * page neither reads a hundred dishes nor sorts them again. The menus handed out are shared: read only.
+ * keeps them, with each day's menu worked out once, so a canteen page neither reads a hundred dishes nor
+ * sorts them again. They are kept per version of the ente's data (decision 0016): an office change of the
+ * menus raises it in its own transaction, and every process reads it with the ente on each request, so no
+ * page shows a menu older than the office's edit. The menus handed out are shared: read only.
  */
-const MENU_CACHE_MS = 60_000;
 export type DayMenu = { planName: string; dishes: MenuDish[] };
-const menuCache = new WeakMap<Kysely<DB>, Map<string, { at: number; menuOf: (date: string) => DayMenu | undefined }>>();
+const menuCache = new WeakMap<Kysely<DB>, Map<string, (date: string) => DayMenu | undefined>>();
 type Plans = Awaited<ReturnType<typeof plansBetween>>;
 type Items = Awaited<ReturnType<typeof itemsBetween>>;
 
-export async function menusForPeriod(db: Kysely<DB>, enteId: number, level: string, dietCode: string | null, from: string, to: string) {
+export async function menusForPeriod(
+  db: Kysely<DB>,
+  ente: Pick<Ente, 'id' | 'data_version'>,
+  level: string,
+  dietCode: string | null,
+  from: string,
+  to: string,
+) {
   const diet = dietCode ?? '';
   let cache = menuCache.get(db);
   if (!cache) menuCache.set(db, (cache = new Map()));
-  const key = `${enteId}|${level}|${diet}|${from}|${to}`;
+  const key = `${ente.id}|${ente.data_version}|${level}|${diet}|${from}|${to}`;
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < MENU_CACHE_MS) return hit.menuOf;
-  const [plans, items] = await Promise.all([plansBetween(db, enteId, level, from, to), itemsBetween(db, enteId, level, diet, from, to)]);
+  if (hit) return hit;
+  const [plans, items] = await Promise.all([plansBetween(db, ente.id, level, from, to), itemsBetween(db, ente.id, level, diet, from, to)]);
   if (cache.size > 1000) cache.clear();
   const menuOf = dailyMenus(plans, items);
-  cache.set(key, { at: Date.now(), menuOf });
+  cache.set(key, menuOf);
   return menuOf;
 }
 

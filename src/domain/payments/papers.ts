@@ -6,7 +6,8 @@ import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
-import type { Caller, PupilSummary } from '../registry/service';
+import type { Caller } from '../registry/service';
+import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 import { clip } from './notices';
 
 /** A pupil's paid canteen notices with their applied receipts: documents and top-ups alike. */
@@ -138,17 +139,29 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
   }
 
   /** The calendar years in which something was paid for the pupil's canteen: one statement each. */
-  async function statementYears(ente: Ente, pupil: PupilSummary): Promise<number[]> {
+  async function statementYears(handle: AuthorizedPupil): Promise<number[]> {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
     const years = new Set((await canteenPaymentInstants(db, ente.id, pupil.id)).map((p) => yearOf(p.paidAt!)));
     return [...years].sort((a, b) => b - a);
   }
 
   /** The statement for the 730 of a pupil already resolved by the registry's selectPupil. */
-  async function statement730(ente: Ente, caller: Caller, pupil: PupilSummary, year: number): Promise<{ fileName: string; pdf: Buffer }> {
+  async function statement730(handle: AuthorizedPupil, year: number): Promise<{ fileName: string; pdf: Buffer }> {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
     // What was paid in the calendar year, by payment date.
     const payments = (await canteenPaymentsOf(db, ente.id, pupil.id)).filter((p) => yearOf(p.paidAt!) === year);
     if (payments.length === 0) throw new NotFoundError('statement');
-    const holder = await db.selectFrom('person').select(['given_name', 'family_name', 'fiscal_code']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+    // Addressed to the pupil's account holder, the payer, whoever downloads it (a second parent, the office).
+    const holder = await db
+      .selectFrom('pupil_holder as ph')
+      .innerJoin('person', 'person.id', 'ph.person_id')
+      .select(['person.given_name', 'person.family_name', 'person.fiscal_code'])
+      .where('ph.ente_id', '=', ente.id)
+      .where('ph.pupil_id', '=', pupil.id)
+      .where('ph.relation', '=', 'intestatario')
+      .executeTakeFirstOrThrow();
     const { statement730Pdf } = await import('../../integrations/pdf/statement730');
     const pdf = await statement730Pdf({
       year,
@@ -161,7 +174,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
       })),
       createdAt: clock.now(),
     });
-    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.attestazione730.download', subjectType: 'pupil', subjectId: pupil.id, requestId: caller.requestId });
+    audit.record({ enteId: ente.id, actorFiscalCode: handle.viewer.fiscalCode, action: viewAction(handle, 'attestazione730.download'), subjectType: 'pupil', subjectId: pupil.id, requestId: handle.requestId });
     return { fileName: `attestazione-730-${year}-${pupil.givenName.toLowerCase().replace(/[^a-z]/g, '')}.pdf`, pdf };
   }
 

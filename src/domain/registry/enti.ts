@@ -10,34 +10,35 @@ import { findEnteBySlug, listEnti } from './queries';
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
- * Enti change a few times a year and every request needs one: a short-lived cache in each instance
- * saves a query per page, and a minute of staleness after an edit is harmless.
+ * The ente of every request, read from the database each time (one indexed look-up by slug): an office
+ * edit of the ente's settings shows on the next page of every process (decision 0016). The record object
+ * is kept while the ente's `data_version` stays the same, because the page parts rendered once per ente
+ * (header, footer, contacts box: `web/shared/fragment-cache.ts`) are keyed by that object; a new version
+ * gives a new object, and the old parts go with the old one.
  */
-export function createEnteDirectory(db: Kysely<DB>, ttlMs = 60_000) {
-  let cached: { at: number; bySlug: Map<string, Ente>; all: Ente[] } | undefined;
+export function createEnteDirectory(db: Kysely<DB>) {
+  const current = new Map<number, Ente>();
 
-  async function load() {
-    if (!cached || Date.now() - cached.at > ttlMs) {
-      const all = await listEnti(db);
-      cached = { at: Date.now(), all, bySlug: new Map(all.map((e) => [e.slug, e])) };
-    }
-    return cached;
+  /** The same object as before when nothing changed, so the fragments rendered for it are reused. */
+  function stable(fresh: Ente | undefined): Ente | undefined {
+    if (!fresh) return undefined;
+    const known = current.get(fresh.id);
+    if (known && known.data_version === fresh.data_version) return known;
+    current.set(fresh.id, fresh);
+    return fresh;
   }
 
   return {
     async all(): Promise<Ente[]> {
-      return (await load()).all;
+      return (await listEnti(db)).map((ente) => stable(ente)!);
     },
     async bySlug(slug: string): Promise<Ente | undefined> {
       if (!SLUG_PATTERN.test(slug)) return undefined;
-      const hit = (await load()).bySlug.get(slug);
-      // A new ente must not wait for the cache to expire.
-      return hit ?? (await findEnteBySlug(db, slug));
+      return stable(await findEnteBySlug(db, slug));
     },
     /** The ente a pagoPA message names by its tax code (receipts). */
     async byTaxCode(taxCode: string): Promise<Ente | undefined> {
-      const hit = (await load()).all.find((e) => e.tax_code === taxCode);
-      return hit ?? ((await db.selectFrom('ente').selectAll().where('tax_code', '=', taxCode).executeTakeFirst()) as Ente | undefined);
+      return stable((await db.selectFrom('ente').selectAll().where('tax_code', '=', taxCode).executeTakeFirst()) as Ente | undefined);
     },
   };
 }

@@ -11,8 +11,11 @@ export function listEnti(db: Kysely<DB>) {
   return db.selectFrom('ente').selectAll().orderBy('name').execute();
 }
 
-export function findEnteBySlug(db: Kysely<DB>, slug: string) {
-  return db.selectFrom('ente').selectAll().where('slug', '=', slug).executeTakeFirst();
+const enteBySlugQuery = prepared((db: Kysely<DB>, slug: string) => db.selectFrom('ente').selectAll().where('slug', '=', slug));
+
+/** Read on every request under /{ente}/ (decision 0016): compiled once. */
+export async function findEnteBySlug(db: Kysely<DB>, slug: string) {
+  return (await enteBySlugQuery(db, slug))[0];
 }
 
 /** The pupils a person (by fiscal code) is linked to as holder in one ente, with their personal data. */
@@ -43,6 +46,31 @@ export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
     .where('holder.fiscal_code', '=', fiscalCode)
     .orderBy('child.given_name')
     .orderBy('pupil.id'),
+);
+
+/** One pupil of the ente with the same personal data as `pupilsOfHolder` (the office's view of a pupil). */
+export const pupilById = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+  db
+    .selectFrom('pupil')
+    .innerJoin('person as child', 'child.id', 'pupil.person_id')
+    .innerJoin('school', 'school.id', 'pupil.school_id')
+    .select([
+      'pupil.id as id',
+      'child.given_name as givenName',
+      'child.family_name as familyName',
+      'school.name as schoolName',
+      'pupil.class_name as className',
+      'child.fiscal_code as fiscalCode',
+      'child.sex as sex',
+      'child.birth_date as birthDate',
+      'child.birth_place as birthPlace',
+      'child.address as address',
+      'child.postcode as postcode',
+      'child.city as city',
+      'child.province as province',
+    ])
+    .where('pupil.ente_id', '=', enteId)
+    .where('pupil.id', '=', pupilId),
 );
 
 const pupilAccountHolderQuery = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import { decidePupilAccess } from './access';
+import { type AuthorizedPupil, issueAuthorizedPupil, requireAuthorizedPupil, viewAction } from './authorized-pupil';
+import { type OperatorContext, requirePermission } from '../operators/context';
 import type { AuditTrail } from '../audit/audit';
 import { NotFoundError, NotHolderError } from '../errors';
 import * as queries from './queries';
@@ -19,7 +21,7 @@ export type PupilSummary = Awaited<ReturnType<typeof queries.pupilsOfHolder>>[nu
 
 export type PupilSelection =
   | { kind: 'choose'; pupils: PupilSummary[] }
-  | { kind: 'pupil'; pupil: PupilSummary; pupils: PupilSummary[] };
+  | { kind: 'pupil'; pupil: PupilSummary; pupils: PupilSummary[]; handle: AuthorizedPupil };
 
 export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
   /** Resolves which pupil the caller is looking at; the only gate to a pupil's data in the portal. */
@@ -36,13 +38,26 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
         throw new NotFoundError('pupil');
       case 'choose':
         return { kind: 'choose', pupils };
-      case 'pupil':
-        return { kind: 'pupil', pupil: pupils.find((p) => p.id === access.pupilId)!, pupils };
+      case 'pupil': {
+        const pupil = pupils.find((p) => p.id === access.pupilId)!;
+        const handle = issueAuthorizedPupil({ ente, pupil, viewer: { kind: 'parent', fiscalCode: caller.fiscalCode }, requestId: caller.requestId });
+        return { kind: 'pupil', pupil, pupils, handle };
+      }
     }
   }
 
+  /** A pupil of the ente for an operator who may read the registry: the office sees what the parent sees. */
+  async function pupilForOffice(office: OperatorContext, pupilId: number): Promise<AuthorizedPupil> {
+    requirePermission(office, 'registry.read');
+    const [pupil] = await queries.pupilById(db, office.ente.id, pupilId);
+    if (!pupil) throw new NotFoundError('pupil');
+    return issueAuthorizedPupil({ ente: office.ente, pupil, viewer: { kind: 'office', fiscalCode: office.operator.fiscalCode }, requestId: office.requestId });
+  }
+
   /** Everything the Scheda anagrafica shows, for a pupil already resolved by selectPupil. */
-  async function pupilRecord(ente: Ente, caller: Caller, pupil: PupilSummary) {
+  async function pupilRecord(handle: AuthorizedPupil) {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
     const [holder, enrolments, attachments] = await Promise.all([
       queries.pupilAccountHolder(db, ente.id, pupil.id),
       queries.enrolmentsOfPupil(db, ente.id, pupil.id),
@@ -51,11 +66,11 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
     const prices = await pricesInForce(ente, enrolments);
     audit.record({
       enteId: ente.id,
-      actorFiscalCode: caller.fiscalCode,
-      action: 'portal.scheda.view',
+      actorFiscalCode: handle.viewer.fiscalCode,
+      action: viewAction(handle, 'scheda.view'),
       subjectType: 'pupil',
       subjectId: pupil.id,
-      requestId: caller.requestId,
+      requestId: handle.requestId,
     });
     return { person: pupil, holder, enrolments: enrolments.map((e) => ({ ...e, price: prices.get(e.id) })), attachments };
   }
@@ -99,7 +114,7 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
     return found;
   }
 
-  return { selectPupil, pupilRecord, attachment };
+  return { selectPupil, pupilForOffice, pupilRecord, attachment };
 }
 
 export type RegistryService = ReturnType<typeof createRegistryService>;

@@ -9,6 +9,10 @@ import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every back-office route with the permission it names: walked by the permission test. */
+    officeRouteTable: { method: string; url: string; permission: Permission }[];
+  }
   interface FastifyContextConfig {
     /** What a back-office route requires; every route under /{ente}/ufficio names one (decision 0016). */
     permission?: Permission;
@@ -30,6 +34,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
     if (!permission || !PERMISSIONS.includes(permission)) {
       throw new Error(`back-office route ${route.method} ${route.url} names no permission (config.permission)`);
     }
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.officeRouteTable.push({ method, url: route.url, permission });
   });
 
   app.addHook('onRequest', async (request, reply) => {

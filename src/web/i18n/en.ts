@@ -354,6 +354,7 @@ export const en: Messages = {
   backoffice: {
     title: 'Municipal office',
     welcome: (name: string, role: string) => `Welcome, ${name}. Role: ${role}.`,
+    nothingYet: 'Your role has no functions in this area yet: the school\'s attendance comes with the next version.',
     whatYouCanDo: 'What you can do',
     areas: {
       anagrafe: { title: 'Registry', description: 'Find pupils and families by name, tax code, badge, school and class; create and correct persons, pupils, enrolments and badges.' },

@@ -358,6 +358,7 @@ export const it = {
   backoffice: {
     title: 'Ufficio comunale',
     welcome: (name: string, role: string) => `Benvenuto, ${name}. Ruolo: ${role}.`,
+    nothingYet: 'Il tuo ruolo non ha ancora funzioni disponibili in quest’area: le presenze della scuola arriveranno con la prossima versione.',
     whatYouCanDo: 'Cosa puoi fare',
     areas: {
       anagrafe: { title: 'Anagrafe', description: 'Cerca alunni e famiglie per nome, codice fiscale, badge, scuola e classe; crea e correggi persone, alunni, iscrizioni e badge.' },

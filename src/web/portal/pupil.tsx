@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Ente } from '../../db/schema';
 import { NotFoundError } from '../../domain/errors';
+import type { AuthorizedPupil } from '../../domain/registry/authorized-pupil';
 import type { Caller, PupilSummary } from '../../domain/registry/service';
 import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
@@ -28,7 +29,7 @@ export async function forOnePupil(
   request: FastifyRequest,
   reply: FastifyReply,
   service: PortalServiceKey,
-  render: (caller: Caller, chosen: { pupil: PupilSummary; pupils: PupilSummary[] }) => Promise<FastifyReply>,
+  render: (caller: Caller, chosen: { pupil: PupilSummary; pupils: PupilSummary[]; handle: AuthorizedPupil }) => Promise<FastifyReply>,
 ) {
   const caller = callerOrLogin(request, reply);
   if (!caller) return reply;

@@ -24,6 +24,7 @@ export function BackofficeHomePage({ ctx, office }: { ctx: PageContext & { ente:
       <h1>{m.backoffice.title}</h1>
       <p class="lead">{m.backoffice.welcome(`${operator.givenName} ${operator.familyName}`, m.backoffice.roles[operator.role])}</p>
       <h2 class="h4 mt-4">{m.backoffice.whatYouCanDo}</h2>
+      {areas.length === 0 && <p>{m.backoffice.nothingYet}</p>}
       <ul class="list-unstyled row g-3">
         {areas.map((area) => (
           <li class="col-12 col-md-6" key={area.key}>

@@ -11,8 +11,8 @@ import { DocumentDetailPage, DocumentsPage } from './views';
 /** Documenti contabili: /{ente}/documenti-contabili, one document, and its pagoPA papers. */
 export async function documentRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/documenti-contabili', async (request, reply) =>
-    forOnePupil(services, request, reply, 'documenti-contabili', async (caller, { pupil, pupils }) => {
-      const documents = await services.documents.ofPupil(request.ente!, caller, pupil);
+    forOnePupil(services, request, reply, 'documenti-contabili', async (_caller, { pupil, pupils, handle }) => {
+      const documents = await services.documents.ofPupil(handle);
       return sendPage(reply, <DocumentsPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} documents={documents} />);
     }),
   );

@@ -9,13 +9,13 @@ import { CanteenPage } from './views';
 /** Refezione scolastica: /{ente}/refezione */
 export async function canteenRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/refezione', async (request, reply) =>
-    forOnePupil(services, request, reply, 'refezione', async (caller, { pupil, pupils }) => {
+    forOnePupil(services, request, reply, 'refezione', async (_caller, { pupil, pupils, handle }) => {
       const query = request.query as { dal?: string; al?: string };
       const month = services.canteenDays.currentMonth();
       const period = { from: normaliseDate(query.dal) || month.from, to: normaliseDate(query.al) || month.to };
       const ctx = enteContext(request);
       try {
-        const result = await services.canteenDays.days(request.ente!, caller, pupil, period.from, period.to);
+        const result = await services.canteenDays.days(handle, period.from, period.to);
         return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils }} period={period} now={services.clock.now()} />);
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;

@@ -9,20 +9,20 @@ import { SchedaPage } from './views';
 /** Scheda anagrafica: /{ente}/scheda-anagrafica, with the 730 statement. */
 export async function schedaRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/scheda-anagrafica', async (request, reply) =>
-    forOnePupil(services, request, reply, 'scheda-anagrafica', async (caller, { pupil, pupils }) => {
+    forOnePupil(services, request, reply, 'scheda-anagrafica', async (_caller, { pupil, pupils, handle }) => {
       const [record, statementYears] = await Promise.all([
-        services.registry.pupilRecord(request.ente!, caller, pupil),
-        services.papers.statementYears(request.ente!, pupil),
+        services.registry.pupilRecord(handle),
+        services.papers.statementYears(handle),
       ]);
       return sendPage(reply, <SchedaPage ctx={enteContext(request)} pupil={pupil} pupils={pupils} record={record} statementYears={statementYears} />);
     }),
   );
 
   app.get('/scheda-anagrafica/attestazione-730', async (request, reply) =>
-    forOnePupil(services, request, reply, 'scheda-anagrafica', async (caller, { pupil }) => {
+    forOnePupil(services, request, reply, 'scheda-anagrafica', async (_caller, { handle }) => {
       const year = yearField.safeParse((request.query as { anno?: unknown }).anno);
       if (!year.success || year.data < 2000 || year.data > 2100) throw new NotFoundError('statement');
-      const file = await services.papers.statement730(request.ente!, caller, pupil, year.data);
+      const file = await services.papers.statement730(handle, year.data);
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', `attachment; filename="${file.fileName}"`)
