@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/index';
 import type { DB } from '../db/schema';
 import { createPagopaClients } from '../integrations/pagopa/clients';
+import { createActivityService } from './audit/activity';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
 import { createCanteenDaysService } from './canteen/canteen-days';
@@ -19,6 +20,7 @@ import { createReceiptService } from './payments/receipts';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 import { createRegistrySearchService } from './registry/search';
+import { createOfficePupilService } from './registry/office-pupil';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -31,7 +33,7 @@ export function createServices(
   const pagopa = createPagopaClients(config.pagopa);
   const enti = createEnteDirectory(db);
   const notices = createNoticeService(db, clock, pagopa, enti);
-  return {
+  const base = {
     clock,
     audit,
     enti,
@@ -49,7 +51,9 @@ export function createServices(
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
     registrySearch: createRegistrySearchService(db),
+    activity: createActivityService(db),
   };
+  return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -145,7 +145,7 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await search('q=nicolo', kitchen)).statusCode, 403);
       const schoolOp = await buildOperator(t.database.db, enteId, 'scuola', schoolId);
       const school = new Browser(t.app);
-      await school.login(schoolOp.fiscalCode, { returnTo: '/demo/ufficio/' });
+      await school.loginAs(schoolOp, { returnTo: '/demo/ufficio/' });
       assert.equal((await search('q=nicolo', school)).statusCode, 403);
       const parent = new Browser(t.app);
       await parent.login(ADA);
@@ -155,7 +155,7 @@ for (const { engine, skip } of testEngines()) {
       assert.match(String(anonymous.headers.location), /\/auth\/login/);
       const operatore = await buildOperator(t.database.db, enteId, 'operatore');
       const office = new Browser(t.app);
-      await office.login(operatore.fiscalCode, { returnTo: '/demo/ufficio/' });
+      await office.loginAs(operatore, { returnTo: '/demo/ufficio/' });
       assert.ok(pupilIdsOn((await search('q=nicolo', office)).body).includes(nicolo.pupilId));
     });
   });

@@ -5,6 +5,7 @@ import type { Services } from '../../domain/services';
 import { callerOrLogin } from '../shared/caller';
 import { registrySearchRoutes } from './anagrafe/routes';
 import { backofficeHomeRoutes } from './home/routes';
+import { activityLogRoutes } from './registro-attivita/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 
@@ -48,4 +49,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
   await app.register(registrySearchRoutes, { services });
+  await app.register(activityLogRoutes, { services });
 }

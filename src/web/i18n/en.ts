@@ -333,6 +333,12 @@ export const en: Messages = {
     actions: {
       'office.pupil.view': 'Viewed the pupil’s office page',
       'backoffice.denied': 'Denied access to the office area',
+      'office.scheda.view': 'Viewed the registry page (office)',
+      'office.documenti.view': 'Viewed the accounting documents (office)',
+      'office.refezione.view': 'Viewed the canteen (office)',
+      'office.conto.view': 'Viewed the virtual account (office)',
+      'office.attestazione730.download': 'Downloaded the 730 statement (office)',
+      'portal.attestazione730.download': 'Downloaded the 730 statement (portal)',
       'office.charge.storno': 'Reversed a charge',
       'office.document.cancel': 'Cancelled an accounting document',
       'portal.scheda.view': 'Viewed the registry page (portal)',

@@ -337,6 +337,12 @@ export const it = {
     actions: {
       'office.pupil.view': 'Ha consultato la scheda dell’alunno in ufficio',
       'backoffice.denied': 'Accesso all’area ufficio negato',
+      'office.scheda.view': 'Ha consultato la scheda anagrafica (ufficio)',
+      'office.documenti.view': 'Ha consultato i documenti contabili (ufficio)',
+      'office.refezione.view': 'Ha consultato la refezione (ufficio)',
+      'office.conto.view': 'Ha consultato il conto corrente virtuale (ufficio)',
+      'office.attestazione730.download': 'Ha scaricato l’attestazione 730 (ufficio)',
+      'portal.attestazione730.download': 'Ha scaricato l’attestazione 730 (portale)',
       'office.charge.storno': 'Ha stornato un addebito',
       'office.document.cancel': 'Ha annullato un documento contabile',
       'portal.scheda.view': 'Ha consultato la scheda anagrafica (portale)',

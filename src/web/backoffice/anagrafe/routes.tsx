@@ -4,6 +4,7 @@ import type { Services } from '../../../domain/services';
 import { parseId } from '../../shared/forms';
 import { parseForm } from '../../shared/form';
 import { enteContext, sendPage } from '../../shared/render';
+import { officePupilRoutes } from './alunni/routes';
 import { RegistrySearchPage } from './views';
 
 /** The search's GET form: what was typed, the school, the class, and the page's cursor. */
@@ -16,6 +17,9 @@ const searchForm = z.object({
 
 /** Anagrafe: /{ente}/ufficio/anagrafe — the registry search. */
 export async function registrySearchRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  // The area's pages, each in the folder of its address.
+  await app.register(officePupilRoutes, { services });
+
   app.get('/anagrafe', { config: { permission: 'registry.read' } }, async (request, reply) => {
     const office = request.office!;
     const ctx = enteContext(request);
