@@ -28,7 +28,9 @@ export const registrySearch: AppMigration = {
       await sql`alter table person add column ${sql.ref(column)} text${collate} generated always as (${sql.raw(expression)}) ${sql.raw(kind)}`.execute(db);
     }
     await backfillSearchKeys(db, dialect);
-    for (const [index, column] of [['person_search_1', 'search_key'], ['person_search_2', 'search_key_2'], ['person_search_3', 'search_key_3'], ['person_search_4', 'search_key_4']] as const) {
+    // The key's index ends with the id, the list's tie-break: a page of a family name is read in order and stops.
+    await db.schema.createIndex('person_search_1').on('person').columns(['ente_id', 'search_key', 'id']).execute();
+    for (const [index, column] of [['person_search_2', 'search_key_2'], ['person_search_3', 'search_key_3'], ['person_search_4', 'search_key_4']] as const) {
       await db.schema.createIndex(index).on('person').columns(['ente_id', column]).execute();
     }
     if (dialect === 'postgres') await sql`create index person_fiscal_code_prefix on person (ente_id, (fiscal_code collate "C"))`.execute(db);
