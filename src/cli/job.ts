@@ -9,6 +9,8 @@ import { fixedClock, systemClock } from '../domain/clock';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { createServices } from '../domain/services';
 import { exitOnFailure } from './exit';
+import { describeImportProblem } from '../web/backoffice/importa/texts';
+import { it } from '../web/i18n/it';
 
 const USAGE = `Usage: npm run job -- <command> [options]
 
@@ -26,6 +28,10 @@ const USAGE = `Usage: npm run job -- <command> [options]
   ente-logo --ente SLUG --file LOGO.png --operator CF
                                       set the ente's logo printed on its pagoPA notices (PNG, at most 256 KB);
                                       --file none removes it
+  import --ente SLUG --file F.csv --operator CF [--dry-run]
+                                      import the previous supplier's CSV (columns in README): every problem
+                                      by row and column; all or nothing; --dry-run checks and writes nothing;
+                                      exits 1 when the file has problems
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
 freeze, charge, bill, notices, publish and receipts by itself every minute.`;
@@ -43,6 +49,7 @@ async function main() {
       reason: { type: 'string' },
       operator: { type: 'string' },
       file: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -123,6 +130,20 @@ async function main() {
         print({ ente: ente.slug, logo: values.file === 'none' ? 'removed' : 'set' });
         break;
       }
+      case 'import': {
+        const ente = await enteBySlug(values.ente);
+        if (!values.operator) throw new UsageError('--operator (fiscal code of the operator who signs the import) is required');
+        if (!values.file) throw new UsageError('--file is required (the CSV to import)');
+        const office = await services.operators.authorize(ente, { fiscalCode: values.operator }, 'registry.import');
+        const bytes = readFileOrUsage(values.file);
+        const dryRun = values['dry-run'] === true;
+        const report = dryRun ? await services.imports.check(office, bytes) : await services.imports.apply(office, bytes);
+        for (const problem of report.problems) print({ riga: problem.row, colonna: problem.column, problema: describeImportProblem(it, problem) });
+        const { problems, ...summary } = report;
+        print({ ente: ente.slug, file: values.file, dryRun, ...summary, problems: problems.length });
+        if (problems.length) process.exitCode = 1;
+        break;
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -143,5 +164,13 @@ async function main() {
 }
 
 class UsageError extends Error {}
+
+function readFileOrUsage(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --file ${path}: ${(error as Error).message}`);
+  }
+}
 
 main().catch(exitOnFailure);

@@ -104,6 +104,14 @@ const envSchema = z
     PAGOPA_RECEIPT_KEY: z.string().min(16, 'deve avere almeno 16 caratteri').optional(),
     PAGOPA_CART_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
     PAGOPA_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+
+    /** The largest attachment the office may upload (bytes); stored in the database, so kept modest. */
+    ATTACHMENT_MAX_BYTES: z.coerce
+      .number()
+      .int('deve essere un numero intero di byte')
+      .min(1024, 'deve essere almeno 1024 byte')
+      .max(100 * 1024 * 1024, 'deve essere al massimo 104857600 byte (100 MB)')
+      .default(10 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -216,6 +224,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     /** Whether serving processes run the scheduled jobs; false when a separate `npm run worker` does. */
     scheduledJobs: env.SCHEDULED_JOBS,
     pagopa: pagopaConfig(env, publicUrl),
+    attachments: { maxBytes: env.ATTACHMENT_MAX_BYTES },
   };
 }
 

@@ -194,6 +194,30 @@ export interface EnrolmentTable {
   created_at: string;
   /** Raised by every save: a save made from an older version is refused (decision 0016). */
   version: Generated<number>;
+  /** The ISEE value the band was chosen by (cents), and the day of its attestation; null: band chosen directly. */
+  isee_cents: Generated<number | null>;
+  isee_attested_on: Generated<string | null>;
+}
+
+/**
+ * The values of an enrolment in force from a day (decision 0018): the term of a day is the one with the
+ * latest `valid_from` on or before it; an enrolment without terms has its row's values throughout.
+ */
+export interface EnrolmentTermTable {
+  id: Generated<number>;
+  ente_id: number;
+  enrolment_id: number;
+  valid_from: string;
+  school_id: number;
+  class_name: string;
+  tariff_id: number;
+  isee_cents: number | null;
+  isee_attested_on: string | null;
+  holder_person_id: number;
+  payment_mode: PaymentMode;
+  debit_iban: string | null;
+  author: string;
+  created_at: string;
 }
 
 export interface BadgeTable {
@@ -206,6 +230,19 @@ export interface BadgeTable {
   active: number;
   /** Raised by every save: a save made from an older version is refused (decision 0016). */
   version: Generated<number>;
+  /** Blocked by the office (no top-ups; the account keeps working); null: usable. */
+  blocked_at: Generated<string | null>;
+  blocked_reason: Generated<string | null>;
+}
+
+/** The code of a lost card, replaced on its badge: never a badge's code again in the ente. */
+export interface BadgeRetiredCodeTable {
+  ente_id: number;
+  code: string;
+  badge_id: number;
+  reason: string;
+  retired_at: string;
+  author: string;
 }
 
 export interface AttachmentTable {
@@ -219,6 +256,11 @@ export interface AttachmentTable {
   content_type: string;
   content: Uint8Array;
   created_at: string;
+  /** Listed on the parents' Scheda anagrafica and downloadable by them (1), or kept for the office (0). */
+  visible_to_parent: Generated<number>;
+  /** SHA-256 of `content`, hex. */
+  sha256: string;
+  size_bytes: number;
 }
 
 export type OperatorRole = 'amministratore' | 'operatore' | 'cucina' | 'scuola';
@@ -541,6 +583,10 @@ export interface PaymentCartTable {
   returned: 'ok' | 'cancel' | 'error' | 'waiting' | null;
   created_at: string;
   expires_at: string;
+  /** Where Checkout sent the browser: "Riprendi il pagamento" goes back there while the cart is valid. */
+  checkout_url: string | null;
+  /** The holder pressed "Abbandona": its notices are released as soon as the platform says they are unpaid. */
+  abandoned_at: string | null;
 }
 
 export interface PaymentCartItemTable {
@@ -618,6 +664,18 @@ export interface SandboxReceiptTable {
   xml: string;
 }
 
+/** A file uploaded for import, kept between its dry run and its confirmation (issue 13). */
+export interface ImportUploadTable {
+  /** Random, unguessable. */
+  id: string;
+  ente_id: number;
+  operator_fiscal_code: string;
+  sha256: string;
+  file_name: string;
+  content: Uint8Array;
+  created_at: string;
+}
+
 export interface DB {
   ente: EnteTable;
   ente_logo: EnteLogoTable;
@@ -629,7 +687,9 @@ export interface DB {
   pupil_holder: PupilHolderTable;
   tariff: TariffTable;
   enrolment: EnrolmentTable;
+  enrolment_term: EnrolmentTermTable;
   badge: BadgeTable;
+  badge_retired_code: BadgeRetiredCodeTable;
   attachment: AttachmentTable;
   operator: OperatorTable;
   audit_event: AuditEventTable;
@@ -664,6 +724,7 @@ export interface DB {
   sandbox_position: SandboxPositionTable;
   sandbox_cart: SandboxCartTable;
   sandbox_receipt: SandboxReceiptTable;
+  import_upload: ImportUploadTable;
 }
 
 export type Ente = Selectable<EnteTable>;

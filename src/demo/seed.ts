@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -300,6 +301,7 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .values({
         ente_id: enteId, pupil_id: pupilId, person_id: null, kind: 'conferma-iscrizione', title,
         file_name: fileName, content_type: 'application/pdf', content, created_at: NOW,
+        visible_to_parent: 1, sha256: createHash('sha256').update(content).digest('hex'), size_bytes: content.length,
       })
       .execute();
   }

@@ -3,6 +3,7 @@ import type { Config } from '../config/index';
 import type { DB } from '../db/schema';
 import { createPagopaClients } from '../integrations/pagopa/clients';
 import { createActivityService } from './audit/activity';
+import { createAttachmentService } from './attachments/service';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
 import { createCanteenDaysService } from './canteen/canteen-days';
@@ -12,22 +13,26 @@ import { createDocumentService } from './billing/documents';
 import { createAccountService } from './ledger/account';
 import { createChargingService } from './ledger/charging';
 import type { Clock } from './clock';
+import { createOperatorManagement } from './operators/management';
 import { createOperatorService } from './operators/service';
 import { createNoticeService } from './payments/notices';
 import { createPaperService } from './payments/papers';
 import { createPaymentService } from './payments/payments';
 import { createReceiptService } from './payments/receipts';
+import { createImportService } from './import/service';
 import { createEnteDirectory } from './registry/enti';
 import { createRegistryService } from './registry/service';
 import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
+import { createEnrolmentService } from './registry/enrolments';
+import { createBadgeService } from './registry/badges';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
   db: Kysely<DB>,
   clock: Clock,
   onError: (error: unknown) => void,
-  config: Pick<Config, 'pagopa' | 'publicUrl'>,
+  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments'>,
 ) {
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
@@ -52,6 +57,11 @@ export function createServices(
     papers: createPaperService(db, clock, audit),
     registrySearch: createRegistrySearchService(db),
     activity: createActivityService(db),
+    attachments: createAttachmentService(db, clock, audit, config.attachments),
+    operatorManagement: createOperatorManagement(db, clock),
+    enrolments: createEnrolmentService(db, clock),
+    badges: createBadgeService(db, clock),
+    imports: createImportService(db, clock, audit),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }

@@ -186,6 +186,68 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       }
     });
 
+    it('Ada cancels a payment on pagoPA and pays the same document again at once; a payment left in another tab is abandoned from Pagamento', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/pagamenti`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+      const first = page.getByRole('checkbox').first();
+      const chosen = await first.getAttribute('value');
+      await first.check();
+      await page.getByRole('button', { name: 'AVVIA PAGAMENTO' }).click();
+      await page.getByRole('button', { name: 'Annulla', exact: true }).click();
+      await page.waitForURL(/\/pagamenti\/esito\/[^/]+\/annullato$/);
+      await expectPhoneReady(page, 'esito annullato, the notice released');
+      const main = (await page.locator('main').textContent()) ?? '';
+      assert.match(main, /Non pagato: di nuovo da pagare/);
+      assert.doesNotMatch(main, /potrai riprovare dopo le/);
+      await page.getByRole('link', { name: 'Torna ai pagamenti' }).click();
+      const again = page.locator(`input[name="documento"][value="${chosen}"]`);
+      assert.ok(await again.isEnabled(), 'the same document can be chosen again at once');
+      await again.check();
+      await page.getByRole('button', { name: 'AVVIA PAGAMENTO' }).click();
+      await page.waitForURL(/\/pagopa-sandbox\/checkout\/carrello\//);
+      const checkout = page.url();
+
+      // That payment stays open in this tab; in another one, Pagamento offers to resume or abandon it.
+      const other = await context.newPage();
+      await other.goto(`${t.baseUrl}/demo/pagamenti`);
+      assert.ok(await other.getByRole('heading', { name: 'Pagamenti già avviati' }).isVisible());
+      assert.equal(await other.getByRole('link', { name: /^Riprendi il pagamento/ }).getAttribute('href'), checkout);
+      await expectPhoneReady(other, 'Pagamento with a payment started in another tab');
+      await other.getByRole('button', { name: /^Abbandona/ }).click();
+      await other.waitForURL(/\/pagamenti\?abbandonato=/);
+      assert.match((await other.locator('main').textContent()) ?? '', /Hai abbandonato il pagamento/);
+      assert.ok(await other.locator(`input[name="documento"][value="${chosen}"]`).isEnabled(), 'free again');
+      await expectPhoneReady(other, 'Pagamento after abandoning');
+      await context.close();
+    });
+
+    it('Ada chooses a pupil once: every page says whose data it shows, and Cambia alunno brings the choice back', async () => {
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/documenti-contabili`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Ada Lovelace — LVLDAA85T50G702B/);
+      await page.getByRole('link', { name: 'Scegli Sofia Lovelace' }).click();
+      const line = () => page.locator('p.pupil-line').textContent();
+      assert.match((await line()) ?? '', /Stai consultando i dati di Sofia Lovelace — Cambia alunno/);
+      for (const path of ['/demo/refezione', '/demo/scheda-anagrafica', '/demo/assenze']) {
+        await page.goto(`${t.baseUrl}${path}`);
+        assert.match((await line()) ?? '', /Sofia Lovelace/, path);
+        await expectPhoneReady(page, `${path} of the remembered pupil`);
+      }
+      await page.getByRole('link', { name: 'Cambia alunno' }).click();
+      await page.waitForURL(/\/demo\/assenze\?cambia=1$/);
+      await page.goto(`${t.baseUrl}/demo/refezione?cambia=1`);
+      assert.ok(await page.getByRole('heading', { name: 'Scegli l’alunno' }).isVisible(), 'the chooser, not the remembered pupil');
+      await expectPhoneReady(page, 'the chooser after Cambia alunno');
+      await page.getByRole('link', { name: 'Scegli Tommaso Lovelace' }).click();
+      assert.match((await line()) ?? '', /Tommaso Lovelace/);
+      await page.goto(`${t.baseUrl}/demo/documenti-contabili`);
+      assert.match((await line()) ?? '', /Tommaso Lovelace/);
+      await context.close();
+    });
+
     it('Mario, holder of nothing, reads his error page on the phone', async () => {
       const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
       const page = await context.newPage();

@@ -84,6 +84,18 @@ for (const { engine, skip } of testEngines()) {
       assert.match(long.body, /al massimo di un anno scolastico/);
     });
 
+    it('puts a wrong date in an error summary at the top too, linked to its field, with a 422 and the input kept', async () => {
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const page = await ada.get(`/demo/refezione?utente=${tommaso}&dal=2026-11-31&al=2026-11-01`);
+      assert.equal(page.statusCode, 422);
+      const main = page.body.slice(page.body.indexOf('<main'));
+      assert.ok(main.indexOf('id="errori"') >= 0 && main.indexOf('id="errori"') < main.indexOf('<form'), 'the summary comes before the form');
+      assert.match(main, /La ricerca non è stata fatta/);
+      assert.match(main, /<a href="#dal">/);
+      assert.match(main, /value="2026-11-31"/);
+    });
+
     it('refuses another family’s pupil', async () => {
       const giulia = new Browser(t.app);
       await giulia.login(GIULIA);

@@ -60,6 +60,38 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(`${firstRow[3]}-${firstRow[2]}-${firstRow[1]}`, newest, 'newest first');
     });
 
+    it('puts a wrong date of the Conto corrente in an error summary at the top, linked to its field, with a 422 and the input kept', async () => {
+      const ada = new Browser(t.app);
+      await ada.login(ADA);
+      const page = await ada.get(`/demo/conto-corrente?badge=${sofiaBadge}&dal=2026-10-01&al=2026-02-30`);
+      assert.equal(page.statusCode, 422);
+      const main = page.body.slice(page.body.indexOf('<main'));
+      assert.ok(main.indexOf('id="errori"') >= 0 && main.indexOf('id="errori"') < main.indexOf('<form'), 'the summary comes before the form');
+      assert.match(main, /La ricerca non è stata fatta/);
+      assert.match(main, /<a href="#al">/);
+      assert.match(main, /value="2026-02-30"/);
+    });
+
+    it('says "in attesa della ricevuta" of a top-up only once its payment started, and names its service and badge in one column', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/ricariche' });
+      const table = () => page.body.slice(page.body.indexOf('id="pending-topups"'));
+      assert.match(table(), /<th scope="col">Servizio e badge<\/th>/);
+      assert.match(table(), /data-label="Servizio e badge">Refezione scolastica[^<]*, badge B100001</);
+      assert.match(table(), /data-label="Stato">Da pagare</, 'a notice printed and not paid: nobody started paying it');
+      assert.doesNotMatch(page.body, /In attesa della ricevuta/);
+      const ledger = await ada.get(`/demo/conto-corrente?badge=${sofiaBadge}`);
+      assert.doesNotMatch(ledger.body, /In attesa della ricevuta/);
+      const topupId = Number(/href="\/demo\/ricariche\/(\d+)"/.exec(table())![1]);
+      const topupPage = await ada.get(`/demo/ricariche/${topupId}`);
+      assert.doesNotMatch(topupPage.body, /In attesa della ricevuta/);
+      const started = await ada.post(`/demo/ricariche/${topupId}/paga`, { _csrf: ada.csrfFrom(topupPage.body) });
+      assert.equal(started.statusCode, 303, 'sent to Checkout');
+      const after = await ada.get('/demo/ricariche');
+      assert.match(after.body.slice(after.body.indexOf('id="pending-topups"')), /data-label="Stato">In attesa della ricevuta/);
+      assert.match((await ada.get(`/demo/ricariche/${topupId}`)).body, /In attesa della ricevuta/);
+    });
+
     it('shows October with opening, running and closing balance that agree with the database, also as CSV and PDF', async () => {
       const ada = new Browser(t.app);
       await ada.login(ADA);

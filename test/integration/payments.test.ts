@@ -455,6 +455,98 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await waiting()).length, 3);
     });
 
+    /** A holder's unpaid documents whose notice no cart holds now. */
+    const freeDocuments = async (holder = ADA) => {
+      const nowIso = new Date(NOW).toISOString();
+      return db()
+        .selectFrom('document as d')
+        .innerJoin('person as h', 'h.id', 'd.holder_person_id')
+        .innerJoin('payment_notice as n', 'n.document_id', 'd.id')
+        .select(['d.id', 'n.nav', 'n.id as noticeId'])
+        .where('h.fiscal_code', '=', holder)
+        .where('d.state', '=', 'da_pagare')
+        .where('n.position_state', '=', 'published')
+        .where((eb) => eb.or([eb('n.cart_until', 'is', null), eb('n.cart_until', '<=', nowIso)]))
+        .orderBy('d.id')
+        .execute();
+    };
+    const enteTaxCode = async () => (await db().selectFrom('ente').select('tax_code').where('slug', '=', 'demo').executeTakeFirstOrThrow()).tax_code;
+
+    it('asks the platform after a cancelled payment: an unpaid notice can be paid again at once, one paid elsewhere stays held and says so', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      const [doc] = await freeDocuments();
+      const started = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      assert.equal(started.statusCode, 303);
+      const cancelled = await sandboxForm(`${started.headers.location}/annulla`, { consegna: 'normale' });
+      const result = await ada.get(String(cancelled.headers.get('location')));
+      assert.equal(result.statusCode, 200);
+      assert.match(result.body, /Non pagato: di nuovo da pagare/);
+      assert.match(result.body, /pagoPA conferma che non è stato pagato/);
+      assert.doesNotMatch(result.body, /potrai riprovare dopo le/, 'no wait of the cart’s minutes');
+      const notice = await db().selectFrom('payment_notice').select(['cart_id', 'cart_until']).where('id', '=', doc!.noticeId).executeTakeFirstOrThrow();
+      assert.deepEqual(notice, { cart_id: null, cart_until: null }, 'released from the cancelled cart');
+      assert.match((await ada.get('/demo/pagamenti')).body, new RegExp(`name="documento" value="${doc!.id}"`), 'choosable again');
+      const retried = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      assert.equal(retried.statusCode, 303, 'a new payment at once');
+
+      // Paid at a tobacconist while this cart was open, its receipt not arrived yet: the platform says paid.
+      const counter = await sandboxForm(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, { ente: await enteTaxCode(), avviso: doc!.nav, consegna: 'nessuna' });
+      assert.equal(counter.status, 303);
+      const back = await sandboxForm(`${retried.headers.location}/annulla`, { consegna: 'normale' });
+      const held = await ada.get(String(back.headers.get('location')));
+      assert.match(held.body, /Pagamento in verifica/);
+      assert.match(held.body, /pagoPA lo risulta pagato: aspettiamo la ricevuta/);
+      const again = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      assert.equal(again.statusCode, 422, 'held: a second cart could pay it twice');
+      assert.match(again.body, /già in un pagamento in corso/);
+      // The pull brings the receipt that was never pushed: paid once.
+      await t.app.services.receipts.pullReceipts();
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'pagato');
+    });
+
+    it('lists a cart left open in another tab with Riprendi and Abbandona; abandoned, its notice is free; paid twice, the second receipt is flagged for a refund', async () => {
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/pagamenti' });
+      const [doc] = await freeDocuments();
+      assert.ok(doc, 'Ada has a document to pay');
+      const first = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(page.body), documento: String(doc!.id) });
+      const firstCheckout = String(first.headers.location);
+      const list = await ada.get('/demo/pagamenti');
+      assert.match(list.body, /Pagamenti già avviati/);
+      assert.ok(list.body.includes(`href="${firstCheckout}"`), 'Riprendi il pagamento goes back to Checkout');
+      assert.match(list.body, /Riprendi il pagamento/);
+      const ours = await db().selectFrom('payment_cart').select('id').where('checkout_url', '=', firstCheckout).executeTakeFirstOrThrow();
+      const abandonUrl = `/demo/pagamenti/carrelli/${ours.id}/abbandona`;
+      assert.ok(list.body.includes(`action="${abandonUrl}"`));
+      assert.equal((await ada.post(abandonUrl, {})).statusCode, 403, 'CSRF');
+      const giulia = new Browser(t.app);
+      const giuliaPage = await giulia.login(GIULIA, { returnTo: '/demo/pagamenti' });
+      assert.equal((await giulia.post(abandonUrl, { _csrf: giulia.csrfFrom(giuliaPage.body) })).statusCode, 404, 'only the holder’s cart');
+      const abandoned = await ada.post(abandonUrl, { _csrf: ada.csrfFrom(list.body) });
+      assert.equal(abandoned.statusCode, 303);
+      const after = await ada.get(String(abandoned.headers.location));
+      assert.match(after.body, /Hai abbandonato il pagamento/);
+      assert.doesNotMatch(after.body, /Pagamenti già avviati/);
+
+      // Chosen again at once; meanwhile the first tab's cart is still open at Checkout.
+      const second = await ada.post('/demo/pagamenti', { _csrf: ada.csrfFrom(after.body), documento: String(doc!.id) });
+      assert.equal(second.statusCode, 303);
+      // The platform takes both: a tobacconist pays the notice while the second cart's payment goes through.
+      const counter = await sandboxForm(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, { ente: await enteTaxCode(), avviso: doc!.nav, consegna: 'normale' });
+      assert.equal(counter.status, 303);
+      const paid = await sandboxForm(`${second.headers.location}/paga`, { consegna: 'normale', 'doppio-pagamento': 'si' });
+      assert.equal(paid.status, 303);
+      const receipts = await db().selectFrom('payment_receipt').select(['receipt_id', 'status', 'flag']).where('notice_number', '=', doc!.nav).orderBy('id').execute();
+      assert.equal(receipts.length, 2, 'two payments, two receipts');
+      assert.deepEqual(receipts.map((r) => [r.status, r.flag]), [['applied', null], ['flagged', 'already_paid']]);
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', doc!.id).executeTakeFirstOrThrow()).state, 'pagato');
+      const office = new Browser(t.app);
+      const flagged = await office.login(MARCO, { returnTo: '/demo/ufficio/ricevute' });
+      assert.ok(flagged.body.includes(receipts[1]!.receipt_id), 'listed for the office');
+      assert.match(flagged.body, /possibile doppio pagamento da rimborsare/);
+    });
+
     it('lists the statement for the 730 among the attached documents, and serves it only to the holder', async () => {
       const ada = new Browser(t.app);
       const tommaso = await db().selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select('pupil.id').where('person.given_name', '=', 'Tommaso').executeTakeFirstOrThrow();

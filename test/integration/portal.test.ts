@@ -113,6 +113,41 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(audit.every((a) => a.actor_fiscal_code === ADA && a.request_id));
     });
 
+    it('remembers the pupil a parent of several chose, says on every page whose data it shows, and checks it every time', async () => {
+      const browser = new Browser(t.app);
+      await browser.login(ADA);
+      const tommaso = await pupilIdOf(t, 'Tommaso', 'Lovelace');
+      await browser.get(`/demo/scheda-anagrafica?utente=${tommaso}`);
+      for (const path of ['/demo/scheda-anagrafica', '/demo/documenti-contabili', '/demo/refezione', '/demo/assenze']) {
+        const page = await browser.get(path);
+        assert.equal(page.statusCode, 200, path);
+        assert.match(page.body, /Stai consultando i dati di <strong>Tommaso Lovelace<\/strong>/, path);
+        assert.ok(page.body.includes(`href="${path}?cambia=1"`), `${path}: Cambia alunno`);
+      }
+      const chooser = await browser.get('/demo/refezione?cambia=1');
+      assert.match(chooser.body, /Scegli l’alunno/, 'Cambia alunno shows the chooser, not the remembered pupil');
+      const sofia = await pupilIdOf(t, 'Sofia', 'Lovelace');
+      await browser.get(`/demo/refezione?utente=${sofia}`);
+      assert.match((await browser.get('/demo/documenti-contabili')).body, /Stai consultando i dati di <strong>Sofia Lovelace<\/strong>/);
+      assert.match((await browser.get('/demo/conto-corrente')).body, /Badge B100001 — Sofia Lovelace/, 'her badge chosen');
+      const english = await browser.get('/lingua/en?torna=/demo/scheda-anagrafica');
+      assert.match((await browser.get(String(english.headers.location))).body, /You are viewing the data of <strong>Sofia Lovelace<\/strong>/);
+      await browser.get('/lingua/it?torna=/demo');
+
+      // A remembered pupil no longer the parent's (here: another family's, written into the session) is never shown.
+      const pietro = await pupilIdOf(t, 'Pietro', 'Bianchi');
+      for (const row of await t.database.db.selectFrom('session').select(['id', 'data']).execute()) {
+        const data = JSON.parse(row.data) as { user?: { fiscalCode: string }; chosenPupils?: Record<string, number> };
+        if (data.user?.fiscalCode !== ADA || !data.chosenPupils) continue;
+        await t.database.db.updateTable('session').set({ data: JSON.stringify({ ...data, chosenPupils: { demo: pietro } }) }).where('id', '=', row.id).execute();
+      }
+      const fallback = await browser.get('/demo/scheda-anagrafica');
+      assert.equal(fallback.statusCode, 200);
+      assert.match(fallback.body, /Scegli l’alunno/);
+      assert.doesNotMatch(fallback.body, /Bianchi/);
+      assert.match((await browser.get('/demo/assenze')).body, /Comunicazioni assenze/);
+    });
+
     it('chooses the only pupil for a holder of one', async () => {
       const browser = new Browser(t.app);
       const scheda = await browser.login(GIULIA, { returnTo: '/demo/scheda-anagrafica' });

@@ -31,6 +31,14 @@ describe('configuration', () => {
     assert.equal(loadConfig({}).loginRateLimitPerAccount, 10);
   });
 
+  it('limits attachments to 10 MB unless told otherwise, and refuses a limit that is not a size', () => {
+    assert.equal(loadConfig({}).attachments.maxBytes, 10 * 1024 * 1024);
+    assert.equal(loadConfig({ ATTACHMENT_MAX_BYTES: '2097152' }).attachments.maxBytes, 2_097_152);
+    for (const bad of ['10MB', '-1', '12.5', '100', String(200 * 1024 * 1024)]) {
+      assert.throws(() => loadConfig({ ATTACHMENT_MAX_BYTES: bad }), /ATTACHMENT_MAX_BYTES/, bad);
+    }
+  });
+
   it('uses a __Host- Secure cookie behind https', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://scuola.comune.example/' });
     assert.equal(config.publicUrl, 'https://scuola.comune.example');

@@ -12,10 +12,18 @@ import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
 import { registrySearch } from './0015_registry_search';
+import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
+import { attachmentMetadata } from './0018_attachment_metadata';
+import { importUploads } from './0019_import_uploads';
+import { cartResume } from './0020_cart_resume';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape, registrySearch,
+  enrolmentTermsBadges,
+  attachmentMetadata,
+  importUploads,
+  cartResume,
 ];

@@ -5,6 +5,7 @@ import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { SYSTEM_AUTHOR } from '../ledger/charging';
+import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
 import { documentLines, type BilledCharge, type BilledStorno } from './lines';
 import { firstOfMonth, lastOfMonth, nextPeriod, periodOf } from './periods';
@@ -57,7 +58,12 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
       .innerJoin('service as s', 's.id', 'e.service_id')
       .innerJoin('tariff as t', 't.id', 'e.tariff_id')
       .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
-      .select(['e.id as enrolmentId', 'e.pupil_id as pupilId', 'e.service_id as serviceId', 'e.school_year_id as schoolYearId', 'e.tariff_id as tariffId', 'e.starts_on as startsOn', 'y.starts_on as yearStartsOn'])
+      .select([
+        'e.id as enrolmentId', 'e.pupil_id as pupilId', 'e.service_id as serviceId', 'e.school_year_id as schoolYearId', 'e.starts_on as startsOn',
+        'y.starts_on as yearStartsOn',
+        // The band in force on the fee's day (the month's first day of service), decision 0018.
+        termInForce('tariff_id', 'e', sql<string>`case when e.starts_on > y.starts_on then (case when e.starts_on > ${first} then e.starts_on else ${first} end) else (case when y.starts_on > ${first} then y.starts_on else ${first} end) end`).as('tariffId'),
+      ])
       .where('e.ente_id', '=', ente.id)
       .where('s.billing', '=', 'postpaid')
       .where('t.unit', '=', 'mese')
@@ -120,12 +126,14 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
       sql<BilledCharge & { enrolmentId: number }>`
         select c.enrolment_id as "enrolmentId", c.kind, c.unit_price_cents as "unitPriceCents",
                c.sibling_bp as "siblingBp", c.sibling_cents as "siblingCents",
-               c.exemption_bp as "exemptionBp", c.exemption_cents as "exemptionCents", count(*) as quantity
+               c.exemption_bp as "exemptionBp", c.exemption_cents as "exemptionCents", count(*) as quantity,
+               t.band_label as "bandLabel"
         from charge c
         join enrolment e on e.id = c.enrolment_id
         join service s on s.id = e.service_id and s.billing = 'postpaid'
+        join tariff t on t.id = c.tariff_id
         where c.ente_id = ${ente.id} and c.date >= ${first} and c.date <= ${last} and c.kind <> 'storno'
-        group by c.enrolment_id, c.kind, c.unit_price_cents, c.sibling_bp, c.sibling_cents, c.exemption_bp, c.exemption_cents`.execute(db),
+        group by c.enrolment_id, c.kind, c.unit_price_cents, c.sibling_bp, c.sibling_cents, c.exemption_bp, c.exemption_cents, t.band_label`.execute(db),
       sql<BilledStorno & { enrolmentId: number }>`
         select c.enrolment_id as "enrolmentId", c.amount_cents as "amountCents", c.reason, o.date as "originalDate", o.kind as "originalKind"
         from charge c
@@ -138,7 +146,8 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
         .selectFrom('enrolment as e')
         .innerJoin('service as s', 's.id', 'e.service_id')
         .innerJoin('tariff as t', 't.id', 'e.tariff_id')
-        .select(['e.id', 'e.pupil_id as pupilId', 'e.holder_person_id as holderPersonId', 'e.service_id as serviceId', 't.band_label as bandLabel'])
+        // The document goes to the holder in force at the month's end (decision 0018).
+        .select(['e.id', 'e.pupil_id as pupilId', termInForce('holder_person_id', 'e', last).as('holderPersonId'), 'e.service_id as serviceId', 't.band_label as bandLabel'])
         .where('e.ente_id', '=', ente.id)
         .where('s.billing', '=', 'postpaid')
         .execute(),

@@ -15,6 +15,8 @@ export interface BilledCharge {
   exemptionBp: number;
   exemptionCents: number;
   quantity: number;
+  /** The band the charges were priced at (a band change from a date within the month gives two); default the enrolment's. */
+  bandLabel?: string;
 }
 
 export interface BilledStorno {
@@ -51,10 +53,10 @@ export function documentLines(period: string, bandLabel: string, owed: { charges
   for (const c of charges) {
     const description =
       c.kind === 'meal'
-        ? `Pasti di ${month} — ${bandLabel}`
+        ? `Pasti di ${month} — ${c.bandLabel ?? bandLabel}`
         : c.kind === 'light_meal'
-          ? `Pasti in bianco di ${month}${c.unitPriceCents === 0 ? ' (non a pagamento)' : ` — ${bandLabel}`}`
-          : `Quota mensile di ${month} — ${bandLabel}`;
+          ? `Pasti in bianco di ${month}${c.unitPriceCents === 0 ? ' (non a pagamento)' : ` — ${c.bandLabel ?? bandLabel}`}`
+          : `Quota mensile di ${month} — ${c.bandLabel ?? bandLabel}`;
     add({ kind: c.kind, description, quantity: c.quantity, unit_price_cents: c.unitPriceCents });
   }
   for (const c of charges) {

@@ -6,6 +6,7 @@ import { cutoffInstant } from '../calendar/cutoff';
 import { italianHolidays } from '../calendar/holidays';
 import { parseWeekdays, serviceDay } from '../calendar/service-days';
 import type { Clock } from '../clock';
+import { termInForce } from '../registry/terms';
 import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
 
 /** How far back a first run or a long downtime is caught up. */
@@ -104,7 +105,7 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     await db.transaction().execute(async (trx) => {
       await sql`
         insert into attendance (ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at)
-        select e.ente_id, e.pupil_id, cast(${date} as text), e.school_id, e.id,
+        select e.ente_id, e.pupil_id, cast(${date} as text), ${termInForce('school_id', 'e', date)}, e.id,
                coalesce(c.status, 'present'), coalesce(c.source, 'default'), p.diet_code, cast(${frozenAt} as text)
         from enrolment e
         join service s on s.id = e.service_id and s.kind = 'refezione'
@@ -113,7 +114,10 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
         left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
         where e.ente_id = ${ente.id} and e.state in ('attiva', 'cessata')
           and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
-          and e.school_id in (${sql.join(schoolIds)})
+          -- The school in force on the day (decision 0018): found by the enrolment's school or a term's.
+          and (e.school_id in (${sql.join(schoolIds)})
+               or e.id in (select t.enrolment_id from enrolment_term t where t.school_id in (${sql.join(schoolIds)})))
+          and ${termInForce('school_id', 'e', date)} in (${sql.join(schoolIds)})
         on conflict do nothing`.execute(trx);
     });
   }

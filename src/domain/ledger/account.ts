@@ -7,7 +7,7 @@ import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
 import { pupilsOfHolder } from '../registry/queries';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 import type { Caller } from '../registry/service';
-import { badgesOfHolder, ledgerSummary, movementsBetween, pendingTopups, schoolYearAround } from './queries';
+import { badgesOfHolder, ledgerSummary, movementsBetween, paymentStarted, pendingTopups, schoolYearAround } from './queries';
 
 /** A statement covers at most about a school year and a half: enough for any question, bounded in size. */
 const MAX_PERIOD_DAYS = 550;
@@ -89,7 +89,8 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
     // The balance is told as of today while the period runs, and as of its last day once it has ended.
     const today = romeDate(clock.now());
     const balanceDate = to < today ? to : today < from ? from : today;
-    return { badge, from, to, balanceDate, openingCents, closingCents: rows.at(-1)?.balanceCents ?? openingCents, rows, pending };
+    const waiting = pending.map(({ noticeState, cartUntil, ...topup }) => ({ ...topup, paymentStarted: paymentStarted({ noticeState, cartUntil }, clock.now()) }));
+    return { badge, from, to, balanceDate, openingCents, closingCents: rows.at(-1)?.balanceCents ?? openingCents, rows, pending: waiting };
   }
 
   /** A badge of the caller's, or 404: the same answer for someone else's badge and for none. */

@@ -6,6 +6,7 @@ import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
+import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
 
 /** Rows per INSERT: well within SQLite's limit on bound parameters. */
@@ -97,11 +98,15 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         .innerJoin('service as s', 's.id', 'e.service_id')
         .select([
           'a.pupil_id as pupilId', 'a.status', 'e.id as enrolmentId', 'e.service_id as serviceId', 'e.school_year_id as schoolYearId',
-          'e.tariff_id as tariffId', 's.billing',
+          // The band in force on the day (decision 0018): a change from a later date never reaches it.
+          termInForce('tariff_id', 'e', date).as('tariffId'), 's.billing',
         ])
         .where('a.ente_id', '=', ente.id)
         .where('a.date', '=', date)
         .where('a.status', 'in', ['present', 'light_meal'])
+        // A withdrawn enrolment is charged nothing after its end, even for a day booked before the withdrawal.
+        .where('e.starts_on', '<=', date)
+        .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]))
         .execute(),
       loadTariffContext(db, ente, date),
       db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', ente.id).where('active', '=', sql.lit(1)).execute(),

@@ -17,6 +17,7 @@ export const badgesOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
       'badge.id as id',
       'badge.code as code',
       'badge.active as active',
+      'badge.blocked_at as blockedAt',
       'pupil.id as pupilId',
       'child.given_name as givenName',
       'child.family_name as familyName',
@@ -72,11 +73,17 @@ export const schoolYearAround = prepared((db: Kysely<DB>, enteId: number, date: 
 /** Top-ups asked for and not yet paid: shown beside the account, never in its balance. */
 export function pendingTopups(db: Kysely<DB>, badgeId: number) {
   return db
-    .selectFrom('topup')
-    .select(['id', 'amount_cents as amountCents', 'created_at as createdAt'])
-    .where('badge_id', '=', badgeId)
-    .where('state', '=', 'in_attesa')
-    .where('cancelled_at', 'is', null)
-    .orderBy('id')
+    .selectFrom('topup as t')
+    .leftJoin('payment_notice as n', 'n.topup_id', 't.id')
+    .select(['t.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'n.state as noticeState', 'n.cart_until as cartUntil'])
+    .where('t.badge_id', '=', badgeId)
+    .where('t.state', '=', 'in_attesa')
+    .where('t.cancelled_at', 'is', null)
+    .orderBy('t.id')
     .execute();
+}
+
+/** A payment of a top-up was started and may still complete: its notice is in a cart not yet expired. */
+export function paymentStarted(row: { noticeState: string | null; cartUntil: string | null }, now: Date): boolean {
+  return row.noticeState === 'open' && row.cartUntil !== null && row.cartUntil > now.toISOString();
 }

@@ -7,15 +7,23 @@ import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { paymentStarted } from '../ledger/queries';
 import { pupilsOfHolder } from '../registry/queries';
 import type { Caller } from '../registry/service';
-import { clip, issuesNotices, navFor, type NoticeService, takeNoticeBases, topupDueDate } from './notices';
+import { clip, issuesNotices, iupdOf, navFor, type NoticeService, takeNoticeBases, topupDueDate } from './notices';
 
 /** pagoPA's cart limit, and ours: a holder pays at most five notices at once. */
 export const MAX_CART_NOTICES = 5;
 
 /** What a holder reads of a notice: payable now, waiting in a cart, not yet on the platform, or paid. */
 export type PayableState = 'payable' | 'in_cart' | 'preparing' | 'paid' | 'cancelled';
+
+/**
+ * What asking the platform about a notice held by a cart found: `released` (unpaid: free again at once),
+ * `paid` (the platform has the payment, the receipt is on its way: it stays held) or `unknown` (the
+ * platform did not answer or did not know: it stays held until the cart expires, to never pay twice).
+ */
+export type HoldCheck = 'released' | 'paid' | 'unknown';
 
 /** The platform refused or could not be reached: nothing was paid, the holder may try again. */
 export class PaymentUnavailableError extends Error {}
@@ -125,7 +133,10 @@ export function createPaymentService(
         .map((row) => stateOf({ state: row.state, positionState: row.position_state, cartUntil: row.cart_until }, nowIso))
         .find((state) => state !== 'payable');
       if (problem) throw new InvalidInputError({ documents: problem === 'in_cart' ? 'inCart' : problem === 'paid' ? 'alreadyPaid' : 'notReady' });
-      await trx.insertInto('payment_cart').values({ id: cartId, ente_id: ente.id, holder_person_id: holder.id, state: 'sent', returned: null, created_at: nowIso, expires_at: until }).execute();
+      await trx
+        .insertInto('payment_cart')
+        .values({ id: cartId, ente_id: ente.id, holder_person_id: holder.id, state: 'sent', returned: null, created_at: nowIso, expires_at: until, checkout_url: null, abandoned_at: null })
+        .execute();
       await trx.insertInto('payment_cart_item').values(rows.map((row) => ({ cart_id: cartId, notice_id: row.id }))).execute();
       // The lock: only notices still open, published and free move; if any did not, nothing does.
       const locked = await trx
@@ -154,6 +165,8 @@ export function createPaymentService(
         ...(holder.email ? { emailNotice: holder.email } : {}),
         idCart: cartId,
       });
+      // Kept for "Riprendi il pagamento" from another tab; the cart works without it.
+      await db.updateTable('payment_cart').set({ checkout_url: location }).where('id', '=', cartId).execute();
       audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.pagamento.avvio', subjectType: 'cart', requestId: caller.requestId });
       return { location };
     } catch (error) {
@@ -167,8 +180,46 @@ export function createPaymentService(
     }
   }
 
-  /** The return page of a cart: what each of its notices is now. Only the cart's holder sees it. */
-  async function cartReturn(ente: Ente, caller: Caller, cartId: string, returned: 'ok' | 'cancel' | 'error' | 'waiting') {
+  /**
+   * Asks the platform about each notice the cart still holds, and releases at once those it says are
+   * unpaid, so the holder can choose them again without waiting for the cart to expire. One the platform
+   * says paid, or cannot tell about, stays held: a second cart could then pay it twice. The cart itself
+   * may still be paid in a tab left open; the platform would then take two payments, and the second
+   * receipt is kept flagged for a refund, never applied (receipts.ts).
+   */
+  async function releaseUnpaid(ente: Ente, cartId: string): Promise<Map<number, HoldCheck>> {
+    const held = await db
+      .selectFrom('payment_cart_item as i')
+      .innerJoin('payment_notice as n', 'n.id', 'i.notice_id')
+      .select(['n.id', 'n.nav', 'n.iuv'])
+      .where('i.cart_id', '=', cartId)
+      .where('n.cart_id', '=', cartId)
+      .where('n.state', '=', 'open')
+      .where('n.cart_until', '>', clock.now().toISOString())
+      .execute();
+    const checks = new Map<number, HoldCheck>();
+    await Promise.all(
+      held.map(async (notice) => {
+        let state: 'unpaid' | 'paid' | 'unknown';
+        try {
+          state = await pagopa.paymentOptionState(ente.tax_code, iupdOf(ente, notice.iuv), notice.nav);
+        } catch (error) {
+          if (!(error instanceof PagopaCallError)) throw error;
+          state = 'unknown';
+        }
+        if (state !== 'unpaid') {
+          checks.set(notice.id, state);
+          return;
+        }
+        // Only if still held by this cart and unpaid: a receipt applied meanwhile wins.
+        await db.updateTable('payment_notice').set({ cart_id: null, cart_until: null }).where('id', '=', notice.id).where('cart_id', '=', cartId).where('state', '=', 'open').execute();
+        checks.set(notice.id, 'released');
+      }),
+    );
+    return checks;
+  }
+
+  async function cartOfCaller(ente: Ente, caller: Caller, cartId: string) {
     const cart = await db
       .selectFrom('payment_cart as c')
       .innerJoin('person as h', 'h.id', 'c.holder_person_id')
@@ -178,15 +229,106 @@ export function createPaymentService(
       .where('h.fiscal_code', '=', caller.fiscalCode)
       .executeTakeFirst();
     if (!cart) throw new NotFoundError('cart');
+    return cart;
+  }
+
+  /**
+   * The return page of a cart: what each of its notices is now. Only the cart's holder sees it. Back
+   * "annullato" or "errore", the platform is asked whether each notice is still unpaid (the URL proves
+   * nothing), and those that are go free at once.
+   */
+  async function cartReturn(ente: Ente, caller: Caller, cartId: string, returned: 'ok' | 'cancel' | 'error' | 'waiting') {
+    const cart = await cartOfCaller(ente, caller, cartId);
     await db.updateTable('payment_cart').set({ returned }).where('id', '=', cart.id).execute();
-    const items = await db
+    const checks = returned === 'cancel' || returned === 'error' ? await releaseUnpaid(ente, cart.id) : new Map<number, HoldCheck>();
+    const now = clock.now().toISOString();
+    const rows = await db
       .selectFrom('payment_cart_item as i')
       .innerJoin('payment_notice as n', 'n.id', 'i.notice_id')
-      .select(['n.id', 'n.kind', 'n.document_id as documentId', 'n.topup_id as topupId', 'n.nav', 'n.description', 'n.amount_cents as amountCents', 'n.state'])
+      .select([
+        'n.id', 'n.kind', 'n.document_id as documentId', 'n.topup_id as topupId', 'n.nav', 'n.description', 'n.amount_cents as amountCents', 'n.state',
+        'n.cart_id as cartId', 'n.cart_until as cartUntil',
+      ])
       .where('i.cart_id', '=', cart.id)
       .orderBy('n.id')
       .execute();
+    const items = rows.map(({ cartId: holder, cartUntil, ...item }) => ({
+      ...item,
+      held: item.state === 'open' && holder === cart.id && cartUntil !== null && cartUntil > now,
+      check: checks.get(item.id),
+    }));
     return { cartId: cart.id, expiresAt: cart.expiresAt, returned, items, allPaid: items.every((i) => i.state === 'paid') };
+  }
+
+  /**
+   * The caller's carts that still hold notices (a payment started in another tab, or one whose outcome is
+   * not known yet), oldest first. A cart its holder left ("annullato", "errore" or "Abbandona") is checked
+   * with the platform first, and its unpaid notices released; one never come back from may be being paid
+   * in another tab right now: it is listed, to be resumed or abandoned, and the platform is not asked.
+   */
+  async function openCarts(ente: Ente, caller: Caller) {
+    // The holder's notices held by a cart (through the holder's index), then those carts by their key.
+    const held = async () => {
+      const now = clock.now().toISOString();
+      const notices = await db
+        .selectFrom('person as h')
+        .innerJoin('payment_notice as n', 'n.holder_person_id', 'h.id')
+        .select(['n.cart_id as cartId', 'n.id', 'n.kind', 'n.nav', 'n.description', 'n.amount_cents as amountCents'])
+        .where('h.ente_id', '=', ente.id)
+        .where('h.fiscal_code', '=', caller.fiscalCode)
+        .where('n.ente_id', '=', ente.id)
+        .where('n.state', '=', 'open')
+        .where('n.cart_until', '>', now)
+        .orderBy('n.id')
+        .execute();
+      const cartIds = [...new Set(notices.map((n) => n.cartId!))];
+      if (cartIds.length === 0) return [];
+      const carts = await db
+        .selectFrom('payment_cart')
+        .select(['id', 'created_at as createdAt', 'expires_at as expiresAt', 'returned', 'checkout_url as checkoutUrl', 'abandoned_at as abandonedAt'])
+        .where('id', 'in', cartIds)
+        .where('ente_id', '=', ente.id)
+        .execute();
+      const byId = new Map(carts.map((cart) => [cart.id, cart]));
+      return notices
+        .flatMap((notice) => {
+          const cart = byId.get(notice.cartId!);
+          return cart ? [{ ...notice, cartId: cart.id, createdAt: cart.createdAt, expiresAt: cart.expiresAt, returned: cart.returned, checkoutUrl: cart.checkoutUrl, abandonedAt: cart.abandonedAt }] : [];
+        })
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+    };
+    const left = (row: { returned: string | null; abandonedAt: string | null }) => row.abandonedAt !== null || row.returned === 'cancel' || row.returned === 'error';
+    let rows = await held();
+    const toCheck = [...new Set(rows.filter(left).map((row) => row.cartId))];
+    const checks = new Map<number, HoldCheck>();
+    if (toCheck.length > 0) {
+      for (const cartId of toCheck) for (const [id, check] of await releaseUnpaid(ente, cartId)) checks.set(id, check);
+      rows = await held();
+    }
+    const carts = new Map<string, { id: string; createdAt: string; expiresAt: string; resumeUrl: string | null; left: boolean; items: (typeof rows[number] & { check: HoldCheck | undefined })[] }>();
+    for (const row of rows) {
+      let cart = carts.get(row.cartId);
+      if (!cart) {
+        // "Riprendi" only for a cart never come back from: Checkout's page of a cart left is closed.
+        const resumeUrl = !left(row) && row.returned === null ? row.checkoutUrl : null;
+        cart = { id: row.cartId, createdAt: row.createdAt, expiresAt: row.expiresAt, resumeUrl, left: left(row), items: [] };
+        carts.set(row.cartId, cart);
+      }
+      cart.items.push({ ...row, check: checks.get(row.id) });
+    }
+    return [...carts.values()];
+  }
+
+  /**
+   * "Abbandona" on the Pagamento page: the holder gives up a cart left open (in another tab); its notices
+   * are released as soon as the platform says they are unpaid, now or on a later view of the page.
+   */
+  async function abandonCart(ente: Ente, caller: Caller, cartId: string): Promise<Map<number, HoldCheck>> {
+    const cart = await cartOfCaller(ente, caller, cartId);
+    await db.updateTable('payment_cart').set({ abandoned_at: clock.now().toISOString() }).where('id', '=', cart.id).where('abandoned_at', 'is', null).execute();
+    const checks = await releaseUnpaid(ente, cart.id);
+    audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.pagamento.abbandono', subjectType: 'cart', requestId: caller.requestId });
+    return checks;
   }
 
   /** The caller's badges that can be topped up (prepaid services), with their pupil and service. */
@@ -197,7 +339,7 @@ export function createPaymentService(
       .innerJoin('service as s', 's.id', 'b.service_id')
       .innerJoin('pupil as p', 'p.id', 'b.pupil_id')
       .innerJoin('person as child', 'child.id', 'p.person_id')
-      .select(['b.id', 'b.code', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
+      .select(['b.id', 'b.code', 'b.blocked_at as blockedAt', 's.id as serviceId', 's.name as serviceName', 'child.given_name as givenName', 'child.family_name as familyName'])
       .where('b.ente_id', '=', ente.id)
       .where('b.pupil_id', 'in', pupilIds)
       .where('b.active', '=', sql.lit(1))
@@ -216,6 +358,8 @@ export function createPaymentService(
     const badges = await topupBadges(ente, caller);
     const badge = badges.find((b) => b.id === badgeId);
     if (!badge) throw new NotFoundError('badge');
+    // A blocked badge (a card reported lost, decision 0018) takes no top-ups until the office unblocks or replaces it.
+    if (badge.blockedAt !== null) throw new InvalidInputError({ badge: 'badgeBlocked' });
     if (!Number.isSafeInteger(amountCents) || amountCents < ente.topup_min_cents) throw new InvalidInputError({ amount: 'belowMinimum' });
     if (amountCents > ente.topup_max_cents) throw new InvalidInputError({ amount: 'aboveMaximum' });
     if (!issuesNotices(ente)) throw new PaymentUnavailableError('ente without pagoPA data');
@@ -349,11 +493,16 @@ export function createPaymentService(
 
   /** The caller's top-ups still waiting for their receipt, newest first: where a "Paga dopo" notice is found again. */
   async function pendingTopups(ente: Ente, caller: Caller) {
-    return db
+    const rows = await db
       .selectFrom('topup as t')
       .innerJoin('person as h', 'h.id', 't.holder_person_id')
       .innerJoin('badge as b', 'b.id', 't.badge_id')
-      .select(['t.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode'])
+      .innerJoin('service as s', 's.id', 'b.service_id')
+      .leftJoin('payment_notice as n', 'n.topup_id', 't.id')
+      .select([
+        't.id', 't.amount_cents as amountCents', 't.created_at as createdAt', 'b.code as badgeCode', 's.name as serviceName', 'n.state as noticeState',
+        'n.cart_until as cartUntil',
+      ])
       .where('t.ente_id', '=', ente.id)
       .where('h.ente_id', '=', ente.id)
       .where('h.fiscal_code', '=', caller.fiscalCode)
@@ -362,9 +511,11 @@ export function createPaymentService(
       .orderBy('t.id', 'desc')
       .limit(sql.lit(50))
       .execute();
+    const now = clock.now();
+    return rows.map(({ noticeState, cartUntil, ...topup }) => ({ ...topup, paymentStarted: paymentStarted({ noticeState, cartUntil }, now) }));
   }
 
-  return { unpaidDocuments, payDocuments, cartReturn, topupBadges, requestTopup, topup, payTopup, payTopupLater, cancelTopup, pendingTopups };
+  return { unpaidDocuments, payDocuments, cartReturn, openCarts, abandonCart, topupBadges, requestTopup, topup, payTopup, payTopupLater, cancelTopup, pendingTopups };
 }
 
 /** Writes a top-up "in attesa", in the caller's transaction: the badge is credited only when a receipt pays its notice. */

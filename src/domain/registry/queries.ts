@@ -169,13 +169,15 @@ export const attachmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupi
     .select(['id', 'kind', 'title', 'file_name as fileName', 'created_at as createdAt'])
     .where('ente_id', '=', enteId)
     .where('pupil_id', '=', pupilId)
+    // Only what the office marked visible to the parents (decision 0019).
+    .where('visible_to_parent', '=', sql.lit(1))
     .orderBy('created_at', 'desc'),
 );
 
 export function attachmentById(db: Kysely<DB>, enteId: number, attachmentId: number) {
   return db
     .selectFrom('attachment')
-    .select(['id', 'pupil_id as pupilId', 'file_name as fileName', 'content_type as contentType', 'content'])
+    .select(['id', 'pupil_id as pupilId', 'file_name as fileName', 'content_type as contentType', 'visible_to_parent as visibleToParent', 'content'])
     .where('ente_id', '=', enteId)
     .where('id', '=', attachmentId)
     .executeTakeFirst();

@@ -93,14 +93,15 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
     return prices;
   }
 
-  /** An attached document, only if it belongs to one of the caller's pupils. */
+  /** An attached document, only if it belongs to one of the caller's pupils and the office made it visible. */
   async function attachment(ente: Ente, caller: Caller, attachmentId: number) {
     const [found, pupils] = await Promise.all([
       queries.attachmentById(db, ente.id, attachmentId),
       queries.pupilsOfHolder(db, ente.id, caller.fiscalCode),
     ]);
     if (pupils.length === 0) throw new NotHolderError();
-    if (!found || found.pupilId === null || !pupils.some((p) => p.id === found.pupilId)) {
+    // An attachment the office keeps for itself is, to a parent, one that does not exist.
+    if (!found || found.pupilId === null || found.visibleToParent !== 1 || !pupils.some((p) => p.id === found.pupilId)) {
       throw new NotFoundError('attachment');
     }
     audit.record({

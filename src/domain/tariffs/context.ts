@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
+import { termInForce } from '../registry/terms';
 import { type BandPrice, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks } from './resolution';
 
 /** The enrolment facts a price depends on (besides the day). */
@@ -46,7 +47,8 @@ function enrolledQuery(db: Kysely<DB>, enteId: number, date: string) {
     .innerJoin('service as s', 's.id', 'e.service_id')
     .innerJoin('pupil', 'pupil.id', 'e.pupil_id')
     .innerJoin('person as child', 'child.id', 'pupil.person_id')
-    .select(['e.id as enrolmentId', 'e.holder_person_id as holderPersonId', 'child.birth_date as pupilBirthDate', 's.kind as kind', 'e.school_year_id as yearId'])
+    // Siblings are counted per holder in force on the day (decision 0018).
+    .select(['e.id as enrolmentId', termInForce('holder_person_id', 'e', date).as('holderPersonId'), 'child.birth_date as pupilBirthDate', 's.kind as kind', 'e.school_year_id as yearId'])
     .where('e.ente_id', '=', enteId)
     .where('e.state', 'in', ['attiva', 'cessata'])
     .where('e.starts_on', '<=', date)

@@ -133,6 +133,22 @@ export function createPagopaClients(endpoints: PagopaEndpoints) {
     return 'published';
   }
 
+  /**
+   * Whether one notice of a position is still unpaid, as GPD says (getOrganizationDebtPositionByIUPD,
+   * the option's `status`): `unpaid` only for PO_UNPAID; `paid` for PO_PAID and the reported states;
+   * `unknown` when GPD has no such position or option. A failed call throws: the caller cannot tell.
+   */
+  async function paymentOptionState(creditorTaxCode: string, iupd: string, nav: string): Promise<'unpaid' | 'paid' | 'unknown'> {
+    const response = await call(gpd(creditorTaxCode, `/${encodeURIComponent(iupd)}`), endpoints.gpdKey, { method: 'GET' }, timeoutMs);
+    if (response.status === 404) return 'unknown';
+    if (response.status !== 200) throw failure('debtpositions get', response);
+    const position = (await response.json().catch(() => undefined)) as { paymentOption?: { nav?: unknown; status?: unknown }[] } | undefined;
+    const option = Array.isArray(position?.paymentOption) ? position.paymentOption.find((o) => o?.nav === nav) : undefined;
+    if (option?.status === 'PO_UNPAID') return 'unpaid';
+    if (option?.status === 'PO_PAID' || option?.status === 'PO_PARTIALLY_REPORTED' || option?.status === 'PO_REPORTED') return 'paid';
+    return 'unknown';
+  }
+
   /** Withdraws a position (a cancelled document); a position already gone or paid needs nothing more. */
   async function invalidatePosition(creditorTaxCode: string, iupd: string): Promise<'invalidated' | 'not-invalidable'> {
     const response = await call(gpd(creditorTaxCode, `/${encodeURIComponent(iupd)}/invalidate`), endpoints.gpdKey, { method: 'POST' }, timeoutMs);
@@ -186,7 +202,7 @@ export function createPagopaClients(endpoints: PagopaEndpoints) {
     return response.text();
   }
 
-  return { createCart, publishPosition, invalidatePosition, listReceipts, getReceipt };
+  return { createCart, publishPosition, paymentOptionState, invalidatePosition, listReceipts, getReceipt };
 }
 
 export type PagopaClients = ReturnType<typeof createPagopaClients>;

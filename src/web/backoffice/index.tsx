@@ -2,12 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { OperatorContext } from '../../domain/operators/context';
 import { PERMISSIONS, type Permission } from '../../domain/operators/permissions';
 import type { Services } from '../../domain/services';
+import { CsrfError } from '../plugins/csrf';
 import { callerOrLogin } from '../shared/caller';
 import { registrySearchRoutes } from './anagrafe/routes';
-import { backofficeHomeRoutes } from './home/routes';
 import { activityLogRoutes } from './registro-attivita/routes';
+import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
+import { backofficeHomeRoutes } from './home/routes';
+import { officeOperatorRoutes } from './operatori/routes';
+import { importRoutes } from './importa/routes';
 import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
+import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
+import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +45,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    // A change sent without a logged-in session (expired, or never there) carries no token of ours: it is
+    // refused as a stale form, not sent to log-in — its body could not be replayed after it anyway.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !request.session?.user) throw new CsrfError();
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
     // The ente's scope has read the caller's operator row already (for the header's link).
@@ -50,4 +59,9 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeReceiptRoutes, { services });
   await app.register(registrySearchRoutes, { services });
   await app.register(activityLogRoutes, { services });
+  await app.register(officeAttachmentRoutes, { services });
+  await app.register(officeOperatorRoutes, { services });
+  await app.register(officeEnrolmentRoutes, { services });
+  await app.register(officeBadgeRoutes, { services });
+  await app.register(importRoutes, { services });
 }

@@ -22,6 +22,8 @@ export interface SessionData {
   csrfToken: string;
   user?: SessionUser;
   pendingLogin?: PendingLogin;
+  /** The pupil a parent of several last chose, per ente slug: a preference only, never an authorization. */
+  chosenPupils?: Record<string, number>;
 }
 
 declare module 'fastify' {
@@ -31,6 +33,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Replaces any current session with a new one (new id: no session fixation). */
     startSession(data: Omit<SessionData, 'csrfToken'>): Promise<SessionData>;
+    /** Stores the current session's data as changed by the request (no new id: nothing about who is logged in changed). */
+    saveSession(): Promise<void>;
     endSession(): Promise<void>;
   }
 }
@@ -118,6 +122,12 @@ export const sessionPlugin = fp<Options>(async (app, { db, clock, settings }) =>
     tokenOf.set(this.request, token);
     this.setCookie(settings.cookieName, token, cookieOptions);
     return session;
+  });
+
+  app.decorateReply('saveSession', async function (this: FastifyReply) {
+    const token = tokenOf.get(this.request);
+    if (!token || !this.request.session) return;
+    await db.updateTable('session').set({ data: JSON.stringify(this.request.session) }).where('id', '=', hashOf(token)).execute();
   });
 
   app.decorateReply('endSession', async function (this: FastifyReply) {

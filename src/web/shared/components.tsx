@@ -167,6 +167,15 @@ export function MessagePage({
  * The "dal … al …" form of the pages that show a period (GET, so it works without JavaScript and the
  * address can be bookmarked); a wrong date is explained under its field, with what was typed kept.
  */
+/** The error summary of a refused period search: each problem linked to its date field. */
+export function PeriodErrorSummary({ title, problems, texts }: { title: string; problems: Partial<Record<string, string>>; texts: Record<string, string> }) {
+  const items = (['from', 'to'] as const).flatMap((field) => {
+    const problem = problems[field];
+    return problem ? [{ text: texts[problem] ?? problem, field: field === 'from' ? 'dal' : 'al' }] : [];
+  });
+  return <ErrorSummary title={title} items={items} />;
+}
+
 export function PeriodForm({
   action,
   hidden,

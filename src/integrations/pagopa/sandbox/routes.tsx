@@ -92,6 +92,47 @@ function apiScope(key: string, routes: (api: FastifyInstance) => void) {
 
 const positionJson = (position: StoredPosition) => ({ ...position.body, status: position.status });
 
+/**
+ * A position as GPD's GET answers it (PaymentPositionModelBaseResponse): the creditor's view, with each
+ * payment option's own state, PO_UNPAID until paid and PO_PAID after; the debtor's data is not in it.
+ */
+function positionDetail(position: StoredPosition) {
+  const { body } = position;
+  const paid = position.status === 'PAID';
+  const paymentDate = paid ? { paymentDate: position.updatedAt } : {};
+  return {
+    iupd: body.iupd,
+    organizationFiscalCode: position.creditorTaxCode,
+    type: body.type,
+    companyName: body.companyName,
+    ...(body.officeName ? { officeName: body.officeName } : {}),
+    status: position.status,
+    ...paymentDate,
+    lastUpdatedDate: position.updatedAt,
+    paymentOption: body.paymentOption.map((option) => ({
+      nav: position.nav,
+      iuv: option.iuv,
+      organizationFiscalCode: position.creditorTaxCode,
+      amount: option.amount,
+      description: option.description,
+      isPartialPayment: option.isPartialPayment,
+      dueDate: option.dueDate,
+      ...paymentDate,
+      status: paid ? 'PO_PAID' : 'PO_UNPAID',
+      lastUpdatedDate: position.updatedAt,
+      transfer: option.transfer.map((transfer) => ({
+        organizationFiscalCode: transfer.organizationFiscalCode ?? position.creditorTaxCode,
+        idTransfer: transfer.idTransfer,
+        amount: transfer.amount,
+        remittanceInformation: transfer.remittanceInformation,
+        category: transfer.category,
+        ...(transfer.iban ? { iban: transfer.iban } : {}),
+        status: 'T_UNREPORTED',
+      })),
+    })),
+  };
+}
+
 const COUNTER_REFUSALS: Record<'unknown' | 'invalid' | 'already-paid', [CounterProblem, number]> = {
   unknown: ['unknown', 404],
   invalid: ['invalid', 409],
@@ -99,6 +140,7 @@ const COUNTER_REFUSALS: Record<'unknown' | 'invalid' | 'already-paid', [CounterP
 };
 
 const deliveryForm = z.object({ consegna: z.enum(DELIVERY_MODES).default('normale') });
+const checkoutForm = deliveryForm.extend({ 'doppio-pagamento': z.literal('si').optional() });
 
 /**
  * The built-in pagoPA sandbox (development, tests, demo): the platform's HTTP contracts for debt
@@ -143,7 +185,7 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
       gpd.get<{ Params: PositionParams }>('/organizations/:taxCode/debtpositions/:iupd', async (request, reply) => {
         const position = await findPosition(db, request.params.taxCode, request.params.iupd);
         if (!position) return problem(reply, 404, 'debt position not found');
-        return reply.send(positionJson(position));
+        return reply.send(positionDetail(position));
       });
 
       gpd.post<{ Params: PositionParams }>('/organizations/:taxCode/debtpositions/:iupd/publish', external, async (request, reply) => {
@@ -217,9 +259,9 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
   });
 
   app.post<{ Params: { id: string } }>('/checkout/carrello/:id/paga', external, async (request, reply) => {
-    const form = deliveryForm.safeParse(request.body ?? {});
+    const form = checkoutForm.safeParse(request.body ?? {});
     if (!form.success) return sendHtml(reply, <MessagePage title={sandboxTexts.checkout.badRequestTitle} body={sandboxTexts.counter.problems.delivery} />, 400);
-    const payment = await payCart(db, clock, request.params.id);
+    const payment = await payCart(db, clock, request.params.id, form.data['doppio-pagamento'] === 'si');
     if (payment.outcome === 'unknown') return cartNotFound(reply);
     if (payment.outcome === 'paid') {
       // Awaited, so that when the browser lands on the creditor's page the receipt has normally arrived.

@@ -19,18 +19,21 @@ export interface StoredPosition {
   nav: string;
   status: PositionStatus;
   amountCents: number;
+  /** When its state last changed: the payment's instant once PAID. */
+  updatedAt: string;
   body: SandboxDebtPosition;
 }
 
 type PositionRow = DB['sandbox_position'];
 
-function toPosition(row: Pick<PositionRow, 'creditor_tax_code' | 'iupd' | 'nav' | 'status' | 'amount_cents' | 'body'>): StoredPosition {
+function toPosition(row: Pick<PositionRow, 'creditor_tax_code' | 'iupd' | 'nav' | 'status' | 'amount_cents' | 'body' | 'updated_at'>): StoredPosition {
   return {
     creditorTaxCode: row.creditor_tax_code,
     iupd: row.iupd,
     nav: row.nav,
     status: row.status as PositionStatus,
     amountCents: row.amount_cents,
+    updatedAt: row.updated_at,
     body: JSON.parse(row.body) as SandboxDebtPosition,
   };
 }

@@ -16,6 +16,9 @@ export const sandboxTexts = {
     total: 'Totale',
     pay: 'Paga',
     cancel: 'Annulla',
+    doublePayment: 'Doppio pagamento: paga anche un avviso già pagato altrove nel frattempo',
+    doublePaymentHint:
+      "Simula il caso raro in cui pagoPA accetta due pagamenti dello stesso avviso (per esempio in tabaccheria mentre questo carrello era in pagamento): l'ente riceve due ricevute.",
     notFoundTitle: 'Sandbox pagoPA — carrello non trovato',
     notFoundBody: 'Il carrello indicato non esiste o non è più disponibile.',
     closedTitle: 'Sandbox pagoPA — carrello chiuso',

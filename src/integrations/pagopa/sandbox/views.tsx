@@ -103,6 +103,15 @@ export function CheckoutPage({ cart, payAction, cancelAction }: { cart: SandboxC
       </div>
       <form method="post" action={payAction}>
         <DeliverySelect selected="normale" />
+        <div class="form-check mb-3">
+          <input class="form-check-input" type="checkbox" name="doppio-pagamento" value="si" id="doppio-pagamento" aria-describedby="doppio-pagamento-hint" />
+          <label class="form-check-label" for="doppio-pagamento">
+            {t.checkout.doublePayment}
+          </label>
+          <p class="form-text" id="doppio-pagamento-hint">
+            {t.checkout.doublePaymentHint}
+          </p>
+        </div>
         <div class="d-flex flex-wrap gap-3">
           <button type="submit" class="btn btn-primary" formAction={payAction}>
             {t.checkout.pay}

@@ -7,6 +7,7 @@ import { idField, normaliseDate, parseId } from '../../shared/forms';
 import { enteContext, sendPage } from '../../shared/render';
 import { type AbsenceFormValues, AbsenceReceiptPage, AbsencesPage } from './views';
 import { callerOrLogin } from '../../shared/caller';
+import { rememberPupil, resolvePupil } from '../pupil';
 
 /** The form's one-time key, as our page makes it (a UUID); anything else was not made by our page. */
 const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,100}$/);
@@ -25,7 +26,7 @@ const cancelForm = z.object({
   submissionKey,
 });
 
-const pupilQuery = z.object({ utente: idField.optional() });
+const pupilQuery = z.object({ utente: idField.optional(), cambia: z.string().optional() });
 
 /** Comunicazioni assenze: /{ente}/assenze */
 export async function absenceRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -34,7 +35,14 @@ export async function absenceRoutes(app: FastifyInstance, { services }: { servic
     if (!caller) return reply;
     const query = pupilQuery.safeParse(request.query);
     if (!query.success) throw new NotFoundError('pupil');
-    const overview = await services.absences.overview(request.ente!, caller, query.data.utente);
+    // Asked for, or else the pupil chosen earlier in the session (unless the parent asked to change it).
+    let pupilId = query.data.utente;
+    if (pupilId === undefined && query.data.cambia === undefined) {
+      const selection = await resolvePupil(services, request, reply, caller);
+      if (selection.kind === 'pupil') pupilId = selection.pupil.id;
+    }
+    const overview = await services.absences.overview(request.ente!, caller, pupilId);
+    if (overview.chosen && overview.pupils.length > 1) await rememberPupil(request, reply, overview.chosen.id);
     const values: AbsenceFormValues = { pupilId: overview.chosen?.id, from: '', to: '', kind: 'absent' };
     return sendPage(reply, <AbsencesPage ctx={enteContext(request)} overview={overview} values={values} submissionKey={randomUUID()} />);
   });

@@ -2,6 +2,7 @@ import type { Ente } from '../../../db/schema';
 import type { AbsenceService } from '../../../domain/canteen/absences';
 import { ErrorSummary, Problem, ServicePage } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
+import { PupilLine } from '../pupil';
 
 type EnteContext = PageContext & { ente: Ente };
 type Overview = Awaited<ReturnType<AbsenceService['overview']>>;
@@ -41,6 +42,7 @@ export function AbsencesPage({
         />
       }
     >
+      {overview.chosen && <PupilLine ctx={ctx} pupil={overview.chosen} pupils={overview.pupils} service="assenze" />}
       <section aria-labelledby="new-notice" class="mb-5">
         <h2 class="h4" id="new-notice">
           {t.formTitle}

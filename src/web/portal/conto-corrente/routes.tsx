@@ -7,11 +7,13 @@ import { idField, normaliseDate } from '../../shared/forms';
 import { enteContext, messagesFor, sendPage } from '../../shared/render';
 import { ChooseBadgePage, LedgerPage, ledgerCsv, movementDescription, signedEuro } from './views';
 import { callerOrLogin } from '../../shared/caller';
+import { rememberedPupil, rememberPupil } from '../pupil';
 
 const ledgerQuery = z.object({
   badge: idField.optional(),
   dal: z.string().optional(),
   al: z.string().optional(),
+  cambia: z.string().optional(),
 });
 
 /** Conto corrente virtuale: /{ente}/conto-corrente, with its CSV and PDF downloads. */
@@ -25,7 +27,15 @@ export async function ledgerRoutes(app: FastifyInstance, { services }: { service
     if (!parsed.success) throw new NotFoundError('badge');
     const ente = request.ente!;
     const badges = await services.accounts.badgesOf(ente, caller);
-    const badge = services.accounts.chosenBadge(badges, parsed.data.badge);
+    const severalPupils = new Set(badges.map((b) => b.pupilId)).size > 1;
+    let badge = services.accounts.chosenBadge(badges, parsed.data.badge);
+    if (!badge && parsed.data.cambia === undefined) {
+      // The pupil chosen earlier in the session, if that pupil has one badge among the caller's own.
+      const remembered = rememberedPupil(request);
+      const theirs = badges.filter((b) => b.pupilId === remembered);
+      if (theirs.length === 1) badge = theirs[0];
+    }
+    if (badge && severalPupils) await rememberPupil(request, reply, badge.pupilId);
     if (!badge) {
       await sendPage(reply, <ChooseBadgePage ctx={enteContext(request)} badges={badges} />);
       return undefined;

@@ -2,7 +2,7 @@ import type { Ente } from '../../../db/schema';
 import type { Badge, Statement, StatementRow } from '../../../domain/ledger/account';
 import { csvDocument, csvEuro } from '../../shared/csv';
 import type { Messages } from '../../i18n/it';
-import { PeriodForm, ServicePage } from '../../shared/components';
+import { PeriodErrorSummary, PeriodForm, ServicePage } from '../../shared/components';
 import { PendingTopups } from '../ricariche/views';
 import type { PageContext } from '../../shared/context';
 
@@ -26,7 +26,11 @@ export function signedEuro(m: Messages, cents: number): string {
 }
 
 function badgeLabel(m: Messages, badge: Badge) {
-  return m.ledger.badgeOf(badge.code, `${badge.givenName} ${badge.familyName}`, badge.serviceName) + (badge.active ? '' : ` (${m.ledger.inactive})`);
+  return (
+    m.ledger.badgeOf(badge.code, `${badge.givenName} ${badge.familyName}`, badge.serviceName) +
+    (badge.active ? '' : ` (${m.ledger.inactive})`) +
+    (badge.blockedAt ? ` (${m.officeBadges.portal.blocked})` : '')
+  );
 }
 
 export function ChooseBadgePage({ ctx, badges }: { ctx: EnteContext; badges: Badge[] }) {
@@ -83,16 +87,22 @@ export function LedgerPage({
   const t = m.ledger;
   const query = `badge=${badge.id}&dal=${period.from}&al=${period.to}`;
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      errors={problems && <PeriodErrorSummary title={m.periodProblemTitle} problems={problems} texts={t.problems} />}
+    >
       <p>
         <strong>{badgeLabel(m, badge)}</strong>
         {badges.length > 1 && (
           <>
             {' — '}
-            <a href={`/${ente.slug}/conto-corrente`}>{t.changeBadge}</a>
+            <a href={`/${ente.slug}/conto-corrente?cambia=1`}>{t.changeBadge}</a>
           </>
         )}
       </p>
+      {badge.blockedAt && <p class="alert alert-warning">{m.officeBadges.portal.blockedNote(badge.code)}</p>}
       <PeriodForm
         action={`/${ente.slug}/conto-corrente`}
         hidden={{ badge: String(badge.id) }}
@@ -127,7 +137,7 @@ export function LedgerPage({
               {t.pdf}
             </a>
           </p>
-          <PendingTopups ctx={ctx} topups={statement.pending.map((topup) => ({ ...topup, badgeCode: badge.code }))} />
+          <PendingTopups ctx={ctx} topups={statement.pending.map((topup) => ({ ...topup, badgeCode: badge.code, serviceName: badge.serviceName }))} />
           {statement.rows.length === 0 ? (
             <p>{t.none}</p>
           ) : (

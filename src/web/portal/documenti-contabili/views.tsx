@@ -3,6 +3,7 @@ import type { DocumentDetail, DocumentList } from '../../../domain/billing/docum
 import type { PupilSummary } from '../../../domain/registry/service';
 import type { Messages } from '../../i18n/it';
 import { ServicePage } from '../../shared/components';
+import { PupilLine } from '../pupil';
 import type { PageContext } from '../../shared/context';
 
 type EnteContext = PageContext & { ente: Ente };
@@ -57,15 +58,7 @@ export function DocumentsPage({ ctx, pupil, pupils, documents }: { ctx: EnteCont
   const name = `${pupil.givenName} ${pupil.familyName}`;
   return (
     <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
-      <p>
-        <strong>{name}</strong>
-        {pupils.length > 1 && (
-          <>
-            {' — '}
-            <a href={`/${ente.slug}/documenti-contabili`}>{m.pupilChoice.changePupil}</a>
-          </>
-        )}
-      </p>
+      <PupilLine ctx={ctx} pupil={pupil} pupils={pupils} service="documenti-contabili" />
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (

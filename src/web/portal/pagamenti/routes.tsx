@@ -9,6 +9,8 @@ import { enteContext, sendPage } from '../../shared/render';
 import { CartReturnPage, PaymentsPage, RETURN_SLUGS } from './views';
 
 const cartParams = z.object({ cart: z.uuid(), esito: z.enum(Object.keys(RETURN_SLUGS) as [keyof typeof RETURN_SLUGS]) });
+const abandonParams = z.object({ cart: z.uuid() });
+const pageQuery = z.object({ abbandonato: z.uuid().optional() });
 /** Whatever the form sends: one value or many, each a document id; the service enforces the limit. */
 const payForm = z.object({ documento: z.union([z.string(), z.array(z.string())]).optional() });
 
@@ -17,8 +19,21 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
   app.get('/pagamenti', async (request, reply) => {
     const caller = callerOrLogin(request, reply);
     if (!caller) return reply;
+    const query = pageQuery.safeParse(request.query);
+    // Carts first: releasing a cart's notices changes what can be chosen below.
+    const carts = await services.payments.openCarts(request.ente!, caller);
     const documents = await services.payments.unpaidDocuments(request.ente!, caller);
-    return sendPage(reply, <PaymentsPage ctx={enteContext(request)} documents={documents} />);
+    const abandoned = query.success && !!query.data.abbandonato && !carts.some((cart) => cart.id === query.data.abbandonato);
+    return sendPage(reply, <PaymentsPage ctx={enteContext(request)} documents={documents} carts={carts} abandoned={abandoned} />);
+  });
+
+  app.post('/pagamenti/carrelli/:cart/abbandona', async (request, reply) => {
+    const caller = callerOrLogin(request, reply);
+    if (!caller) return reply;
+    const params = abandonParams.safeParse(request.params);
+    if (!params.success) throw new NotFoundError('cart');
+    await services.payments.abandonCart(request.ente!, caller, params.data.cart);
+    return reply.redirect(`/${request.ente!.slug}/pagamenti?abbandonato=${params.data.cart}`, 303);
   });
 
   app.post('/pagamenti', async (request, reply) => {
@@ -39,8 +54,9 @@ export async function paymentRoutes(app: FastifyInstance, { services }: { servic
         error instanceof InvalidInputError ? error.problems : error instanceof PaymentUnavailableError ? { documents: 'unavailable' } : undefined;
       if (!problems) throw error;
       if (error instanceof PaymentUnavailableError) request.log.warn({ err: error }, 'checkout refused the cart');
+      const carts = await services.payments.openCarts(request.ente!, caller);
       const documents = await services.payments.unpaidDocuments(request.ente!, caller);
-      return sendPage(reply, <PaymentsPage ctx={enteContext(request)} documents={documents} chosen={chosen} problems={problems} />, 422);
+      return sendPage(reply, <PaymentsPage ctx={enteContext(request)} documents={documents} carts={carts} chosen={chosen} problems={problems} />, 422);
     }
   });
 

@@ -9,10 +9,26 @@ import type { PageContext } from '../../shared/context';
 type EnteContext = PageContext & { ente: Ente };
 type Unpaid = Awaited<ReturnType<PaymentService['unpaidDocuments']>>;
 type CartReturn = Awaited<ReturnType<PaymentService['cartReturn']>>;
+type OpenCarts = Awaited<ReturnType<PaymentService['openCarts']>>;
 
 const time = (iso: string) => new Intl.DateTimeFormat('it-IT', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
-export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { ctx: EnteContext; documents: Unpaid; chosen?: number[]; problems?: Partial<Record<string, string>> }) {
+export function PaymentsPage({
+  ctx,
+  documents,
+  carts,
+  abandoned = false,
+  chosen = [],
+  problems = {},
+}: {
+  ctx: EnteContext;
+  documents: Unpaid;
+  carts: OpenCarts;
+  /** The holder just abandoned a cart and it holds nothing any more. */
+  abandoned?: boolean;
+  chosen?: number[];
+  problems?: Partial<Record<string, string>>;
+}) {
   const { m, ente } = ctx;
   const t = m.payments;
   const messages = Object.values(problems).map((key) => t.problems[key!] ?? key!);
@@ -24,6 +40,12 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
       notice={m.pageNotices.pagamenti}
       errors={<ErrorSummary title={t.problemTitle} items={messages.map((text) => ({ text }))} />}
     >
+      {abandoned && (
+        <p class="alert alert-success" role="status">
+          {t.abandoned}
+        </p>
+      )}
+      <OpenCartList ctx={ctx} carts={carts} />
       {documents.length === 0 ? (
         <p>{t.none}</p>
       ) : (
@@ -117,6 +139,61 @@ export function PaymentsPage({ ctx, documents, chosen = [], problems = {} }: { c
   );
 }
 
+/** Carts still holding notices: a payment started in another tab is resumed or abandoned here. */
+function OpenCartList({ ctx, carts }: { ctx: EnteContext; carts: OpenCarts }) {
+  const { m, ente } = ctx;
+  const t = m.payments;
+  if (carts.length === 0) return null;
+  return (
+    <section aria-labelledby="open-carts" class="mb-4">
+      <h2 class="h4" id="open-carts">
+        {t.openCartsTitle}
+      </h2>
+      <p>{t.openCartsIntro}</p>
+      {carts.map((cart) => {
+        const when = m.format.dateTime(cart.createdAt);
+        return (
+          <div class="card card-bg mb-3" key={cart.id}>
+            <div class="card-body">
+              <p class="mb-2">{t.cartStarted(when, time(cart.expiresAt))}</p>
+              <ul class="list-group mb-3" aria-label={t.cartItems}>
+                {cart.items.map((item) => (
+                  <li class="list-group-item" key={item.id}>
+                    {item.description} — {m.format.euro(item.amountCents)}
+                    <span class="d-block small">
+                      {t.notice} {groupInFours(item.nav)}
+                    </span>
+                    <span class="d-block small fw-semibold">
+                      {item.check === 'paid' ? t.heldPaid : item.check === 'unknown' || cart.left ? t.heldUnknown(time(cart.expiresAt)) : t.inProgress}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+              {!cart.left && (
+                <div class="d-flex flex-wrap gap-3">
+                  {cart.resumeUrl && (
+                    <a class="btn btn-primary" href={cart.resumeUrl}>
+                      {t.resume}
+                      <span class="visually-hidden"> {t.cartOf(when)}</span>
+                    </a>
+                  )}
+                  <form method="post" action={`/${ente.slug}/pagamenti/carrelli/${cart.id}/abbandona`}>
+                    <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+                    <button type="submit" class="btn btn-outline-primary">
+                      {t.abandon}
+                      <span class="visually-hidden"> {t.cartOf(when)}</span>
+                    </button>
+                  </form>
+                </div>
+              )}
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}
+
 export function CartReturnPage({ ctx, result }: { ctx: EnteContext; result: CartReturn }) {
   const { m, ente } = ctx;
   const t = m.payments;
@@ -133,7 +210,14 @@ export function CartReturnPage({ ctx, result }: { ctx: EnteContext; result: Cart
                 {m.payments.notice} {groupInFours(item.nav)}
               </span>
             </span>
-            <strong>{item.state === 'paid' ? t.itemPaid : item.state === 'cancelled' ? t.itemCancelled : t.itemChecking}</strong>
+            <span class="text-end">
+              <strong>{item.state === 'paid' ? t.itemPaid : item.state === 'cancelled' ? t.itemCancelled : item.held ? t.itemChecking : t.itemReleased}</strong>
+              {item.state === 'open' && (
+                <span class="d-block small">
+                  {!item.held ? t.itemReleasedHelp : item.check === 'paid' ? t.heldPaid : item.check === 'unknown' ? t.heldUnknown(time(result.expiresAt)) : ''}
+                </span>
+              )}
+            </span>
           </li>
         ))}
       </ul>
@@ -141,7 +225,7 @@ export function CartReturnPage({ ctx, result }: { ctx: EnteContext; result: Cart
         <p class="fw-semibold">{t.allPaid}</p>
       ) : (
         <>
-          <p>{t.lockedUntil(time(result.expiresAt))}</p>
+          {result.items.some((i) => i.held && i.check === undefined) && <p>{t.lockedUntil(time(result.expiresAt))}</p>}
           <p>
             <a class="btn btn-outline-primary" href={`/${ente.slug}/pagamenti/esito/${result.cartId}/${returnSlug(result.returned)}`}>
               {t.refresh}

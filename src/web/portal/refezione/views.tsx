@@ -4,7 +4,8 @@ import type { PupilSummary } from '../../../domain/registry/service';
 import type { DayMenu } from '../../../domain/canteen/menus';
 import { cutoffInstant } from '../../../domain/calendar/cutoff';
 import type { Messages } from '../../i18n/it';
-import { PeriodForm, ServicePage } from '../../shared/components';
+import { PeriodErrorSummary, PeriodForm, ServicePage } from '../../shared/components';
+import { PupilLine } from '../pupil';
 import type { PageContext } from '../../shared/context';
 import { cachedFragment } from '../../shared/fragment-cache';
 
@@ -30,7 +31,13 @@ export function CanteenPage({
   const { pupil } = result;
   const name = `${pupil.givenName} ${pupil.familyName}`;
   return (
-    <ServicePage ctx={ctx} title={t.title} lead={<p class="lead">{t.lead}</p>}>
+    <ServicePage
+      ctx={ctx}
+      title={t.title}
+      lead={<p class="lead">{t.lead}</p>}
+      errors={problems && <PeriodErrorSummary title={m.periodProblemTitle} problems={problems} texts={t.problems} />}
+    >
+      <PupilLine ctx={ctx} pupil={pupil} pupils={result.pupils} service="refezione" />
       <PeriodForm
         action={`/${ente.slug}/refezione`}
         hidden={{ utente: String(pupil.id) }}
@@ -38,15 +45,6 @@ export function CanteenPage({
         texts={{ from: t.from, to: t.to, submit: t.search, problems: t.problems }}
         problems={problems}
       />
-      <p>
-        <strong>{name}</strong>
-        {result.pupils.length > 1 && (
-          <>
-            {' — '}
-            <a href={`/${ente.slug}/refezione`}>{m.pupilChoice.changePupil}</a>
-          </>
-        )}
-      </p>
       {result.dietCode && <p>{t.diet(m.kitchen.diets[result.dietCode] ?? result.dietCode)}</p>}
       {result.rows.length > 0 && (
         <>

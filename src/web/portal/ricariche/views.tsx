@@ -29,7 +29,9 @@ export function TopupFormPage({
 }) {
   const { m, ente } = ctx;
   const t = m.topups;
-  const message = (field: string) => (problems[field] ? t.problems[problems[field]!] ?? problems[field] : undefined);
+  const message = (field: string) =>
+    problems[field] ? (t.problems[problems[field]!] ?? (problems[field] === 'badgeBlocked' ? m.officeBadges.portal.badgeBlocked : problems[field])) : undefined;
+  const blocked = badges.filter((b) => b.blockedAt !== null);
   const invalid = (field: string) => (problems[field] ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${field}-problem` } : { 'aria-describedby': `${field}-help` });
   return (
     <ServicePage
@@ -49,11 +51,17 @@ export function TopupFormPage({
               <label for="badge">{t.badge}</label>
               <select id="badge" name="badge" required {...(problems.badge ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'badge-problem' } : {})}>
                 {badges.map((b) => (
-                  <option value={String(b.id)} selected={b.id === values.badgeId} key={b.id}>
+                  <option value={String(b.id)} selected={b.id === values.badgeId} disabled={b.blockedAt !== null} key={b.id}>
                     {t.badgeOption(b.serviceName, b.code, `${b.givenName} ${b.familyName}`)}
+                    {b.blockedAt !== null ? ` (${m.officeBadges.portal.blocked})` : ''}
                   </option>
                 ))}
               </select>
+              {blocked.map((b) => (
+                <p class="small mt-1 mb-0" key={b.id}>
+                  {m.officeBadges.portal.blockedNote(b.code)}
+                </p>
+              ))}
               <Problem id="badge-problem" text={message('badge')} />
             </div>
             <div class="mb-4">
@@ -81,7 +89,13 @@ export function TopupFormPage({
  * Top-ups asked for and not paid yet, each with the way back to its notice: on the Ricariche page and
  * beside the Conto corrente (never in its balance).
  */
-export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id: number; amountCents: number; createdAt: string; badgeCode: string }[] }) {
+export function PendingTopups({
+  ctx,
+  topups,
+}: {
+  ctx: EnteContext;
+  topups: { id: number; amountCents: number; createdAt: string; badgeCode: string; serviceName: string; paymentStarted: boolean }[];
+}) {
   const { m, ente } = ctx;
   const t = m.topups;
   if (topups.length === 0) return null;
@@ -90,7 +104,7 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
       <h2 class="h4" id="pending-topups">
         {t.pendingList}
       </h2>
-      <p>{t.pending}</p>
+      <p>{t.pendingIntro}</p>
       <table class="table table-stack">
         <caption>{t.pendingCaption}</caption>
         <thead>
@@ -108,9 +122,9 @@ export function PendingTopups({ ctx, topups }: { ctx: EnteContext; topups: { id:
           {topups.map((topup) => (
             <tr key={topup.id}>
               <td data-label={t.requestedOn}>{m.format.dateTime(topup.createdAt)}</td>
-              <td data-label={t.badge}>{topup.badgeCode}</td>
+              <td data-label={t.badge}>{t.serviceAndBadge(topup.serviceName, topup.badgeCode)}</td>
               <td class="text-end text-nowrap" data-label={m.payments.amount}>{m.format.euro(topup.amountCents)}</td>
-              <td data-label={m.payments.state}>{t.state.in_attesa}</td>
+              <td data-label={m.payments.state}>{topup.paymentStarted ? t.awaitingReceipt : t.toPay}</td>
               <td data-label={m.payments.notice}>
                 <a href={`/${ente.slug}/ricariche/${topup.id}`}>
                   {t.open}
@@ -150,7 +164,7 @@ export function TopupPage({ ctx, topup, problem }: { ctx: EnteContext; topup: To
         <p class="fw-semibold">{t.cancelledNotice}</p>
       ) : (
         <>
-          <p class="fw-semibold">{t.pending}</p>
+          <p class="fw-semibold">{topup.payable === 'in_cart' ? t.pending : t.choosePayment}</p>
           <h2 class="h4">{t.chosenTitle}</h2>
           <div class="row g-4 mb-4">
             <section class="col-md-6" aria-labelledby="pay-now">

@@ -1,6 +1,7 @@
 import type { Ente } from '../../../db/schema';
 import type { PupilRecord, PupilSummary } from '../../../domain/registry/service';
 import { ServicePage } from '../../shared/components';
+import { PupilLine } from '../pupil';
 import type { PageContext } from '../../shared/context';
 import type { Messages } from '../../i18n/it';
 import type { Price } from '../../../domain/tariffs/resolution';
@@ -65,15 +66,7 @@ export function SchedaPage({
       ctx={ctx}
       title={m.scheda.title}
       lead={
-        <p class="lead">
-          {pupil.givenName} {pupil.familyName}
-          {pupils.length > 1 && (
-            <>
-              {' — '}
-              <a href={`/${ente.slug}/scheda-anagrafica`}>{m.pupilChoice.changePupil}</a>
-            </>
-          )}
-        </p>
+        <PupilLine ctx={ctx} pupil={pupil} pupils={pupils} service="scheda-anagrafica" />
       }
     >
       <Section id="dati-alunno" title={m.scheda.pupil}>

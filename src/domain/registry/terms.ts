@@ -1,0 +1,15 @@
+import { type Expression, type RawBuilder, sql } from 'kysely';
+
+/** The columns of an enrolment whose value may change from a date (decision 0018). */
+export type TermColumn = 'tariff_id' | 'school_id' | 'holder_person_id';
+
+/**
+ * The value of an enrolment's `column` in force on `date`: the one of its term with the latest start on or
+ * before the day; the enrolment row's own value when it has no term (or none yet on that day, which the
+ * office never leaves: its first change writes the term of the enrolment's start too). `enrolment` is
+ * the alias of the enrolment table in the query. The subquery reads the unique index on
+ * (enrolment_id, valid_from): one probe per enrolment, none for the many that never changed.
+ */
+export function termInForce(column: TermColumn, enrolment: string, date: string | Expression<string> | RawBuilder<string>): RawBuilder<number> {
+  return sql<number>`coalesce((select t.${sql.ref(column)} from enrolment_term t where t.enrolment_id = ${sql.ref(`${enrolment}.id`)} and t.valid_from <= ${date} order by t.valid_from desc limit 1), ${sql.ref(`${enrolment}.${column}`)})`;
+}
