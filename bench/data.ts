@@ -38,6 +38,7 @@ import { seedDemo } from '../src/demo/seed';
 import { addDays, isoWeekday, romeDate } from '../src/domain/calendar/local-time';
 import { systemClock } from '../src/domain/clock';
 import { openTopup } from '../src/domain/payments/payments';
+import { searchKeyOf } from '../src/domain/registry/search-key';
 
 export type Scale = 'demo' | 'small' | 'rome';
 /**
@@ -131,7 +132,7 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
     const prepaidSchool = (p: number) => (p % schools.length) % 2 === 0;
 
     const person = (code: string, given: string, family: string, sex: 'F' | 'M', birthDate: string, i: number) => ({
-      ente_id: ente.id, fiscal_code: code, given_name: given, family_name: family, sex, birth_date: birthDate, birth_place: 'Roma',
+      ente_id: ente.id, fiscal_code: code, given_name: given, family_name: family, search_key: searchKeyOf({ givenName: given, familyName: family }), sex, birth_date: birthDate, birth_place: 'Roma',
       address: `Via del Benchmark ${(i % 300) + 1}`, postcode: '00100', city: 'Roma', province: 'RM', email: null, phone: null,
     });
     const afterPersons = await maxId(trx, 'person');

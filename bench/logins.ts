@@ -27,6 +27,7 @@ import { createDatabase } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { seedDemo } from '../src/demo/seed';
 import { personalCheckCharacter } from '../src/domain/registry/fiscal-code';
+import { searchKeyOf } from '../src/domain/registry/search-key';
 import { onEngines } from './harness';
 import { writeSection } from './results';
 
@@ -80,7 +81,7 @@ async function addParents(databaseUrl: string, count: number): Promise<void> {
       const size = Math.min(CHUNK, count - start);
       await db.transaction().execute(async (trx) => {
         const person = (code: string, given: string, i: number) => ({
-          ente_id: ente.id, fiscal_code: code, given_name: given, family_name: benchFamilyName(i), sex: 'F' as const, birth_date: '1985-05-05',
+          ente_id: ente.id, fiscal_code: code, given_name: given, family_name: benchFamilyName(i), search_key: searchKeyOf({ givenName: given, familyName: benchFamilyName(i) }), sex: 'F' as const, birth_date: '1985-05-05',
           birth_place: 'Roma', address: 'Via del Benchmark 1', postcode: '00100', city: 'Roma', province: 'RM', email: null, phone: null,
         });
         const holders = await trx

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 
 /*
  * Column conventions, identical on SQLite and PostgreSQL so that one query serves both:
@@ -96,6 +96,12 @@ export interface PersonTable {
   phone: string | null;
   /** Raised by every save: a save made from an older version is refused (decision 0016). */
   version: Generated<number>;
+  /** `searchKeyOf(person)`: set by every writer of the names (decision 0017); '' is found by no name. */
+  search_key: string;
+  /** Derived by the database: the key from the second, third, fourth word on (never written). */
+  search_key_2: GeneratedAlways<string>;
+  search_key_3: GeneratedAlways<string>;
+  search_key_4: GeneratedAlways<string>;
 }
 
 export interface PupilTable {
@@ -284,6 +290,8 @@ export interface AuditEventTable {
   /** The changed record's values before and after an office change (JSON); null for views and downloads. */
   before_json: string | null;
   after_json: string | null;
+  /** The pupil the event concerns: the pupil itself, or the pupil of the enrolment, badge, attachment… (decision 0017). */
+  pupil_id: number | null;
 }
 
 export interface SessionTable {

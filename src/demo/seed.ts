@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { PROJECT_ROOT } from '../config/paths';
+import { searchKeyOf } from '../domain/registry/search-key';
 import type { Billing, DB, OperatorRole, ServiceKind, TariffUnit } from '../db/schema';
 import { enrolmentConfirmationPdf } from './attachments';
 import { addDays } from '../domain/calendar/local-time';
@@ -128,6 +129,7 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
         fiscal_code: fiscalCode,
         given_name: input.givenName,
         family_name: input.familyName,
+        search_key: searchKeyOf(input),
         sex: input.sex,
         birth_date: input.birthDate,
         birth_place: input.birthPlace ?? place.name,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/index';
 import type { DB } from '../db/schema';
 import { createPagopaClients } from '../integrations/pagopa/clients';
+import { createActivityService } from './audit/activity';
 import { createAttachmentService } from './attachments/service';
 import { createAuditTrail } from './audit/audit';
 import { createAbsenceService } from './canteen/absences';
@@ -22,6 +23,8 @@ import { createImportService } from './import/service';
 import { createEnteDirectory } from './registry/enti';
 import { createOfficePeopleService } from './registry/office-people';
 import { createRegistryService } from './registry/service';
+import { createRegistrySearchService } from './registry/search';
+import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
 
@@ -36,7 +39,7 @@ export function createServices(
   const pagopa = createPagopaClients(config.pagopa);
   const enti = createEnteDirectory(db);
   const notices = createNoticeService(db, clock, pagopa, enti);
-  return {
+  const base = {
     clock,
     audit,
     enti,
@@ -53,6 +56,8 @@ export function createServices(
     payments: createPaymentService(db, clock, audit, pagopa, notices, { cartMinutes: config.pagopa.cartMinutes, publicUrl: config.publicUrl }),
     receipts: createReceiptService(db, clock, pagopa, config.pagopa, enti),
     papers: createPaperService(db, clock, audit),
+    registrySearch: createRegistrySearchService(db),
+    activity: createActivityService(db),
     attachments: createAttachmentService(db, clock, audit, config.attachments),
     operatorManagement: createOperatorManagement(db, clock),
     officePeople: createOfficePeopleService(db, clock, audit),
@@ -60,6 +65,7 @@ export function createServices(
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
   };
+  return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }
 
 export type Services = ReturnType<typeof createServices>;

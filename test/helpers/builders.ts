@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, OperatorRole, PaymentMode, PupilRelation, ServiceKind } from '../../src/db/schema';
 import { fiscalCodeFor } from '../../src/demo/fiscal-code-generator';
+import { searchKeyOf } from '../../src/domain/registry/search-key';
 
 /**
  * Test data in a line (DESIGN §8): a person, a family, an enrolment, an operator, on top of any ente
@@ -45,6 +46,7 @@ export async function buildPerson(
       fiscal_code: fiscalCode,
       given_name: givenName,
       family_name: familyName,
+      search_key: searchKeyOf({ givenName, familyName }),
       sex,
       birth_date: birthDate,
       birth_place: 'Roma',

@@ -28,7 +28,7 @@ import { after, before, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { ADA, Browser, GIULIA, startTestApp, type TestApp } from '../helpers/app';
+import { ADA, Browser, GIULIA, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { testEngines } from '../helpers/databases';
 
 const NOW = '2026-11-26T09:00:00+01:00';
@@ -259,6 +259,35 @@ for (const { engine, skip } of testEngines()) {
       }
       assert.ok(explained > 30, `the pages' statements were recorded and explained (${explained})`);
       assert.deepEqual(failures, [], `queries of parent pages that do not start from the family:\n${failures.join('\n')}`);
+    });
+
+    it('searches the registry in the office through the search indexes, never reading the ente’s persons or pupils whole', async () => {
+      // The office's search (issue 13) reads ranges of the name key, the fiscal code and the badge code:
+      // allowed here are index reads by those ranges (and the bounded window of the key after the
+      // page's cursor); a scan, or an index read by the ente alone elsewhere, is not.
+      const SEARCH_INDEX = /person_search_[1-4]|person_fiscal_code|sqlite_autoindex_person_1|sqlite_autoindex_badge_1|badge_code|pupil_school_class|pupil_class/;
+      const browser = new Browser(t.app);
+      await browser.login(MARCO, { returnTo: '/demo/ufficio/' });
+      const school = (await t.database.db.selectFrom('school').select('id').orderBy('id').executeTakeFirstOrThrow()).id;
+      const failures: string[] = [];
+      let explained = 0;
+      for (const query of ['q=lovel', 'q=tommaso%20lovelace', 'q=LVLDAA85', 'q=B100001', `scuola=${school}&classe=2A`, `q=ros&scuola=${school}`]) {
+        let status = 0;
+        const statements = await recorder.during(async () => {
+          status = (await browser.get(`/demo/ufficio/anagrafe?${query}`)).statusCode;
+        });
+        assert.equal(status, 200, query);
+        for (const statement of statements) {
+          if (!/"person"|"pupil"/.test(statement.text) || /"operator"|"session"|"ente"\s/.test(statement.text)) continue;
+          explained++;
+          for (const problem of await explain(statement)) {
+            const allowed = !problem.startsWith('scans') && SEARCH_INDEX.test(problem);
+            if (!allowed) failures.push(`${query}: ${problem}\n    ${statement.text.replace(/\s+/g, ' ').slice(0, 300)}`);
+          }
+        }
+      }
+      assert.ok(explained >= 6, `the search's statements were explained (${explained})`);
+      assert.deepEqual(failures, [], `search queries that read the ente's persons or pupils:\n${failures.join('\n')}`);
     });
 
     it('catches a query that scans a table of the ente (the rule is not vacuous)', async () => {

@@ -11,6 +11,7 @@ import { familyIndexes } from './0011_family_indexes';
 import { enteArticle } from './0012_ente_article';
 import { resumableJobs } from './0013_resumable_jobs';
 import { backofficeShape } from './0014_backoffice_shape';
+import { registrySearch } from './0015_registry_search';
 import { oneIntestatario } from './0016_one_intestatario';
 import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
 import { attachmentMetadata } from './0018_attachment_metadata';
@@ -22,6 +23,7 @@ import type { AppMigration } from './types';
 export const migrations: AppMigration[] = [
   registry, absences, freeze, menus, money, payments, pageIndexes, positions, absenceKeyPerSender, familyIndexes, enteArticle, resumableJobs,
   backofficeShape,
+  registrySearch,
   oneIntestatario,
   enrolmentTermsBadges,
   attachmentMetadata,

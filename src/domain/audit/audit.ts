@@ -10,6 +10,12 @@ export interface AuditEntry {
   subjectType?: string;
   subjectId?: number;
   requestId?: string;
+  /**
+   * The pupil the event concerns, when the subject is not the pupil itself (an enrolment, a badge, an
+   * attachment, the pupil's person…): the pupil's history and the activity log find the event by it
+   * (decision 0017). A subject of type 'pupil' is its own.
+   */
+  pupilId?: number;
 }
 
 /** Pending events are written at least this often, and at once when this many are waiting. */
@@ -63,6 +69,12 @@ export interface ChangeEntry {
   subjectId: number;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /**
+   * The pupil the change concerns (decision 0017). Needed only when neither the subject (type 'pupil')
+   * nor the record (a `pupil_id` field of `after` or `before`: enrolment, badge, attachment) says it —
+   * e.g. a change of the person row of a pupil.
+   */
+  pupilId?: number;
 }
 
 /**
@@ -87,6 +99,7 @@ export async function writeChange(
           subjectType: change.subjectType,
           subjectId: change.subjectId,
           requestId: context.requestId,
+          pupilId: change.pupilId ?? pupilIdOf(change.after) ?? pupilIdOf(change.before),
         },
         clock,
       ),
@@ -142,6 +155,12 @@ export function changedFields(
   };
 }
 
+/** The `pupil_id` field of a record (enrolment, badge, attachment…), if it has one. */
+function pupilIdOf(record: Record<string, unknown> | null): number | undefined {
+  const value = record?.pupil_id ?? record?.pupilId;
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}
+
 function auditRow(entry: AuditEntry, clock: Clock): Insertable<AuditEventTable> {
   return {
     ente_id: entry.enteId,
@@ -151,6 +170,7 @@ function auditRow(entry: AuditEntry, clock: Clock): Insertable<AuditEventTable> 
     subject_id: entry.subjectId ?? null,
     request_id: entry.requestId ?? null,
     created_at: clock.now().toISOString(),
+    pupil_id: entry.pupilId ?? (entry.subjectType === 'pupil' ? (entry.subjectId ?? null) : null),
   };
 }
 

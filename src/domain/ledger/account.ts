@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Ente, MovementKind } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { pupilsVisibleTo } from '../registry/access';
+import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 import type { Caller } from '../registry/service';
 import { badgesOfHolder, ledgerSummary, movementsBetween, paymentStarted, pendingTopups, schoolYearAround } from './queries';
 
@@ -101,7 +102,45 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
     return found;
   }
 
-  return { badgesOf, chosenBadge, defaultPeriod, statement };
+  /**
+   * The pupil's badges with their balance today and last movements, for the office's page of the pupil
+   * (the handle says who may see it); the view is audited like the parent's.
+   */
+  async function ofPupil(handle: AuthorizedPupil, lastMovements = 10) {
+    requireAuthorizedPupil(handle);
+    const { ente, pupil } = handle;
+    const badges = await db
+      .selectFrom('badge')
+      .innerJoin('service', 'service.id', 'badge.service_id')
+      .select(['badge.id as id', 'badge.code as code', 'badge.active as active', 'service.name as serviceName'])
+      .where('badge.ente_id', '=', ente.id)
+      .where('badge.pupil_id', '=', pupil.id)
+      .orderBy('badge.id')
+      .execute();
+    const today = romeDate(clock.now());
+    const accounts = await Promise.all(
+      badges.map(async (badge) => {
+        const [balance, movements] = await Promise.all([
+          db.selectFrom('movement').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('cents')).where('badge_id', '=', badge.id).where('value_date', '<=', today).executeTakeFirstOrThrow(),
+          db
+            .selectFrom('movement')
+            .select(['id', 'amount_cents as amountCents', 'kind', 'value_date as valueDate', 'note'])
+            .where('badge_id', '=', badge.id)
+            .orderBy('value_date', 'desc')
+            .orderBy('id', 'desc')
+            .limit(sql.lit(lastMovements))
+            .execute(),
+        ]);
+        return { ...badge, balanceCents: Number(balance.cents), movements };
+      }),
+    );
+    for (const badge of badges) {
+      audit.record({ enteId: ente.id, actorFiscalCode: handle.viewer.fiscalCode, action: viewAction(handle, 'conto.view'), subjectType: 'badge', subjectId: badge.id, requestId: handle.requestId, pupilId: pupil.id });
+    }
+    return { balanceDate: today, badges: accounts };
+  }
+
+  return { badgesOf, chosenBadge, defaultPeriod, statement, ofPupil };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;

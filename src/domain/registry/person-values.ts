@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PersonTable } from '../../db/schema';
 import { isCalendarDate } from '../calendar/local-time';
 import { parseFiscalCode } from './fiscal-code';
+import { searchKeyOf } from './search-key';
 
 /**
  * A person of the registry as the office types it (issue 13): the rules of each field, and the one
@@ -33,8 +34,9 @@ export type PersonValues = Pick<
 >;
 
 /** The one way a person's data becomes the columns of `person` (creation, correction, import). */
-export function personValues(input: PersonInput): PersonValues {
+export function personValues(input: PersonInput): PersonValues & { search_key: string } {
   return {
+    search_key: searchKeyOf(input),
     fiscal_code: input.fiscalCode,
     given_name: input.givenName,
     family_name: input.familyName,
@@ -52,7 +54,9 @@ export function personValues(input: PersonInput): PersonValues {
 
 /** What an audit event keeps of a person: the same fields, by their column names. */
 export function personAuditRecord(row: PersonValues): Record<string, unknown> {
-  return { ...personValues(personInputOf(row)) };
+  // The search key is derived from the names: not a value of its own in the record's history.
+  const { search_key: _derived, ...values } = personValues(personInputOf(row));
+  return values;
 }
 
 export function personInputOf(row: PersonValues): PersonInput {

@@ -101,6 +101,28 @@ export async function pupilAccountHolder(db: Kysely<DB>, enteId: number, pupilId
   return (await pupilAccountHolderQuery(db, enteId, pupilId))[0];
 }
 
+/** Every adult linked to a pupil (intestatario, cointestatario, delegato), for the office. */
+export function adultsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
+  return db
+    .selectFrom('pupil_holder as ph')
+    .innerJoin('person', 'person.id', 'ph.person_id')
+    .select([
+      'person.id as personId',
+      'ph.relation as relation',
+      'person.given_name as givenName',
+      'person.family_name as familyName',
+      'person.fiscal_code as fiscalCode',
+      'person.email as email',
+      'person.phone as phone',
+    ])
+    .where('ph.pupil_id', '=', pupilId)
+    .where('ph.ente_id', '=', enteId)
+    .orderBy('ph.relation')
+    .orderBy('person.family_name')
+    .orderBy('person.id')
+    .execute();
+}
+
 export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
   db
     .selectFrom('enrolment as e')

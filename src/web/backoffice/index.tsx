@@ -4,6 +4,8 @@ import { PERMISSIONS, type Permission } from '../../domain/operators/permissions
 import type { Services } from '../../domain/services';
 import { CsrfError } from '../plugins/csrf';
 import { callerOrLogin } from '../shared/caller';
+import { registrySearchRoutes } from './anagrafe/routes';
+import { activityLogRoutes } from './registro-attivita/routes';
 import { officeAttachmentRoutes } from './anagrafe/allegati/routes';
 import { officePeopleRoutes } from './anagrafe/people-routes';
 import { backofficeHomeRoutes } from './home/routes';
@@ -56,6 +58,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
+  await app.register(registrySearchRoutes, { services });
+  await app.register(activityLogRoutes, { services });
   await app.register(officeAttachmentRoutes, { services });
   await app.register(officeOperatorRoutes, { services });
   await app.register(officePeopleRoutes, { services });
