@@ -18,6 +18,23 @@ export async function findEnteBySlug(db: Kysely<DB>, slug: string) {
   return (await enteBySlugQuery(db, slug))[0];
 }
 
+/** What a pupil page shows of the pupil (joined as `pupil`, `child` its person, `school`): one list for the portal and the office. */
+const PUPIL_SUMMARY = [
+  'pupil.id as id',
+  'child.given_name as givenName',
+  'child.family_name as familyName',
+  'school.name as schoolName',
+  'pupil.class_name as className',
+  'child.fiscal_code as fiscalCode',
+  'child.sex as sex',
+  'child.birth_date as birthDate',
+  'child.birth_place as birthPlace',
+  'child.address as address',
+  'child.postcode as postcode',
+  'child.city as city',
+  'child.province as province',
+] as const;
+
 /** The pupils a person (by fiscal code) is linked to as holder in one ente, with their personal data. */
 export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCode: string) =>
   db
@@ -26,21 +43,7 @@ export const pupilsOfHolder = prepared((db: Kysely<DB>, enteId: number, fiscalCo
     .innerJoin('pupil', 'pupil.id', 'ph.pupil_id')
     .innerJoin('person as child', 'child.id', 'pupil.person_id')
     .innerJoin('school', 'school.id', 'pupil.school_id')
-    .select([
-      'pupil.id as id',
-      'child.given_name as givenName',
-      'child.family_name as familyName',
-      'school.name as schoolName',
-      'pupil.class_name as className',
-      'child.fiscal_code as fiscalCode',
-      'child.sex as sex',
-      'child.birth_date as birthDate',
-      'child.birth_place as birthPlace',
-      'child.address as address',
-      'child.postcode as postcode',
-      'child.city as city',
-      'child.province as province',
-    ])
+    .select(PUPIL_SUMMARY)
     .where('ph.ente_id', '=', enteId)
     .where('holder.ente_id', '=', enteId)
     .where('holder.fiscal_code', '=', fiscalCode)
@@ -54,21 +57,7 @@ export const pupilById = prepared((db: Kysely<DB>, enteId: number, pupilId: numb
     .selectFrom('pupil')
     .innerJoin('person as child', 'child.id', 'pupil.person_id')
     .innerJoin('school', 'school.id', 'pupil.school_id')
-    .select([
-      'pupil.id as id',
-      'child.given_name as givenName',
-      'child.family_name as familyName',
-      'school.name as schoolName',
-      'pupil.class_name as className',
-      'child.fiscal_code as fiscalCode',
-      'child.sex as sex',
-      'child.birth_date as birthDate',
-      'child.birth_place as birthPlace',
-      'child.address as address',
-      'child.postcode as postcode',
-      'child.city as city',
-      'child.province as province',
-    ])
+    .select(PUPIL_SUMMARY)
     .where('pupil.ente_id', '=', enteId)
     .where('pupil.id', '=', pupilId),
 );
