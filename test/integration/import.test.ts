@@ -309,6 +309,37 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(afterLater.changes - afterImport.changes, 3 + 1 + 2);
     });
 
+    it('keeps one intestatario per pupil: two in one file are reported, a new one in a later file lowers the former', async () => {
+      const first = familyRow(50, { cf_altro_genitore: '', cognome_altro_genitore: '', nome_altro_genitore: '' });
+      const otherHolder = familyRow(51);
+      // The same pupil and enrolment, another service: the file names a second payer for the pupil.
+      const twoHolders = { ...first, servizio: 'Trasporto scolastico', modalita_pagamento: 'postpagato', fascia: otherHolder.fascia, badge: '',
+        cf_intestatario: otherHolder.cf_intestatario, cognome_intestatario: otherHolder.cognome_intestatario, nome_intestatario: otherHolder.nome_intestatario };
+      const refused = await t.app.services.imports.check(office, Buffer.from(toCsv([first, twoHolders])));
+      assert.ok(
+        refused.problems.some((p) => p.row === 3 && p.column === 'cf_intestatario' && p.code === 'differsFromRow'),
+        JSON.stringify(refused.problems),
+      );
+
+      assert.ok((await t.app.services.imports.apply(office, Buffer.from(toCsv([first])))).applied);
+      // A later file: the pupil's payer is now the other adult.
+      const later = { ...first, cf_intestatario: otherHolder.cf_intestatario, cognome_intestatario: otherHolder.cognome_intestatario, nome_intestatario: otherHolder.nome_intestatario };
+      const report = await t.app.services.imports.apply(office, Buffer.from(toCsv([later])));
+      assert.ok(report.applied, JSON.stringify(report.problems));
+      const links = await db
+        .selectFrom('pupil_holder as ph')
+        .innerJoin('pupil', 'pupil.id', 'ph.pupil_id')
+        .innerJoin('person as child', 'child.id', 'pupil.person_id')
+        .innerJoin('person as adult', 'adult.id', 'ph.person_id')
+        .select(['adult.fiscal_code as cf', 'ph.relation'])
+        .where('child.fiscal_code', '=', first.cf_alunno)
+        .execute();
+      const relationOf = new Map(links.map((l) => [l.cf, l.relation]));
+      assert.equal(relationOf.get(otherHolder.cf_intestatario), 'intestatario');
+      assert.equal(relationOf.get(first.cf_intestatario), 'cointestatario', 'the former payer still follows the pupil');
+      assert.equal(links.filter((l) => l.relation === 'intestatario').length, 1);
+    });
+
     it('reads Windows-1252 with accented names and a comma separator, and quoted fields', async () => {
       const row = familyRow(40, { cognome_alunno: 'Niccolò', nome_alunno: 'Zoë', comune_nascita_alunno: 'Forlì', indirizzo: 'Via Sant’Andrea, 3 "interno B"', classe: '2ª A; tempo pieno' });
       // The fiscal code is made from the letters of the names, accents removed, as the real rule does.

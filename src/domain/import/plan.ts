@@ -637,6 +637,8 @@ async function compareWithRegistry(
   // Links, enrolments and active badges of the pupils that exist.
   const pupilIds = [...existingPupils.values()].map((p) => p.id);
   const existingLinks = new Map<string, PupilRelation>();
+  /** The account holder of each pupil already in the registry (one per pupil, migration 0016). */
+  const intestatarioOf = new Map<number, number>();
   const existingEnrolments = new Map<string, { id: number; version: number } & EnrolmentFields>();
   const activeBadges = new Map<string, string>();
   for (const part of chunks(pupilIds)) {
@@ -656,7 +658,10 @@ async function compareWithRegistry(
         .where('active', '=', sql.lit(1))
         .execute(),
     ]);
-    for (const l of linkRows) existingLinks.set(`${l.pupil_id}/${l.person_id}`, l.relation);
+    for (const l of linkRows) {
+      existingLinks.set(`${l.pupil_id}/${l.person_id}`, l.relation);
+      if (l.relation === 'intestatario') intestatarioOf.set(l.pupil_id, l.person_id);
+    }
     for (const { pupil_id, service_id, school_year_id, ...e } of enrolmentRows) existingEnrolments.set(`${pupil_id}/${service_id}/${school_year_id}`, e);
     for (const b of badgeRows) activeBadges.set(`${b.pupil_id}/${b.service_id}`, b.code);
   }
@@ -666,12 +671,9 @@ async function compareWithRegistry(
     // A new account holder for a pupil already in the registry: the former one stays linked as the other
     // parent (as when the office changes the intestatario), so the pupil keeps exactly one.
     if (pupil && link.relation === 'intestatario') {
-      const personId = existingPersons.get(link.personCf)?.id;
-      for (const [key, relation] of existingLinks) {
-        const [linkedPupil, linkedPerson] = key.split('/').map(Number) as [number, number];
-        if (linkedPupil === pupil.id && relation === 'intestatario' && linkedPerson !== personId) {
-          plan.linkUpdates.push({ pupilId: pupil.id, personId: linkedPerson, before: 'intestatario', relation: 'cointestatario' });
-        }
+      const former = intestatarioOf.get(pupil.id);
+      if (former !== undefined && former !== existingPersons.get(link.personCf)?.id) {
+        plan.linkUpdates.push({ pupilId: pupil.id, personId: former, before: 'intestatario', relation: 'cointestatario' });
       }
     }
     const personId = existingPersons.get(link.personCf)?.id;
