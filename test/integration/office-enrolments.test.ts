@@ -6,6 +6,7 @@ import { ADA, Browser, LUCA, MARCO, startTestApp, type TestApp } from '../helper
 import { buildOperator, buildPerson, buildPupil, enteIdOf, type BuiltPerson, type BuiltPupil } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { loginAs } from '../helpers/login-as';
+import { enrolmentsOfPupil } from '../../src/domain/registry/queries';
 
 /** In the school year 2026/2027 of the demo, after the Christmas closure. */
 const NOW = '2027-01-20T10:00:00+01:00';
@@ -205,6 +206,11 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual(again, january);
       const terms = await db().selectFrom('enrolment_term').select(['valid_from', 'tariff_id']).where('enrolment_id', '=', enrolment.id).orderBy('valid_from').execute();
       assert.deepEqual(terms, [{ valid_from: '2026-09-14', tariff_id: bandA }, { valid_from: '2027-02-01', tariff_id: bandB }]);
+      // What the Scheda shows of the enrolment is the band in force on the day it is read.
+      const bandOn = async (day: string) =>
+        (await enrolmentsOfPupil(db(), enrolment.ente_id, pupil.pupilId, day)).find((e) => e.id === enrolment.id)!.tariffId;
+      assert.equal(await bandOn('2027-01-31'), bandA);
+      assert.equal(await bandOn('2027-02-01'), bandB);
     });
 
     it('withdraws from a date: booked days after it removed, absence notices kept, nothing charged after it', async () => {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
+import { termInForce } from './terms';
 import type { DB } from '../../db/schema';
 
 /**
@@ -112,13 +113,14 @@ export function adultsOfPupil(db: Kysely<DB>, enteId: number, pupilId: number) {
     .execute();
 }
 
-export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
+/** A pupil's enrolments with the band in force on `day` (a change from a later date shows from that date, decision 0018). */
+export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number, day: string) =>
   db
     .selectFrom('enrolment as e')
     .innerJoin('service as s', 's.id', 'e.service_id')
     .innerJoin('school_year as y', 'y.id', 'e.school_year_id')
     .innerJoin('school', 'school.id', 'e.school_id')
-    .innerJoin('tariff as t', 't.id', 'e.tariff_id')
+    .innerJoin('tariff as t', (join) => join.on('t.id', '=', termInForce('tariff_id', 'e', day)))
     .leftJoin('badge as b', (join) =>
       join.onRef('b.pupil_id', '=', 'e.pupil_id').onRef('b.service_id', '=', 'e.service_id').on('b.active', '=', sql.lit(1)),
     )
@@ -140,7 +142,7 @@ export const enrolmentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupil
       'e.holder_person_id as holderPersonId',
       'e.service_id as serviceId',
       'e.school_year_id as schoolYearId',
-      'e.tariff_id as tariffId',
+      't.id as tariffId',
       't.band_label as bandLabel',
       't.unit as tariffUnit',
       't.amount_cents as amountCents',

@@ -60,7 +60,7 @@ export function createRegistryService(db: Kysely<DB>, clock: Clock, audit: Audit
     const { ente, pupil } = handle;
     const [holder, enrolments, attachments] = await Promise.all([
       queries.pupilAccountHolder(db, ente.id, pupil.id),
-      queries.enrolmentsOfPupil(db, ente.id, pupil.id),
+      queries.enrolmentsOfPupil(db, ente.id, pupil.id, romeDate(clock.now())),
       queries.attachmentsOfPupil(db, ente.id, pupil.id),
     ]);
     const prices = await pricesInForce(ente, enrolments);
