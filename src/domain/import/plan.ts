@@ -13,7 +13,10 @@ import {
   emptyCounts,
 } from './columns';
 import { decodeText, detectSeparator, parseCsv } from './csv-read';
-import { type PersonValues, personValues } from './persons';
+import type { PersonValues as RegistryPersonValues } from '../registry/person-values';
+
+/** The values of a person the import writes (all but the keys, the fiscal code and the version). */
+type PersonValues = Omit<RegistryPersonValues, 'fiscal_code'>;
 
 /**
  * The dry run of an import (issue 13): every row of the file checked on its own, against the other rows
@@ -588,19 +591,17 @@ async function compareWithRegistry(
     }
     plan.personCreates.push({
       fiscal_code: cf,
-      ...personValues({
-        given_name: said('given_name')!,
-        family_name: said('family_name')!,
-        sex,
-        birth_date: birthDate,
-        birth_place: said('birth_place') ?? '',
-        address: said('address') ?? claims.address.address,
-        postcode: said('postcode') ?? claims.address.postcode,
-        city: said('city') ?? claims.address.city,
-        province: said('province') ?? claims.address.province,
-        email: said('email') ?? null,
-        phone: said('phone') ?? null,
-      }),
+      given_name: said('given_name')!,
+      family_name: said('family_name')!,
+      sex,
+      birth_date: birthDate,
+      birth_place: said('birth_place') ?? '',
+      address: said('address') ?? claims.address.address,
+      postcode: said('postcode') ?? claims.address.postcode,
+      city: said('city') ?? claims.address.city,
+      province: said('province') ?? claims.address.province,
+      email: said('email') ?? null,
+      phone: said('phone') ?? null,
     });
   }
 

@@ -11,7 +11,7 @@ import { ConflictError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
 import { IMPORT_COLUMNS, type ImportColumn, type ImportReport } from './columns';
 import { type ImportPlan, planImport } from './plan';
-import { personValues } from './persons';
+import { withSearchKey } from '../registry/search-key';
 
 /** An upload waits this long for its "Importa"; older ones are removed when the next one is kept. */
 const UPLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -85,7 +85,7 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     const changes: ChangeEntry[] = [];
 
     const personIds = new Map(plan.personIds);
-    const personRows = plan.personCreates.map((p) => ({ ...p, ...personValues(p) }));
+    const personRows = plan.personCreates.map((p) => ({ ...p, ...withSearchKey(p) }));
     const personColumns = Object.keys(personRows[0] ?? {});
     const insertedPersons = await bulkInsert<{ id: number; fiscal_code: string }>(
       trx,
@@ -99,7 +99,7 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       changes.push({ action: 'office.import.person.create', subjectType: 'person', subjectId: personIds.get(p.fiscal_code)!, before: null, after: { ...p } });
     }
     for (const u of plan.personUpdates) {
-      await updateVersioned(trx, 'person', { id: u.id, enteId, version: u.version }, personValues(u.set, u.current));
+      await updateVersioned(trx, 'person', { id: u.id, enteId, version: u.version }, withSearchKey(u.set, u.current));
       changes.push({ action: 'office.import.person.update', subjectType: 'person', subjectId: u.id, before: u.before, after: u.set });
     }
 

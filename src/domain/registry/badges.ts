@@ -7,6 +7,7 @@ import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
+import { pupilOfEnte } from './queries';
 
 /** A badge code as printed on the card: letters and digits, 4 to 20, stored in capitals. */
 export const BADGE_CODE = /^[A-Z0-9][A-Z0-9-]{2,18}[A-Z0-9]$/;
@@ -47,23 +48,11 @@ function isCodeClash(error: unknown): boolean {
  * blocked badge takes no top-ups; its meals are still debited (the meals were eaten).
  */
 export function createBadgeService(db: Kysely<DB>, clock: Clock) {
-  async function pupilOf(trx: Kysely<DB>, enteId: number, pupilId: number) {
-    const pupil = await trx
-      .selectFrom('pupil as p')
-      .innerJoin('person as child', 'child.id', 'p.person_id')
-      .select(['p.id', 'child.given_name as givenName', 'child.family_name as familyName'])
-      .where('p.ente_id', '=', enteId)
-      .where('p.id', '=', pupilId)
-      .executeTakeFirst();
-    if (!pupil) throw new NotFoundError('pupil');
-    return pupil;
-  }
-
   /** The pupil's badges with balance, state and retired codes; the prepaid services it may get one for. */
   async function list(office: OperatorContext, pupilId: number) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
-    const pupil = await pupilOf(db, enteId, pupilId);
+    const pupil = await pupilOfEnte(db, enteId, pupilId);
     const [badges, retired, services] = await Promise.all([
       db
         .selectFrom('badge as b')
@@ -125,7 +114,7 @@ export function createBadgeService(db: Kysely<DB>, clock: Clock) {
     const code = normaliseBadgeCode(input.code);
     try {
       return await transaction(db, async (tx) => {
-        await pupilOf(tx.db, enteId, pupilId);
+        await pupilOfEnte(tx.db, enteId, pupilId);
         const problems: Record<string, string> = {};
         const service = await tx.db
           .selectFrom('enrolment as e')

@@ -9,6 +9,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
 import { bandForIsee } from '../tariffs/resolution';
 import { advanceClass, isValidIban, normaliseIban } from './iban';
+import { pupilOfEnte } from './queries';
 
 /**
  * Enrolments in the office (issue 13, decision 0018): create one, change it from a date, withdraw it from
@@ -49,17 +50,11 @@ export interface EnrolmentInput {
   renewsEnrolmentId?: number;
 }
 
-export interface ChangeInput {
-  validFrom: string;
-  schoolId: number;
-  className: string;
-  holderPersonId: number;
-  tariffId: number | null;
-  iseeCents: number | null;
-  iseeAttestedOn: string | null;
-  paymentMode: PaymentMode;
-  iban: string | null;
-}
+/** What a change from a date sets: the values of an enrolment that may vary over time. */
+export type ChangeInput = { validFrom: string } & Pick<
+  EnrolmentInput,
+  'schoolId' | 'className' | 'holderPersonId' | 'tariffId' | 'iseeCents' | 'iseeAttestedOn' | 'paymentMode' | 'iban'
+>;
 
 /** The fields of an enrolment the audit keeps before and after (never the whole IBAN: its last four characters). */
 function auditView(e: Partial<Enrolment> & { class_name?: string }) {
@@ -79,20 +74,6 @@ function auditView(e: Partial<Enrolment> & { class_name?: string }) {
 }
 
 export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
-  /** The pupil of this ente, with the names the pages show; 404 for another ente's or none. */
-  async function pupilOf(trx: Kysely<DB>, enteId: number, pupilId: number) {
-    const pupil = await trx
-      .selectFrom('pupil as p')
-      .innerJoin('person as child', 'child.id', 'p.person_id')
-      .select(['p.id', 'p.school_id as schoolId', 'p.class_name as className', 'p.version', 'child.given_name as givenName', 'child.family_name as familyName', 'child.fiscal_code as fiscalCode'])
-      .where('p.ente_id', '=', enteId)
-      .where('child.ente_id', '=', enteId)
-      .where('p.id', '=', pupilId)
-      .executeTakeFirst();
-    if (!pupil) throw new NotFoundError('pupil');
-    return pupil;
-  }
-
   /** The adults linked to the pupil as intestatario: who may hold (pay for) an enrolment. */
   function holdersOf(trx: Kysely<DB>, enteId: number, pupilId: number) {
     return trx
@@ -113,7 +94,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
     const [pupil, holders, services, years, schools, tariffs] = await Promise.all([
-      pupilOf(db, enteId, pupilId),
+      pupilOfEnte(db, enteId, pupilId),
       holdersOf(db, enteId, pupilId),
       db.selectFrom('service').select(['id', 'name', 'kind', 'billing']).where('ente_id', '=', enteId).orderBy('name').execute(),
       db.selectFrom('school_year').select(['id', 'label', 'starts_on as startsOn', 'ends_on as endsOn']).where('ente_id', '=', enteId).orderBy('starts_on').execute(),
@@ -202,7 +183,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'registry.write');
     const enteId = office.ente.id;
     return transaction(db, async (tx) => {
-      const pupil = await pupilOf(tx.db, enteId, pupilId);
+      const pupil = await pupilOfEnte(tx.db, enteId, pupilId);
       const problems: Record<string, string> = {};
       const [service, year] = await Promise.all([
         tx.db.selectFrom('service').select(['id', 'name']).where('ente_id', '=', enteId).where('id', '=', input.serviceId).executeTakeFirst(),
@@ -329,7 +310,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
   async function detail(office: OperatorContext, pupilId: number, enrolmentId: number) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
-    const pupil = await pupilOf(db, enteId, pupilId);
+    const pupil = await pupilOfEnte(db, enteId, pupilId);
     const enrolment = await enrolmentOf(db, enteId, pupilId, enrolmentId);
     const [terms, service, year, schools, bands, holders, people, history, exemptions, lastFrozen, nextYear, charged] = await Promise.all([
       termsOf(db, enrolment, pupil.className),
@@ -411,7 +392,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'registry.write');
     const enteId = office.ente.id;
     await transaction(db, async (tx) => {
-      const pupil = await pupilOf(tx.db, enteId, pupilId);
+      const pupil = await pupilOfEnte(tx.db, enteId, pupilId);
       const enrolment = await enrolmentOf(tx.db, enteId, pupilId, enrolmentId);
       // Someone saved since the form was made: their values are shown, nothing of this form is checked or written.
       if (enrolment.version !== version) throw new ConflictError(enrolment);
@@ -524,7 +505,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
   async function renewalProposal(office: OperatorContext, pupilId: number, enrolmentId: number) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
-    const pupil = await pupilOf(db, enteId, pupilId);
+    const pupil = await pupilOfEnte(db, enteId, pupilId);
     const enrolment = await enrolmentOf(db, enteId, pupilId, enrolmentId);
     const next = await nextSchoolYear(db, enteId, enrolment.school_year_id);
     if (!next) return { kind: 'no-next-year' as const, enrolment };
@@ -567,7 +548,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
   async function listOf(office: OperatorContext, pupilId: number) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
-    const pupil = await pupilOf(db, enteId, pupilId);
+    const pupil = await pupilOfEnte(db, enteId, pupilId);
     const enrolments = await db
       .selectFrom('enrolment as e')
       .innerJoin('service as s', 's.id', 'e.service_id')

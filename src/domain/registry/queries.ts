@@ -1,3 +1,4 @@
+import { NotFoundError } from '../errors';
 import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import { termInForce } from './terms';
@@ -185,4 +186,18 @@ const activeOperatorQuery = prepared((db: Kysely<DB>, enteId: number, fiscalCode
 
 export async function activeOperator(db: Kysely<DB>, enteId: number, fiscalCode: string) {
   return (await activeOperatorQuery(db, enteId, fiscalCode))[0];
+}
+
+/** A pupil of this ente for the office's forms, with its record's version; 404 for another ente's or none. */
+export async function pupilOfEnte(db: Kysely<DB>, enteId: number, pupilId: number) {
+  const pupil = await db
+    .selectFrom('pupil as p')
+    .innerJoin('person as child', 'child.id', 'p.person_id')
+    .select(['p.id', 'p.school_id as schoolId', 'p.class_name as className', 'p.version', 'child.given_name as givenName', 'child.family_name as familyName', 'child.fiscal_code as fiscalCode'])
+    .where('p.ente_id', '=', enteId)
+    .where('child.ente_id', '=', enteId)
+    .where('p.id', '=', pupilId)
+    .executeTakeFirst();
+  if (!pupil) throw new NotFoundError('pupil');
+  return pupil;
 }

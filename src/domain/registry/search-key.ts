@@ -14,6 +14,21 @@ export function searchKeyOf(person: { givenName: string; familyName: string }): 
   return normaliseSearchText(`${person.familyName} ${person.givenName}`);
 }
 
+/**
+ * A person's column values with their search key added whenever they set a name: for an insert (both
+ * names given) or a partial update (the other name taken from `current`, the values stored now).
+ */
+export function withSearchKey<T extends { given_name?: string; family_name?: string }>(
+  values: T,
+  current?: { given_name: string; family_name: string },
+): T & { search_key?: string } {
+  if (values.given_name === undefined && values.family_name === undefined) return values;
+  const givenName = values.given_name ?? current?.given_name;
+  const familyName = values.family_name ?? current?.family_name;
+  if (givenName === undefined || familyName === undefined) return values;
+  return { ...values, search_key: searchKeyOf({ givenName, familyName }) };
+}
+
 /** Letters that do not decompose into a base letter and an accent. */
 const FOLDED: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ł: 'l', ı: 'i', þ: 'th', ð: 'd' };
 

@@ -31,6 +31,20 @@ function describedBy(name: string, problem: string | undefined, hint: string | u
   return ids ? { 'aria-describedby': ids } : {};
 }
 
+/** The hint and the problem under a field, each with the id its `aria-describedby` names. */
+function FieldHelp({ m, name, hint, problem, texts }: { m: Messages; name: string; hint?: string; problem?: string; texts: ProblemTexts }) {
+  return (
+    <>
+      {hint && (
+        <small class="form-text" id={`${name}-hint`}>
+          {hint}
+        </small>
+      )}
+      <Problem id={`${name}-problem`} text={problemText(m, texts, problem)} />
+    </>
+  );
+}
+
 export function TextField({
   m,
   name,
@@ -62,12 +76,7 @@ export function TextField({
         {...(problem ? { 'aria-invalid': 'true' } : {})}
         {...describedBy(name, problem, hint)}
       />
-      {hint && (
-        <small class="form-text" id={`${name}-hint`}>
-          {hint}
-        </small>
-      )}
-      <Problem id={`${name}-problem`} text={problemText(m, texts, problem)} />
+      <FieldHelp m={m} name={name} hint={hint} problem={problem} texts={texts} />
     </div>
   );
 }
@@ -89,12 +98,7 @@ export function TextAreaField({ m, name, label, value = '', problem, texts = {},
       >
         {value}
       </textarea>
-      {hint && (
-        <small class="form-text" id={`${name}-hint`}>
-          {hint}
-        </small>
-      )}
-      <Problem id={`${name}-problem`} text={problemText(m, texts, problem)} />
+      <FieldHelp m={m} name={name} hint={hint} problem={problem} texts={texts} />
     </div>
   );
 }
@@ -129,12 +133,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      {hint && (
-        <small class="form-text" id={`${name}-hint`}>
-          {hint}
-        </small>
-      )}
-      <Problem id={`${name}-problem`} text={problemText(m, texts, problem)} />
+      <FieldHelp m={m} name={name} hint={hint} problem={problem} texts={texts} />
     </div>
   );
 }
