@@ -725,6 +725,18 @@ export interface DB {
   sandbox_cart: SandboxCartTable;
   sandbox_receipt: SandboxReceiptTable;
   import_upload: ImportUploadTable;
+  // issue 14 anchor: settings tables (below this line)
+  // —
+  // issue 14 anchor: calendar tables (below this line)
+  // —
+  // issue 14 anchor: tariffs tables (below this line)
+  // —
+  // issue 14 anchor: menus tables (below this line)
+  // —
+  // issue 14 anchor: diets tables (below this line)
+  // —
+  // issue 14 anchor: attendance tables (below this line)
+  // —
 }
 
 export type Ente = Selectable<EnteTable>;

@@ -26,6 +26,24 @@ export const PERMISSIONS = [
   'receipts.read',
   /** Corrections of accounts: a charge reversed, a document cancelled, a manual credit or debit. */
   'accounts.correct',
+  /** The ente's settings (contacts, cut-off, top-up limits, pagoPA data, accessibility statement) and its schools. */
+  'settings.manage',
+  /** School years and closures. */
+  'calendar.manage',
+  /** Tariffs, reductions and exemptions, from a date; the "what would this family pay" preview. */
+  'tariffs.manage',
+  /** Dishes, allergens, menu plans, diet variants, special menus of a day. */
+  'menus.manage',
+  /** Read special diets: the kitchen sees the diet, never its medical reason (the service decides). */
+  'diets.read',
+  /** Record and approve special diets with their certificate or declaration. */
+  'diets.manage',
+  /** The day's attendance at school: mark before the cut-off (a `scuola` operator for its own school only). */
+  'attendance.mark',
+  /** Corrections of a frozen day's attendance, with a reason; absences phoned in by a parent. */
+  'attendance.correct',
+  /** What the next billing run will bill, and the log of past runs. */
+  'billing.preview',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -38,9 +56,12 @@ export const ROLES: readonly OperatorRole[] = ['amministratore', 'operatore', 'c
  */
 export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
   amministratore: PERMISSIONS,
-  operatore: ['backoffice.home', 'registry.read', 'registry.write', 'attachments.manage', 'registry.import', 'receipts.read', 'accounts.correct'],
-  cucina: ['backoffice.home', 'kitchen.counts'],
-  scuola: ['backoffice.home'],
+  operatore: [
+    'backoffice.home', 'registry.read', 'registry.write', 'attachments.manage', 'registry.import', 'receipts.read', 'accounts.correct',
+    'calendar.manage', 'tariffs.manage', 'menus.manage', 'diets.read', 'diets.manage', 'attendance.mark', 'attendance.correct', 'billing.preview',
+  ],
+  cucina: ['backoffice.home', 'kitchen.counts', 'menus.manage', 'diets.read'],
+  scuola: ['backoffice.home', 'attendance.mark'],
 };
 
 export function roleMay(role: OperatorRole, permission: Permission): boolean {

@@ -7,8 +7,15 @@ import type { Permission } from '../../domain/operators/permissions';
 export const OFFICE_AREAS = [
   { key: 'anagrafe', path: 'anagrafe', permission: 'registry.read' },
   { key: 'importa', path: 'importa', permission: 'registry.import' },
+  { key: 'presenze', path: 'presenze', permission: 'attendance.mark' },
   { key: 'pasti', path: 'pasti', permission: 'kitchen.counts' },
+  { key: 'diete', path: 'diete', permission: 'diets.read' },
+  { key: 'menu', path: 'menu', permission: 'menus.manage' },
+  { key: 'calendario', path: 'calendario', permission: 'calendar.manage' },
+  { key: 'tariffe', path: 'tariffe', permission: 'tariffs.manage' },
+  { key: 'fatturazione', path: 'fatturazione', permission: 'billing.preview' },
   { key: 'ricevute', path: 'ricevute', permission: 'receipts.read' },
+  { key: 'impostazioni', path: 'impostazioni', permission: 'settings.manage' },
   { key: 'operatori', path: 'operatori', permission: 'operators.manage' },
   { key: 'registroAttivita', path: 'registro-attivita', permission: 'activity.read' },
 ] as const satisfies readonly { key: string; path: string; permission: Permission }[];

@@ -924,16 +924,35 @@ export const en: Messages = {
       changedMeanwhile: 'Someone changed the same data in the meantime: the file was not imported. Check it again.',
     },
   },
+  // issue 14 anchor: officeSettings (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeCalendar (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeTariffs (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeMenus (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeDiets (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeAttendance (its section goes right below this line)
+  // —
   backoffice: {
     title: 'Municipal office',
     welcome: (name: string, role: string) => `Welcome, ${name}. Role: ${role}.`,
-    nothingYet: 'Your role has no functions in this area yet: the school\'s attendance comes with the next version.',
+    nothingYet: 'Your role has no functions in this area: ask the ente\'s administrator.',
     whatYouCanDo: 'What you can do',
     areas: {
       anagrafe: { title: 'Registry', description: 'Find pupils and families by name, tax code, badge, school and class; create and correct persons, pupils, enrolments and badges.' },
       importa: { title: 'Import and export', description: 'Load the previous supplier’s file (CSV) with a trial run that writes nothing; export the registry.' },
+      presenze: { title: 'Attendance at school', description: 'The day\'s list by class with the absences communicated; mark absent and present pupils before the cut-off, correct a frozen day with a reason.' },
       pasti: { title: 'Meals of the day', description: 'The counts per school and diet of a closed day, as a table, CSV and printable sheet.' },
+      diete: { title: 'Special diets', description: 'Pupils\' diets with their certificate or declaration, approved from a date to a date; the sheet per school and class.' },
+      menu: { title: 'Menus and allergens', description: 'Dishes with ingredients and allergens, seasonal menus in rotation, diet variants, special menus for a day.' },
+      calendario: { title: 'Calendar', description: 'School years and closures (holidays, strikes, trips) of the whole ente or of one school, with the reason.' },
+      tariffe: { title: 'Tariffs', description: 'ISEE bands and prices from a date, reductions and exemptions; what a family would pay.' },
+      fatturazione: { title: 'Billing', description: 'What will be billed per service and school before the month closes, and the outcome of past billing runs.' },
       ricevute: { title: 'pagoPA receipts to check', description: 'Receipts kept but not applied, and those that could not be read.' },
+      impostazioni: { title: 'Ente settings', description: 'Office contacts, cut-off time, top-ups, pagoPA data, accessibility statement; the schools.' },
       operatori: { title: 'Operators', description: 'Who works in the office area, with which role: add and remove operators.' },
       registroAttivita: { title: 'Activity log', description: 'Who looked at or changed what, and when, with the values before and after each change.' },
     },

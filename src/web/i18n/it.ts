@@ -928,16 +928,35 @@ export const it = {
       changedMeanwhile: 'Nel frattempo qualcuno ha modificato gli stessi dati: il file non è stato importato. Verificalo di nuovo.',
     },
   },
+  // issue 14 anchor: officeSettings (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeCalendar (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeTariffs (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeMenus (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeDiets (its section goes right below this line)
+  // —
+  // issue 14 anchor: officeAttendance (its section goes right below this line)
+  // —
   backoffice: {
     title: 'Ufficio comunale',
     welcome: (name: string, role: string) => `Benvenuto, ${name}. Ruolo: ${role}.`,
-    nothingYet: 'Il tuo ruolo non ha ancora funzioni disponibili in quest’area: le presenze della scuola arriveranno con la prossima versione.',
+    nothingYet: 'Il tuo ruolo non ha funzioni disponibili in quest’area: chiedi all’amministratore dell’ente.',
     whatYouCanDo: 'Cosa puoi fare',
     areas: {
       anagrafe: { title: 'Anagrafe', description: 'Cerca alunni e famiglie per nome, codice fiscale, badge, scuola e classe; crea e correggi persone, alunni, iscrizioni e badge.' },
       importa: { title: 'Importa ed esporta', description: 'Carica il file del gestore precedente (CSV) con una prova che non scrive nulla; esporta l’anagrafe.' },
+      presenze: { title: 'Presenze a scuola', description: 'L’elenco del giorno per classe con le assenze comunicate; segna assenti e presenti prima dell’orario limite, correggi un giorno chiuso con il motivo.' },
       pasti: { title: 'Pasti del giorno', description: 'I conteggi per scuola e dieta di una giornata chiusa, in tabella, CSV e foglio da stampare.' },
+      diete: { title: 'Diete speciali', description: 'Le diete degli alunni con il certificato o la dichiarazione, approvate da una data a una data; il foglio per scuola e classe.' },
+      menu: { title: 'Menù e allergeni', description: 'Piatti con ingredienti e allergeni, menù per stagione a rotazione, varianti per dieta, menù speciali di un giorno.' },
+      calendario: { title: 'Calendario', description: 'Gli anni scolastici e le chiusure (festività, scioperi, gite) di tutto l’ente o di una scuola, con il motivo.' },
+      tariffe: { title: 'Tariffe', description: 'Fasce ISEE e prezzi da una data, riduzioni ed esenzioni; quanto pagherebbe una famiglia.' },
+      fatturazione: { title: 'Fatturazione', description: 'Cosa verrà fatturato per servizio e scuola prima della chiusura del mese, e l’esito delle fatturazioni fatte.' },
       ricevute: { title: 'Ricevute pagoPA da controllare', description: 'Le ricevute conservate ma non applicate e quelle che non è stato possibile leggere.' },
+      impostazioni: { title: 'Impostazioni dell’ente', description: 'Contatti dell’ufficio, orario limite, ricariche, dati pagoPA, dichiarazione di accessibilità; le scuole.' },
       operatori: { title: 'Operatori', description: 'Chi lavora nell’area ufficio, con quale ruolo: aggiungi e rimuovi operatori.' },
       registroAttivita: { title: 'Registro attività', description: 'Chi ha consultato o modificato cosa, e quando, con i valori prima e dopo ogni modifica.' },
     },
