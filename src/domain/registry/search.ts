@@ -116,36 +116,88 @@ function wordsStart(words: string[]) {
   return sql<boolean>`${sql.join(words.map((word) => sql`(' ' || p.search_key) like ${`% ${word}%`}`), sql` and `)}`;
 }
 
-/** Keys read in order after the cursor by the window search: enough to fill a page whenever one match in a hundred or so is a pupil's. */
-const WINDOW_KEYS = 6_000;
+/**
+ * How a name search chooses its way (bench/RESULTS.md, "Registry search"); tests make them small to take
+ * every way on a few hundred persons.
+ */
+export interface SearchTuning {
+  /** Keys read in order after the cursor by the window search: enough to fill a page whenever one match in a hundred or so is a pupil's. */
+  windowKeys: number;
+  /**
+   * Persons with a later word starting with a typed word, counted up to this many in each of the three
+   * indexes: at most this many are read and sorted (under a millisecond); more are most likely dense
+   * enough for the window to fill a page (a given name is a later word of 1 to 2 % of a city's persons).
+   */
+  laterWordsSortedAtMost: number;
+}
+
+export const SEARCH_TUNING: SearchTuning = { windowKeys: 6_000, laterWordsSortedAtMost: 300 };
 
 /**
- * Pupils whose name has a word starting with each word typed, in the list's order. Three ways, each one
- * index range, merged by the caller:
- * - the family name: the longest word typed as the start of the key — an ordered range of the key's
- *   index, read until a page is full (a common family name costs a page, not its thousands);
- * - the other words of the name (given names, a second family word), when they are common ("maria",
- *   "gian"): the next keys after the cursor, read in order, a window of `WINDOW_KEYS`; enough when it
- *   fills a page;
- * - otherwise, when they are rare: the ranges of the indexes of the key from its second, third and fourth
- *   word, all their matches sorted (few, or the window would have filled the page).
+ * For each word typed, how many persons have a later word of their name (the second, third or fourth)
+ * starting with it, each of the three index ranges counted up to the bound: one statement, index only.
  */
-async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria: SearchCriteria, after: Cursor | undefined): Promise<Row[]> {
-  const driving = [...words].sort((a, b) => b.length - a.length)[0]!;
-  const others = words.filter((_, i) => i !== words.indexOf(driving));
-  // The range says the first word; only the other words are checked on the rows (PostgreSQL would take a
+async function laterWordCounts(db: Kysely<DB>, enteId: number, words: string[], tuning: SearchTuning): Promise<number[]> {
+  const cap = sql.lit(tuning.laterWordsSortedAtMost + 1);
+  const counts = words.flatMap((word, w) =>
+    SEARCH_KEY_COLUMNS.slice(1).map((column, c) =>
+      sql<number>`(select count(*) from (select 1 from person where ente_id = ${enteId} and ${sql.ref(column)} >= ${word} and ${sql.ref(column)} < ${prefixEnd(word)} limit ${cap}) as r)`.as(`w${w}_${c}`),
+    ),
+  );
+  const row: Record<string, unknown> = (await planned(db, db.selectNoFrom(counts))).at(0) ?? {};
+  return words.map((_, w) => [0, 1, 2].reduce((sum, c) => sum + Number(row[`w${w}_${c}`] ?? 0), 0));
+}
+
+/**
+ * Pupils whose name has a word starting with each word typed, in the list's order. Every match has a word
+ * starting with the "driving" word — the word with the fewest persons having it as a later word: either
+ * its first word (the family name: an ordered range of the key's index, read until a page is full, the
+ * other words checked on the index's keys) or a later one. So the page is:
+ * - no later word starts with it (a family name, the usual search): the family range alone;
+ * - a few hundred do: the family range and those persons, read whole through the indexes of the second,
+ *   third and fourth word, and sorted;
+ * - every word typed starts a later word of thousands (common given names, "maria", "gian"): the next
+ *   `windowKeys` keys after the cursor read in order, which then fill a page; in the rare case they do
+ *   not (two common words seldom together), the two ways above.
+ */
+async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria: SearchCriteria, after: Cursor | undefined, tuning: SearchTuning): Promise<Row[]> {
+  const counts = await laterWordCounts(db, enteId, words, tuning);
+  const order = words.map((word, i) => ({ word, later: counts[i]! })).sort((a, b) => a.later - b.later || b.word.length - a.word.length);
+  const driving = order[0]!;
+  if (driving.later > tuning.laterWordsSortedAtMost) {
+    const windowRows = await planned(db, inWindow(db, enteId, words, criteria, after, tuning.windowKeys));
+    if (windowRows.length > SEARCH_PAGE_SIZE) return windowRows;
+  }
+  const others = words.filter((word) => word !== driving.word);
+  // The range says the driving word; only the other words are checked on the rows (PostgreSQL would take a
   // LIKE for rare and sort the whole range instead of reading it in order).
-  let familyFirst = pupilsInOrder(db, enteId, criteria, after, 'person').where('p.search_key', '>=', driving).where('p.search_key', '<', prefixEnd(driving));
+  let familyFirst = pupilsInOrder(db, enteId, criteria, after, 'person').where('p.search_key', '>=', driving.word).where('p.search_key', '<', prefixEnd(driving.word));
   if (others.length > 0) familyFirst = familyFirst.where(wordsStart(others));
+  if (driving.later === 0) return planned(db, familyFirst);
+  const laterWords = pupilsInOrder(db, enteId, criteria, after, 'person')
+    .where((eb) =>
+      eb.or(
+        SEARCH_KEY_COLUMNS.slice(1).map((column) =>
+          eb.and([eb('p.ente_id', '=', enteId), eb(`p.${column}`, '>=', driving.word), eb(`p.${column}`, '<', prefixEnd(driving.word))]),
+        ),
+      ),
+    )
+    .where(wordsStart(words));
+  const [family, later] = await Promise.all([planned(db, familyFirst), planned(db, laterWords)]);
+  return [...family, ...later];
+}
+
+/** The matches among the next `windowKeys` keys of the ente after the cursor, in the list's order. */
+function inWindow(db: Kysely<DB>, enteId: number, words: string[], criteria: SearchCriteria, after: Cursor | undefined, windowKeys: number) {
   let window = db
     .selectFrom('person as p')
     .select(['p.id', 'p.search_key'])
     .where('p.ente_id', '=', enteId)
     .orderBy('p.search_key')
     .orderBy('p.id')
-    .limit(sql.lit(WINDOW_KEYS));
+    .limit(sql.lit(windowKeys));
   if (after) window = window.where(afterCursor(after[0], after[1]));
-  let inWindow = db
+  let query = db
     .selectFrom(window.as('w'))
     .crossJoin('person as p')
     .crossJoin('pupil')
@@ -163,20 +215,9 @@ async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria:
     ])
     .where('pupil.ente_id', '=', enteId)
     .where(sql<boolean>`${sql.join(words.map((word) => sql`(' ' || w.search_key) like ${`% ${word}%`}`), sql` and `)}`);
-  if (criteria.schoolId !== undefined) inWindow = inWindow.where('pupil.school_id', '=', criteria.schoolId);
-  if (criteria.className) inWindow = inWindow.where('pupil.class_name', '=', criteria.className);
-  const [family, windowRows] = await Promise.all([planned(db, familyFirst), planned(db, inWindow.orderBy('w.search_key').orderBy('w.id').limit(sql.lit(SEARCH_PAGE_SIZE + 1)))]);
-  if (windowRows.length > SEARCH_PAGE_SIZE) return [...family, ...windowRows];
-  const laterWords = await planned(db, pupilsInOrder(db, enteId, criteria, after, 'person')
-    .where((eb) =>
-      eb.or(
-        SEARCH_KEY_COLUMNS.slice(1).map((column) =>
-          eb.and([eb('p.ente_id', '=', enteId), eb(`p.${column}`, '>=', driving), eb(`p.${column}`, '<', prefixEnd(driving))]),
-        ),
-      ),
-    )
-    .where(wordsStart(words)));
-  return [...family, ...laterWords];
+  if (criteria.schoolId !== undefined) query = query.where('pupil.school_id', '=', criteria.schoolId);
+  if (criteria.className) query = query.where('pupil.class_name', '=', criteria.className);
+  return query.orderBy('w.search_key').orderBy('w.id').limit(sql.lit(SEARCH_PAGE_SIZE + 1));
 }
 
 function byFiscalCode(db: Kysely<DB>, enteId: number, prefix: string, criteria: SearchCriteria, after: Cursor | undefined) {
@@ -192,18 +233,18 @@ function byBadge(db: Kysely<DB>, enteId: number, code: string, criteria: SearchC
   );
 }
 
-/** The intestatario and the enrolments of a page's pupils (one query each, by the pupils' ids). */
-async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[], schoolIds: number[]) {
-  if (pupilIds.length === 0) return { holders: new Map(), enrolments: new Map(), schools: new Map<number, string>() };
-  const [schools, holders, enrolments] = await Promise.all([
-    db.selectFrom('school').select(['id', 'name']).where('id', 'in', [...new Set(schoolIds)]).where('ente_id', '=', enteId).execute(),
+/** The school and intestatario, and the enrolments, of a page's pupils: two queries by the pupils' ids. */
+async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[]) {
+  if (pupilIds.length === 0) return { pupils: new Map<number, { schoolName: string; holder: SearchHit['holder'] }>(), enrolments: new Map<number, SearchHit['enrolments']>() };
+  const [pupils, enrolments] = await Promise.all([
     db
-      .selectFrom('pupil_holder as ph')
-      .innerJoin('person', 'person.id', 'ph.person_id')
-      .select(['ph.pupil_id as pupilId', 'person.given_name as givenName', 'person.family_name as familyName'])
-      .where('ph.pupil_id', 'in', pupilIds)
-      .where('ph.ente_id', '=', enteId)
-      .where('ph.relation', '=', sql.lit('intestatario'))
+      .selectFrom('pupil')
+      .innerJoin('school', 'school.id', 'pupil.school_id')
+      .leftJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'pupil.id').on('ph.relation', '=', sql.lit('intestatario')))
+      .leftJoin('person as holder', 'holder.id', 'ph.person_id')
+      .select(['pupil.id as pupilId', 'school.name as schoolName', 'holder.given_name as givenName', 'holder.family_name as familyName'])
+      .where('pupil.id', 'in', pupilIds)
+      .where('pupil.ente_id', '=', enteId)
       .execute(),
     db
       .selectFrom('enrolment as e')
@@ -216,19 +257,24 @@ async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[], sch
       .orderBy('s.name')
       .execute(),
   ]);
-  const holderOf = new Map<number, { givenName: string; familyName: string }>();
-  for (const h of holders) if (!holderOf.has(h.pupilId)) holderOf.set(h.pupilId, { givenName: h.givenName, familyName: h.familyName });
+  const pupilsById = new Map<number, { schoolName: string; holder: SearchHit['holder'] }>();
+  for (const p of pupils) {
+    // One intestatario per pupil (migration 0016); the first row is kept should the data say otherwise.
+    if (pupilsById.has(p.pupilId)) continue;
+    const holder = p.givenName !== null && p.familyName !== null ? { givenName: p.givenName, familyName: p.familyName } : undefined;
+    pupilsById.set(p.pupilId, { schoolName: p.schoolName, holder });
+  }
   const enrolmentsOf = new Map<number, SearchHit['enrolments']>();
   for (const e of enrolments) {
     const list = enrolmentsOf.get(e.pupilId) ?? [];
     list.push({ serviceName: e.serviceName, schoolYear: e.schoolYear, state: e.state });
     enrolmentsOf.set(e.pupilId, list);
   }
-  return { holders: holderOf, enrolments: enrolmentsOf, schools: new Map(schools.map((school) => [school.id, school.name])) };
+  return { pupils: pupilsById, enrolments: enrolmentsOf };
 }
 
 /** One page of the search, as the office's list shows it. */
-export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: SearchCriteria): Promise<SearchOutcome> {
+export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: SearchCriteria, tuning = SEARCH_TUNING): Promise<SearchOutcome> {
   const plan = searchPlan(criteria.text);
   const filtered = criteria.schoolId !== undefined || Boolean(criteria.className);
   if (plan.words.length === 0 && !plan.fiscalCode && !plan.badgeCode && !filtered) return { kind: 'empty' };
@@ -240,7 +286,7 @@ export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: Sea
     // Names have no digits: a text with digits is a fiscal code or a badge, not searched among the names.
     const nameWords = plan.words.some((w) => /\d/.test(w)) ? [] : plan.words;
     const longest = Math.max(0, ...nameWords.map((w) => w.length));
-    if (longest >= MIN_NAME_PREFIX) queries.push(byName(db, enteId, nameWords, criteria, after));
+    if (longest >= MIN_NAME_PREFIX) queries.push(byName(db, enteId, nameWords, criteria, after, tuning));
     if (plan.fiscalCode) queries.push(planned(db, byFiscalCode(db, enteId, plan.fiscalCode, criteria, after)));
     if (plan.badgeCode) queries.push(byBadge(db, enteId, plan.badgeCode, criteria, after).execute());
     if (queries.length === 0) return { kind: 'too-short' };
@@ -250,11 +296,11 @@ export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: Sea
   for (const rows of await Promise.all(queries)) for (const row of rows) merged.set(row.personId, row);
   const ordered = [...merged.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.personId - b.personId));
   const shown = ordered.slice(0, SEARCH_PAGE_SIZE);
-  const details = await detailsOf(db, enteId, shown.map((r) => r.pupilId), shown.map((r) => r.schoolId));
-  const rows: SearchHit[] = shown.map(({ schoolId, personId: _personId, ...row }) => ({
+  const details = await detailsOf(db, enteId, shown.map((r) => r.pupilId));
+  const rows: SearchHit[] = shown.map(({ schoolId: _schoolId, personId: _personId, ...row }) => ({
     ...row,
-    schoolName: details.schools.get(schoolId) ?? '',
-    holder: details.holders.get(row.pupilId),
+    schoolName: details.pupils.get(row.pupilId)?.schoolName ?? '',
+    holder: details.pupils.get(row.pupilId)?.holder,
     enrolments: details.enrolments.get(row.pupilId) ?? [],
   }));
   const last = shown[shown.length - 1];
