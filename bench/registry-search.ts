@@ -17,12 +17,16 @@
  * search match a tenth of the city.
  *
  * What is timed: `searchPupils` — every query of a result page (the matches, the holders, the enrolments)
- * — in this process, 50 callers each starting its next search when its last one has answered, for
- * BENCH_SECONDS (15 s) after 3 s of warm-up. SQLite: one connection, as one serving process has
- * (better-sqlite3 answers one statement at a time: the 50 wait for each other, which p99 includes);
- * PostgreSQL: a pool of 10 connections. Page rendering and HTTP are not included (a few milliseconds,
- * bench/RESULTS.md's page benchmarks).
+ * — by 50 callers each starting its next search when its last one has answered, for BENCH_SECONDS (15 s)
+ * after 3 s of warm-up: in one process, then split over as many processes as the machine has cores, as
+ * `npm start` serves a busy installation with WEB_CONCURRENCY (`--processes N` for one count only).
+ * Each process: SQLite, one connection, as a serving process has (better-sqlite3 answers one statement
+ * at a time: its callers wait for each other, which p99 includes); PostgreSQL, a pool of 10 connections.
+ * Page rendering and HTTP are not included (a few milliseconds, bench/RESULTS.md's page benchmarks).
+ * BENCH_CONDITIONS describes the machine's state for the results (e.g. "quiet").
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -213,25 +217,24 @@ function percentile(sorted: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
 }
 
-async function measure(url: string, engine: string) {
+type Latency = { kind: string; ms: number; rows: number };
+
+/**
+ * `callers` callers searching in a closed loop from `measureFrom` (earlier: warm-up) to `stopAt`, in this
+ * process, on its own connection (SQLite) or pool (PostgreSQL), as one serving process has.
+ */
+async function runCallers(url: string, callers: number, offset: number, measureFrom: number, stopAt: number): Promise<Latency[]> {
   const database = createDatabase(url, { poolSize: 10 });
   try {
     await migrateToLatest(database); // ships SQLite's planner statistics, as every start does
     const db = database.db;
     const ente = await db.selectFrom('ente').select('id').where('slug', '=', 'demo').executeTakeFirstOrThrow();
-    const counts = {
-      pupils: Number((await db.selectFrom('pupil').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
-      persons: Number((await db.selectFrom('person').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
-    };
     const list = await samples(db, ente.id);
-    const latencies: { kind: string; ms: number; rows: number }[] = [];
+    const latencies: Latency[] = [];
+    let cursor = offset;
     // better-sqlite3 answers within microtasks, so no timer would fire meanwhile: the clock decides.
-    const measureFrom = Date.now() + WARM_UP_S * 1000;
-    const stopAt = measureFrom + DURATION_S * 1000;
-    let cursor = 0;
-    const loadBefore = loadavg()[0]!;
     await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
+      Array.from({ length: callers }, async () => {
         while (Date.now() < stopAt) {
           const sample = list[cursor++ % list.length]!;
           const wall = Date.now();
@@ -242,6 +245,45 @@ async function measure(url: string, engine: string) {
         }
       }),
     );
+    return latencies;
+  } finally {
+    await database.destroy();
+  }
+}
+
+/** The callers split over `processes` serving processes (child processes of this script), started together. */
+async function loadFrom(url: string, processes: number): Promise<Latency[]> {
+  const measureFrom = Date.now() + 2_000 + WARM_UP_S * 1000; // two seconds for the processes to start
+  const stopAt = measureFrom + DURATION_S * 1000;
+  const callers = CONCURRENCY / processes;
+  if (processes === 1) return runCallers(url, callers, 0, measureFrom, stopAt);
+  const children = Array.from({ length: processes }, (_, i) =>
+    new Promise<Latency[]>((resolve, reject) => {
+      const child = fork(fileURLToPath(import.meta.url), [], {
+        env: { ...process.env, BENCH_CALLER: JSON.stringify({ url, callers, offset: i * 50, measureFrom, stopAt }) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      child.once('message', (latencies) => resolve(latencies as Latency[]));
+      child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`caller process exited with ${code}`))));
+    }),
+  );
+  return (await Promise.all(children)).flat();
+}
+
+async function measure(url: string, engine: string, processes: number) {
+  const database = createDatabase(url, { poolSize: 10 });
+  try {
+    await migrateToLatest(database);
+    const db = database.db;
+    const ente = await db.selectFrom('ente').select('id').where('slug', '=', 'demo').executeTakeFirstOrThrow();
+    const counts = {
+      pupils: Number((await db.selectFrom('pupil').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+      persons: Number((await db.selectFrom('person').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    };
+    const list = await samples(db, ente.id);
+    const loadBefore = loadavg()[0]!;
+    const latencies = await loadFrom(url, processes);
+    const loadAfter = loadavg()[0]!;
     // The cost of one search alone: each text once, one after the other.
     const alone = new Map<string, number[]>();
     for (const sample of list) {
@@ -255,6 +297,7 @@ async function measure(url: string, engine: string) {
     const empty = latencies.filter((l) => l.rows === 0).length;
     return {
       engine,
+      processes,
       counts,
       searches: all.length,
       perSecond: Math.round(all.length / DURATION_S),
@@ -270,7 +313,7 @@ async function measure(url: string, engine: string) {
         const single = [...alone.values()].flat().sort((a, b) => a - b);
         return { p50: percentile(single, 50), p99: percentile(single, 99), mean: Math.round((single.reduce((a, b) => a + b, 0) / single.length) * 10) / 10 };
       })(),
-      load: [loadBefore, loadavg()[0]!],
+      load: [loadBefore, loadAfter],
     };
   } finally {
     await database.destroy();
@@ -294,7 +337,9 @@ async function ensurePostgresDatabase(url: string) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false }, processes: { type: 'string' } } });
+  // As `npm start` runs on this machine with WEB_CONCURRENCY at the number of cores (README), and one process.
+  const processCounts = values.processes ? [Number(values.processes)] : [...new Set([1, cpus().length])];
   const engines = values.engine ? [values.engine === 'pg' ? 'postgres' : values.engine] : ['sqlite', 'postgres'];
   const results = [];
   for (const engine of engines) {
@@ -320,9 +365,11 @@ async function main() {
       await build(url);
     }
     log(`${engine}: measuring ${CONCURRENCY} concurrent searches for ${DURATION_S} s`);
-    const result = await measure(url, engine);
-    log(JSON.stringify(result));
-    results.push(result);
+    for (const processes of processCounts) {
+      const result = await measure(url, engine, processes);
+      log(JSON.stringify(result));
+      results.push(result);
+    }
   }
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const lines = [
@@ -330,23 +377,29 @@ async function main() {
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpu}), Node.js ${process.version}.`,
     'Data: the registry only — 150,000 pupils, 120,000 holders, 400 schools, this year’s enrolments, 75,000 badges — made by the script with bulk inserts (not `bench:data`: its ten family names would make every name match a tenth of the city); 300 family names skewed as a city’s, 120 given names.',
-    `Machine conditions: shared by six engineers running test suites and benchmarks meanwhile; the 1-minute load average before and after each engine's run is in the table (2 cores: above 2 means queued work).`,
-    `Reading: ${CONCURRENCY} callers in a closed loop on one process queue behind each other (SQLite answers one statement at a time), so their latency is about ${CONCURRENCY} ÷ searches per second, whatever one search costs; “alone” is the cost of one search with no other search running.`,
-    `Load: ${CONCURRENCY} callers in one process, each searching again as soon as answered, ${DURATION_S} s after ${WARM_UP_S} s of warm-up; varied texts (starts of family and given names, pairs, accents, capitals, whole and partial fiscal codes, badges, school and class). Timed: \`searchPupils\`, every query of a result page (matches, holders, enrolments), without HTTP and rendering. Target: p99 under 100 ms.`,
+    `Machine conditions: ${process.env.BENCH_CONDITIONS ?? 'see the load average before and after each run in the table'} (2 cores: a load above 2 means queued work).`,
+    `Reading: ${CONCURRENCY} callers in a closed loop queue behind each other in a serving process (SQLite answers one statement at a time), so their latency is about ${CONCURRENCY} ÷ searches per second, whatever one search costs; “alone” is the cost of one search with no other search running. Processes: one, and as many as the machine's cores — how \`npm start\` runs a busy installation (\`WEB_CONCURRENCY\`, README) — the ${CONCURRENCY} callers split between them.`,
+    `Load: ${CONCURRENCY} callers, each searching again as soon as answered, ${DURATION_S} s after ${WARM_UP_S} s of warm-up; varied texts (starts of family and given names, pairs, accents, capitals, whole and partial fiscal codes, badges, school and class). Timed: \`searchPupils\`, every query of a result page (matches, holders, enrolments), without HTTP and rendering. Target: p99 under 100 ms.`,
     '',
-    '| Engine | Pupils | Searches/s (50 callers) | p50 ms | p99 ms | One search alone: mean / p50 / p99 ms | Load average (1 min) before → after |',
-    '|---|---:|---:|---:|---:|---|---|',
-    ...results.map((r) => `| ${r.engine} | ${r.counts.pupils.toLocaleString('en')} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.alone.mean} / ${r.alone.p50} / ${r.alone.p99} | ${r.load[0]!.toFixed(2)} → ${r.load[1]!.toFixed(2)} |`),
+    `| Engine | Processes | Pupils | Searches/s (${CONCURRENCY} callers) | p50 ms | p99 ms | One search alone: mean / p50 / p99 ms | Load average (1 min) before → after |`,
+    '|---|---:|---:|---:|---:|---:|---|---|',
+    ...results.map((r) => `| ${r.engine} | ${r.processes} | ${r.counts.pupils.toLocaleString('en')} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.alone.mean} / ${r.alone.p50} / ${r.alone.p99} | ${r.load[0]!.toFixed(2)} → ${r.load[1]!.toFixed(2)} |`),
     '',
-    '| Engine | Kind of search | n (50 callers) | p50 ms | p99 ms | alone: p50 ms | alone: max ms |',
-    '|---|---|---:|---:|---:|---:|---:|',
-    ...results.flatMap((r) => r.kinds.map((k) => `| ${r.engine} | ${k.kind} | ${k.n} | ${k.p50} | ${k.p99} | ${k.aloneP50} | ${k.aloneMax} |`)),
+    `| Engine | Processes | Kind of search | n | p50 ms | p99 ms | alone: p50 ms | alone: max ms |`,
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+    ...results.flatMap((r) => r.kinds.map((k) => `| ${r.engine} | ${r.processes} | ${k.kind} | ${k.n} | ${k.p50} | ${k.p99} | ${k.aloneP50} | ${k.aloneMax} |`)),
   ];
   writeSection('registry-search', lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error) => {
+/** A caller process of `loadFrom`: its latencies go back to the parent. */
+async function caller(spec: { url: string; callers: number; offset: number; measureFrom: number; stopAt: number }) {
+  const latencies = await runCallers(spec.url, spec.callers, spec.offset, spec.measureFrom, spec.stopAt);
+  await new Promise<void>((resolve, reject) => process.send!(latencies, (error: Error | null) => (error ? reject(error) : resolve())));
+}
+
+(process.env.BENCH_CALLER ? caller(JSON.parse(process.env.BENCH_CALLER)) : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });
