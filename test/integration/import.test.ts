@@ -304,6 +304,23 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(event.actor_fiscal_code, MARCO);
       assert.deepEqual(JSON.parse(event.before_json!), { address: "Via dell'Importazione 30", postcode: '00100' });
       assert.deepEqual(JSON.parse(event.after_json!), { address: 'Piazza Nuova 5', postcode: '00199' });
+      // A pupil's own person row changed: the event is in the pupil's history (decision 0017).
+      const pupilPersonEvents = await db
+        .selectFrom('audit_event')
+        .innerJoin('pupil', 'pupil.person_id', 'audit_event.subject_id')
+        .select(['audit_event.pupil_id as eventPupil', 'pupil.id as pupil'])
+        .where('audit_event.action', '=', 'office.import.person.update')
+        .execute();
+      assert.equal(pupilPersonEvents.length, 2);
+      for (const e of pupilPersonEvents) assert.equal(e.eventPupil, e.pupil);
+      const withoutPupil = await db
+        .selectFrom('audit_event')
+        .select(['action', 'subject_id'])
+        .where('action', 'like', 'office.import.%')
+        .where('subject_type', 'in', ['pupil', 'enrolment', 'badge'])
+        .where('pupil_id', 'is', null)
+        .execute();
+      assert.deepEqual(withoutPupil, [], 'every imported pupil, enrolment and badge is in its pupil’s history');
       const afterLater = await counts(db);
       assert.equal(afterLater.persons, afterImport.persons);
       assert.equal(afterLater.changes - afterImport.changes, 3 + 1 + 2);

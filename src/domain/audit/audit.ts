@@ -119,12 +119,20 @@ export async function writeChanges(
   context: { ente: { id: number }; operator: { fiscalCode: string }; requestId?: string },
   changes: readonly ChangeEntry[],
 ): Promise<void> {
-  const columns = ['ente_id', 'actor_fiscal_code', 'action', 'subject_type', 'subject_id', 'request_id', 'created_at', 'before_json', 'after_json'] as const;
+  const columns = ['ente_id', 'actor_fiscal_code', 'action', 'subject_type', 'subject_id', 'pupil_id', 'request_id', 'created_at', 'before_json', 'after_json'] as const;
   const rows = changes.map((change) => {
     const { before, after } = changedFields(change.before, change.after);
     const row = {
       ...auditRow(
-        { enteId: context.ente.id, actorFiscalCode: context.operator.fiscalCode, action: change.action, subjectType: change.subjectType, subjectId: change.subjectId, requestId: context.requestId },
+        {
+          enteId: context.ente.id,
+          actorFiscalCode: context.operator.fiscalCode,
+          action: change.action,
+          subjectType: change.subjectType,
+          subjectId: change.subjectId,
+          requestId: context.requestId,
+          pupilId: change.pupilId ?? pupilIdOf(change.after) ?? pupilIdOf(change.before),
+        },
         clock,
       ),
       before_json: before === null ? null : JSON.stringify(before),
@@ -135,7 +143,7 @@ export async function writeChanges(
   await bulkInsert(
     trx,
     'audit_event',
-    columns.map((name) => ({ name, pg: name === 'ente_id' || name === 'subject_id' ? 'int4' : 'text' })),
+    columns.map((name) => ({ name, pg: name === 'ente_id' || name === 'subject_id' || name === 'pupil_id' ? 'int4' : 'text' })),
     rows,
   );
 }

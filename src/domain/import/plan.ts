@@ -74,7 +74,7 @@ export interface ImportPlan {
     starts_on: string;
     ends_on: string | null;
   })[];
-  enrolmentUpdates: { id: number; version: number; holderCf: string; before: Partial<EnrolmentFields>; set: Partial<Omit<EnrolmentFields, 'holder_person_id'>>; holderChanged: boolean }[];
+  enrolmentUpdates: { id: number; version: number; pupilCf: string; holderCf: string; before: Partial<EnrolmentFields>; set: Partial<Omit<EnrolmentFields, 'holder_person_id'>>; holderChanged: boolean }[];
   badgeCreates: { code: string; pupilCf: string; service_id: number }[];
   /** Fiscal code → id, for the persons that exist already. */
   personIds: Map<string, number>;
@@ -721,7 +721,7 @@ async function compareWithRegistry(
       if (existing.invoice_address !== address) [before.invoice_address, set.invoice_address] = [existing.invoice_address, address];
       if (row.holder.email && existing.invoice_email !== row.holder.email) [before.invoice_email, set.invoice_email] = [existing.invoice_email, row.holder.email];
       if (holderChanged || Object.keys(set).length) {
-        plan.enrolmentUpdates.push({ id: existing.id, version: existing.version, holderCf: row.holder.cf, before, set, holderChanged });
+        plan.enrolmentUpdates.push({ id: existing.id, version: existing.version, pupilCf: row.pupil.cf, holderCf: row.holder.cf, before, set, holderChanged });
       }
     }
   }

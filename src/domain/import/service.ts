@@ -95,13 +95,7 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       ['id', 'fiscal_code'],
     );
     for (const r of insertedPersons) personIds.set(r.fiscal_code, r.id);
-    for (const p of plan.personCreates) {
-      changes.push({ action: 'office.import.person.create', subjectType: 'person', subjectId: personIds.get(p.fiscal_code)!, before: null, after: { ...p } });
-    }
-    for (const u of plan.personUpdates) {
-      await updateVersioned(trx, 'person', { id: u.id, enteId, version: u.version }, withSearchKey(u.set, u.current));
-      changes.push({ action: 'office.import.person.update', subjectType: 'person', subjectId: u.id, before: u.before, after: u.set });
-    }
+    for (const u of plan.personUpdates) await updateVersioned(trx, 'person', { id: u.id, enteId, version: u.version }, withSearchKey(u.set, u.current));
 
     const cfOfPerson = new Map<number, string>();
     for (const [cf, id] of personIds) cfOfPerson.set(id, cf);
@@ -119,6 +113,14 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       ['id', 'person_id'],
     );
     for (const r of insertedPupils) pupilIds.set(cfOfPerson.get(r.person_id)!, r.id);
+    // A pupil's own person row is part of the pupil's history (decision 0017): its events name the pupil.
+    for (const p of plan.personCreates) {
+      const subjectId = personIds.get(p.fiscal_code)!;
+      changes.push({ action: 'office.import.person.create', subjectType: 'person', subjectId, before: null, after: { ...p }, pupilId: pupilIds.get(p.fiscal_code) });
+    }
+    for (const u of plan.personUpdates) {
+      changes.push({ action: 'office.import.person.update', subjectType: 'person', subjectId: u.id, before: u.before, after: u.set, pupilId: pupilIds.get(cfOfPerson.get(u.id) ?? '') });
+    }
     for (const p of plan.pupilCreates) {
       const personId = personIds.get(p.pupilCf)!;
       changes.push({
@@ -199,7 +201,7 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     for (const u of plan.enrolmentUpdates) {
       const set = u.holderChanged ? { ...u.set, holder_person_id: personIds.get(u.holderCf)! } : u.set;
       await updateVersioned(trx, 'enrolment', { id: u.id, enteId, version: u.version }, set);
-      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after: set });
+      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after: set, pupilId: pupilIds.get(u.pupilCf) });
     }
 
     const badges = plan.badgeCreates.map((b) => ({ code: b.code, pupil_id: pupilIds.get(b.pupilCf)!, service_id: b.service_id, issued_on: day, active: 1 }));
