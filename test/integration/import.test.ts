@@ -326,6 +326,41 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(afterLater.changes - afterImport.changes, 3 + 1 + 2);
     });
 
+    it('changes a running enrolment’s band from the first day not yet frozen, leaving the days decided as they were', async () => {
+      const row = familyRow(41, { fascia: 'B' });
+      assert.equal((await t.app.services.imports.apply(office, Buffer.from(toCsv([row])))).applied, true);
+      const enrolment = await db
+        .selectFrom('enrolment')
+        .innerJoin('pupil', 'pupil.id', 'enrolment.pupil_id')
+        .innerJoin('person', 'person.id', 'pupil.person_id')
+        .select(['enrolment.id', 'enrolment.tariff_id'])
+        .where('person.fiscal_code', '=', row.cf_alunno)
+        .executeTakeFirstOrThrow();
+      // As if imported in September, with today (20 November) frozen already.
+      await db.updateTable('enrolment').set({ starts_on: '2026-09-14' }).where('id', '=', enrolment.id).execute();
+      await db.insertInto('day_freeze').values({ ente_id: ente.id, date: '2026-11-20', frozen_at: '2026-11-20T08:30:00.000Z', meals: 0, claimed_at: null, completed_at: '2026-11-20T08:30:00.000Z' }).execute();
+      try {
+        const later = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A', classe: '3ª C' }])));
+        assert.deepEqual(later.problems, []);
+        assert.equal(later.changed.enrolments, 1);
+        const bandA = await db.selectFrom('enrolment').select('tariff_id').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+        assert.notEqual(bandA.tariff_id, enrolment.tariff_id, 'the enrolment row says the band in force from now on');
+        const terms = await db.selectFrom('enrolment_term').select(['valid_from', 'tariff_id', 'class_name']).where('enrolment_id', '=', enrolment.id).orderBy('valid_from').execute();
+        assert.deepEqual(terms, [
+          { valid_from: '2026-09-14', tariff_id: enrolment.tariff_id, class_name: '3ª B' },
+          { valid_from: '2026-11-21', tariff_id: bandA.tariff_id, class_name: '3ª C' },
+        ]);
+        const event = await db.selectFrom('audit_event').select(['before_json', 'after_json']).where('action', '=', 'office.import.enrolment.update').where('subject_id', '=', enrolment.id).executeTakeFirstOrThrow();
+        assert.equal(JSON.parse(event.after_json!).valid_from, '2026-11-21');
+        // The same file again: nothing more.
+        const again = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A', classe: '3ª C' }])));
+        assert.equal(again.changed.enrolments, 0);
+        assert.equal((await db.selectFrom('enrolment_term').select('id').where('enrolment_id', '=', enrolment.id).execute()).length, 2);
+      } finally {
+        await db.deleteFrom('day_freeze').where('ente_id', '=', ente.id).where('date', '=', '2026-11-20').execute();
+      }
+    });
+
     it('keeps one intestatario per pupil: two in one file are reported, a new one in a later file lowers the former', async () => {
       const first = familyRow(50, { cf_altro_genitore: '', cognome_altro_genitore: '', nome_altro_genitore: '' });
       const otherHolder = familyRow(51);

@@ -5,7 +5,7 @@ import { bulkInsert } from '../../db/bulk';
 import { updateVersioned } from '../../db/versioned';
 import type { DB } from '../../db/schema';
 import { type AuditTrail, type ChangeEntry, writeChanges } from '../audit/audit';
-import { romeDate } from '../calendar/local-time';
+import { addDays, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { ConflictError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
@@ -198,10 +198,20 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
         after: e,
       });
     }
+    // A running enrolment's school, band or holder changes from the first day not yet frozen, as the
+    // office's change from a date does (decision 0018): the days already decided keep their values.
+    const lastFrozen = (await trx.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', enteId).executeTakeFirst())?.date ?? null;
+    const changeFrom = lastFrozen !== null && lastFrozen >= day ? addDays(lastFrozen, 1) : day;
+    const classOf = new Map(plan.pupilUpdates.map((u) => [u.id, u]));
     for (const u of plan.enrolmentUpdates) {
       const set = u.holderChanged ? { ...u.set, holder_person_id: personIds.get(u.holderCf)! } : u.set;
+      const pupilId = pupilIds.get(u.pupilCf)!;
+      const pupilChange = classOf.get(pupilId);
+      const validFrom = await changeTermsFrom(trx, u.id, changeFrom, set, pupilChange?.before.class_name, pupilChange?.set.class_name, office.operator.fiscalCode, createdAt);
       await updateVersioned(trx, 'enrolment', { id: u.id, enteId, version: u.version }, set);
-      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after: set, pupilId: pupilIds.get(u.pupilCf) });
+      // The date is said in `after` only: a field equal before and after is not kept in the event.
+      const after = validFrom === undefined ? set : { ...set, valid_from: validFrom };
+      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after, pupilId });
     }
 
     const badges = plan.badgeCreates.map((b) => ({ code: b.code, pupil_id: pupilIds.get(b.pupilCf)!, service_id: b.service_id, issued_on: day, active: 1 }));
@@ -424,3 +434,58 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
 }
 
 export type ImportService = ReturnType<typeof createImportService>;
+
+/**
+ * When an import changes the school, band or holder of an enrolment whose service has begun, the change is
+ * a term from `changeFrom` (the first day not yet frozen) instead of a rewrite of the enrolment's values:
+ * the freeze, the charging and the billing read each day's term (decision 0018). The enrolment's first
+ * term is its values until then. An enrolment not begun yet, or one ended, is changed in place: no day
+ * of it is decided under other values. Returns the change's date, or undefined when changed in place.
+ */
+async function changeTermsFrom(
+  trx: Kysely<DB>,
+  enrolmentId: number,
+  changeFrom: string,
+  set: { school_id?: number; tariff_id?: number; holder_person_id?: number },
+  classBefore: string | undefined,
+  classAfter: string | undefined,
+  author: string,
+  createdAt: string,
+): Promise<string | undefined> {
+  if (set.school_id === undefined && set.tariff_id === undefined && set.holder_person_id === undefined && classAfter === undefined) return undefined;
+  const enrolment = await trx
+    .selectFrom('enrolment')
+    .innerJoin('pupil', 'pupil.id', 'enrolment.pupil_id')
+    .selectAll('enrolment')
+    .select('pupil.class_name')
+    .where('enrolment.id', '=', enrolmentId)
+    .executeTakeFirstOrThrow();
+  const terms = await trx.selectFrom('enrolment_term').selectAll().where('enrolment_id', '=', enrolmentId).orderBy('valid_from').execute();
+  if (enrolment.state !== 'attiva' || (terms.length === 0 && enrolment.starts_on >= changeFrom)) return undefined;
+  // The pupil's row already has the file's class (written before the enrolments): the first term takes the one before.
+  const first = terms[0] ?? {
+    ente_id: enrolment.ente_id, enrolment_id: enrolment.id, valid_from: enrolment.starts_on, school_id: enrolment.school_id,
+    class_name: classBefore ?? enrolment.class_name, tariff_id: enrolment.tariff_id, isee_cents: enrolment.isee_cents,
+    isee_attested_on: enrolment.isee_attested_on, holder_person_id: enrolment.holder_person_id, payment_mode: enrolment.payment_mode,
+    debit_iban: enrolment.debit_iban, author, created_at: createdAt,
+  };
+  if (terms.length === 0) {
+    const { id: _id, ...values } = first as typeof first & { id?: number };
+    await trx.insertInto('enrolment_term').values(values).execute();
+  }
+  const inForce = terms.filter((t) => t.valid_from <= changeFrom).at(-1) ?? first;
+  const term = {
+    ente_id: enrolment.ente_id, enrolment_id: enrolment.id, valid_from: changeFrom,
+    school_id: set.school_id ?? inForce.school_id, class_name: classAfter ?? inForce.class_name, tariff_id: set.tariff_id ?? inForce.tariff_id,
+    isee_cents: inForce.isee_cents, isee_attested_on: inForce.isee_attested_on, holder_person_id: set.holder_person_id ?? inForce.holder_person_id,
+    payment_mode: inForce.payment_mode, debit_iban: inForce.debit_iban, author, created_at: createdAt,
+  };
+  // A second import on the same day corrects that day's term: no day under it is decided yet.
+  if (inForce.valid_from === changeFrom && terms.length > 0) {
+    const { ente_id: _e, enrolment_id: _n, valid_from: _v, ...values } = term;
+    await trx.updateTable('enrolment_term').set(values).where('enrolment_id', '=', enrolmentId).where('valid_from', '=', changeFrom).execute();
+  } else {
+    await trx.insertInto('enrolment_term').values(term).execute();
+  }
+  return changeFrom;
+}
