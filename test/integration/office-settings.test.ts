@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Ente } from '../../src/db/schema';
+import { uniqueViolation } from '../../src/db/unique-violation';
 import { settingsTyped } from '../../src/web/backoffice/impostazioni/views';
 import { ADA, Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildFamily, buildOperator, enteIdOf } from '../helpers/builders';
@@ -196,6 +197,8 @@ for (const { engine, skip } of testEngines()) {
       // And without the CSRF token, nothing at all.
       assert.equal((await boss.post('/demo/ufficio/impostazioni', { ...(settingsTyped(before) as Record<string, string>), versione: String(before.version), orario_limite: '10:00' })).statusCode, 403);
       assert.deepEqual(await enteRow(), before);
+      // Two saves racing for one tax code: the database refuses the second, named as the service's message knows it.
+      await assert.rejects(db().updateTable('ente').set({ tax_code: otherTaxCode }).where('id', '=', enteId).execute(), (error) => uniqueViolation(error) === 'ente_tax_code');
     });
 
     it('refuses the second of two saves made from the same version, showing what the first saved', async () => {

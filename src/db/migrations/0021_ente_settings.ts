@@ -7,7 +7,9 @@ import type { AppMigration } from './types';
  *   values saved meanwhile (decision 0016) instead of silently overwriting them;
  * - the ente's accessibility statement: its conformance state, the day it was drawn up, the e-mail for
  *   feedback and the contents that are not accessible. All empty until the office fills them in; the
- *   statement page then shows the general text.
+ *   statement page then shows the general text;
+ * - an ente's tax code is unique: pagoPA's receipts find their ente by it, and the settings page now lets
+ *   the office change it, so the database (not a look-up before the save) keeps two enti from sharing one.
  */
 export const enteSettings: AppMigration = {
   name: '0021_ente_settings',
@@ -18,5 +20,6 @@ export const enteSettings: AppMigration = {
     await db.schema.alterTable('ente').addColumn('accessibility_statement_date', 'text').execute();
     await db.schema.alterTable('ente').addColumn('accessibility_feedback_email', 'text').execute();
     await db.schema.alterTable('ente').addColumn('accessibility_non_accessible', 'text').execute();
+    await db.schema.createIndex('ente_tax_code').on('ente').column('tax_code').unique().execute();
   },
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AccessibilityState, DB, Ente } from '../../db/schema';
 import { transaction } from '../../db/transaction';
+import { uniqueViolation } from '../../db/unique-violation';
 import { touchEnte, updateVersioned } from '../../db/versioned';
 import { detectFileType } from '../attachments/file-types';
 import { writeChange } from '../audit/audit';
@@ -156,6 +157,16 @@ export function createEnteSettingsService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'settings.manage');
     const problems = problemsOf(input, romeDate(clock.now()));
     if (Object.keys(problems).length > 0) throw new InvalidInputError(problems);
+    try {
+      await save(office, version, input);
+    } catch (error) {
+      // Two enti saving one tax code at once: the unique index refuses the second.
+      if (uniqueViolation(error) === 'ente_tax_code') throw new InvalidInputError({ codice_fiscale_ente: 'taxCodeTaken' });
+      throw error;
+    }
+  }
+
+  async function save(office: OperatorContext, version: number, input: EnteSettingsInput): Promise<void> {
     await transaction(db, async (tx) => {
       const current = await enteRow(tx.db, office.ente.id);
       // Receipts find their ente by its tax code: two enti with one code would make a receipt ambiguous.
