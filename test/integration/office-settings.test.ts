@@ -325,6 +325,25 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await boss.post(`/demo/ufficio/impostazioni/scuole/${foreign.id}`, { _csrf: token, versione: '1', ...good, nome: 'Presa' })).statusCode, 404);
     });
 
+    it('keeps a day frozen at the old cut-off closed when the office moves the cut-off later', async () => {
+      // The cut-off is now after 08:00 (the earlier tests moved it): today would be open by the clock.
+      assert.ok((await enteRow()).cutoff_time > '08:00');
+      const tommaso = (
+        await db().selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select('pupil.id').where('pupil.ente_id', '=', enteId).where('person.given_name', '=', 'Tommaso').executeTakeFirstOrThrow()
+      ).id;
+      const ada = new Browser(t.app);
+      const page = await ada.login(ADA, { returnTo: '/demo/assenze' });
+      const form = (day: string) => ({ _csrf: ada.csrfFrom(page.body), submissionKey: /name="submissionKey" value="([^"]+)"/.exec(page.body)![1]!, utente: String(tommaso), dal: day, al: '', tipo: 'absent' });
+      // Frozen at the old cut-off, before the office moved it.
+      assert.equal(await t.app.services.freeze.freezeDay(await enteRow(), '2026-11-26'), 'frozen');
+      const changes = async () => Number((await db().selectFrom('attendance_change').select((eb) => eb.fn.countAll<number>().as('n')).where('pupil_id', '=', tommaso).where('date', '=', '2026-11-26').executeTakeFirstOrThrow()).n);
+      const before = await changes();
+      const refused = await ada.post('/demo/assenze', form('26/11/2026'));
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, /I giorni scelti non si possono più modificare/);
+      assert.equal(await changes(), before);
+    });
+
     it('is the amministratore’s only: an operatore is refused and nothing changes', async () => {
       const clerk = await buildOperator(db(), enteId, 'operatore');
       const browser = new Browser(t.app);
