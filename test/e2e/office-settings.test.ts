@@ -90,7 +90,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       assert.match(await mainText(page), /Scuola aggiunta\./);
       assert.match(await mainText(page), /Scuola dell’infanzia Via dei Gelsi/);
       await page.getByRole('link', { name: /Scuola dell’infanzia Via dei Gelsi/ }).click();
-      await onPage(page, /Scuola Scuola dell’infanzia Via dei Gelsi/);
+      await onPage(page, /^Scuola dell’infanzia Via dei Gelsi$/);
       assert.equal(await page.getByLabel('venerdì').isChecked(), false);
       assert.equal(await page.getByLabel('giovedì').isChecked(), true);
 

@@ -1034,7 +1034,7 @@ export const en: Messages = {
       columns: { name: 'Name', level: 'Level', address: 'Address', weekdays: 'Canteen days' },
       edit: 'Edit ',
       newTitle: 'New school',
-      editTitle: (name: string) => `School ${name}`,
+      editTitle: (name: string) => name,
       create: 'Add the school',
       save: 'Save the school',
       added: 'School added.',

@@ -1038,7 +1038,7 @@ export const it = {
       columns: { name: 'Nome', level: 'Grado', address: 'Indirizzo', weekdays: 'Giorni di mensa' },
       edit: 'Modifica ',
       newTitle: 'Nuova scuola',
-      editTitle: (name: string) => `Scuola ${name}`,
+      editTitle: (name: string) => name,
       create: 'Aggiungi la scuola',
       save: 'Salva la scuola',
       added: 'Scuola aggiunta.',
