@@ -41,7 +41,18 @@ export interface EnteTable {
   created_at: string;
   /** Raised by every office change a cache may hold (decision 0016). */
   data_version: Generated<number>;
+  /** Raised by every save of the settings page: a save made from an older version is refused (decisions 0016, 0020). */
+  version: Generated<number>;
+  /** The accessibility statement (decision 0020); null until the office fills it in. */
+  accessibility_state: Generated<AccessibilityState | null>;
+  accessibility_statement_date: Generated<string | null>;
+  accessibility_feedback_email: Generated<string | null>;
+  /** The contents that are not accessible, and why (free text, several lines). */
+  accessibility_non_accessible: Generated<string | null>;
 }
+
+/** The conformance states of an accessibility statement (AgID guidelines). */
+export type AccessibilityState = 'conforme' | 'parzialmente_conforme' | 'non_conforme';
 
 export interface EnteLogoTable {
   ente_id: number;
@@ -57,6 +68,8 @@ export interface SchoolTable {
   address: string;
   /** ISO weekdays the canteen serves, e.g. '1,2,3,4,5'. */
   service_weekdays: string;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export interface SchoolYearTable {

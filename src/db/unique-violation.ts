@@ -9,6 +9,7 @@ const SQLITE_COLUMNS: Record<string, string> = {
   'pupil.ente_id, pupil.person_id': 'pupil_person',
   'pupil_holder.pupil_id, pupil_holder.person_id': 'pupil_holder_pk',
   'pupil_holder.pupil_id': 'pupil_holder_one_intestatario',
+  'ente.tax_code': 'ente_tax_code',
 };
 
 export function uniqueViolation(error: unknown): string | undefined {

@@ -3,7 +3,9 @@ import { ConflictError } from '../domain/errors';
 import type { DB } from './schema';
 
 /** The tables whose rows carry a `version` (decision 0016). */
-export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator';
+export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | VersionedSettingsTable;
+/** The ente itself (its settings page; its own id is its ente) and its schools (decision 0020). */
+type VersionedSettingsTable = 'ente' | 'school';
 
 /**
  * Saves `values` on one row of the ente only if it still has the version the form was made from, and
@@ -20,15 +22,17 @@ export async function updateVersioned<T extends VersionedTable>(
   type Row = { id: number; ente_id: number; version: number };
   const db = trx as unknown as Kysely<{ versioned: Row }>;
   const name = table as unknown as 'versioned';
+  // The ente row is its own ente: its id is the ente's.
+  const enteColumn = (table === 'ente' ? 'id' : 'ente_id') as 'ente_id';
   const result = await db
     .updateTable(name)
     .set({ ...(values as object), version: row.version + 1 })
     .where('id', '=', row.id)
-    .where('ente_id', '=', row.enteId)
+    .where(enteColumn, '=', row.enteId)
     .where('version', '=', row.version)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 1) return;
-  const current = await db.selectFrom(name).selectAll().where('id', '=', row.id).where('ente_id', '=', row.enteId).executeTakeFirst();
+  const current = await db.selectFrom(name).selectAll().where('id', '=', row.id).where(enteColumn, '=', row.enteId).executeTakeFirst();
   throw new ConflictError((current ?? {}) as Record<string, unknown>);
 }
 

@@ -27,6 +27,8 @@ import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
+import { createEnteSettingsService } from './settings/ente-settings';
+import { createSchoolService } from './settings/schools';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -64,6 +66,8 @@ export function createServices(
     enrolments: createEnrolmentService(db, clock),
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
+    settings: createEnteSettingsService(db, clock),
+    schools: createSchoolService(db, clock),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }

@@ -54,9 +54,19 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     return pupilsVisibleTo(db, ente.id, caller.fiscalCode);
   }
 
+  /**
+   * The days of the range the freeze has already taken (claimed or complete). The office may move the
+   * cut-off later after a day was frozen at the old one (decision 0020): that day stays closed, because
+   * the kitchen's counts and the charges were made from it.
+   */
+  async function frozenDays(ente: Ente, from: string, to: string): Promise<Set<string>> {
+    const rows = await db.selectFrom('day_freeze').select('date').where('ente_id', '=', ente.id).where('date', '>=', from).where('date', '<=', to).execute();
+    return new Set(rows.map((row) => row.date));
+  }
+
   /** What happens to each day of the range: 'applied' if the notice may set it, else why not. */
   async function planDays(ente: Ente, pupilId: number, from: string, to: string) {
-    const dayOf = await loadPupilCalendar(db, ente, pupilId, from, to);
+    const [dayOf, frozen] = await Promise.all([loadPupilCalendar(db, ente, pupilId, from, to), frozenDays(ente, from, to)]);
     const now = clock.now();
     const plan: { date: string; outcome: NoticeDayOutcome }[] = [];
     for (let date = from; date <= to; date = addDays(date, 1)) {
@@ -66,7 +76,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
         continue;
       }
       const change = attendanceChange(now, date, ente.cutoff_time);
-      plan.push({ date, outcome: change.open ? 'applied' : change.reason });
+      plan.push({ date, outcome: !change.open ? change.reason : frozen.has(date) ? 'after-cutoff' : 'applied' });
     }
     return plan;
   }
@@ -213,7 +223,8 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     const previous = await existingSubmission(ente, caller, submissionKey);
     if (previous !== undefined) return previous;
     const decision = attendanceChange(clock.now(), date, ente.cutoff_time);
-    const plan = [{ date, outcome: (decision.open ? 'applied' : decision.reason) as NoticeDayOutcome }];
+    const closed = decision.open && (await frozenDays(ente, date, date)).has(date);
+    const plan = [{ date, outcome: (decision.open ? (closed ? 'after-cutoff' : 'applied') : decision.reason) as NoticeDayOutcome }];
     return recordNotice(ente, caller, {
       pupilId,
       kind: 'cancel',

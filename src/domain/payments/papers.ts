@@ -178,8 +178,9 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
   }
 
   /**
-   * The creditor's logo on its notices (until the office's settings page exists, set with
-   * `npm run job -- ente-logo`). A PNG only, and small: it is embedded in every notice. Without transparency
+   * The creditor's logo on its notices, for scripted set-ups (`npm run job -- ente-logo`); the office sets
+   * it on its settings page (`settings.setLogo`, which checks the PNG by its content and audits the change).
+   * A PNG only, and small: it is embedded in every notice. Without transparency
    * it is embedded as it is; with an alpha channel pdfkit splits a mask out of it for every notice (slower).
    */
   async function setLogo(ente: Ente, operatorFiscalCode: string, png: Buffer | null): Promise<void> {

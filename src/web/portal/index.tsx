@@ -4,6 +4,7 @@ import { attachmentRoutes } from './allegati/routes';
 import { absenceRoutes } from './assenze/routes';
 import { ledgerRoutes } from './conto-corrente/routes';
 import { documentRoutes } from './documenti-contabili/routes';
+import { accessibilityStatementRoutes } from './dichiarazione-accessibilita/routes';
 import { paymentRoutes } from './pagamenti/routes';
 import { canteenRoutes } from './refezione/routes';
 import { topupRoutes } from './ricariche/routes';
@@ -21,4 +22,5 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   await app.register(ledgerRoutes, { services });
   await app.register(paymentRoutes, { services });
   await app.register(topupRoutes, { services });
+  await app.register(accessibilityStatementRoutes);
 }

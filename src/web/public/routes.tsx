@@ -18,7 +18,12 @@ export async function publicRoutes(
 
   app.get('/dichiarazione-accessibilita', async (request, reply) => {
     const m = messagesFor(request);
-    return sendPage(reply, <LegalPage ctx={pageContext(request)} title={m.legal.accessibilityTitle} paragraphs={m.legal.accessibilityBody} />);
+    // Each ente publishes its own statement (decision 0020): the general one links to them.
+    const enti = (await services.enti.all()).map((ente) => ({ label: ente.name, href: `/${ente.slug}/dichiarazione-accessibilita` }));
+    return sendPage(
+      reply,
+      <LegalPage ctx={pageContext(request)} title={m.legal.accessibilityTitle} paragraphs={m.legal.accessibilityBody} links={{ title: m.officeSettings.statement.perEnte, items: enti }} />,
+    );
   });
 
   app.get('/privacy', async (request, reply) => {

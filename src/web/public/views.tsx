@@ -26,13 +26,35 @@ export function HomePage({ ctx, enti }: { ctx: PageContext; enti: Ente[] }) {
   );
 }
 
-export function LegalPage({ ctx, title, paragraphs }: { ctx: PageContext; title: string; paragraphs: string[] }) {
+export function LegalPage({
+  ctx,
+  title,
+  paragraphs,
+  links,
+}: {
+  ctx: PageContext;
+  title: string;
+  paragraphs: string[];
+  links?: { title: string; items: { label: string; href: string }[] };
+}) {
   return (
     <Layout ctx={ctx} title={title} crumbs={[{ label: ctx.m.breadcrumb.home, href: '/' }, { label: title }]}>
       <h1>{title}</h1>
       {paragraphs.map((text, i) => (
         <p key={i}>{text}</p>
       ))}
+      {links && links.items.length > 0 && (
+        <>
+          <h2 class="h4">{links.title}</h2>
+          <ul>
+            {links.items.map((item) => (
+              <li key={item.href}>
+                <a href={item.href}>{item.label}</a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </Layout>
   );
 }

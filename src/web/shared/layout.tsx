@@ -136,7 +136,8 @@ function FooterContent({ ctx }: { ctx: PageContext }) {
         <div class="container">
           <ul class="it-footer-small-prints-list list-inline mb-0 d-flex flex-column flex-md-row">
             <li class="list-inline-item">
-              <a href="/dichiarazione-accessibilita">{m.footer.accessibility}</a>
+              {/* Inside an ente, its own statement (decision 0020). */}
+              <a href={ctx.ente ? `/${ctx.ente.slug}/dichiarazione-accessibilita` : '/dichiarazione-accessibilita'}>{m.footer.accessibility}</a>
             </li>
             <li class="list-inline-item">
               <a href="/privacy">{m.footer.privacy}</a>
