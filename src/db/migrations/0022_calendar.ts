@@ -5,8 +5,7 @@ import { withId } from './types';
 
 /**
  * The office's calendar (issue 14, decision 0021):
- * - a school year carries a version (two operators editing its dates: the second is refused, not lost)
- *   and its label is unique in the ente;
+ * - a school year carries a version (two operators editing its dates: the second is refused, not lost);
  * - `closure_period`: a closure as the office enters it, from a day to a day with one reason, for the
  *   whole ente (school null) or one school. Its days stay rows of `closure` (one per calendar day, with
  *   the period's id), so the readers of a day's closures — the freeze, the Refezione page, the absences —
@@ -18,7 +17,6 @@ export const calendar: AppMigration = {
   name: '0022_calendar',
   async up(db: Kysely<unknown>, dialect) {
     await db.schema.alterTable('school_year').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
-    await db.schema.createIndex('school_year_label').on('school_year').columns(['ente_id', 'label']).unique().execute();
 
     await withId(db.schema.createTable('closure_period'), dialect)
       .addColumn('ente_id', 'integer', (c) => c.notNull().references('ente.id'))
