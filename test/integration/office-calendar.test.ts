@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Migrator, sql } from 'kysely';
+import { createDatabase, type Database } from '../../src/db/database';
+import { migrations } from '../../src/db/migrations/index';
 import type { Ente } from '../../src/db/schema';
 import { createFreezeService } from '../../src/domain/canteen/freeze';
 import { fixedClock } from '../../src/domain/clock';
@@ -7,7 +10,7 @@ import { InvalidInputError } from '../../src/domain/errors';
 import { it as messages } from '../../src/web/i18n/it';
 import { ADA, Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildOperator, enteIdOf } from '../helpers/builders';
-import { testEngines } from '../helpers/databases';
+import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 
 /** Thursday 26 November 2026, 08:00 in Rome: before the demo's 09:30 cut-off, so today is still open. */
 const NOW = '2026-11-26T08:00:00+01:00';
@@ -307,5 +310,60 @@ for (const { engine, skip } of testEngines()) {
     async function officeContext() {
       return app.app.services.operators.authorize(ente, { fiscalCode: admin.fiscalCode }, 'calendar.manage');
     }
+  });
+}
+
+/** Migration 0022 on a database with closures written a row per day: consecutive days of one place and reason become one period. */
+for (const { engine, skip } of testEngines()) {
+  describe(`migration 0022 (closure periods) on ${engine}`, { skip }, () => {
+    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
+    let database: Database;
+    before(async () => {
+      throwaway = await createThrowawayDatabase(engine);
+      database = createDatabase(throwaway.url);
+    });
+    after(async () => {
+      await database?.destroy();
+      await throwaway?.drop();
+    });
+
+    it('groups the existing days into periods and keeps every day', async () => {
+      const provider = {
+        async getMigrations() {
+          return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: never) => m.up(db, database.dialect) }]));
+        },
+      };
+      const migrator = new Migrator({ db: database.db, provider });
+      const before0022 = migrations[migrations.findIndex((m) => m.name === '0022_calendar') - 1]!.name;
+      assert.equal((await migrator.migrateTo(before0022)).error, undefined);
+      const ente = await sql<{ id: number }>`
+        insert into ente (slug, name, tax_code, cutoff_time, office_name, office_email, office_phone, office_hours, office_address, created_at)
+        values ('prova', 'Comune di Prova', '00100010016', '09:30', 'Ufficio scuola', 'scuola@prova.example', '000 000', '9-12', 'Piazza 1', '2026-09-01T08:00:00.000Z') returning id`.execute(database.db);
+      const enteId = ente.rows[0]!.id;
+      const school = await sql<{ id: number }>`insert into school (ente_id, name, level, address) values (${enteId}, 'Scuola di Prova', 'primaria', 'Via 1') returning id`.execute(database.db);
+      const schoolId = school.rows[0]!.id;
+      const day = (date: string, reason: string, where: number | null = null) => sql`insert into closure (ente_id, school_id, date, reason) values (${enteId}, ${where}, ${date}, ${reason})`.execute(database.db);
+      // Christmas over a new year, written out of order; a gap; a strike at the school on a Christmas day; the same reason later.
+      for (const date of ['2026-12-24', '2026-12-23', '2026-12-31', '2027-01-01']) await day(date, 'Vacanze di Natale');
+      for (let d = 25; d <= 30; d++) await day(`2026-12-${d}`, 'Vacanze di Natale');
+      await day('2026-12-28', 'Sciopero', schoolId);
+      await day('2027-01-06', 'Vacanze di Natale');
+      await day('2027-01-06', 'Vacanze di Natale');
+
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      const periods = await database.db.selectFrom('closure_period').select(['id', 'school_id', 'starts_on', 'ends_on', 'reason']).orderBy('starts_on').orderBy('school_id').execute();
+      assert.deepEqual(
+        periods.map((p) => [p.school_id, p.starts_on, p.ends_on, p.reason]),
+        [
+          [null, '2026-12-23', '2027-01-01', 'Vacanze di Natale'],
+          [schoolId, '2026-12-28', '2026-12-28', 'Sciopero'],
+          [null, '2027-01-06', '2027-01-06', 'Vacanze di Natale'],
+        ],
+      );
+      const days = await database.db.selectFrom('closure').select(['date', 'period_id']).execute();
+      assert.equal(days.length, 13, 'every day kept, the day written twice too');
+      assert.ok(days.every((d) => d.period_id !== null));
+      assert.equal(days.filter((d) => d.period_id === periods[0]!.id).length, 10);
+    });
   });
 }
