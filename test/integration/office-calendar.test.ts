@@ -306,6 +306,14 @@ for (const { engine, skip } of testEngines()) {
       if (foreign) assert.equal((await office.get(`/demo/ufficio/calendario/chiusure/${foreign.id}`)).statusCode, 404);
     });
 
+    it('tells the changes in words in the activity log', async () => {
+      const log = await office.get('/demo/ufficio/registro-attivita');
+      assert.equal(log.statusCode, 200);
+      for (const text of ['Ha aggiunto una chiusura', 'Ha rimosso una chiusura', 'Ha creato un anno scolastico', 'Ha cambiato le date di un anno scolastico', 'motivo: Gita scolastica al museo', 'chiusura n. ', 'anno scolastico: 2027/2028', 'inizio: 2027-09-13 → 2027-09-15']) {
+        assert.ok(log.body.includes(text), text);
+      }
+    });
+
     /** The amministratore's context, as the back office's scope issues it. */
     async function officeContext() {
       return app.app.services.operators.authorize(ente, { fiscalCode: admin.fiscalCode }, 'calendar.manage');
