@@ -5,6 +5,7 @@ import { createDatabase, type Database } from '../../src/db/database';
 import { migrations } from '../../src/db/migrations/index';
 import type { Ente } from '../../src/db/schema';
 import { createFreezeService } from '../../src/domain/canteen/freeze';
+import { addDays } from '../../src/domain/calendar/local-time';
 import { fixedClock } from '../../src/domain/clock';
 import { InvalidInputError } from '../../src/domain/errors';
 import { it as messages } from '../../src/web/i18n/it';
@@ -312,6 +313,22 @@ for (const { engine, skip } of testEngines()) {
       for (const text of ['Ha aggiunto una chiusura', 'Ha rimosso una chiusura', 'Ha creato un anno scolastico', 'Ha cambiato le date di un anno scolastico', 'motivo: Gita scolastica al museo', 'chiusura n. ', 'anno scolastico: 2027/2028', 'inizio: 2027-09-13 → 2027-09-15']) {
         assert.ok(log.body.includes(text), text);
       }
+    });
+
+    it('pages a long list of closures, the latest days first, each row once', async () => {
+      const faro = (await db().selectFrom('school').select('id').where('ente_id', '=', enteId).where('name', 'like', '%Faro%').executeTakeFirstOrThrow()).id;
+      const context = await officeContext();
+      const days: string[] = [];
+      for (let date = '2027-01-07'; days.length < 55; date = addDays(date, 1)) days.push(date);
+      for (const date of days) await app.app.services.calendar.addClosure(context, { schoolId: faro, from: date, to: date, reason: `Laboratorio ${date}` });
+      const first = await office.get(`/demo/ufficio/calendario?anno=${yearId}&scuola=${faro}`);
+      const reasonsOf = (html: string) => [...html.matchAll(/Laboratorio (\d{4}-\d{2}-\d{2})/g)].map((match) => match[1]!);
+      assert.deepEqual(reasonsOf(first.body), [...days].reverse().slice(0, 50));
+      const next = /href="([^"]*dopo=[^"]+)"/.exec(first.body)![1]!.replace(/&amp;/g, '&');
+      assert.match(next, new RegExp(`anno=${yearId}&scuola=${faro}`), 'the filters are kept');
+      const second = await office.get(next);
+      assert.deepEqual(reasonsOf(second.body), [...days].reverse().slice(50));
+      assert.doesNotMatch(second.body, /Pagina successiva/);
     });
 
     /** The amministratore's context, as the back office's scope issues it. */
