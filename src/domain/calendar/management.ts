@@ -314,7 +314,13 @@ export function createCalendarManagement(db: Kysely<DB>, clock: Clock) {
     });
   }
 
-  return { firstOpenDay: (office: OperatorContext) => (requirePermission(office, 'calendar.manage'), firstOpenDay(db, office.ente)), years, year, createYear, changeYearDates, schools, closures, closure, addClosure, removeClosure };
+  /** The first day a closure may start on (the new closure form tells it). */
+  function openFrom(office: OperatorContext): Promise<string> {
+    requirePermission(office, 'calendar.manage');
+    return firstOpenDay(db, office.ente);
+  }
+
+  return { openFrom, years, year, createYear, changeYearDates, schools, closures, closure, addClosure, removeClosure };
 }
 
 export type CalendarManagement = ReturnType<typeof createCalendarManagement>;

@@ -941,7 +941,7 @@ export const en: Messages = {
     editDates: 'Change the dates',
     yearColumns: { label: 'School year', startsOn: 'First day', endsOn: 'Last day', actions: 'Actions' },
     closuresTitle: 'Closures',
-    closuresCaption: (label: string) => `Closures of the school year ${label}, latest first`,
+    closuresCaption: (label: string) => `Closures of the school year ${label}, the last in the calendar first`,
     noClosures: 'No closure matches these criteria.',
     newClosure: 'Add a closure',
     closureColumns: { from: 'From', to: 'To', where: 'Where', reason: 'Reason', state: 'State' },

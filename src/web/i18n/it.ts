@@ -945,7 +945,7 @@ export const it = {
     editDates: 'Modifica le date',
     yearColumns: { label: 'Anno scolastico', startsOn: 'Primo giorno', endsOn: 'Ultimo giorno', actions: 'Azioni' },
     closuresTitle: 'Chiusure',
-    closuresCaption: (label: string) => `Chiusure dell’anno scolastico ${label}, dalle più lontane nel tempo`,
+    closuresCaption: (label: string) => `Chiusure dell’anno scolastico ${label}, dall’ultima in calendario`,
     noClosures: 'Nessuna chiusura con questi criteri.',
     newClosure: 'Aggiungi una chiusura',
     closureColumns: { from: 'Dal', to: 'Al', where: 'Dove', reason: 'Motivo', state: 'Stato' },

@@ -140,7 +140,7 @@ export async function officeCalendarRoutes(app: FastifyInstance, { services }: {
 
   async function newClosurePage(request: FastifyRequest, reply: FastifyReply, form: { typed?: ClosureTyped; problems?: ClosureProblems; status?: number } = {}) {
     const office = request.office!;
-    const [schools, firstOpenDay] = await Promise.all([calendar.schools(office), calendar.firstOpenDay(office)]);
+    const [schools, firstOpenDay] = await Promise.all([calendar.schools(office), calendar.openFrom(office)]);
     return sendPage(reply, <NewClosurePage ctx={enteContext(request)} schools={schools} firstOpenDay={firstOpenDay} typed={form.typed} problems={form.problems} />, form.status);
   }
 
