@@ -78,6 +78,8 @@ export interface SchoolYearTable {
   label: string;
   starts_on: string;
   ends_on: string;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export type ServiceKind = 'refezione' | 'trasporto' | 'prepost' | 'nido';
@@ -322,6 +324,21 @@ export interface ClosureTable {
   school_id: number | null;
   date: string;
   reason: string;
+  /** The office's closure (from a day to a day) this day belongs to (decision 0021). */
+  period_id: number | null;
+}
+
+/** A closure as the office enters it: its days are rows of `closure`, which the freeze and the pages read. */
+export interface ClosurePeriodTable {
+  id: Generated<number>;
+  ente_id: number;
+  /** null: the whole ente. */
+  school_id: number | null;
+  starts_on: string;
+  ends_on: string;
+  reason: string;
+  author: string;
+  created_at: string;
 }
 
 export type NoticeKind = 'absent' | 'light_meal' | 'cancel';
@@ -741,6 +758,7 @@ export interface DB {
   // issue 14 anchor: settings tables (below this line)
   // —
   // issue 14 anchor: calendar tables (below this line)
+  closure_period: ClosurePeriodTable;
   // —
   // issue 14 anchor: tariffs tables (below this line)
   // —

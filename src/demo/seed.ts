@@ -306,9 +306,15 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
+  /** A closure as the office enters it (a period) and its days, as the office's calendar writes them (decision 0021). */
   async function closure(from: string, to: string, reason: string, schoolId: number | null = null) {
+    const period = await db
+      .insertInto('closure_period')
+      .values({ ente_id: enteId, school_id: schoolId, starts_on: from, ends_on: to, reason, author: 'demo', created_at: NOW })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     for (let date = from; date <= to; date = addDays(date, 1)) {
-      await db.insertInto('closure').values({ ente_id: enteId, school_id: schoolId, date, reason }).execute();
+      await db.insertInto('closure').values({ ente_id: enteId, school_id: schoolId, date, reason, period_id: period.id }).execute();
     }
   }
 

@@ -29,6 +29,7 @@ import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
 import { createEnteSettingsService } from './settings/ente-settings';
 import { createSchoolService } from './settings/schools';
+import { createCalendarManagement } from './calendar/management';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -68,6 +69,7 @@ export function createServices(
     imports: createImportService(db, clock, audit),
     settings: createEnteSettingsService(db, clock),
     schools: createSchoolService(db, clock),
+    calendar: createCalendarManagement(db, clock),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }

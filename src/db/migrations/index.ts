@@ -18,6 +18,7 @@ import { attachmentMetadata } from './0018_attachment_metadata';
 import { importUploads } from './0019_import_uploads';
 import { cartResume } from './0020_cart_resume';
 import { enteSettings } from './0021_ente_settings';
+import { calendar } from './0022_calendar';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -31,4 +32,5 @@ export const migrations: AppMigration[] = [
   importUploads,
   cartResume,
   enteSettings,
+  calendar,
 ];

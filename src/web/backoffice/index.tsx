@@ -16,6 +16,7 @@ import { officeReceiptRoutes } from './ricevute/routes';
 import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
 import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 import { officeSettingsRoutes } from './impostazioni/routes';
+import { officeCalendarRoutes } from './calendario/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,4 +69,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeBadgeRoutes, { services });
   await app.register(importRoutes, { services });
   await app.register(officeSettingsRoutes, { services });
+  await app.register(officeCalendarRoutes, { services });
 }
