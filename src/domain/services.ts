@@ -27,6 +27,7 @@ import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
+import { createMenuOffice } from './canteen/menu-office';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -64,6 +65,7 @@ export function createServices(
     enrolments: createEnrolmentService(db, clock),
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
+    menuOffice: createMenuOffice(db, clock),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }
