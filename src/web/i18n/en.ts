@@ -942,7 +942,7 @@ export const en: Messages = {
     newPlanTitle: 'New menu plan',
     newPlanLead: 'The plan starts as a draft: fill in its weeks and publish it when it is ready.',
     planTitle: (name: string) => `Plan ${name}`,
-    columns: { name: 'Name', level: 'School level', period: 'Period', rotation: 'Rotation', state: 'State', allergens: 'Allergens', ingredients: 'Ingredients', date: 'Date' },
+    columns: { day: 'Day', name: 'Name', level: 'School level', period: 'Period', rotation: 'Rotation', state: 'State', allergens: 'Allergens', ingredients: 'Ingredients', date: 'Date' },
     period: (from: string, to: string) => `from ${from} to ${to}`,
     weeks: (n: number) => (n === 1 ? '1 week' : `${n} weeks`),
     draft: 'Draft: not shown to parents',
@@ -971,7 +971,7 @@ export const en: Messages = {
       dieta: 'Menu',
       pubblica: 'Publishing',
       versione: 'Form version',
-    } as Record<string, string>,
+    },
     hints: {
       ingredienti: 'As the kitchen writes them, separated by commas.',
       data: 'As dd/mm/yyyy, for example 18/12/2026.',

@@ -946,7 +946,7 @@ export const it = {
     newPlanTitle: 'Nuovo piano dei menù',
     newPlanLead: 'Il piano nasce in bozza: compila le settimane e pubblicalo quando è pronto.',
     planTitle: (name: string) => `Piano ${name}`,
-    columns: { name: 'Nome', level: 'Livello scolastico', period: 'Periodo', rotation: 'Rotazione', state: 'Stato', allergens: 'Allergeni', ingredients: 'Ingredienti', date: 'Data' },
+    columns: { day: 'Giorno', name: 'Nome', level: 'Livello scolastico', period: 'Periodo', rotation: 'Rotazione', state: 'Stato', allergens: 'Allergeni', ingredients: 'Ingredienti', date: 'Data' },
     period: (from: string, to: string) => `dal ${from} al ${to}`,
     weeks: (n: number) => (n === 1 ? '1 settimana' : `${n} settimane`),
     draft: 'Bozza: non visibile ai genitori',
@@ -975,7 +975,7 @@ export const it = {
       dieta: 'Menù',
       pubblica: 'Pubblicazione',
       versione: 'Versione del modulo',
-    } as Record<string, string>,
+    },
     hints: {
       ingredienti: 'Come li scrive la cucina, separati da virgole.',
       data: 'Nella forma gg/mm/aaaa, per esempio 18/12/2026.',
