@@ -73,7 +73,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByRole('button', { name: 'Crea il piatto' }).click();
       await onPage(page, /Nuovo piatto/);
       assert.match(await page.locator('main').innerText(), /Scrivi il nome\./);
-      await page.getByLabel('Nome', { exact: true }).fill('Torta di noci');
+      await page.locator('[name="nome"]').fill('Torta di noci');
       await page.locator('label[for="allergene_frutta-a-guscio"]').click();
       await page.locator('label[for="allergene_uova"]').click();
       assert.ok(await page.getByLabel('frutta a guscio').isChecked());
@@ -89,7 +89,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await onPage(page, /Piano Autunno-inverno 2026\/2027 — primaria/);
       const plan = await t.database.db.selectFrom('menu_plan').selectAll().where('name', '=', 'Autunno-inverno 2026/2027 — primaria').executeTakeFirstOrThrow();
       const week = rotationWeek(plan.rotation_start, plan.rotation_weeks, DAY);
-      await page.getByRole('link', { name: `Settimana ${week} di ${plan.rotation_weeks}, Menù ordinario`, exact: true }).click();
+      await page.locator(`a[href$="/piani/${plan.id}/settimane/${week}"]`).click();
       await onPage(page, new RegExp(`Settimana ${week} di ${plan.rotation_weeks}`));
       await page.getByLabel('martedì, Frutta o dessert').selectOption({ label: 'Torta di noci' });
       await page.getByRole('button', { name: 'Salva la settimana' }).click();
