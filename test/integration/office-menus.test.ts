@@ -178,6 +178,9 @@ for (const { engine, skip } of testEngines()) {
 
       const planPage = await cook.get(`/demo/ufficio/menu/piani/${planId}`);
       assert.match(planPage.body, /Bozza: non visibile ai genitori/);
+      // The plan's overview: the ordinary dish with its allergens in words, the diet's variant under it.
+      assert.match(planPage.body, /<span lang="it">Torta di noci<\/span><span class="d-block">\(uova, frutta a guscio\)<\/span>/);
+      assert.match(planPage.body, /Senza glutine: <span lang="it">Pasta al pomodoro senza glutine<\/span>/);
       const published = await cook.post(`/demo/ufficio/menu/piani/${planId}/pubblica`, { _csrf: cook.csrfFrom(planPage.body), versione: versionOn(planPage.body) });
       assert.equal(published.statusCode, 303);
       assert.ok((await db().selectFrom('menu_plan').select('published_at').where('id', '=', planId).executeTakeFirstOrThrow()).published_at);

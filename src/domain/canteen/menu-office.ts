@@ -300,6 +300,20 @@ export function createMenuOffice(db: Kysely<DB>, clock: Clock) {
     });
   }
 
+  /** Every dish of a plan (all weeks, the ordinary menu and the variants), for the plan's overview. */
+  async function planDishes(office: OperatorContext, planId: number) {
+    requirePermission(office, 'menus.manage');
+    await plan(office, planId);
+    const rows = await db
+      .selectFrom('menu_item as i')
+      .innerJoin('dish as d', 'd.id', 'i.dish_id')
+      .select(['i.diet_code as diet', 'i.week', 'i.weekday', 'i.course', 'd.name', 'd.allergens'])
+      .where('i.plan_id', '=', planId)
+      .where('d.ente_id', '=', office.ente.id)
+      .execute();
+    return rows as { diet: MenuDiet; week: number; weekday: number; course: Course; name: string; allergens: string }[];
+  }
+
   /** The ISO weekdays the canteens of a level serve (the union of their schools'), Monday to Friday when none is known. */
   async function weekdaysOf(office: OperatorContext, level: string): Promise<number[]> {
     requirePermission(office, 'menus.manage');
@@ -514,6 +528,7 @@ export function createMenuOffice(db: Kysely<DB>, clock: Clock) {
     createPlan,
     updatePlan,
     setPublished,
+    planDishes,
     weekdaysOf,
     week,
     saveWeek,

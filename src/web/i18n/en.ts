@@ -989,6 +989,8 @@ export const en: Messages = {
     sameAsOrdinary: '— as the ordinary menu —',
     variantHint: 'Choose a dish only where the diet replaces it: otherwise the ordinary menu’s dish is served.',
     weekTitle: (week: number, total: number) => `Week ${week} of ${total}`,
+    overviewTitle: 'The plan’s menu',
+    overviewCaption: (week: number, total: number) => `Week ${week} of ${total}: ordinary menu with allergens, diet variants in italics`,
     weekLinks: 'Weeks of the plan',
     dietLinks: 'Ordinary menu and diet variants',
     gridCaption: (week: number, menu: string) => `Week ${week}, ${menu}: one dish per day and course`,

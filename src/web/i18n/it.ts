@@ -993,6 +993,8 @@ export const it = {
     sameAsOrdinary: '— come il menù ordinario —',
     variantHint: 'Scegli un piatto solo dove la dieta lo sostituisce: negli altri casi si serve il piatto del menù ordinario.',
     weekTitle: (week: number, total: number) => `Settimana ${week} di ${total}`,
+    overviewTitle: 'Il menù del piano',
+    overviewCaption: (week: number, total: number) => `Settimana ${week} di ${total}: menù ordinario con allergeni, varianti per dieta in corsivo`,
     weekLinks: 'Settimane del piano',
     dietLinks: 'Menù ordinario e varianti per dieta',
     gridCaption: (week: number, menu: string) => `Settimana ${week}, ${menu}: un piatto per giorno e portata`,

@@ -75,13 +75,17 @@ export async function officePlanRoutes(app: FastifyInstance, { services }: { ser
   });
 
   async function planPage(request: FastifyRequest, reply: FastifyReply, form: { typed?: PlanTyped; problems?: PlanProblems; conflict?: boolean; status?: number } = {}) {
-    const plan = await menus.plan(request.office!, planId(request));
+    const office = request.office!;
+    const plan = await menus.plan(office, planId(request));
+    const [weekdays, dishes] = await Promise.all([menus.weekdaysOf(office, plan.school_level), menus.planDishes(office, plan.id)]);
     const query = request.query as { fatto?: unknown };
     return sendPage(
       reply,
       <PlanPage
         ctx={enteContext(request)}
         plan={plan}
+        weekdays={weekdays}
+        dishes={dishes}
         typed={form.typed}
         problems={form.problems}
         conflict={form.conflict}

@@ -5,7 +5,7 @@ import { ErrorSummary, Problem } from '../../../shared/components';
 import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../../shared/fields';
 import type { FormProblems } from '../../../shared/form';
 import { Layout } from '../../../shared/layout';
-import { type MenuCtx, menuCrumbs, menuName, menuPath, planState, StatusLine } from '../views';
+import { allergenWords, type MenuCtx, menuCrumbs, menuName, menuPath, planState, StatusLine } from '../views';
 
 export type PlanTyped = Record<string, string>;
 export type PlanProblems = FormProblems<string>;
@@ -70,10 +70,85 @@ export function NewPlanPage({ ctx, typed = {}, problems = {} }: { ctx: MenuCtx; 
   );
 }
 
+type PlanDish = { diet: string; week: number; weekday: number; course: Course; name: string; allergens: string };
+
+/**
+ * The whole rotation at a glance: per week a table of weekdays × courses with the ordinary dish, its
+ * allergens in words, and the diets' variants under it.
+ */
+function PlanOverview({ ctx, plan, weekdays, dishes }: { ctx: MenuCtx; plan: PlanRow; weekdays: readonly number[]; dishes: readonly PlanDish[] }) {
+  const { m } = ctx;
+  const t = m.officeMenus;
+  const cell = new Map<string, PlanDish[]>();
+  for (const dish of dishes) {
+    const key = `${dish.week}:${dish.weekday}:${dish.course}`;
+    const list = cell.get(key);
+    if (list) list.push(dish);
+    else cell.set(key, [dish]);
+  }
+  return (
+    <section aria-labelledby="overview-title" class="mt-4">
+      <h2 class="h4" id="overview-title">
+        {t.overviewTitle}
+      </h2>
+      {Array.from({ length: plan.rotation_weeks }, (_, i) => i + 1).map((week) => (
+        <table class="table table-stack small" key={week}>
+          <caption>{t.overviewCaption(week, plan.rotation_weeks)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t.columns.day}</th>
+              {COURSES.map((course) => (
+                <th scope="col" key={course}>
+                  {m.canteen.courses[course]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {weekdays.map((weekday) => (
+              <tr key={weekday}>
+                <th scope="row" data-label={t.columns.day}>
+                  {t.weekdays[weekday - 1]}
+                </th>
+                {COURSES.map((course) => {
+                  const here = cell.get(`${week}:${weekday}:${course}`) ?? [];
+                  const ordinary = here.find((dish) => dish.diet === '');
+                  return (
+                    <td data-label={m.canteen.courses[course]} key={course}>
+                      {ordinary ? (
+                        <>
+                          <span lang="it">{ordinary.name}</span>
+                          {ordinary.allergens && <span class="d-block">({allergenWords(m, ordinary.allergens)})</span>}
+                        </>
+                      ) : (
+                        '—'
+                      )}
+                      {DIET_CODES.map((diet) => {
+                        const variant = here.find((dish) => dish.diet === diet);
+                        return variant ? (
+                          <span class="d-block fst-italic" key={diet}>
+                            {m.kitchen.diets[diet]}: <span lang="it">{variant.name}</span>
+                          </span>
+                        ) : null;
+                      })}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </section>
+  );
+}
+
 /** A plan: its details, its publishing, and the way to each week of the ordinary menu and of each diet. */
 export function PlanPage({
   ctx,
   plan,
+  weekdays,
+  dishes,
   typed,
   problems = {},
   conflict,
@@ -81,6 +156,8 @@ export function PlanPage({
 }: {
   ctx: MenuCtx;
   plan: PlanRow;
+  weekdays: readonly number[];
+  dishes: readonly PlanDish[];
   typed?: PlanTyped;
   problems?: PlanProblems;
   conflict?: boolean;
@@ -129,6 +206,7 @@ export function PlanPage({
           </div>
         ))}
       </section>
+      <PlanOverview ctx={ctx} plan={plan} weekdays={weekdays} dishes={dishes} />
       <section aria-labelledby="publish-title" class="mt-4">
         <h2 class="h4" id="publish-title">
           {t.publishTitle}
