@@ -17,6 +17,7 @@ export const officeMenus: AppMigration = {
   async up(db: Kysely<unknown>, dialect) {
     await db.schema.alterTable('dish').addColumn('ingredients', 'text', (c) => c.notNull().defaultTo('')).execute();
     await db.schema.alterTable('dish').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    // The office's list of dishes, by name in keyset pages.
     await db.schema.createIndex('dish_ente_name').on('dish').columns(['ente_id', 'name', 'id']).execute();
 
     await db.schema.alterTable('menu_plan').addColumn('published_at', 'text').execute();
@@ -47,7 +48,5 @@ export const officeMenus: AppMigration = {
       .addColumn('dish_id', 'integer', (c) => c.notNull().references('dish.id'))
       .addPrimaryKeyConstraint('menu_special_item_pk', ['special_id', 'diet_code', 'course'])
       .execute();
-    await db.schema.createIndex('menu_special_item_dish').on('menu_special_item').column('dish_id').execute();
-    await db.schema.createIndex('menu_item_dish').on('menu_item').column('dish_id').execute();
   },
 };
