@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADA, Browser, startTestApp, type TestApp } from '../helpers/app';
+import { ADA, Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 
@@ -304,6 +304,14 @@ for (const { engine, skip } of testEngines()) {
       const home = await cook.get('/demo/ufficio/menu');
       assert.equal(home.statusCode, 200);
       assert.match(home.body, /Dicembre di prova/);
+      // The administrator reads the kitchen's changes in the activity log, in words.
+      const marco = new Browser(t.app);
+      await marco.login(MARCO, { returnTo: '/demo/ufficio/registro-attivita' });
+      const log = await marco.get('/demo/ufficio/registro-attivita');
+      assert.equal(log.statusCode, 200);
+      for (const action of ['Ha creato un piatto', 'Ha pubblicato un piano dei menù', 'Ha modificato una settimana di un piano dei menù', 'Ha creato un menù speciale']) {
+        assert.match(log.body, new RegExp(action), action);
+      }
     });
   });
 }
