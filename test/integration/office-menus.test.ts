@@ -241,6 +241,55 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(removed.statusCode, 303);
       assert.equal((await lastChange('office.menu.special.remove'))?.subject_id, special.id);
       assert.match(await sofiaDay(), /Festa d’inverno/);
+
+      // The feast edited: a new name and dessert, from the version its form was made from; a stale form is refused.
+      const feastRow = await db().selectFrom('menu_special').select(['id', 'version']).where('name', '=', 'Festa d’inverno').executeTakeFirstOrThrow();
+      const feastPath = `/demo/ufficio/menu/speciali/${feastRow.id}`;
+      const feastForm = await cook.get(feastPath);
+      assert.match(feastForm.body, new RegExp(`<option value="${lasagneGf}" selected(="")?>Lasagne al forno senza glutine</option>`));
+      const pudding = await dishId('Budino al cacao');
+      const fields = { _csrf: cook.csrfFrom(feastForm.body), versione: versionOn(feastForm.body), data: '01/12/2026', livello: '', piatto_ordinario_primo: String(lasagne), 'piatto_senza-glutine_primo': String(lasagneGf) };
+      assert.equal((await cook.post(feastPath, { ...fields, nome: 'Festa di dicembre', piatto_ordinario_frutta: String(pudding) })).statusCode, 303);
+      const staleFeast = await cook.post(feastPath, { ...fields, nome: 'Festa vecchia', piatto_ordinario_frutta: String(cake) });
+      assert.equal(staleFeast.statusCode, 409);
+      const edited = await sofiaDay();
+      assert.match(edited, /Menù speciale: Festa di dicembre/);
+      assert.match(edited, /Budino al cacao/);
+      assert.doesNotMatch(edited, /Torta di noci/);
+      const change = await lastChange('office.menu.special.change');
+      assert.deepEqual(JSON.parse(change!.before_json!), { name: 'Festa d’inverno', 'ordinario frutta': 'Torta di noci' });
+      assert.deepEqual(JSON.parse(change!.after_json!), { name: 'Festa di dicembre', 'ordinario frutta': 'Budino al cacao' });
+    });
+
+    it('edits a plan’s details from its version: fewer weeks drop the dishes of the weeks gone; a published plan may not overlap another', async () => {
+      const created = await post('/demo/ufficio/menu/piani/nuovo', { nome: 'Gennaio', livello: 'infanzia', dal: '07/01/2027', al: '29/01/2027', settimane: '2', inizio_rotazione: '04/01/2027' });
+      assert.equal(created.statusCode, 303);
+      const planId = Number(/piani\/(\d+)\?/.exec(String(created.headers.location))?.[1]);
+      const pasta = await dishId('Pasta al pomodoro');
+      const week2 = `/demo/ufficio/menu/piani/${planId}/settimane/2`;
+      const grid = await cook.get(week2);
+      assert.equal((await cook.post(week2, { _csrf: cook.csrfFrom(grid.body), dieta: '', versione: versionOn(grid.body), piatto_1_primo: String(pasta) })).statusCode, 303);
+      const page = await cook.get(`/demo/ufficio/menu/piani/${planId}`);
+      const fields = { _csrf: cook.csrfFrom(page.body), versione: versionOn(page.body), livello: 'infanzia', dal: '07/01/2027', al: '29/01/2027', inizio_rotazione: '04/01/2027' };
+      assert.equal((await cook.post(`/demo/ufficio/menu/piani/${planId}`, { ...fields, nome: 'Gennaio infanzia', settimane: '1' })).statusCode, 303);
+      const row = await db().selectFrom('menu_plan').selectAll().where('id', '=', planId).executeTakeFirstOrThrow();
+      assert.equal(row.name, 'Gennaio infanzia');
+      assert.equal(row.rotation_weeks, 1);
+      assert.equal((await db().selectFrom('menu_item').select('plan_id').where('plan_id', '=', planId).execute()).length, 0, 'week 2 is gone with its dish');
+      const event = await lastChange('office.menu.plan.change');
+      assert.deepEqual(JSON.parse(event!.after_json!), { name: 'Gennaio infanzia', rotationWeeks: 1, removedDishes: 1 });
+      const stale = await cook.post(`/demo/ufficio/menu/piani/${planId}`, { ...fields, nome: 'Gennaio vecchio', settimane: '2' });
+      assert.equal(stale.statusCode, 409);
+      assert.match(stale.body, /Modifica non salvata/);
+
+      // The demo's published infanzia plans cover the school year: this one, once published, may not move over them.
+      const week1 = `/demo/ufficio/menu/piani/${planId}/settimane/1`;
+      const grid1 = await cook.get(week1);
+      assert.equal((await cook.post(week1, { _csrf: cook.csrfFrom(grid1.body), dieta: '', versione: versionOn(grid1.body), piatto_1_primo: String(pasta) })).statusCode, 303);
+      const again = await cook.get(`/demo/ufficio/menu/piani/${planId}`);
+      const overlap = await cook.post(`/demo/ufficio/menu/piani/${planId}/pubblica`, { _csrf: cook.csrfFrom(again.body), versione: versionOn(again.body) });
+      assert.equal(overlap.statusCode, 422);
+      assert.equal((await db().selectFrom('menu_plan').select('published_at').where('id', '=', planId).executeTakeFirstOrThrow()).published_at, null);
     });
 
     it('refuses bad input with 422, the problem under the field, the input kept, nothing written', async () => {
