@@ -528,6 +528,9 @@ export interface DishTable {
   ente_id: number;
   name: string;
   allergens: string;
+  /** The ingredients as the kitchen writes them; '' when not given (migration 0024). */
+  ingredients: Generated<string>;
+  version: Generated<number>;
 }
 
 export interface MenuPlanTable {
@@ -539,6 +542,9 @@ export interface MenuPlanTable {
   ends_on: string;
   rotation_weeks: number;
   rotation_start: string;
+  /** When the office published the plan; null: a draft, which parents do not see (migration 0024). */
+  published_at: string | null;
+  version: Generated<number>;
 }
 
 export type Course = 'primo' | 'secondo' | 'contorno' | 'frutta' | 'pane';
@@ -548,6 +554,25 @@ export interface MenuItemTable {
   diet_code: string;
   week: number;
   weekday: number;
+  course: Course;
+  dish_id: number;
+}
+
+/** The menu of one day that replaces the plan's (a feast, a trip's packed lunch), for the ente or one level. */
+export interface MenuSpecialTable {
+  id: Generated<number>;
+  ente_id: number;
+  date: string;
+  /** '' for every school level of the ente; a level's own special menu wins over the ente's. */
+  school_level: string;
+  name: string;
+  version: Generated<number>;
+}
+
+export interface MenuSpecialItemTable {
+  special_id: number;
+  /** '' is the ordinary dish; a diet's row replaces it for that diet. */
+  diet_code: string;
   course: Course;
   dish_id: number;
 }
@@ -763,6 +788,8 @@ export interface DB {
   // issue 14 anchor: tariffs tables (below this line)
   // —
   // issue 14 anchor: menus tables (below this line)
+  menu_special: MenuSpecialTable;
+  menu_special_item: MenuSpecialItemTable;
   // —
   // issue 14 anchor: diets tables (below this line)
   // —

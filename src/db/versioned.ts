@@ -3,9 +3,11 @@ import { ConflictError } from '../domain/errors';
 import type { DB } from './schema';
 
 /** The tables whose rows carry a `version` (decision 0016). */
-export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | 'school_year' | VersionedSettingsTable;
+export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | 'school_year' | VersionedSettingsTable | VersionedMenuTable;
 /** The ente itself (its settings page; its own id is its ente) and its schools (decision 0020). */
 type VersionedSettingsTable = 'ente' | 'school';
+/** Dishes, menu plans and special menus (decision 0023). */
+type VersionedMenuTable = 'dish' | 'menu_plan' | 'menu_special';
 
 /**
  * Saves `values` on one row of the ente only if it still has the version the form was made from, and

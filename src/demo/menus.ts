@@ -89,6 +89,8 @@ export async function seedMenus(db: Kysely<DB>, enteId: number): Promise<void> {
           ends_on: season.endsOn,
           rotation_weeks: 4,
           rotation_start: season.rotationStart,
+          // Published before the school year, as the office does: a draft would not reach the parents.
+          published_at: '2026-09-01T08:00:00.000Z',
         })
         .returning('id')
         .executeTakeFirstOrThrow();

@@ -30,6 +30,7 @@ import { createBadgeService } from './registry/badges';
 import { createEnteSettingsService } from './settings/ente-settings';
 import { createSchoolService } from './settings/schools';
 import { createCalendarManagement } from './calendar/management';
+import { createMenuOffice } from './canteen/menu-office';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -70,6 +71,7 @@ export function createServices(
     settings: createEnteSettingsService(db, clock),
     schools: createSchoolService(db, clock),
     calendar: createCalendarManagement(db, clock),
+    menuOffice: createMenuOffice(db, clock),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }

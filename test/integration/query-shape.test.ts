@@ -41,6 +41,7 @@ const NOW = '2026-11-26T09:00:00+01:00';
 const CONFIGURATION_TABLES = new Set([
   'ente', 'school', 'school_year', 'service', 'tariff', 'sibling_reduction', 'dish', 'menu_plan', 'menu_item',
   'document_counter', 'notice_counter', 'kysely_migration', 'kysely_migration_lock',
+  'menu_special', 'menu_special_item',
 ]);
 
 /**

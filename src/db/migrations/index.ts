@@ -19,6 +19,7 @@ import { importUploads } from './0019_import_uploads';
 import { cartResume } from './0020_cart_resume';
 import { enteSettings } from './0021_ente_settings';
 import { calendar } from './0022_calendar';
+import { officeMenus } from './0024_office_menus';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -33,4 +34,5 @@ export const migrations: AppMigration[] = [
   cartResume,
   enteSettings,
   calendar,
+  officeMenus,
 ];

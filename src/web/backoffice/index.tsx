@@ -17,6 +17,7 @@ import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
 import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 import { officeSettingsRoutes } from './impostazioni/routes';
 import { officeCalendarRoutes } from './calendario/routes';
+import { officeMenuRoutes } from './menu/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,4 +71,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(importRoutes, { services });
   await app.register(officeSettingsRoutes, { services });
   await app.register(officeCalendarRoutes, { services });
+  await app.register(officeMenuRoutes, { services });
 }

@@ -125,6 +125,11 @@ function MenuDishes({ m, menu }: { m: Messages; menu: DayMenu }) {
   const t = m.canteen;
   return (
     <ul class="list-unstyled mb-0">
+      {menu.special && (
+        <li>
+          <strong>{t.specialMenu(menu.special)}</strong>
+        </li>
+      )}
       {menu.dishes.map((dish) => (
         <li key={dish.course}>
           <span class="visually-hidden">{t.courses[dish.course]}: </span>
