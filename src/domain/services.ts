@@ -27,6 +27,8 @@ import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
+import { createTariffService } from './tariffs/management';
+import { createBillingPreviewService } from './billing/preview';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -65,7 +67,12 @@ export function createServices(
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
   };
-  return { ...base, officePupil: createOfficePupilService(db, audit, base) };
+  return {
+    ...base,
+    officePupil: createOfficePupilService(db, audit, base),
+    tariffs: createTariffService(db, clock),
+    billingPreview: createBillingPreviewService(db, clock, base.billing),
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;
