@@ -15,6 +15,8 @@ import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
 import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
+import { officeTariffRoutes } from './tariffe/routes';
+import { officeBillingRoutes } from './fatturazione/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,4 +68,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeEnrolmentRoutes, { services });
   await app.register(officeBadgeRoutes, { services });
   await app.register(importRoutes, { services });
+  await app.register(officeTariffRoutes, { services });
+  await app.register(officeBillingRoutes, { services });
 }
