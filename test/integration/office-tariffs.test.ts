@@ -132,6 +132,12 @@ for (const { engine, skip } of testEngines()) {
       for (const c of fromD) assert.equal(c.unit_price_cents, 350, `${c.date} has the new price`);
       for (const c of charges) assert.equal(c.exemption_cents, c.date >= '2027-01-25' ? 175 : 0, `${c.date} exemption`);
 
+      // The billing's preview of the month, read-only, is what the run then makes, document by document.
+      const chargesBefore = (await db().selectFrom('charge').select('id').execute()).length;
+      const preview = await app.app.services.billing.previewMonth(ente, '2027-01');
+      assert.equal((await db().selectFrom('charge').select('id').execute()).length, chargesBefore, 'the preview writes no fee');
+      assert.equal((await db().selectFrom('document').select('id').where('period', '=', '2027-01').execute()).length, 0);
+
       const billed = await app.app.services.billing.billMonth(ente, '2027-01');
       assert.equal(billed.status, 'billed');
       const document = await db().selectFrom('document').selectAll().where('enrolment_id', '=', enrolmentId).where('period', '=', '2027-01').executeTakeFirstOrThrow();
@@ -153,6 +159,20 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(document.total_cents, before.length * 320 + fromD.length * 350 - exempted * 175);
       assert.equal(document.total_cents, charges.reduce((sum, c) => sum + c.amount_cents, 0), 'the document bills exactly the charges');
 
+      const made = await db()
+        .selectFrom('document as d')
+        .leftJoin('document_line as l', 'l.document_id', 'd.id')
+        .select(['d.enrolment_id', 'd.total_cents', (eb) => eb.fn.count<number>('l.position').as('lines')])
+        .where('d.ente_id', '=', enteId)
+        .where('d.period', '=', '2027-01')
+        .groupBy(['d.enrolment_id', 'd.total_cents'])
+        .execute();
+      assert.ok(made.length > 1);
+      assert.deepEqual(
+        preview.map((p) => [p.enrolmentId, p.totalCents, p.lines]).sort((a, b) => a[0]! - b[0]!),
+        made.map((d) => [d.enrolment_id, d.total_cents, Number(d.lines)]).sort((a, b) => a[0]! - b[0]!),
+      );
+
       // The run's log shows it with its total.
       const run = await db().selectFrom('billing_run').selectAll().where('ente_id', '=', enteId).where('period', '=', '2027-01').executeTakeFirstOrThrow();
       const monthTotal = await db().selectFrom('document').select((eb) => eb.fn.sum<number>('total_cents').as('s')).where('ente_id', '=', enteId).where('period', '=', '2027-01').where('kind', '=', 'documento').executeTakeFirstOrThrow();
@@ -161,6 +181,34 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(billingPage.statusCode, 200);
       assert.match(billingPage.body, /gennaio 2027/);
       assert.match(billingPage.body, new RegExp(`>${run.documents}<`));
+    });
+
+    it('shows before the month closes what its billing would make so far, per service and school, writing nothing', async () => {
+      await freezeAndCharge('2027-02-01', '2027-02-09');
+      const counts = async () => [
+        (await db().selectFrom('charge').select('id').execute()).length,
+        (await db().selectFrom('document').select('id').execute()).length,
+        (await db().selectFrom('billing_run').select('period').execute()).length,
+      ];
+      const before = await counts();
+      const page = await office.get('/demo/ufficio/fatturazione');
+      assert.equal(page.statusCode, 200);
+      assert.deepEqual(await counts(), before, 'read-only');
+      const expected = await app.app.services.billing.previewMonth(ente, '2027-02');
+      const total = expected.reduce((sum, d) => sum + d.totalCents, 0);
+      assert.ok(expected.length > 0 && total > 0);
+      assert.match(page.body, /Anteprima di febbraio 2027/);
+      assert.match(page.body, /Giorni addebitati finora: 9, fino al 09\/02\/2027/);
+      // The total row: every document, every line, the total to the cent.
+      const euro = new Intl.NumberFormat('it-IT', { style: 'currency', currency: 'EUR' }).format(total / 100);
+      const totalRow = /<tr><th scope="row" data-label="Servizio">Totale<\/th>(.*?)<\/tr>/.exec(page.body)?.[1] ?? '';
+      assert.ok(totalRow.includes(`>${expected.length}<`), totalRow);
+      assert.ok(totalRow.includes(`>${expected.reduce((sum, d) => sum + d.lines, 0)}<`), totalRow);
+      assert.ok(totalRow.includes(euro), `${totalRow} has ${euro}`);
+      // Our family's child is in it: its meals so far at 3,50 €, with the 50% exemption.
+      const ours = expected.find((d) => d.enrolmentId === enrolmentId)!;
+      const charged = await db().selectFrom('charge').select('amount_cents').where('enrolment_id', '=', enrolmentId).where('date', '>=', '2027-02-01').execute();
+      assert.equal(ours.totalCents, charged.reduce((sum, c) => sum + c.amount_cents, 0));
     });
 
     it('previews what a family would pay with the charging’s own rules, to the cent', async () => {

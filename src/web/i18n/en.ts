@@ -960,7 +960,7 @@ export const en: Messages = {
     siblingsFormTitle: 'Sibling reductions from a date',
     previewLink: 'What a family would pay',
     exemptionsHint: 'Exemptions (decided by the social services, for example) are managed from the pupil’s enrolment page, in the Registry.',
-    bandTitle: (label: string) => `Band ${label}`,
+    bandTitle: (label: string) => label,
     historyTitle: 'Price history',
     historyCaption: 'Prices of the band, from the first',
     historyColumns: { from: 'From', price: 'Price', state: 'State' },

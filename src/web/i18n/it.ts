@@ -964,7 +964,7 @@ export const it = {
     siblingsFormTitle: 'Riduzioni per fratelli da una data',
     previewLink: 'Quanto pagherebbe una famiglia',
     exemptionsHint: 'Le esenzioni (per esempio decise dai servizi sociali) si gestiscono dalla pagina dell’iscrizione dell’alunno, in Anagrafe.',
-    bandTitle: (label: string) => `Fascia ${label}`,
+    bandTitle: (label: string) => label,
     historyTitle: 'Storico dei prezzi',
     historyCaption: 'Prezzi della fascia, dal primo',
     historyColumns: { from: 'Dal', price: 'Prezzo', state: 'Stato' },
