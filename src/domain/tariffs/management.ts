@@ -7,7 +7,7 @@ import { addDays, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
-import { type BandPrice, bandForIsee, bandPriceOn, type DatedSiblingRule, resolvePrice, siblingRulesOn } from './resolution';
+import { type BandPrice, bandForIsee, bandPriceOn, resolvePrice, siblingRulesOn } from './resolution';
 
 /**
  * The office's tariffs (issue 14, decision 0022): bands by ISEE with their prices from a date, sibling
@@ -474,4 +474,3 @@ export type TariffTableView = Awaited<ReturnType<TariffService['table']>>;
 export type BandView = Awaited<ReturnType<TariffService['band']>>;
 export type ExemptionsView = Awaited<ReturnType<TariffService['exemptions']>>;
 export type PreviewResult = Awaited<ReturnType<TariffService['preview']>>;
-export type { DatedSiblingRule };

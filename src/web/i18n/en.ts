@@ -946,7 +946,6 @@ export const en: Messages = {
     anyIsee: 'any ISEE',
     units: { pasto: 'per meal', mese: 'per month' },
     fromYearStart: 'start of the year',
-    scheduled: 'scheduled',
     changesCount: (n: number) => (n === 1 ? 'none' : `${n - 1}`),
     openBand: 'History and price change of band ',
     addBand: 'Add a band',

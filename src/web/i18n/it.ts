@@ -950,7 +950,6 @@ export const it = {
     anyIsee: 'qualsiasi ISEE',
     units: { pasto: 'a pasto', mese: 'al mese' },
     fromYearStart: 'inizio anno',
-    scheduled: 'programmata',
     changesCount: (n: number) => (n === 1 ? 'nessuna' : `${n - 1}`),
     openBand: 'Storico e modifica del prezzo della fascia ',
     addBand: 'Aggiungi una fascia',
