@@ -324,6 +324,27 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual(await tariffRows(), before);
     });
 
+    it('withdraws a scheduled price change before its day, audited; never one already in force', async () => {
+      const saved = await office.post(bandPath(bandB), { _csrf: await csrf(bandPath(bandB)), dal: '01/04/2027', importo: '37,00' });
+      assert.equal(saved.statusCode, 303);
+      const scheduled = (await tariffRows()).at(-1)!;
+      assert.equal(scheduled.valid_from, '2027-04-01');
+      const inForce = (await tariffRows()).find((r) => r.band_code === 'B' && r.service_id === postpaidId && r.valid_from === D)!;
+      const before = await tariffRows();
+      const refused = await office.post(`${bandPath(bandB)}/annulla`, { _csrf: await csrf(bandPath(bandB)), modifica: String(inForce.id) });
+      assert.equal(refused.statusCode, 422);
+      assert.match(refused.body, new RegExp(t.problems.notScheduled.slice(0, 30)));
+      const bad = await office.post(`${bandPath(bandB)}/annulla`, { _csrf: await csrf(bandPath(bandB)), modifica: '99999999999' });
+      assert.equal(bad.statusCode, 422);
+      assert.deepEqual(await tariffRows(), before);
+      const withdrawn = await office.post(`${bandPath(bandB)}/annulla`, { _csrf: await csrf(bandPath(bandB)), modifica: String(scheduled.id) });
+      assert.equal(withdrawn.statusCode, 303, withdrawn.body.slice(0, 500));
+      assert.equal((await tariffRows()).some((r) => r.id === scheduled.id), false);
+      const event = await db().selectFrom('audit_event').selectAll().where('action', '=', 'office.tariff.price.withdraw').executeTakeFirstOrThrow();
+      assert.match(event.before_json!, /"amount_cents":3700/);
+      assert.equal(event.after_json, null);
+    });
+
     it('lists, adds and ends exemptions; a bad one is refused and nothing written; the end is audited', async () => {
       const path = `/demo/ufficio/tariffe/iscrizioni/${enrolmentId}/esenzioni`;
       const rows = async () => db().selectFrom('tariff_exemption').selectAll().where('enrolment_id', '=', enrolmentId).orderBy('id').execute();

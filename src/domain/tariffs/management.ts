@@ -275,6 +275,41 @@ export function createTariffService(db: Kysely<DB>, clock: Clock) {
     });
   }
 
+  /**
+   * Withdraws a scheduled price change (a mistake noticed before its day): the row is removed only while its
+   * date is after every day decided, so no meal was ever priced by it; the band's first price never goes.
+   */
+  async function withdrawPriceChange(office: OperatorContext, bandId: number, changeId: number): Promise<void> {
+    requirePermission(office, 'tariffs.manage');
+    const enteId = office.ente.id;
+    await transaction(db, async (tx) => {
+      const [band, change] = await Promise.all([
+        tx.db.selectFrom('tariff').select(['service_id', 'school_year_id', 'band_code']).where('ente_id', '=', enteId).where('id', '=', bandId).executeTakeFirst(),
+        tx.db.selectFrom('tariff').selectAll().where('ente_id', '=', enteId).where('id', '=', changeId).executeTakeFirst(),
+      ]);
+      if (!band || !change || change.service_id !== band.service_id || change.school_year_id !== band.school_year_id || change.band_code !== band.band_code) {
+        throw new NotFoundError('tariff');
+      }
+      const lastDecided = await lastDecidedDay(tx.db, enteId);
+      if (change.valid_from === null || (lastDecided !== null && change.valid_from <= lastDecided)) throw new InvalidInputError({ modifica: 'notScheduled' });
+      // No meal was priced by it (its day is not decided; the charge's foreign key is the backstop); an
+      // enrolment that names the row (an import may) keeps it.
+      const [term, enrolment] = await Promise.all([
+        tx.db.selectFrom('enrolment_term').select('id').where('tariff_id', '=', change.id).limit(sql.lit(1)).executeTakeFirst(),
+        tx.db.selectFrom('enrolment').select('id').where('tariff_id', '=', change.id).limit(sql.lit(1)).executeTakeFirst(),
+      ]);
+      if (term || enrolment) throw new InvalidInputError({ modifica: 'notScheduled' });
+      await tx.db.deleteFrom('tariff').where('id', '=', change.id).execute();
+      await writeChange(tx.db, clock, office, {
+        action: 'office.tariff.price.withdraw',
+        subjectType: 'tariff',
+        subjectId: bandId,
+        before: { band_code: change.band_code, valid_from: change.valid_from, amount_cents: change.amount_cents, tariff_id: change.id },
+        after: null,
+      });
+    });
+  }
+
   /** The reductions for the second child and for the third and following, from a date (0: none from that day). */
   async function changeSiblingReductions(
     office: OperatorContext,
@@ -466,7 +501,7 @@ export function createTariffService(db: Kysely<DB>, clock: Clock) {
     return { service, year, date, band, inForce, price };
   }
 
-  return { choices, table, band, addBand, changePrice, changeSiblingReductions, exemptions, addExemption, endExemption, preview };
+  return { choices, table, band, addBand, changePrice, withdrawPriceChange, changeSiblingReductions, exemptions, addExemption, endExemption, preview };
 }
 
 export type TariffService = ReturnType<typeof createTariffService>;

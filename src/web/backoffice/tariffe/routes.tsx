@@ -87,6 +87,7 @@ const bandForm = z.object({
   importo: price,
 });
 const priceForm = z.object({ dal: date, importo: price });
+const withdrawForm = z.object({ modifica: choice });
 const siblingsForm = z.object({ dal: date, secondo: percent, terzo: percent });
 const exemptionForm = z.object({ percentuale: positivePercent, motivo: z.string().trim().min(3, 'textRequired').max(300, 'tooLong'), dal: date, al: optionalDate });
 const endForm = z.object({ ultimo_giorno: date, valido_al: optionalDate });
@@ -178,7 +179,7 @@ export async function officeTariffRoutes(app: FastifyInstance, { services }: { s
     const view = await tariffs.band(request.office!, idParam(request, 'id'));
     const done = savedParam(request);
     const t = messagesFor(request).officeTariffs.saved;
-    const saved = done === 'prezzo' ? t.price : done === 'fascia' ? t.band : undefined;
+    const saved = done === 'prezzo' ? t.price : done === 'fascia' ? t.band : done === 'annullata' ? t.withdrawn : undefined;
     return sendPage(reply, <BandPage ctx={enteContext(request)} view={view} typed={form.typed} problems={form.problems} saved={form.status ? undefined : saved} />, form.status);
   }
 
@@ -195,6 +196,19 @@ export async function officeTariffRoutes(app: FastifyInstance, { services }: { s
       throw error;
     }
     return reply.redirect(`${root(request)}/fasce/${id}?fatto=prezzo`, 303);
+  });
+
+  app.post('/tariffe/fasce/:id/annulla', manage, async (request, reply) => {
+    const id = idParam(request, 'id');
+    const form = parseForm(withdrawForm, request.body);
+    if (!form.ok) return bandPage(request, reply, { problems: { modifica: 'notScheduled' }, status: 422 });
+    try {
+      await tariffs.withdrawPriceChange(request.office!, id, form.values.modifica);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return bandPage(request, reply, { problems: error.problems, status: 422 });
+      throw error;
+    }
+    return reply.redirect(`${root(request)}/fasce/${id}?fatto=annullata`, 303);
   });
 
   async function siblingsPage(request: FastifyRequest, reply: FastifyReply, form: { typed?: Typed; problems?: FormProblems<SiblingsField>; status?: number } = {}) {

@@ -223,7 +223,7 @@ export function NewBandPage({ ctx, choices, typed = {}, problems = {} }: { ctx: 
   );
 }
 
-export type PriceField = 'dal' | 'importo';
+export type PriceField = 'dal' | 'importo' | 'modifica';
 
 export function BandPage({ ctx, view, typed = {}, problems = {}, saved }: { ctx: Ctx; view: BandView; typed?: Typed; problems?: FormProblems<PriceField>; saved?: string }) {
   const { m, ente } = ctx;
@@ -238,7 +238,9 @@ export function BandPage({ ctx, view, typed = {}, problems = {}, saved }: { ctx:
   };
   return (
     <Layout ctx={ctx} title={title} crumbs={crumbs(ctx, title)}>
-      {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
+      {/* A refused withdrawal has no field to point at: the summary says it. */}
+      {problems.modifica && <ErrorSummary title={m.forms.summaryTitle} items={[{ text: problemText(m, t.problems, problems.modifica)! }]} />}
+      {!problems.modifica && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
       <Saved text={saved} />
       <dl class="row">
@@ -266,6 +268,20 @@ export function BandPage({ ctx, view, typed = {}, problems = {}, saved }: { ctx:
             { label: t.historyColumns.from, cell: (price) => (price.validFrom === null ? `${m.format.date(view.year.startsOn)} (${t.fromYearStart})` : m.format.date(price.validFrom)) },
             { label: t.historyColumns.price, numeric: true, cell: (price) => `${m.format.euro(price.amountCents)} ${t.units[price.unit]}` },
             { label: t.historyColumns.state, cell: (price) => stateOf(price.validFrom) },
+            {
+              label: t.historyColumns.withdraw,
+              cell: (price) =>
+                price.validFrom !== null && price.validFrom >= view.earliestChange ? (
+                  <PostForm action={`${base(ente)}/fasce/${band.id}/annulla`} csrfToken={ctx.csrfToken}>
+                    <input type="hidden" name="modifica" value={String(price.id)} />
+                    <button type="submit" class="btn btn-outline-danger btn-sm">
+                      {t.withdrawSubmit(m.format.date(price.validFrom))}
+                    </button>
+                  </PostForm>
+                ) : (
+                  t.notWithdrawable
+                ),
+            },
           ]}
         />
       </section>
