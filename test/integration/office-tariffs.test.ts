@@ -104,8 +104,8 @@ for (const { engine, skip } of testEngines()) {
       const event = await db().selectFrom('audit_event').selectAll().where('action', '=', 'office.tariff.price.change').executeTakeFirstOrThrow();
       assert.equal(event.actor_fiscal_code, MARCO);
       assert.equal(event.subject_id, bandB);
-      assert.deepEqual(JSON.parse(event.before_json!).amount_cents, 320);
-      assert.deepEqual(JSON.parse(event.after_json!).amount_cents, 350);
+      assert.deepEqual(JSON.parse(event.before_json!), { valid_from: '2026-09-14', amount_cents: 320, tariff_id: bandB });
+      assert.deepEqual(JSON.parse(event.after_json!), { valid_from: D, amount_cents: 350, tariff_id: change.id });
 
       // The history shows both prices with their dates.
       const history = await office.get(`${bandPath(bandB)}?fatto=prezzo`);
@@ -255,8 +255,8 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(saved.statusCode, 303, saved.body.slice(0, 500));
       assert.equal(await count(), before + 2);
       const event = await db().selectFrom('audit_event').selectAll().where('action', '=', 'office.tariff.siblings.change').executeTakeFirstOrThrow();
-      assert.deepEqual(JSON.parse(event.before_json!), { second_bp: 2000, third_bp: 3000 });
-      assert.deepEqual(JSON.parse(event.after_json!), { second_bp: 2500, third_bp: 4000 });
+      assert.deepEqual(JSON.parse(event.before_json!), { valid_from: '2026-09-14', second_bp: 2000, third_bp: 3000 });
+      assert.deepEqual(JSON.parse(event.after_json!), { valid_from: '2027-03-01', second_bp: 2500, third_bp: 4000 });
       // The charging's context reads them by day: 20% in February, 25% from March.
       const preview = async (data: string) =>
         (await office.get(`/demo/ufficio/tariffe/anteprima?servizio=${postpaidId}&anno=${yearId}&residente=si&isee=8500&figlio=2&esenzione=&data=${data}`)).body;

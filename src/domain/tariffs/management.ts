@@ -268,7 +268,8 @@ export function createTariffService(db: Kysely<DB>, clock: Clock) {
         action: 'office.tariff.price.change',
         subjectType: 'tariff',
         subjectId: band.id,
-        before: { band_code: band.bandCode, valid_from: input.validFrom, amount_cents: before.amountCents },
+        // The price in force on the day before this change (its row and date), and the new one from the day.
+        before: { band_code: band.bandCode, valid_from: before.validFrom ?? year!.startsOn, amount_cents: before.amountCents, tariff_id: before.id },
         after: { band_code: band.bandCode, valid_from: input.validFrom, amount_cents: input.amountCents, tariff_id: id },
       });
       return id;
@@ -329,6 +330,8 @@ export function createTariffService(db: Kysely<DB>, clock: Clock) {
       const rankOf = (list: readonly { childRank: number; percentBp: number }[], rank: number) =>
         list.filter((r) => r.childRank <= rank).sort((a, b) => b.childRank - a.childRank)[0]?.percentBp ?? 0;
       const inForce = siblingRulesOn(rules, input.validFrom);
+      // The reductions in force on the day, and the day they started from.
+      const since = rules.map((r) => r.validFrom ?? year.startsOn).filter((day) => day <= input.validFrom).sort().at(-1) ?? null;
       const before = { second_bp: rankOf(inForce, 2), third_bp: rankOf(inForce, 3) };
       if (dateWrong) problems.dal = dateWrong;
       else if (rules.some((r) => (r.validFrom ?? year.startsOn) === input.validFrom)) problems.dal = 'changeSameDay';
@@ -351,7 +354,7 @@ export function createTariffService(db: Kysely<DB>, clock: Clock) {
         action: 'office.tariff.siblings.change',
         subjectType: 'service',
         subjectId: input.serviceId,
-        before: { school_year_id: input.schoolYearId, valid_from: input.validFrom, ...before },
+        before: { school_year_id: input.schoolYearId, valid_from: since, ...before },
         after: { school_year_id: input.schoolYearId, valid_from: input.validFrom, second_bp: input.secondBp, third_bp: input.thirdBp },
       });
     });
