@@ -169,8 +169,10 @@ export interface SiblingReductionTable {
   service_id: number;
   school_year_id: number;
   child_rank: number;
-  /** Basis points: 2000 = 20%. */
+  /** Basis points: 2000 = 20%; 0 from a date withdraws the reduction. */
   percent_bp: number;
+  /** The reduction from this day (decision 0022); null: from the start of the school year. */
+  valid_from: string | null;
 }
 
 export interface TariffExemptionTable {
@@ -478,6 +480,8 @@ export interface BillingRunTable {
   period: string;
   completed_at: string;
   documents: number;
+  /** The month's billed total (cents), for the office's log (decision 0022); null only while a run writes it. */
+  total_cents: number | null;
 }
 
 export interface DocumentCounterTable {

@@ -31,6 +31,8 @@ import { createEnteSettingsService } from './settings/ente-settings';
 import { createSchoolService } from './settings/schools';
 import { createCalendarManagement } from './calendar/management';
 import { createMenuOffice } from './canteen/menu-office';
+import { createTariffService } from './tariffs/management';
+import { createBillingPreviewService } from './billing/preview';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -73,7 +75,12 @@ export function createServices(
     calendar: createCalendarManagement(db, clock),
     menuOffice: createMenuOffice(db, clock),
   };
-  return { ...base, officePupil: createOfficePupilService(db, audit, base) };
+  return {
+    ...base,
+    officePupil: createOfficePupilService(db, audit, base),
+    tariffs: createTariffService(db, clock),
+    billingPreview: createBillingPreviewService(db, clock, base.billing),
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -10,6 +10,7 @@ import {
   resolvePrice,
   siblingPercent,
   siblingRanks,
+  siblingRulesOn,
   type BandPrice,
   type Exemption,
   type IseeBand,
@@ -140,6 +141,42 @@ describe('siblingPercent: the reduction for the n-th child', () => {
   it('gives no reduction when the ente has no sibling rules', () => {
     assert.equal(siblingPercent([], 1), 0);
     assert.equal(siblingPercent([], 4), 0);
+  });
+});
+
+describe('siblingRulesOn: the sibling reductions in force on a day (decision 0022)', () => {
+  const rows = [
+    { childRank: 2, percentBp: 2000, validFrom: null },
+    { childRank: 3, percentBp: 3000, validFrom: null },
+    { childRank: 2, percentBp: 2500, validFrom: '2027-03-01' },
+    { childRank: 3, percentBp: 0, validFrom: '2027-03-01' },
+  ];
+
+  it('takes each rank’s latest change on or before the day', () => {
+    assert.deepEqual(siblingRulesOn(rows, '2027-02-28').sort((a, b) => a.childRank - b.childRank), [
+      { childRank: 2, percentBp: 2000 },
+      { childRank: 3, percentBp: 3000 },
+    ]);
+    assert.deepEqual(siblingRulesOn(rows, '2027-03-01').sort((a, b) => a.childRank - b.childRank), [
+      { childRank: 2, percentBp: 2500 },
+      { childRank: 3, percentBp: 0 },
+    ]);
+    // Withdrawn for the third from March: 0, not the second's 25%.
+    assert.equal(siblingPercent(siblingRulesOn(rows, '2027-03-02'), 4), 0);
+  });
+
+  it('gives nothing for a rank whose rules all start later, whatever their order', () => {
+    const later = [{ childRank: 2, percentBp: 1000, validFrom: '2027-01-10' }];
+    assert.deepEqual(siblingRulesOn(later, '2027-01-09'), []);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(rows, { minLength: rows.length }), (shuffled) => {
+        assert.deepEqual(
+          siblingRulesOn(shuffled, '2027-03-05').sort((a, b) => a.childRank - b.childRank),
+          siblingRulesOn(rows, '2027-03-05').sort((a, b) => a.childRank - b.childRank),
+        );
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -20,6 +20,7 @@ import { cartResume } from './0020_cart_resume';
 import { enteSettings } from './0021_ente_settings';
 import { calendar } from './0022_calendar';
 import { officeMenus } from './0024_office_menus';
+import { tariffsOffice } from './0023_tariffs_office';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -34,5 +35,6 @@ export const migrations: AppMigration[] = [
   cartResume,
   enteSettings,
   calendar,
+  tariffsOffice,
   officeMenus,
 ];

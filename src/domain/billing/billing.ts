@@ -49,8 +49,8 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
     return days.length === expected && days.every((d) => d.chargedAt !== null) ? 'ready' : 'days-not-charged';
   }
 
-  /** The monthly fee of each postpaid enrolment with a tariff per month, charged once per month. */
-  async function chargeMonthlyFees(ente: Ente, period: string): Promise<number> {
+  /** The monthly fee of each postpaid enrolment with a tariff per month not charged yet, priced; nothing written. */
+  async function monthlyFeesDue(ente: Ente, period: string): Promise<Insertable<ChargeTable>[]> {
     const first = firstOfMonth(period);
     const last = lastOfMonth(period);
     const due = await db
@@ -85,7 +85,7 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
         ),
       )
       .execute();
-    if (due.length === 0) return 0;
+    if (due.length === 0) return [];
     // The month's fee is priced on its first day of service.
     const byDay = new Map<string, typeof due>();
     for (const e of due) {
@@ -106,6 +106,13 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
         });
       }
     }
+    return rows;
+  }
+
+  /** The monthly fee of each postpaid enrolment with a tariff per month, charged once per month. */
+  async function chargeMonthlyFees(ente: Ente, period: string): Promise<number> {
+    const rows = await monthlyFeesDue(ente, period);
+    if (rows.length === 0) return 0;
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx
@@ -229,9 +236,17 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
       created += made;
       options.afterBatch?.(created);
     }
+    // The month's billed total, for the office's log (decision 0022): every run's documents, this one's or another instance's.
+    const billed = await db
+      .selectFrom('document')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('total_cents'), sql<number>`0`).as('total'))
+      .where('ente_id', '=', ente.id)
+      .where('period', '=', period)
+      .where('kind', '=', sql.lit('documento'))
+      .executeTakeFirstOrThrow();
     await db
       .insertInto('billing_run')
-      .values({ ente_id: ente.id, period, completed_at: clock.now().toISOString(), documents: created })
+      .values({ ente_id: ente.id, period, completed_at: clock.now().toISOString(), documents: created, total_cents: Number(billed.total) })
       .onConflict((oc) => oc.columns(['ente_id', 'period']).doNothing())
       .execute();
     return { status: 'billed' as const, documents: created };
@@ -307,7 +322,42 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
     });
   }
 
-  return { readiness, billMonth, billDueMonths, cancelDocument };
+  /**
+   * What billing the month would make now, for the office's preview (decision 0022): the same charges,
+   * the same monthly fees (priced, not written) and the same lines as `billMonth`, per enrolment not
+   * billed yet; read-only. A month still running shows the days charged so far.
+   */
+  async function previewMonth(ente: Ente, period: string) {
+    const [{ owed, enrolments }, fees, labels, billed] = await Promise.all([
+      chargesOfMonth(ente, period),
+      monthlyFeesDue(ente, period),
+      db.selectFrom('tariff').select(['id', 'band_label']).where('ente_id', '=', ente.id).execute(),
+      db.selectFrom('document').select('enrolment_id').where('ente_id', '=', ente.id).where('period', '=', period).where('kind', '=', sql.lit('documento')).execute(),
+    ]);
+    const labelOf = new Map(labels.map((t) => [t.id, t.band_label]));
+    for (const fee of fees) {
+      let found = owed.get(fee.enrolment_id);
+      if (!found) owed.set(fee.enrolment_id, (found = { charges: [], stornos: [] }));
+      found.charges.push({
+        kind: 'fee', unitPriceCents: fee.unit_price_cents, siblingBp: fee.sibling_bp, siblingCents: fee.sibling_cents,
+        exemptionBp: fee.exemption_bp, exemptionCents: fee.exemption_cents, quantity: 1, bandLabel: labelOf.get(fee.tariff_id),
+      });
+    }
+    const already = new Set(billed.map((d) => d.enrolment_id));
+    const documents: { enrolmentId: number; serviceId: number; lines: number; totalCents: number }[] = [];
+    for (const [enrolmentId, charges] of owed) {
+      if (already.has(enrolmentId)) continue;
+      const enrolment = enrolments.get(enrolmentId)!;
+      const lines = documentLines(period, enrolment.bandLabel, charges);
+      const total = lines.reduce((sum, line) => sum + line.amount_cents, 0);
+      // As billMonth: nothing owed, no document.
+      if (total <= 0) continue;
+      documents.push({ enrolmentId, serviceId: enrolment.serviceId, lines: lines.length, totalCents: total });
+    }
+    return documents;
+  }
+
+  return { readiness, billMonth, billDueMonths, cancelDocument, previewMonth };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
 import { termInForce } from '../registry/terms';
-import { type BandPrice, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks } from './resolution';
+import { type BandPrice, type DatedSiblingRule, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks, siblingRulesOn } from './resolution';
 
 /** The enrolment facts a price depends on (besides the day). */
 export interface PricedEnrolment {
@@ -25,7 +25,7 @@ const tariffsOf = prepared((db: Kysely<DB>, enteId: number) =>
 );
 
 const siblingRulesOf = prepared((db: Kysely<DB>, enteId: number) =>
-  db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp']).where('ente_id', '=', enteId),
+  db.selectFrom('sibling_reduction').select(['service_id', 'school_year_id', 'child_rank', 'percent_bp', 'valid_from']).where('ente_id', '=', enteId),
 );
 
 function exemptionsQuery(db: Kysely<DB>, enteId: number, date: string) {
@@ -84,13 +84,15 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
   }
   for (const t of tariffs) bandsById.set(t.id, bandRows.get(bandKey(t))!);
 
-  const rulesBy = new Map<string, SiblingRule[]>();
+  const datedRulesBy = new Map<string, DatedSiblingRule[]>();
   for (const r of rules) {
     const key = `${r.service_id}/${r.school_year_id}`;
-    const list = rulesBy.get(key) ?? [];
-    list.push({ childRank: r.child_rank, percentBp: r.percent_bp });
-    rulesBy.set(key, list);
+    const list = datedRulesBy.get(key) ?? [];
+    list.push({ childRank: r.child_rank, percentBp: r.percent_bp, validFrom: r.valid_from });
+    datedRulesBy.set(key, list);
   }
+  // The reductions of the context's day: a change from a later date never reaches it (decision 0022).
+  const rulesBy = new Map<string, SiblingRule[]>([...datedRulesBy].map(([key, list]) => [key, siblingRulesOn(list, date)]));
   const exemptionsBy = new Map<number, Exemption[]>();
   for (const e of exemptions) {
     const list = exemptionsBy.get(e.enrolment_id) ?? [];

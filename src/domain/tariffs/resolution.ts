@@ -56,6 +56,25 @@ export function bandPriceOn(rows: readonly BandPrice[], date: string): BandPrice
   return found;
 }
 
+export interface DatedSiblingRule extends SiblingRule {
+  /** null: from the start of the school year. */
+  validFrom: string | null;
+}
+
+/**
+ * The sibling rules in force on `date` (decision 0022): for each rank, its latest change on or before the
+ * day; a rank whose rules all start later has none yet.
+ */
+export function siblingRulesOn(rows: readonly DatedSiblingRule[], date: string): SiblingRule[] {
+  const byRank = new Map<number, DatedSiblingRule>();
+  for (const row of rows) {
+    if (row.validFrom !== null && row.validFrom > date) continue;
+    const found = byRank.get(row.childRank);
+    if (!found || (found.validFrom ?? '') < (row.validFrom ?? '')) byRank.set(row.childRank, row);
+  }
+  return [...byRank.values()].map(({ childRank, percentBp }) => ({ childRank, percentBp }));
+}
+
 /** The reduction for the n-th child (1 = the first, who pays in full); the highest rank covers the rest. */
 export function siblingPercent(rules: readonly SiblingRule[], childRank: number): number {
   let best: SiblingRule | undefined;

@@ -18,6 +18,8 @@ import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
 import { officeSettingsRoutes } from './impostazioni/routes';
 import { officeCalendarRoutes } from './calendario/routes';
 import { officeMenuRoutes } from './menu/routes';
+import { officeTariffRoutes } from './tariffe/routes';
+import { officeBillingRoutes } from './fatturazione/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,4 +74,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeSettingsRoutes, { services });
   await app.register(officeCalendarRoutes, { services });
   await app.register(officeMenuRoutes, { services });
+  await app.register(officeTariffRoutes, { services });
+  await app.register(officeBillingRoutes, { services });
 }

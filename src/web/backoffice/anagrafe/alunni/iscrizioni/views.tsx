@@ -390,6 +390,9 @@ export function EnrolmentManagePage({
             </ul>
           </>
         )}
+        <p>
+          <a href={`/${ente.slug}/ufficio/tariffe/iscrizioni/${e.id}/esenzioni`}>{m.officeTariffs.exemptionsLink}</a>
+        </p>
       </section>
 
       <section aria-labelledby="terms-title" class="mb-5">
