@@ -213,6 +213,33 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(await bandOn('2027-02-01'), bandB);
     });
 
+    it('a school and class change from a day moves the pupil’s meals to the new school’s counts from that day', async () => {
+      const { pupil, enrolment } = await enrolled();
+      const other = await db().selectFrom('school').select('id').where('ente_id', '=', enteId).where('id', '!=', pupil.schoolId).where('service_weekdays', 'like', '%2%').orderBy('id').executeTakeFirstOrThrow();
+      await freezeAndCharge('2027-02-15');
+      const manage = await office.get(`${base(pupil)}/${enrolment.id}`);
+      const changed = await office.post(`${base(pupil)}/${enrolment.id}/variazione`, {
+        _csrf: office.csrfFrom(manage.body), versione: String(enrolment.version), dal: '16/02/2027', scuola: String(other.id), classe: '3B',
+        intestatario: String(enrolment.holder_person_id), fascia: String(bandA), isee: '', data_isee: '', modalita: 'pagopa', iban: '',
+      });
+      assert.equal(changed.statusCode, 303, changed.body.slice(0, 300));
+      await freezeAndCharge('2027-02-16');
+      const days = await db().selectFrom('attendance').select(['date', 'school_id', 'status']).where('pupil_id', '=', pupil.pupilId).orderBy('date').execute();
+      assert.deepEqual(days, [
+        { date: '2027-02-15', school_id: pupil.schoolId, status: 'present' },
+        { date: '2027-02-16', school_id: other.id, status: 'present' },
+      ]);
+      // The kitchen's counts are the attendance's, school by school: the new school's count of the 16th has the pupil.
+      for (const [date, school] of [['2027-02-15', pupil.schoolId], ['2027-02-16', other.id]] as const) {
+        const counted = await db().selectFrom('meal_count').select((eb) => eb.fn.sum<number>('meals').as('meals')).where('ente_id', '=', enteId).where('date', '=', date).where('school_id', '=', school).executeTakeFirstOrThrow();
+        const present = await db().selectFrom('attendance').select((eb) => eb.fn.countAll<number>().as('n')).where('ente_id', '=', enteId).where('date', '=', date).where('school_id', '=', school).where('status', '=', 'present').executeTakeFirstOrThrow();
+        assert.equal(Number(counted.meals), Number(present.n), `${date}: the count of the pupil's school is its attendance`);
+        assert.ok(Number(present.n) >= 1);
+      }
+      const pupilNow = await db().selectFrom('pupil').select(['school_id', 'class_name']).where('id', '=', pupil.pupilId).executeTakeFirstOrThrow();
+      assert.deepEqual(pupilNow, { school_id: other.id, class_name: '3B' });
+    });
+
     it('withdraws from a date: booked days after it removed, absence notices kept, nothing charged after it', async () => {
       const { pupil, enrolment } = await enrolled();
       await freezeAndCharge('2027-02-08');
