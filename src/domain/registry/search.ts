@@ -57,7 +57,12 @@ export function searchPlan(text: string): { words: string[]; fiscalCode?: string
   };
 }
 
-type Row = { pupilId: number; personId: number; sortKey: string; givenName: string; familyName: string; fiscalCode: string; schoolId: number; className: string };
+/**
+ * A match as the queries find it: only what the indexes read and the order needs. The names come with the
+ * page's details, for its 25 pupils: a query that also read the person's names could not stay within the
+ * key's index, and PostgreSQL then prefers reading a whole range and sorting it to reading it in order.
+ */
+type Row = { pupilId: number; personId: number; sortKey: string; schoolId: number; className: string };
 type Cursor = readonly [string, number];
 
 /**
@@ -97,9 +102,6 @@ function pupilsInOrder(db: Kysely<DB>, enteId: number, criteria: SearchCriteria,
       'pupil.id as pupilId',
       'p.id as personId',
       'p.search_key as sortKey',
-      'p.given_name as givenName',
-      'p.family_name as familyName',
-      'p.fiscal_code as fiscalCode',
       'pupil.school_id as schoolId',
       'pupil.class_name as className',
     ])
@@ -199,20 +201,9 @@ function inWindow(db: Kysely<DB>, enteId: number, words: string[], criteria: Sea
   if (after) window = window.where(afterCursor(after[0], after[1]));
   let query = db
     .selectFrom(window.as('w'))
-    .crossJoin('person as p')
     .crossJoin('pupil')
-    .whereRef('p.id', '=', 'w.id')
-    .whereRef('pupil.person_id', '=', 'p.id')
-    .select([
-      'pupil.id as pupilId',
-      'p.id as personId',
-      'p.search_key as sortKey',
-      'p.given_name as givenName',
-      'p.family_name as familyName',
-      'p.fiscal_code as fiscalCode',
-      'pupil.school_id as schoolId',
-      'pupil.class_name as className',
-    ])
+    .whereRef('pupil.person_id', '=', 'w.id')
+    .select(['pupil.id as pupilId', 'w.id as personId', 'w.search_key as sortKey', 'pupil.school_id as schoolId', 'pupil.class_name as className'])
     .where('pupil.ente_id', '=', enteId)
     .where(sql<boolean>`${sql.join(words.map((word) => sql`(' ' || w.search_key) like ${`% ${word}%`}`), sql` and `)}`);
   if (criteria.schoolId !== undefined) query = query.where('pupil.school_id', '=', criteria.schoolId);
@@ -233,16 +224,22 @@ function byBadge(db: Kysely<DB>, enteId: number, code: string, criteria: SearchC
   );
 }
 
-/** The school and intestatario, and the enrolments, of a page's pupils: two queries by the pupils' ids. */
+type PupilDetails = Pick<SearchHit, 'givenName' | 'familyName' | 'fiscalCode' | 'schoolName' | 'holder'>;
+
+/** The names, school and intestatario, and the enrolments, of a page's pupils: two queries by the pupils' ids. */
 async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[]) {
-  if (pupilIds.length === 0) return { pupils: new Map<number, { schoolName: string; holder: SearchHit['holder'] }>(), enrolments: new Map<number, SearchHit['enrolments']>() };
+  if (pupilIds.length === 0) return { pupils: new Map<number, PupilDetails>(), enrolments: new Map<number, SearchHit['enrolments']>() };
   const [pupils, enrolments] = await Promise.all([
     db
       .selectFrom('pupil')
       .innerJoin('school', 'school.id', 'pupil.school_id')
       .leftJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'pupil.id').on('ph.relation', '=', sql.lit('intestatario')))
+      .innerJoin('person as child', 'child.id', 'pupil.person_id')
       .leftJoin('person as holder', 'holder.id', 'ph.person_id')
-      .select(['pupil.id as pupilId', 'school.name as schoolName', 'holder.given_name as givenName', 'holder.family_name as familyName'])
+      .select([
+        'pupil.id as pupilId', 'school.name as schoolName', 'child.given_name as childGivenName', 'child.family_name as childFamilyName',
+        'child.fiscal_code as childFiscalCode', 'holder.given_name as givenName', 'holder.family_name as familyName',
+      ])
       .where('pupil.id', 'in', pupilIds)
       .where('pupil.ente_id', '=', enteId)
       .execute(),
@@ -257,12 +254,12 @@ async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[]) {
       .orderBy('s.name')
       .execute(),
   ]);
-  const pupilsById = new Map<number, { schoolName: string; holder: SearchHit['holder'] }>();
+  const pupilsById = new Map<number, PupilDetails>();
   for (const p of pupils) {
     // One intestatario per pupil (migration 0016); the first row is kept should the data say otherwise.
     if (pupilsById.has(p.pupilId)) continue;
     const holder = p.givenName !== null && p.familyName !== null ? { givenName: p.givenName, familyName: p.familyName } : undefined;
-    pupilsById.set(p.pupilId, { schoolName: p.schoolName, holder });
+    pupilsById.set(p.pupilId, { givenName: p.childGivenName, familyName: p.childFamilyName, fiscalCode: p.childFiscalCode, schoolName: p.schoolName, holder });
   }
   const enrolmentsOf = new Map<number, SearchHit['enrolments']>();
   for (const e of enrolments) {
@@ -297,12 +294,11 @@ export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: Sea
   const ordered = [...merged.values()].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : a.personId - b.personId));
   const shown = ordered.slice(0, SEARCH_PAGE_SIZE);
   const details = await detailsOf(db, enteId, shown.map((r) => r.pupilId));
-  const rows: SearchHit[] = shown.map(({ schoolId: _schoolId, personId: _personId, ...row }) => ({
-    ...row,
-    schoolName: details.pupils.get(row.pupilId)?.schoolName ?? '',
-    holder: details.pupils.get(row.pupilId)?.holder,
-    enrolments: details.enrolments.get(row.pupilId) ?? [],
-  }));
+  // A pupil removed between the two reads is left out of the page (the next search will not find it).
+  const rows: SearchHit[] = shown.flatMap(({ pupilId, sortKey, className }) => {
+    const pupil = details.pupils.get(pupilId);
+    return pupil ? [{ pupilId, sortKey, className, ...pupil, enrolments: details.enrolments.get(pupilId) ?? [] }] : [];
+  });
   const last = shown[shown.length - 1];
   return { kind: 'results', page: { rows, next: ordered.length > SEARCH_PAGE_SIZE && last ? encodeCursor([last.sortKey, last.personId]) : undefined } };
 }
