@@ -3,7 +3,7 @@ import { ConflictError } from '../domain/errors';
 import type { DB } from './schema';
 
 /** The tables whose rows carry a `version` (decision 0016). */
-export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator';
+export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | 'pupil_diet';
 
 /**
  * Saves `values` on one row of the ente only if it still has the version the form was made from, and

@@ -79,7 +79,7 @@ export async function buildPupil(
   const child = await buildPerson(db, enteId, { givenName: fields.givenName, familyName: fields.familyName, birthDate: '2018-05-10' });
   const pupil = await db
     .insertInto('pupil')
-    .values({ ente_id: enteId, person_id: child.id, school_id: schoolId, class_name: fields.className ?? '2A', diet_code: null })
+    .values({ ente_id: enteId, person_id: child.id, school_id: schoolId, class_name: fields.className ?? '2A' })
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const adult of adults) {

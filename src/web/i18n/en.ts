@@ -1018,6 +1018,7 @@ export const en: Messages = {
       molluschi: 'molluscs',
     } as Record<string, string>,
     diet: (name: string) => `Menu for the diet: ${name}`,
+    dietBetween: (name: string, from: string, to: string) => `Menu for the diet: ${name}, from ${from} to ${to}`,
     courses: { primo: 'First course', secondo: 'Main course', contorno: 'Side dish', frutta: 'Fruit or dessert', pane: 'Bread' } as Record<string, string>,
     problems: {
       dateInvalid: 'Write a valid date, for example 01/11/2026.',

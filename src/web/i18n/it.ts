@@ -1023,6 +1023,7 @@ export const it = {
       molluschi: 'molluschi',
     } as Record<string, string>,
     diet: (name: string) => `Menù per la dieta: ${name}`,
+    dietBetween: (name: string, from: string, to: string) => `Menù per la dieta: ${name}, dal ${from} al ${to}`,
     courses: { primo: 'Primo', secondo: 'Secondo', contorno: 'Contorno', frutta: 'Frutta o dessert', pane: 'Pane' } as Record<string, string>,
     problems: {
       dateInvalid: 'Scrivi una data valida, per esempio 01/11/2026.',
