@@ -27,6 +27,7 @@ import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
+import { createDietService } from './diets/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -65,7 +66,7 @@ export function createServices(
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
   };
-  return { ...base, officePupil: createOfficePupilService(db, audit, base) };
+  return { ...base, officePupil: createOfficePupilService(db, audit, base), diets: createDietService(db, clock, audit, base.attachments) };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -15,6 +15,7 @@ import { kitchenRoutes } from './pasti/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
 import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
+import { officeDietRoutes } from './diete/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,4 +67,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeEnrolmentRoutes, { services });
   await app.register(officeBadgeRoutes, { services });
   await app.register(importRoutes, { services });
+  await app.register(officeDietRoutes, { services });
 }
