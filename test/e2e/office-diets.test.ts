@@ -107,6 +107,17 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       assert.equal(await page.getByRole('link', { name: 'Torna alle diete speciali' }).isVisible(), false);
       assert.ok(await row.isVisible());
       await context.close();
+
+      // The kitchen's view of the pupil's diets: the diet and its days, not the reason.
+      const kitchen = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const cook = await kitchen.newPage();
+      await cook.goto(`${t.baseUrl}/demo/ufficio/diete/alunni/${pupilId}`);
+      await (await TestIdpLoginPage.on(cook)).logInAs(/Luca Verdi — VRDLCU75C12L219L/);
+      await cook.getByRole('heading', { level: 1, name: 'Dieta speciale di Irene Quaglia' }).waitFor();
+      assert.ok(await cook.getByRole('rowheader', { name: 'Senza glutine' }).isVisible());
+      assert.equal(await cook.getByText('Celiachia').count(), 0);
+      await expectUsable(cook, 'a pupil’s diets, as the kitchen sees them');
+      await kitchen.close();
     });
   });
 }

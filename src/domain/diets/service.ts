@@ -81,6 +81,8 @@ export interface DietInput {
 
 /** A document uploaded with the request: filed among the pupil's attachments in the same transaction. */
 export interface DietDocument {
+  /** The attachment's title, in the office's language. */
+  title: string;
   fileName: string;
   content: Buffer;
 }
@@ -203,10 +205,9 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     requirePermission(office, 'diets.read');
     const enteId = office.ente.id;
     const pupil = await pupilOfEnte(db, enteId, pupilId);
-    const [school, rows, lastFrozen] = await Promise.all([
+    const [school, rows] = await Promise.all([
       db.selectFrom('school').select('name').where('id', '=', pupil.schoolId).executeTakeFirstOrThrow(),
       db.selectFrom('pupil_diet').selectAll().where('ente_id', '=', enteId).where('pupil_id', '=', pupilId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute(),
-      lastFrozenDay(db, enteId),
     ]);
     const day = today();
     const full = readsReasons(office);
@@ -237,7 +238,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
         version: row.version,
       };
     });
-    return { full: true as const, pupil: { ...header, fiscalCode: pupil.fiscalCode }, diets, documents, lastFrozen, today: day };
+    return { full: true as const, pupil: { ...header, fiscalCode: pupil.fiscalCode }, diets, today: day };
   }
 
   /** One diet with its reason and certificate, for the page that approves, refuses or ends it; the view is audited. */
@@ -313,7 +314,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
       if (document) {
         try {
           const filed = await attachments.uploadWithin(tx.db, office, { kind: 'pupil', id: pupilId }, {
-            title: input.kind === 'medical' ? `Certificato medico: dieta ${input.dietCode}` : `Dichiarazione: dieta ${input.dietCode}`,
+            title: document.title,
             kind: input.kind === 'medical' ? 'certificato-medico' : 'altro',
             visibleToParent: false,
             fileName: document.fileName,

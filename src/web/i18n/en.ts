@@ -995,6 +995,7 @@ export const en: Messages = {
     documentHint: 'A medical certificate or an “other” document already among the pupil’s attachments.',
     fileHint: 'PDF, JPEG or PNG. It is filed among the pupil’s attachments, not visible to the parent.',
     declarationHint: 'For an ethical or religious diet: the day the family declared it (dd/mm/yyyy).',
+    documentTitle: { medical: (diet: string) => `Medical certificate — diet ${diet}`, declaration: (diet: string) => `Family’s declaration — diet ${diet}` },
     record: 'Record the request',
     cancel: 'Cancel',
     saved: { recorded: 'Request recorded.', approved: 'Diet approved.', refused: 'Request refused.', ended: 'Diet ended.' } as Record<string, string>,

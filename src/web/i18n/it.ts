@@ -999,6 +999,7 @@ export const it = {
     documentHint: 'Un certificato medico o un documento “altro” già caricato tra gli allegati dell’alunno.',
     fileHint: 'PDF, JPEG o PNG. Viene salvato tra gli allegati dell’alunno, non visibile al genitore.',
     declarationHint: 'Per una dieta etica o religiosa: il giorno in cui la famiglia l’ha dichiarata (gg/mm/aaaa).',
+    documentTitle: { medical: (diet: string) => `Certificato medico — dieta ${diet}`, declaration: (diet: string) => `Dichiarazione della famiglia — dieta ${diet}` },
     record: 'Registra la richiesta',
     cancel: 'Annulla',
     saved: { recorded: 'Richiesta registrata.', approved: 'Dieta approvata.', refused: 'Richiesta respinta.', ended: 'Dieta terminata.' } as Record<string, string>,

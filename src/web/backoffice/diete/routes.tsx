@@ -150,12 +150,14 @@ export async function officeDietRoutes(app: FastifyInstance, { services }: { ser
     if (fileProblem) problems.file = fileProblem;
     if (!form.ok || Object.keys(problems).length > 0) return requestPage(request, reply, pupilId, form.typed, problems, 422);
     const v = form.values;
+    const messages = messagesFor(request);
+    const t = messages.officeDiets;
     try {
       await services.diets.record(
         request.office!,
         pupilId,
         { dietCode: v.dieta, kind: v.tipo, reason: v.motivo, certificateAttachmentId: v.documento, declaredOn: v.dichiarazione_del },
-        upload.file,
+        upload.file && { ...upload.file, title: t.documentTitle[v.tipo === 'medical' ? 'medical' : 'declaration'](messages.kitchen.diets[v.dieta] ?? v.dieta) },
       );
     } catch (error) {
       if (error instanceof InvalidInputError) return requestPage(request, reply, pupilId, form.typed, error.problems, 422);
