@@ -52,7 +52,7 @@ for (const { engine, skip } of testEngines()) {
     }
 
     /** A form of a diet's page, sent with the page's token and version. */
-    async function change(id: number, action: 'approva' | 'respingi' | 'termina', fields: Record<string, string>, version?: string) {
+    async function change(id: number, action: 'modifica' | 'approva' | 'respingi' | 'termina', fields: Record<string, string>, version?: string) {
       const page = await office.get(`/demo/ufficio/diete/${id}`);
       assert.equal(page.statusCode, 200);
       const current = version ?? /name="versione" value="(\d+)"/.exec(page.body)?.[1] ?? '';
@@ -326,6 +326,39 @@ for (const { engine, skip } of testEngines()) {
       assert.match(requested.body, /Zanardi Viola/);
       assert.equal((await office.get('/demo/ufficio/diete/999999')).statusCode, 404);
       assert.equal((await office.get('/demo/ufficio/diete/alunni/999999')).statusCode, 404);
+    });
+
+    it('corrects a request or an approved diet from its version; an approved diet keeps its code, an ended one is not edited', async () => {
+      const edit = (id: number, fields: Record<string, string>, version?: string) => change(id, 'modifica', fields, version);
+      const ethical = await db().selectFrom('pupil_diet').selectAll().where('pupil_id', '=', pupil.pupilId).where('diet_code', '=', 'vegetariana').executeTakeFirstOrThrow();
+      assert.equal(ethical.state, 'approvata');
+      const base = { dieta: 'vegetariana', tipo: 'ethical', motivo: '', documento: '', dichiarazione_del: '15/01/2027' };
+      const recoded = await edit(ethical.id, { ...base, dieta: 'senza-maiale' });
+      assert.equal(recoded.statusCode, 422);
+      assert.match(recoded.body, /non si cambiano la dieta/);
+      const corrected = await edit(ethical.id, { ...base, motivo: 'Scelta della famiglia' });
+      assert.equal(corrected.statusCode, 303);
+      const row = await db().selectFrom('pupil_diet').selectAll().where('id', '=', ethical.id).executeTakeFirstOrThrow();
+      assert.deepEqual([row.reason, row.diet_code, row.version], ['Scelta della famiglia', 'vegetariana', ethical.version + 1]);
+      const audit = (await events('office.diet.edit')).filter((e) => e.subject_id === ethical.id);
+      assert.equal(audit.length, 1);
+      assert.deepEqual([JSON.parse(audit[0]!.before_json!).reason, JSON.parse(audit[0]!.after_json!).reason], ['', 'Scelta della famiglia']);
+      const stale = await edit(ethical.id, { ...base, motivo: 'Altro' }, String(ethical.version));
+      assert.equal(stale.statusCode, 409);
+      const nul = await edit(ethical.id, { ...base, motivo: 'Scelta\u0000' });
+      assert.equal(nul.statusCode, 422);
+      // An ended diet's page offers no correction; a form sent anyway is refused.
+      const endedVersion = (await db().selectFrom('pupil_diet').select('version').where('id', '=', dietId).executeTakeFirstOrThrow()).version;
+      const ended = await edit(dietId, { dieta: 'senza-lattosio', tipo: 'medical', motivo: REASON, documento: String(certificateId), dichiarazione_del: '' }, String(endedVersion));
+      assert.equal(ended.statusCode, 422);
+      assert.match(ended.body, /non si corregge più/);
+
+      // A medical request recorded without its certificate gets it by a correction, then is approved.
+      assert.equal((await record({ dieta: 'senza-glutine', tipo: 'medical', motivo: 'Celiachia' })).statusCode, 303);
+      const pending = await db().selectFrom('pupil_diet').select('id').where('pupil_id', '=', pupil.pupilId).where('state', '=', 'richiesta').executeTakeFirstOrThrow();
+      const withCertificate = await edit(pending.id, { dieta: 'senza-glutine', tipo: 'medical', motivo: 'Celiachia', documento: String(certificateId), dichiarazione_del: '' });
+      assert.equal(withCertificate.statusCode, 303);
+      assert.equal((await change(pending.id, 'approva', { dal: '01/04/2027', al: '30/04/2027' })).statusCode, 303);
     });
 
     it('audits the view of a diet with its reason', async () => {

@@ -263,7 +263,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
       createdAt: row.created_at,
       version: row.version,
     };
-    return { pupil: { id: pupil.id, givenName: pupil.givenName, familyName: pupil.familyName, fiscalCode: pupil.fiscalCode, schoolName: school.name, className: pupil.className }, diet, lastFrozen, today: day };
+    return { pupil: { id: pupil.id, givenName: pupil.givenName, familyName: pupil.familyName, fiscalCode: pupil.fiscalCode, schoolName: school.name, className: pupil.className }, diet, documents, lastFrozen, today: day };
   }
 
   /** The pupil's documents that may be a diet's certificate or declaration. */
@@ -286,13 +286,8 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     return { pupil, documents: await documentsOf(db, office.ente.id, pupilId), today: today() };
   }
 
-  /**
-   * Records a request. A document uploaded with it is filed among the pupil's attachments (a certificate
-   * for a medical diet, otherwise "altro") in the same transaction; a document already filed may be named
-   * instead. Problems by form field.
-   */
-  async function record(office: OperatorContext, pupilId: number, input: DietInput, document?: DietDocument): Promise<number> {
-    requirePermission(office, 'diets.manage');
+  /** The problems of a request's values that need no database (by form field). */
+  function inputProblems(input: DietInput): Record<string, string> {
     const problems: Record<string, string> = {};
     if (!DIET_CODES.includes(input.dietCode)) problems.dieta = 'choose';
     if (!DIET_KINDS.includes(input.kind)) problems.tipo = 'choose';
@@ -300,17 +295,33 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     if (input.kind === 'medical' && reason.length < 3) problems.motivo = 'reasonRequired';
     if (reason.length > 1000) problems.motivo = 'tooLong';
     if (input.declaredOn !== null && input.declaredOn > today()) problems.dichiarazione_del = 'dateFuture';
+    return problems;
+  }
+
+  /** The document chosen among the pupil's, checked to fit the kind of diet. */
+  async function checkDocument(trx: Kysely<DB>, enteId: number, pupilId: number, input: DietInput): Promise<void> {
+    if (input.certificateAttachmentId === null) return;
+    const chosen = (await documentsOf(trx, enteId, pupilId)).find((d) => d.id === input.certificateAttachmentId);
+    if (!chosen) throw new InvalidInputError({ documento: 'documentNotOfPupil' });
+    if (input.kind === 'medical' && chosen.kind !== 'certificato-medico') throw new InvalidInputError({ documento: 'notACertificate' });
+  }
+
+  /**
+   * Records a request. A document uploaded with it is filed among the pupil's attachments (a certificate
+   * for a medical diet, otherwise "altro") in the same transaction; a document already filed may be named
+   * instead. Problems by form field.
+   */
+  async function record(office: OperatorContext, pupilId: number, input: DietInput, document?: DietDocument): Promise<number> {
+    requirePermission(office, 'diets.manage');
+    const problems = inputProblems(input);
     if (document && input.certificateAttachmentId !== null) problems.documento = 'documentTwice';
     if (Object.keys(problems).length > 0) throw new InvalidInputError(problems);
+    const reason = input.reason.trim();
     const enteId = office.ente.id;
     return transaction(db, async (tx) => {
       await pupilOfEnte(tx.db, enteId, pupilId);
+      await checkDocument(tx.db, enteId, pupilId, input);
       let certificateId = input.certificateAttachmentId;
-      if (certificateId !== null) {
-        const chosen = (await documentsOf(tx.db, enteId, pupilId)).find((d) => d.id === certificateId);
-        if (!chosen) throw new InvalidInputError({ documento: 'documentNotOfPupil' });
-        if (input.kind === 'medical' && chosen.kind !== 'certificato-medico') throw new InvalidInputError({ documento: 'notACertificate' });
-      }
       if (document) {
         try {
           const filed = await attachments.uploadWithin(tx.db, office, { kind: 'pupil', id: pupilId }, {
@@ -339,6 +350,33 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
         .executeTakeFirstOrThrow();
       await writeChange(tx.db, clock, office, { action: 'office.diet.record', subjectType: 'pupil_diet', subjectId: row.id, before: null, after: described(row) });
       return row.id;
+    });
+  }
+
+  /**
+   * Corrects a diet's values from the version its form was made from: everything while it is a request;
+   * once approved only the reason, the document and the declaration's day (its code and kind were what the
+   * days already booked were cooked by). A refused or ended diet is no longer edited.
+   */
+  async function edit(office: OperatorContext, dietId: number, version: number, input: DietInput): Promise<void> {
+    requirePermission(office, 'diets.manage');
+    const problems = inputProblems(input);
+    if (Object.keys(problems).length > 0) throw new InvalidInputError(problems);
+    const enteId = office.ente.id;
+    await transaction(db, async (tx) => {
+      const row = await forChange(tx.db, office, dietId, version);
+      if (row.state !== 'richiesta' && row.state !== 'approvata') throw new InvalidInputError({ motivo: 'notEditable' });
+      if (row.state === 'approvata' && input.dietCode !== row.diet_code) throw new InvalidInputError({ dieta: 'fixedOnceApproved' });
+      if (row.state === 'approvata' && input.kind !== row.kind) throw new InvalidInputError({ tipo: 'fixedOnceApproved' });
+      await checkDocument(tx.db, enteId, row.pupil_id, input);
+      if (row.state === 'approvata' && row.kind === 'medical' && input.certificateAttachmentId === null) throw new InvalidInputError({ documento: 'certificateMissing' });
+      const after = {
+        ...row, diet_code: input.dietCode, kind: input.kind, reason: input.reason.trim(), certificate_attachment_id: input.certificateAttachmentId, declared_on: input.declaredOn,
+      };
+      await updateVersioned(tx.db, 'pupil_diet', { id: row.id, enteId, version }, {
+        diet_code: after.diet_code, kind: after.kind, reason: after.reason, certificate_attachment_id: after.certificate_attachment_id, declared_on: after.declared_on,
+      });
+      await writeChange(tx.db, clock, office, { action: 'office.diet.edit', subjectType: 'pupil_diet', subjectId: row.id, before: described(row), after: described(after) });
     });
   }
 
@@ -462,7 +500,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     return { school, date, classes };
   }
 
-  return { today, readsReasons, schools, list, ofPupil, one, requestForm, record, approve, refuse, end, sheet };
+  return { today, readsReasons, schools, list, ofPupil, one, requestForm, record, edit, approve, refuse, end, sheet };
 }
 
 export type DietListRow = {

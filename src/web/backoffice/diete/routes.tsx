@@ -33,6 +33,7 @@ const requestForm = z.object({
     .transform((v) => (v === '' ? null : Number(v))),
   dichiarazione_del: optionalDate,
 });
+const editForm = requestForm.extend({ versione: version });
 const approveForm = z.object({ versione: version, dal: date, al: optionalDate });
 const refuseForm = z.object({ versione: version });
 const endForm = z.object({ versione: version, ultimo_giorno: date });
@@ -185,7 +186,7 @@ export async function officeDietRoutes(app: FastifyInstance, { services }: { ser
   function change<Schema extends z.ZodObject>(which: DietForm, schema: Schema, run: (request: FastifyRequest, dietId: number, values: z.output<Schema>) => Promise<void>, outcome: string) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const dietId = idParam(request, 'did');
-      const form = parseForm(schema, request.body);
+      const form = parseForm(schema, request.body, { multiline: ['motivo'] });
       if (!form.ok) return dietPage(request, reply, { which, typed: form.typed, problems: form.problems, status: 422 });
       try {
         await run(request, dietId, form.values);
@@ -202,6 +203,17 @@ export async function officeDietRoutes(app: FastifyInstance, { services }: { ser
     '/diete/:did/approva',
     manage,
     change('approva', approveForm, (request, id, v) => services.diets.approve(request.office!, id, v.versione, { from: v.dal, to: v.al }), 'approved'),
+  );
+  app.post(
+    '/diete/:did/modifica',
+    manage,
+    change(
+      'modifica',
+      editForm,
+      (request, id, v) =>
+        services.diets.edit(request.office!, id, v.versione, { dietCode: v.dieta, kind: v.tipo, reason: v.motivo, certificateAttachmentId: v.documento, declaredOn: v.dichiarazione_del }),
+      'edited',
+    ),
   );
   app.post('/diete/:did/respingi', manage, change('respingi', refuseForm, (request, id, v) => services.diets.refuse(request.office!, id, v.versione), 'refused'));
   app.post('/diete/:did/termina', manage, change('termina', endForm, (request, id, v) => services.diets.end(request.office!, id, v.versione, v.ultimo_giorno), 'ended'));

@@ -18,7 +18,7 @@ type DietDetail = Awaited<ReturnType<DietService['one']>>;
 type Sheet = Awaited<ReturnType<DietService['sheet']>>;
 
 /** Which of a diet page's forms a refused submit came from. */
-export type DietForm = 'approva' | 'respingi' | 'termina';
+export type DietForm = 'modifica' | 'approva' | 'respingi' | 'termina';
 
 function listPath(ente: Ente) {
   return `/${ente.slug}/ufficio/diete`;
@@ -75,7 +75,7 @@ export function DietListPage({
   const query = { scuola: typed.scuola ?? '', classe: typed.classe ?? '', stato: typed.stato ?? '' };
   return (
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
-      {problemsOf(m, problems, t.filter)}
+      {problemsOf(m, problems, { scuola: t.filter.school, classe: t.filter.className, stato: t.filter.state })}
       <h1>{t.title}</h1>
       <p class="lead">{manages ? t.lead : t.kitchenLead}</p>
       <p>
@@ -413,6 +413,73 @@ export function DietPage({
             />
             <button type="submit" class="btn btn-primary">
               {t.end}
+            </button>
+          </PostForm>
+        </section>
+      )}
+      {(diet.state === 'richiesta' || diet.state === 'approvata') && (
+        <section aria-labelledby="edit-title" class="mt-5">
+          <h2 class="h4" id="edit-title">
+            {t.editTitle}
+          </h2>
+          <p>{diet.state === 'approvata' ? t.editLeadApproved : t.editLead}</p>
+          <PostForm action={`${path}/${diet.id}/modifica`} csrfToken={ctx.csrfToken} version={diet.version}>
+            {diet.state === 'richiesta' ? (
+              <>
+                <SelectField
+                  m={m}
+                  name="dieta"
+                  label={t.fields.dieta}
+                  value={value('modifica', 'dieta', diet.dietCode)}
+                  problem={problem('modifica', 'dieta')}
+                  texts={t.problems}
+                  required
+                  options={DIET_CODES.map((code) => ({ value: code, label: dietName(m, code) }))}
+                />
+                <SelectField
+                  m={m}
+                  name="tipo"
+                  label={t.fields.tipo}
+                  value={value('modifica', 'tipo', diet.kind)}
+                  problem={problem('modifica', 'tipo')}
+                  texts={t.problems}
+                  required
+                  options={DIET_KINDS.map((kind) => ({ value: kind, label: t.kinds[kind] ?? kind }))}
+                />
+              </>
+            ) : (
+              <>
+                <input type="hidden" name="dieta" value={diet.dietCode} />
+                <input type="hidden" name="tipo" value={diet.kind} />
+              </>
+            )}
+            <TextAreaField m={m} name="motivo" label={t.fields.motivo} value={value('modifica', 'motivo', diet.reason)} problem={problem('modifica', 'motivo')} texts={t.problems} hint={t.reasonHint} />
+            <TextField
+              m={m}
+              name="dichiarazione_del"
+              label={t.fields.dichiarazione_del}
+              value={value('modifica', 'dichiarazione_del', typedDate(diet.declaredOn))}
+              problem={problem('modifica', 'dichiarazione_del')}
+              texts={t.problems}
+              hint={t.declarationHint}
+              autocomplete="off"
+            />
+            <SelectField
+              m={m}
+              name="documento"
+              label={t.fields.documento}
+              value={value('modifica', 'documento', diet.certificate ? String(diet.certificate.id) : '')}
+              problem={problem('modifica', 'documento')}
+              texts={t.problems}
+              hint={t.documentHint}
+              empty={t.documentNone}
+              options={detail.documents.map((d) => ({ value: String(d.id), label: `${d.title} (${m.officeAttachments.kinds[d.kind] ?? d.kind}, ${m.format.dateTime(d.createdAt)})` }))}
+            />
+            <p>
+              <a href={`/${ente.slug}/ufficio/anagrafe/alunni/${pupil.id}/allegati`}>{t.uploadElsewhere}</a>
+            </p>
+            <button type="submit" class="btn btn-primary">
+              {t.save}
             </button>
           </PostForm>
         </section>
