@@ -162,3 +162,28 @@ export async function buildOperator(db: Kysely<DB>, enteId: number, role: Operat
     .executeTakeFirstOrThrow();
   return { id: row.id, fiscalCode, givenName, familyName };
 }
+
+/**
+ * A special diet of a pupil approved from `from` (to `to`, or until ended), as the office leaves it
+ * (decision 0024): the freeze and the Refezione read it for the days it holds.
+ */
+export async function buildApprovedDiet(
+  db: Kysely<DB>,
+  enteId: number,
+  pupil: { pupilId: number },
+  dietCode: DB['pupil_diet']['diet_code'],
+  from: string,
+  to: string | null = null,
+): Promise<number> {
+  const now = new Date().toISOString();
+  const row = await db
+    .insertInto('pupil_diet')
+    .values({
+      ente_id: enteId, pupil_id: pupil.pupilId, diet_code: dietCode, kind: dietCode === 'vegetariana' ? 'ethical' : dietCode === 'senza-maiale' ? 'religious' : 'medical',
+      reason: 'Dieta di prova', certificate_attachment_id: null, declared_on: null, state: 'approvata', approved_from: from, approved_to: to,
+      approved_by: 'test', approved_at: now, recorded_by: 'test', created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -4,7 +4,7 @@ import type { Ente } from '../../src/db/schema';
 import { ForbiddenError } from '../../src/domain/errors';
 import { issueOperatorContext } from '../../src/domain/operators/context';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
-import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
+import { type BuiltPerson, type BuiltPupil, buildApprovedDiet, buildEnrolment, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { multipart, type MultipartPart, samplePdf } from '../helpers/files';
 
@@ -359,6 +359,25 @@ for (const { engine, skip } of testEngines()) {
       const withCertificate = await edit(pending.id, { dieta: 'senza-glutine', tipo: 'medical', motivo: 'Celiachia', documento: String(certificateId), dichiarazione_del: '' });
       assert.equal(withCertificate.statusCode, 303);
       assert.equal((await change(pending.id, 'approva', { dal: '01/04/2027', al: '30/04/2027' })).statusCode, 303);
+    });
+
+    it('gives each day of the Refezione the menu of that day’s diet when the diet changes within the period', async () => {
+      const parent = await buildPerson(db(), enteId, { birthDate: '1979-02-03' });
+      const child = await buildPupil(db(), enteId, [{ person: parent, relation: 'intestatario' }], { givenName: 'Bice', familyName: 'Orsini' });
+      await buildEnrolment(db(), enteId, child, parent);
+      await buildApprovedDiet(db(), enteId, child, 'senza-glutine', '2026-09-14', '2027-01-25');
+      await buildApprovedDiet(db(), enteId, child, 'vegetariana', '2027-01-26');
+      const browser = new Browser(t.app);
+      await browser.loginAs(parent, { returnTo: '/demo/' });
+      const page = await browser.get(`/demo/refezione?utente=${child.pupilId}&dal=2027-01-25&al=2027-01-26`);
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Menù per la dieta: Senza glutine, dal 25\/01\/2027 al 25\/01\/2027/);
+      assert.match(page.body, /Menù per la dieta: Vegetariana, dal 26\/01\/2027 al 26\/01\/2027/);
+      // Monday's dishes are the gluten-free variants, Tuesday's are not.
+      const rows = page.body.split('<tr').filter((row) => /2027<\/th>|\/2027</.test(row));
+      const text = (day: string) => rows.find((row) => row.includes(day))?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') ?? '';
+      assert.match(text('lunedì 25/01/2027'), /Pane comune senza glutine/);
+      assert.match(text('martedì 26/01/2027'), /Pane comune \(Allergeni: cereali con glutine\)/);
     });
 
     it('audits the view of a diet with its reason', async () => {
