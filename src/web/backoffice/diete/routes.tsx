@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isCalendarDate } from '../../../domain/calendar/local-time';
 import { DIET_CODES, DIET_KINDS } from '../../../domain/diets/codes';
-import { DIET_LIST_STATES, type DietListState } from '../../../domain/diets/service';
+import { DIET_LIST_STATES } from '../../../domain/diets/service';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
 import { type FormProblems, parseForm } from '../../shared/form';
@@ -86,17 +86,21 @@ export async function officeDietRoutes(app: FastifyInstance, { services }: { ser
     const query = queryOf(request);
     const form = parseForm(listFilters, query, { maxLength: 100 });
     const cursor = typeof query.dopo === 'string' ? query.dopo : undefined;
-    const filters = form.ok ? { schoolId: form.values.scuola, className: form.values.classe, state: (form.values.stato || undefined) as DietListState | undefined } : {};
-    const [schools, page] = await Promise.all([services.diets.schools(office), form.ok ? services.diets.list(office, filters, cursor) : Promise.resolve({ rows: [] })]);
-    const problems = form.ok ? {} : form.problems;
-    if (form.ok && filters.schoolId !== undefined && !schools.some((s) => s.id === filters.schoolId)) (problems as Record<string, string>).scuola = 'schoolUnknown';
-    const refused = Object.keys(problems).length > 0;
+    const schools = await services.diets.schools(office);
+    const problems: Record<string, string> = form.ok ? {} : { ...form.problems };
+    if (form.ok && form.values.scuola !== undefined && !schools.some((s) => s.id === form.values.scuola)) problems.scuola = 'schoolUnknown';
+    const refused = !form.ok || Object.keys(problems).length > 0;
+    // A refused filter lists nothing (and reads nothing): the page says what to correct.
+    const page =
+      form.ok && !refused
+        ? await services.diets.list(office, { schoolId: form.values.scuola, className: form.values.classe, state: form.values.stato || undefined }, cursor)
+        : { rows: [] };
     return sendPage(
       reply,
       <DietListPage
         ctx={enteContext(request)}
         schools={schools}
-        page={refused ? { rows: [] } : page}
+        page={page}
         typed={form.typed}
         problems={problems}
         cursor={cursor}
