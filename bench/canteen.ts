@@ -78,10 +78,20 @@ async function seedLargeEnte(database: Database): Promise<Ente> {
       trx,
       'pupil',
       Array.from({ length: PUPILS }, (_, i) => ({
-        ente_id: enteId, person_id: firstPerson + i, school_id: schoolIds[i % SCHOOLS], class_name: '1A', diet_code: i % 33 === 0 ? diets[i % 3] : null,
+        ente_id: enteId, person_id: firstPerson + i, school_id: schoolIds[i % SCHOOLS], class_name: '1A',
       })),
     );
     const firstPupil = (await trx.selectFrom('pupil').select((eb) => eb.fn.min('id').as('id')).where('ente_id', '=', enteId).executeTakeFirstOrThrow()).id as number;
+    // One pupil in 33 has a special diet, approved for the whole year (decision 0024).
+    await insertChunked(
+      trx,
+      'pupil_diet',
+      Array.from({ length: Math.ceil(PUPILS / 33) }, (_, k) => ({
+        ente_id: enteId, pupil_id: firstPupil + k * 33, diet_code: diets[(k * 33) % 3], kind: 'medical', reason: 'benchmark', certificate_attachment_id: null,
+        declared_on: null, state: 'approvata', approved_from: '2026-09-14', approved_to: null, approved_by: 'bench', approved_at: new Date().toISOString(),
+        recorded_by: 'bench', created_at: new Date().toISOString(),
+      })),
+    );
     await insertChunked(
       trx,
       'enrolment',

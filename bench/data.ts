@@ -147,9 +147,14 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
     const afterPupils = await maxId(trx, 'pupil');
     const diets = ['senza-glutine', 'senza-lattosio', 'vegetariana'];
     await insertChunked(trx, 'pupil', size.pupils, (p) => ({
-      ente_id: ente.id, person_id: firstChild + p, school_id: schoolOf(p), class_name: `${1 + (p % 5)}ª ${'ABC'[p % 3]}`, diet_code: p % 30 === 0 ? diets[p % 3] : null,
+      ente_id: ente.id, person_id: firstChild + p, school_id: schoolOf(p), class_name: `${1 + (p % 5)}ª ${'ABC'[p % 3]}`,
     }));
     const firstPupil = await firstId(trx, 'pupil', ente.id, afterPupils);
+    // One pupil in 30 has a special diet, approved for the whole year (decision 0024).
+    await insertChunked(trx, 'pupil_diet', Math.ceil(size.pupils / 30), (k) => ({
+      ente_id: ente.id, pupil_id: firstPupil + k * 30, diet_code: diets[(k * 30) % 3], kind: 'medical', reason: 'benchmark', certificate_attachment_id: null,
+      declared_on: null, state: 'approvata', approved_from: CURRENT_YEAR.startsOn, approved_to: null, approved_by: 'bench', approved_at: now, recorded_by: 'bench', created_at: now,
+    }));
     await insertChunked(trx, 'pupil_holder', size.pupils, (p) => ({ ente_id: ente.id, pupil_id: firstPupil + p, person_id: firstHolder + holderOf(p), relation: 'intestatario' }));
 
     const enrolment = (p: number, yearId: number, current: boolean) => {

@@ -96,7 +96,7 @@ async function addParents(databaseUrl: string, count: number): Promise<void> {
           .execute();
         const pupils = await trx
           .insertInto('pupil')
-          .values(children.map((child) => ({ ente_id: ente.id, person_id: child.id, school_id: enrolled.school_id, class_name: '1ª A', diet_code: null })))
+          .values(children.map((child) => ({ ente_id: ente.id, person_id: child.id, school_id: enrolled.school_id, class_name: '1ª A' })))
           .returning('id')
           .execute();
         await trx

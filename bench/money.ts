@@ -251,7 +251,7 @@ async function seedLargeEnte(database: Database, options: { prepaidEvery: number
     await insertChunked(
       trx,
       'pupil',
-      Array.from({ length: PUPILS }, (_, i) => ({ ente_id: enteId, person_id: firstPerson + i, school_id: schoolIds[i % SCHOOLS], class_name: '1A', diet_code: null })),
+      Array.from({ length: PUPILS }, (_, i) => ({ ente_id: enteId, person_id: firstPerson + i, school_id: schoolIds[i % SCHOOLS], class_name: '1A' })),
     );
     const firstPupil = (await trx.selectFrom('pupil').select((eb) => eb.fn.min('id').as('id')).where('ente_id', '=', enteId).executeTakeFirstOrThrow()).id as number;
     await insertChunked(

@@ -150,7 +150,7 @@ async function build(url: string) {
       const firstChild = firstHolder + SIZE.holders;
       const lastPupil = Number((await trx.selectFrom('pupil').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
       const schoolOf = (p: number) => schools[Math.floor(p / 25) % schools.length]!;
-      await insertChunked(trx, 'pupil', Array.from({ length: SIZE.pupils }, (_, p) => ({ ente_id: ente.id, person_id: firstChild + p, school_id: schoolOf(p), class_name: `${1 + (Math.floor(p / 400) % 5)}${'ABCDEF'[Math.floor(p / 2000) % 6]}`, diet_code: null })));
+      await insertChunked(trx, 'pupil', Array.from({ length: SIZE.pupils }, (_, p) => ({ ente_id: ente.id, person_id: firstChild + p, school_id: schoolOf(p), class_name: `${1 + (Math.floor(p / 400) % 5)}${'ABCDEF'[Math.floor(p / 2000) % 6]}` })));
       const firstPupil = lastPupil + 1;
       await insertChunked(trx, 'pupil_holder', Array.from({ length: SIZE.pupils }, (_, p) => ({ ente_id: ente.id, pupil_id: firstPupil + p, person_id: firstHolder + holderOf(p), relation: 'intestatario' })));
       const year = await trx.selectFrom('school_year').select(['id', 'starts_on']).where('ente_id', '=', ente.id).orderBy('starts_on', 'desc').executeTakeFirstOrThrow();

@@ -125,8 +125,6 @@ export interface PupilTable {
   person_id: number;
   school_id: number;
   class_name: string;
-  /** Diet variant code (special-category data): shown to the pupil's holders only. */
-  diet_code: string | null;
   /** Raised by every save: a save made from an older version is refused (decision 0016). */
   version: Generated<number>;
 }
@@ -278,6 +276,34 @@ export interface AttachmentTable {
   /** SHA-256 of `content`, hex. */
   sha256: string;
   size_bytes: number;
+}
+
+/**
+ * A pupil's special diet (decision 0024): requested, then approved from a day to a day (or until ended).
+ * `reason` and the certificate are special-category data (GDPR art. 9): the kitchen never reads them.
+ */
+export interface PupilDietTable {
+  id: Generated<number>;
+  ente_id: number;
+  pupil_id: number;
+  diet_code: 'senza-glutine' | 'senza-lattosio' | 'vegetariana' | 'senza-maiale';
+  kind: 'medical' | 'ethical' | 'religious';
+  /** The medical reason, or the notes of an ethical or religious diet. */
+  reason: string;
+  /** The medical certificate (an attachment of the pupil); null: none yet, or deleted since. */
+  certificate_attachment_id: number | null;
+  /** The day of the family's declaration (an ethical or religious diet). */
+  declared_on: string | null;
+  state: 'richiesta' | 'approvata' | 'respinta' | 'terminata';
+  approved_from: string | null;
+  /** The last day; null: until the office ends it. */
+  approved_to: string | null;
+  approved_by: string | null;
+  approved_at: string | null;
+  recorded_by: string;
+  created_at: string;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
 }
 
 export type OperatorRole = 'amministratore' | 'operatore' | 'cucina' | 'scuola';
@@ -796,6 +822,7 @@ export interface DB {
   menu_special_item: MenuSpecialItemTable;
   // —
   // issue 14 anchor: diets tables (below this line)
+  pupil_diet: PupilDietTable;
   // —
   // issue 14 anchor: attendance tables (below this line)
   // —

@@ -3,7 +3,7 @@ import { ConflictError } from '../domain/errors';
 import type { DB } from './schema';
 
 /** The tables whose rows carry a `version` (decision 0016). */
-export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | 'school_year' | VersionedSettingsTable | VersionedMenuTable;
+export type VersionedTable = 'person' | 'pupil' | 'enrolment' | 'badge' | 'operator' | 'school_year' | 'pupil_diet' | VersionedSettingsTable | VersionedMenuTable;
 /** The ente itself (its settings page; its own id is its ente) and its schools (decision 0020). */
 type VersionedSettingsTable = 'ente' | 'school';
 /** Dishes, menu plans and special menus (decision 0023). */

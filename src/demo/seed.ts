@@ -9,6 +9,7 @@ import { enrolmentConfirmationPdf } from './attachments';
 import { addDays } from '../domain/calendar/local-time';
 import { fiscalCodeFor } from './fiscal-code-generator';
 import { seedMenus } from './menus';
+import { DIET_CODES, type DietCode } from '../domain/diets/codes';
 
 /*
  * Deterministic, fictitious demo data: the same every run, no real person. Fiscal codes are computed by
@@ -223,12 +224,25 @@ function makeRegistry(db: Kysely<DB>, enteId: number, ente: EnteSeed) {
       .execute();
   }
 
-  async function pupil(person: { id: number }, schoolId: number, className: string, dietCode: string | null = null) {
+  /** A pupil, with a special diet approved for the school year when `dietCode` is given (decision 0024). */
+  async function pupil(person: { id: number }, schoolId: number, className: string, dietCode: DietCode | null = null) {
     const row = await db
       .insertInto('pupil')
-      .values({ ente_id: enteId, person_id: person.id, school_id: schoolId, class_name: className, diet_code: dietCode })
+      .values({ ente_id: enteId, person_id: person.id, school_id: schoolId, class_name: className })
       .returning('id')
       .executeTakeFirstOrThrow();
+    if (dietCode) {
+      const medical = dietCode === 'senza-glutine' || dietCode === 'senza-lattosio';
+      await db
+        .insertInto('pupil_diet')
+        .values({
+          ente_id: enteId, pupil_id: row.id, diet_code: dietCode, kind: medical ? 'medical' : dietCode === 'vegetariana' ? 'ethical' : 'religious',
+          reason: medical ? (dietCode === 'senza-glutine' ? 'Celiachia' : 'Intolleranza al lattosio') : 'Dichiarazione della famiglia',
+          certificate_attachment_id: null, declared_on: medical ? null : '2026-09-01', state: 'approvata', approved_from: '2026-09-14', approved_to: null,
+          approved_by: 'demo', approved_at: NOW, recorded_by: 'demo', created_at: NOW,
+        })
+        .execute();
+    }
     return row.id;
   }
 
@@ -480,7 +494,7 @@ async function seedDemoEnte(db: Kysely<DB>) {
       usedCodes.add(childCode);
       const childPerson = await r.person(childInput);
       const className = schoolId === infanzia ? rnd.pick(['Sezione Gialla', 'Sezione Blu', 'Sezione Verde']) : `${rnd.int(1, schoolId === faro ? 3 : 5)}ª ${rnd.pick(['A', 'B', 'C'])}`;
-      const diet = rnd.next() < 0.1 ? rnd.pick(['senza-glutine', 'senza-lattosio', 'vegetariana', 'senza-maiale']) : null;
+      const diet = rnd.next() < 0.1 ? rnd.pick(DIET_CODES) : null;
       const pupilId = await r.pupil(childPerson, schoolId, className, diet);
       await r.holder(pupilId, holderPerson.id);
       const canteen = canteenOf(schoolId);

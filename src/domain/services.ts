@@ -33,6 +33,7 @@ import { createCalendarManagement } from './calendar/management';
 import { createMenuOffice } from './canteen/menu-office';
 import { createTariffService } from './tariffs/management';
 import { createBillingPreviewService } from './billing/preview';
+import { createDietService } from './diets/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -80,6 +81,7 @@ export function createServices(
     officePupil: createOfficePupilService(db, audit, base),
     tariffs: createTariffService(db, clock),
     billingPreview: createBillingPreviewService(db, clock, base.billing),
+    diets: createDietService(db, clock, audit, base.attachments),
   };
 }
 

@@ -79,7 +79,7 @@ export async function buildPupil(
   const child = await buildPerson(db, enteId, { givenName: fields.givenName, familyName: fields.familyName, birthDate: '2018-05-10' });
   const pupil = await db
     .insertInto('pupil')
-    .values({ ente_id: enteId, person_id: child.id, school_id: schoolId, class_name: fields.className ?? '2A', diet_code: null })
+    .values({ ente_id: enteId, person_id: child.id, school_id: schoolId, class_name: fields.className ?? '2A' })
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const adult of adults) {
@@ -161,4 +161,29 @@ export async function buildOperator(db: Kysely<DB>, enteId: number, role: Operat
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id: row.id, fiscalCode, givenName, familyName };
+}
+
+/**
+ * A special diet of a pupil approved from `from` (to `to`, or until ended), as the office leaves it
+ * (decision 0024): the freeze and the Refezione read it for the days it holds.
+ */
+export async function buildApprovedDiet(
+  db: Kysely<DB>,
+  enteId: number,
+  pupil: { pupilId: number },
+  dietCode: DB['pupil_diet']['diet_code'],
+  from: string,
+  to: string | null = null,
+): Promise<number> {
+  const now = new Date().toISOString();
+  const row = await db
+    .insertInto('pupil_diet')
+    .values({
+      ente_id: enteId, pupil_id: pupil.pupilId, diet_code: dietCode, kind: dietCode === 'vegetariana' ? 'ethical' : dietCode === 'senza-maiale' ? 'religious' : 'medical',
+      reason: 'Dieta di prova', certificate_attachment_id: null, declared_on: null, state: 'approvata', approved_from: from, approved_to: to,
+      approved_by: 'test', approved_at: now, recorded_by: 'test', created_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -64,10 +64,10 @@ for (const { engine, skip } of testEngines()) {
       const pupil = await db
         .selectFrom('pupil')
         .innerJoin('person', 'person.id', 'pupil.person_id')
-        .select(['pupil.school_id', 'pupil.class_name', 'pupil.diet_code', 'person.fiscal_code', 'person.birth_date'])
+        .select(['pupil.school_id', 'pupil.class_name', 'person.fiscal_code', 'person.birth_date'])
         .where('pupil.id', '=', pupilId)
         .executeTakeFirstOrThrow();
-      assert.deepEqual(pupil, { school_id: schoolId, class_name: '3 B', diet_code: null, fiscal_code: childCode, birth_date: '2019-09-05' });
+      assert.deepEqual(pupil, { school_id: schoolId, class_name: '3 B', fiscal_code: childCode, birth_date: '2019-09-05' });
       const links = await db.selectFrom('pupil_holder as ph').innerJoin('person', 'person.id', 'ph.person_id').select(['person.fiscal_code', 'ph.relation']).where('ph.pupil_id', '=', pupilId).execute();
       assert.deepEqual(links, [{ fiscal_code: holderCode, relation: 'intestatario' }]);
       const actions = await db.selectFrom('audit_event').select(['action', 'before_json', 'after_json']).where('actor_fiscal_code', '=', operator.fiscalCode).orderBy('id', 'desc').limit(3).execute();
@@ -153,10 +153,9 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual([await count(db, 'person'), await count(db, 'pupil'), await count(db, 'pupil_holder')], before);
     });
 
-    it('edits the child’s data, school and class from their versions; a stale save gets the conflict and the values saved now; the diet stays', async () => {
+    it('edits the child’s data, school and class from their versions; a stale save gets the conflict and the values saved now', async () => {
       const holder = await buildPerson(db, enteId);
       const pupil = await buildPupil(db, enteId, [{ person: holder, relation: 'intestatario' }], { className: '4C' });
-      await db.updateTable('pupil').set({ diet_code: 'D01' }).where('id', '=', pupil.pupilId).execute();
       const url = `/demo/ufficio/anagrafe/alunni/${pupil.pupilId}/modifica`;
       const page = await office.get(url);
       assert.equal(page.statusCode, 200);
@@ -167,8 +166,8 @@ for (const { engine, skip } of testEngines()) {
       const saved = await office.post(url, { ...form, classe: '5C', scuola: String(schoolId), indirizzo: 'Piazza Grande 2' });
       assert.equal(saved.statusCode, 303);
       assert.equal(saved.headers.location, `/demo/ufficio/anagrafe/alunni/${pupil.pupilId}`);
-      const row = await db.selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select(['class_name', 'school_id', 'diet_code', 'pupil.version', 'address']).where('pupil.id', '=', pupil.pupilId).executeTakeFirstOrThrow();
-      assert.deepEqual(row, { class_name: '5C', school_id: schoolId, diet_code: 'D01', version: 2, address: 'Piazza Grande 2' });
+      const row = await db.selectFrom('pupil').innerJoin('person', 'person.id', 'pupil.person_id').select(['class_name', 'school_id', 'pupil.version', 'address']).where('pupil.id', '=', pupil.pupilId).executeTakeFirstOrThrow();
+      assert.deepEqual(row, { class_name: '5C', school_id: schoolId, version: 2, address: 'Piazza Grande 2' });
       const stale = await office.post(url, { ...form, classe: '1A' });
       assert.equal(stale.statusCode, 409);
       assert.match(stale.body, /Nel frattempo un altro operatore/);

@@ -21,6 +21,7 @@ import { enteSettings } from './0021_ente_settings';
 import { calendar } from './0022_calendar';
 import { officeMenus } from './0024_office_menus';
 import { tariffsOffice } from './0023_tariffs_office';
+import { pupilDiets } from './0025_pupil_diets';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -37,4 +38,5 @@ export const migrations: AppMigration[] = [
   calendar,
   tariffsOffice,
   officeMenus,
+  pupilDiets,
 ];

@@ -84,42 +84,48 @@ export function createAttachmentService(db: Kysely<DB>, clock: Clock, audit: Aud
   }
 
   async function upload(office: OperatorContext, owner: AttachmentOwner, input: NewAttachment): Promise<AttachmentMeta> {
+    return transaction(db, (tx) => uploadWithin(tx.db, office, owner, input));
+  }
+
+  /**
+   * The upload inside a caller's transaction, for a change that files a document with it (a diet's
+   * certificate): both are committed together or not at all.
+   */
+  async function uploadWithin(trx: Kysely<DB>, office: OperatorContext, owner: AttachmentOwner, input: NewAttachment): Promise<AttachmentMeta> {
     requirePermission(office, 'attachments.manage');
     const problem = fileProblem(input.content);
     if (problem) throw new InvalidInputError({ file: problem });
     const type = detectFileType(input.content)!;
     const title = input.title.trim();
     if (title === '' || title.length > 200) throw new InvalidInputError({ titolo: title === '' ? 'required' : 'tooLong' });
-    return transaction(db, async (tx) => {
-      await requireOwner(office, owner, tx.db);
-      const inserted = await tx.db
-        .insertInto('attachment')
-        .values({
-          ente_id: office.ente.id,
-          pupil_id: owner.kind === 'pupil' ? owner.id : null,
-          person_id: owner.kind === 'person' ? owner.id : null,
-          kind: input.kind,
-          title,
-          file_name: storedFileName(input.fileName, type),
-          content_type: FILE_TYPES[type].contentType,
-          content: input.content,
-          created_at: clock.now().toISOString(),
-          visible_to_parent: input.visibleToParent ? 1 : 0,
-          sha256: createHash('sha256').update(input.content).digest('hex'),
-          size_bytes: input.content.length,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const meta = (await queries.attachmentMeta(tx.db, office.ente.id, inserted.id))!;
-      await writeChange(tx.db, clock, office, {
-        action: 'office.attachment.upload',
-        subjectType: 'attachment',
-        subjectId: meta.id,
-        before: null,
-        after: described(meta),
-      });
-      return meta;
+    await requireOwner(office, owner, trx);
+    const inserted = await trx
+      .insertInto('attachment')
+      .values({
+        ente_id: office.ente.id,
+        pupil_id: owner.kind === 'pupil' ? owner.id : null,
+        person_id: owner.kind === 'person' ? owner.id : null,
+        kind: input.kind,
+        title,
+        file_name: storedFileName(input.fileName, type),
+        content_type: FILE_TYPES[type].contentType,
+        content: input.content,
+        created_at: clock.now().toISOString(),
+        visible_to_parent: input.visibleToParent ? 1 : 0,
+        sha256: createHash('sha256').update(input.content).digest('hex'),
+        size_bytes: input.content.length,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const meta = (await queries.attachmentMeta(trx, office.ente.id, inserted.id))!;
+    await writeChange(trx, clock, office, {
+      action: 'office.attachment.upload',
+      subjectType: 'attachment',
+      subjectId: meta.id,
+      before: null,
+      after: described(meta),
     });
+    return meta;
   }
 
   /** An attachment of the ente with its content; every download is an audit event. */
@@ -189,7 +195,7 @@ export function createAttachmentService(db: Kysely<DB>, clock: Clock, audit: Aud
     });
   }
 
-  return { maxBytes, ownerPage, fileProblem, upload, download, describe, setVisibility, remove };
+  return { maxBytes, ownerPage, fileProblem, upload, uploadWithin, download, describe, setVisibility, remove };
 }
 
 export type AttachmentService = ReturnType<typeof createAttachmentService>;

@@ -5,7 +5,8 @@ import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError } from '../errors';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
-import { menusForPeriod } from './menus';
+import { approvedDietsOfPupilBetween, dietOfDay } from '../diets/queries';
+import { type DayMenu, menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
 import { attendanceBetween, changesBetween, mealChargesBetween, menuKeyOfPupil } from './queries';
 
@@ -36,14 +37,17 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const [details] = await menuKeyOfPupil(db, pupilId);
-    const [dayOf, menuOf, frozen, changes, charges] = await Promise.all([
+    const [[details], diets] = await Promise.all([menuKeyOfPupil(db, pupilId), approvedDietsOfPupilBetween(db, pupilId, from, to)]);
+    // Each day's menu is the one of the diet approved for that day (decision 0024): one menu per diet of the period.
+    const dietCodes = [...new Set([null, ...diets.map((d) => d.dietCode)])];
+    const [dayOf, menusByDiet, frozen, changes, charges] = await Promise.all([
       loadPupilCalendar(db, ente, pupilId, from, to),
-      menusForPeriod(db, ente, details!.level, details!.dietCode, from, to),
+      Promise.all(dietCodes.map((code) => menusForPeriod(db, ente, details!.level, code, from, to))),
       attendanceBetween(db, pupilId, from, to),
       changesBetween(db, pupilId, from, to),
       mealChargesBetween(db, pupilId, from, to),
     ]);
+    const menuOf = (date: string) => menusByDiet[dietCodes.indexOf(dietOfDay(diets, date))]!(date);
     const chargeBy = new Map(charges.map((row) => [row.date, { amountCents: row.amountCents, reversed: row.reversedBy !== null }]));
     const frozenBy = new Map(frozen.map((row) => [row.date, row]));
     const changeBy = new Map(changes.map((row) => [row.date, row]));
@@ -51,7 +55,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       date: string;
       day: PupilDay;
       state?: { status: 'present' | 'absent' | 'light_meal'; source: string; final: boolean };
-      menu?: ReturnType<typeof menuOf>;
+      menu?: DayMenu | undefined;
       charge?: { amountCents: number; reversed: boolean };
     }[] = [];
     for (let date = from; date <= to; date = addDays(date, 1)) {
@@ -75,7 +79,13 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       subjectId: pupilId,
       requestId: handle.requestId,
     });
-    return { pupil, dietCode: details!.dietCode, rows };
+    // The diets of the period, each cut to it: the page names them with their days.
+    const periodDiets = diets.map((d) => ({
+      dietCode: d.dietCode,
+      from: d.approvedFrom! < from ? from : d.approvedFrom!,
+      to: d.approvedTo === null || d.approvedTo > to ? to : d.approvedTo,
+    }));
+    return { pupil, diets: periodDiets, rows };
   }
 
   return { days, currentMonth };

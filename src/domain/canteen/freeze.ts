@@ -7,6 +7,7 @@ import { italianHolidays } from '../calendar/holidays';
 import { parseWeekdays, serviceDay } from '../calendar/service-days';
 import type { Clock } from '../clock';
 import { termInForce } from '../registry/terms';
+import { dietInForce } from '../diets/queries';
 import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
 
 /** How far back a first run or a long downtime is caught up. */
@@ -100,17 +101,19 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
     });
   }
 
-  /** Books one batch of schools' pupils for the day: present unless a change says otherwise; only what is missing. */
+  /**
+   * Books one batch of schools' pupils for the day: present unless a change says otherwise, with the diet
+   * approved for that day (decision 0024); only what is missing.
+   */
   async function bookSchools(ente: Ente, date: string, schoolIds: number[], frozenAt: string): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await sql`
         insert into attendance (ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at)
         select e.ente_id, e.pupil_id, cast(${date} as text), ${termInForce('school_id', 'e', date)}, e.id,
-               coalesce(c.status, 'present'), coalesce(c.source, 'default'), p.diet_code, cast(${frozenAt} as text)
+               coalesce(c.status, 'present'), coalesce(c.source, 'default'), ${dietInForce('e.pupil_id', date)}, cast(${frozenAt} as text)
         from enrolment e
         join service s on s.id = e.service_id and s.kind = 'refezione'
         join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
-        join pupil p on p.id = e.pupil_id
         left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
         where e.ente_id = ${ente.id} and e.state in ('attiva', 'cessata')
           and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})

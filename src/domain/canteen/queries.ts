@@ -60,12 +60,12 @@ export const changesBetween = prepared((db: Kysely<DB>, pupilId: number, from: s
   db.selectFrom('attendance_change').select(['date', 'status', 'source']).where('pupil_id', '=', pupilId).where('date', '>=', from).where('date', '<=', to),
 );
 
-/** The school level and diet that choose a pupil's menu. */
+/** The school level that chooses a pupil's menu (the diet of each day: diets/queries.ts). */
 export const menuKeyOfPupil = prepared((db: Kysely<DB>, pupilId: number) =>
   db
     .selectFrom('pupil')
     .innerJoin('school', 'school.id', 'pupil.school_id')
-    .select(['school.level', 'pupil.diet_code as dietCode'])
+    .select(['school.level'])
     .where('pupil.id', '=', pupilId),
 );
 

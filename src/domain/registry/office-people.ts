@@ -209,7 +209,7 @@ export function createOfficePeopleService(db: Kysely<DB>, clock: Clock, audit: A
         const already = await tx.db.selectFrom('pupil').select('id').where('ente_id', '=', office.ente.id).where('person_id', '=', childId).executeTakeFirst();
         if (already) throw new InvalidInputError({ alunno_codice_fiscale: 'alreadyPupil' });
         const holderId = await personOf(tx.db, office, input.holder, 'intestatario_codice_fiscale');
-        const pupil = { ente_id: office.ente.id, person_id: childId, school_id: input.schoolId, class_name: input.className, diet_code: null };
+        const pupil = { ente_id: office.ente.id, person_id: childId, school_id: input.schoolId, class_name: input.className };
         const { id } = await tx.db.insertInto('pupil').values(pupil).returning('id').executeTakeFirstOrThrow();
         await tx.db.insertInto('pupil_holder').values({ ente_id: office.ente.id, pupil_id: id, person_id: holderId, relation: 'intestatario' }).execute();
         await writeChange(tx.db, clock, office, {
@@ -237,7 +237,7 @@ export function createOfficePeopleService(db: Kysely<DB>, clock: Clock, audit: A
     return { pupil: row, person: child };
   }
 
-  /** The child's data, school and class (the diet is part 2: untouched); each from its own version. */
+  /** The child's data, school and class (diets are pupil_diet rows, ufficio/diete); each from its own version. */
   async function updatePupil(office: OperatorContext, pupilId: number, changes: PupilChanges): Promise<void> {
     requirePermission(office, 'registry.write');
     try {

@@ -20,6 +20,7 @@ import { officeCalendarRoutes } from './calendario/routes';
 import { officeMenuRoutes } from './menu/routes';
 import { officeTariffRoutes } from './tariffe/routes';
 import { officeBillingRoutes } from './fatturazione/routes';
+import { officeDietRoutes } from './diete/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,4 +77,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeMenuRoutes, { services });
   await app.register(officeTariffRoutes, { services });
   await app.register(officeBillingRoutes, { services });
+  await app.register(officeDietRoutes, { services });
 }

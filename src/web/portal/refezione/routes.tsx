@@ -19,7 +19,7 @@ export async function canteenRoutes(app: FastifyInstance, { services }: { servic
         return sendPage(reply, <CanteenPage ctx={ctx} result={{ ...result, pupils }} period={period} now={services.clock.now()} />);
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
-        const result = { pupil, pupils, dietCode: null, rows: [] };
+        const result = { pupil, pupils, diets: [], rows: [] };
         return sendPage(reply, <CanteenPage ctx={ctx} result={result} period={period} now={services.clock.now()} problems={error.problems} />, 422);
       }
     }),

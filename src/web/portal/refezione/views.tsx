@@ -22,7 +22,7 @@ export function CanteenPage({
   ctx: EnteContext;
   /** To tell a day still open from one whose cut-off has passed but is not frozen yet. */
   now: Date;
-  result: Pick<Days, 'pupil' | 'dietCode'> & { rows: Days['rows']; pupils: PupilSummary[] };
+  result: Pick<Days, 'pupil' | 'diets'> & { rows: Days['rows']; pupils: PupilSummary[] };
   period: { from: string; to: string };
   problems?: Partial<Record<string, string>>;
 }) {
@@ -45,7 +45,11 @@ export function CanteenPage({
         texts={{ from: t.from, to: t.to, submit: t.search, problems: t.problems }}
         problems={problems}
       />
-      {result.dietCode && <p>{t.diet(m.kitchen.diets[result.dietCode] ?? result.dietCode)}</p>}
+      {result.diets.map((diet) => {
+        const name = m.kitchen.diets[diet.dietCode] ?? diet.dietCode;
+        const whole = result.diets.length === 1 && diet.from === period.from && diet.to === period.to;
+        return <p key={diet.from}>{whole ? t.diet(name) : t.dietBetween(name, m.format.date(diet.from), m.format.date(diet.to))}</p>;
+      })}
       {result.rows.length > 0 && (
         <>
           <table class="table table-stack" aria-describedby="charge-note">

@@ -66,6 +66,7 @@ export function OfficePupilPageView({ ctx, page, mayReadActivity }: { ctx: Ctx; 
           <li class="list-inline-item me-3"><a href={`${base}/iscrizioni/nuova`}>{t.newEnrolment}</a></li>
           <li class="list-inline-item me-3"><a href={`${base}/badge`}>{t.badges}</a></li>
           <li class="list-inline-item me-3"><a href={`${base}/allegati`}>{t.attachments}</a></li>
+          <li class="list-inline-item me-3"><a href={`/${ente.slug}/ufficio/diete/alunni/${pupil.id}`}>{t.diet}</a></li>
         </ul>
       </nav>
 

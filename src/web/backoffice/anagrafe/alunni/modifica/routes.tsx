@@ -17,7 +17,7 @@ function pupilIdOf(request: FastifyRequest): number {
   return id;
 }
 
-/** Editing a pupil: /{ente}/ufficio/anagrafe/alunni/:id/modifica — the child's data, school and class (the diet: part 2). */
+/** Editing a pupil: /{ente}/ufficio/anagrafe/alunni/:id/modifica — the child's data, school and class (the diet: ufficio/diete). */
 export async function editPupilRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const people = services.officePeople;
 
