@@ -81,7 +81,7 @@ for (const { engine, skip } of testEngines()) {
         ids.push(...(await db.insertInto('person').values(persons.slice(start, start + 100)).returning('id').execute()).map((r) => r.id));
       }
       // Two persons in three are pupils.
-      const pupils = ids.filter((_, i) => i % 3 !== 2).map((id) => ({ ente_id: enteId, person_id: id, school_id: school.id, class_name: '1A', diet_code: null }));
+      const pupils = ids.filter((_, i) => i % 3 !== 2).map((id) => ({ ente_id: enteId, person_id: id, school_id: school.id, class_name: '1A' }));
       await db.insertInto('pupil').values(pupils).execute();
     });
     after(async () => {

@@ -1,4 +1,4 @@
-import { type Compilable, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import { decodeCursor, encodeCursor, type Page } from '../../db/pagination';
 import type { DB, EnrolmentState } from '../../db/schema';
 import type { OperatorContext } from '../operators/context';
@@ -64,18 +64,6 @@ export function searchPlan(text: string): { words: string[]; fiscalCode?: string
  */
 type Row = { pupilId: number; personId: number; sortKey: string; schoolId: number; className: string };
 type Cursor = readonly [string, number];
-
-/**
- * Runs a search query planned for its own values. PostgreSQL keeps our statements prepared and, after a
- * few runs, plans them once for any value (src/db/database.ts): for a prefix range and a LIKE that generic
- * plan reads every match and sorts it (240 ms for "mar" in Rome) where the plan for the value reads the
- * range in order up to a page (1 ms). A statement that starts with a comment is sent unnamed, so it is
- * planned with its values each time; SQLite plans by its rules and caches the statement as any other.
- */
-async function planned<Row>(db: Kysely<DB>, query: Compilable<Row>): Promise<Row[]> {
-  const compiled = query.compile();
-  return (await db.executeQuery<Row>({ ...compiled, sql: `/* planned per call */ ${compiled.sql}` })).rows;
-}
 
 function isPostgres(db: Kysely<DB>) {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -146,7 +134,7 @@ async function laterWordCounts(db: Kysely<DB>, enteId: number, words: string[], 
       sql<number>`(select count(*) from (select 1 from person where ente_id = ${enteId} and ${sql.ref(column)} >= ${word} and ${sql.ref(column)} < ${prefixEnd(word)} limit ${cap}) as r)`.as(`w${w}_${c}`),
     ),
   );
-  const row: Record<string, unknown> = (await planned(db, db.selectNoFrom(counts))).at(0) ?? {};
+  const row: Record<string, unknown> = (await db.selectNoFrom(counts).execute()).at(0) ?? {};
   return words.map((_, w) => [0, 1, 2].reduce((sum, c) => sum + Number(row[`w${w}_${c}`] ?? 0), 0));
 }
 
@@ -167,7 +155,7 @@ async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria:
   const order = words.map((word, i) => ({ word, later: counts[i]! })).sort((a, b) => a.later - b.later || b.word.length - a.word.length);
   const driving = order[0]!;
   if (driving.later > tuning.laterWordsSortedAtMost) {
-    const windowRows = await planned(db, inWindow(db, enteId, words, criteria, after, tuning.windowKeys));
+    const windowRows = await inWindow(db, enteId, words, criteria, after, tuning.windowKeys).execute();
     if (windowRows.length > SEARCH_PAGE_SIZE) return windowRows;
   }
   const others = words.filter((word) => word !== driving.word);
@@ -175,7 +163,7 @@ async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria:
   // LIKE for rare and sort the whole range instead of reading it in order).
   let familyFirst = pupilsInOrder(db, enteId, criteria, after, 'person').where('p.search_key', '>=', driving.word).where('p.search_key', '<', prefixEnd(driving.word));
   if (others.length > 0) familyFirst = familyFirst.where(wordsStart(others));
-  if (driving.later === 0) return planned(db, familyFirst);
+  if (driving.later === 0) return familyFirst.execute();
   const laterWords = pupilsInOrder(db, enteId, criteria, after, 'person')
     .where((eb) =>
       eb.or(
@@ -185,7 +173,7 @@ async function byName(db: Kysely<DB>, enteId: number, words: string[], criteria:
       ),
     )
     .where(wordsStart(words));
-  const [family, later] = await Promise.all([planned(db, familyFirst), planned(db, laterWords)]);
+  const [family, later] = await Promise.all([familyFirst.execute(), laterWords.execute()]);
   return [...family, ...later];
 }
 
@@ -226,15 +214,20 @@ function byBadge(db: Kysely<DB>, enteId: number, code: string, criteria: SearchC
 
 type PupilDetails = Pick<SearchHit, 'givenName' | 'familyName' | 'fiscalCode' | 'schoolName' | 'holder'>;
 
-/** The names, school and intestatario, and the enrolments, of a page's pupils: two queries by the pupils' ids. */
+/**
+ * The names, school and intestatario, and the enrolments, of a page's pupils: two queries by the pupils'
+ * ids. (One statement of both, a UNION, cost PostgreSQL more to plan than a second round trip.)
+ */
 async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[]) {
-  if (pupilIds.length === 0) return { pupils: new Map<number, PupilDetails>(), enrolments: new Map<number, SearchHit['enrolments']>() };
+  const pupilsById = new Map<number, PupilDetails>();
+  const enrolmentsOf = new Map<number, SearchHit['enrolments']>();
+  if (pupilIds.length === 0) return { pupils: pupilsById, enrolments: enrolmentsOf };
   const [pupils, enrolments] = await Promise.all([
     db
       .selectFrom('pupil')
       .innerJoin('school', 'school.id', 'pupil.school_id')
-      .leftJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'pupil.id').on('ph.relation', '=', sql.lit('intestatario')))
       .innerJoin('person as child', 'child.id', 'pupil.person_id')
+      .leftJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'pupil.id').on('ph.relation', '=', sql.lit('intestatario')))
       .leftJoin('person as holder', 'holder.id', 'ph.person_id')
       .select([
         'pupil.id as pupilId', 'school.name as schoolName', 'child.given_name as childGivenName', 'child.family_name as childFamilyName',
@@ -254,14 +247,12 @@ async function detailsOf(db: Kysely<DB>, enteId: number, pupilIds: number[]) {
       .orderBy('s.name')
       .execute(),
   ]);
-  const pupilsById = new Map<number, PupilDetails>();
   for (const p of pupils) {
     // One intestatario per pupil (migration 0016); the first row is kept should the data say otherwise.
     if (pupilsById.has(p.pupilId)) continue;
     const holder = p.givenName !== null && p.familyName !== null ? { givenName: p.givenName, familyName: p.familyName } : undefined;
     pupilsById.set(p.pupilId, { givenName: p.childGivenName, familyName: p.childFamilyName, fiscalCode: p.childFiscalCode, schoolName: p.schoolName, holder });
   }
-  const enrolmentsOf = new Map<number, SearchHit['enrolments']>();
   for (const e of enrolments) {
     const list = enrolmentsOf.get(e.pupilId) ?? [];
     list.push({ serviceName: e.serviceName, schoolYear: e.schoolYear, state: e.state });
@@ -284,7 +275,7 @@ export async function searchPupils(db: Kysely<DB>, enteId: number, criteria: Sea
     const nameWords = plan.words.some((w) => /\d/.test(w)) ? [] : plan.words;
     const longest = Math.max(0, ...nameWords.map((w) => w.length));
     if (longest >= MIN_NAME_PREFIX) queries.push(byName(db, enteId, nameWords, criteria, after, tuning));
-    if (plan.fiscalCode) queries.push(planned(db, byFiscalCode(db, enteId, plan.fiscalCode, criteria, after)));
+    if (plan.fiscalCode) queries.push(byFiscalCode(db, enteId, plan.fiscalCode, criteria, after).execute());
     if (plan.badgeCode) queries.push(byBadge(db, enteId, plan.badgeCode, criteria, after).execute());
     if (queries.length === 0) return { kind: 'too-short' };
   }
