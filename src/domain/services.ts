@@ -27,6 +27,8 @@ import { createRegistrySearchService } from './registry/search';
 import { createOfficePupilService } from './registry/office-pupil';
 import { createEnrolmentService } from './registry/enrolments';
 import { createBadgeService } from './registry/badges';
+import { createAttendanceService } from './attendance/service';
+import { createKitchenService } from './attendance/kitchen';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -39,6 +41,7 @@ export function createServices(
   const pagopa = createPagopaClients(config.pagopa);
   const enti = createEnteDirectory(db);
   const notices = createNoticeService(db, clock, pagopa, enti);
+  const freeze = createFreezeService(db, clock);
   const base = {
     clock,
     audit,
@@ -46,7 +49,7 @@ export function createServices(
     registry: createRegistryService(db, clock, audit),
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock, audit),
-    freeze: createFreezeService(db, clock),
+    freeze,
     canteenDays: createCanteenDaysService(db, clock, audit),
     charging: createChargingService(db, clock),
     billing: createBillingService(db, clock),
@@ -64,6 +67,8 @@ export function createServices(
     enrolments: createEnrolmentService(db, clock),
     badges: createBadgeService(db, clock),
     imports: createImportService(db, clock, audit),
+    attendance: createAttendanceService(db, clock),
+    kitchen: createKitchenService(db, clock, freeze),
   };
   return { ...base, officePupil: createOfficePupilService(db, audit, base) };
 }

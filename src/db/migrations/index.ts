@@ -17,6 +17,7 @@ import { enrolmentTermsBadges } from './0017_enrolment_terms_badges';
 import { attachmentMetadata } from './0018_attachment_metadata';
 import { importUploads } from './0019_import_uploads';
 import { cartResume } from './0020_cart_resume';
+import { attendanceCorrections } from './0026_attendance_corrections';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -29,4 +30,5 @@ export const migrations: AppMigration[] = [
   attachmentMetadata,
   importUploads,
   cartResume,
+  attendanceCorrections,
 ];
