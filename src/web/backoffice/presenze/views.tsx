@@ -326,7 +326,7 @@ export function PhonedAbsencePage({
   const name = `${pupil.givenName} ${pupil.familyName}`;
   const title = t.phonedTitle(name);
   const back = listPath(ente, pupil.schoolId, date);
-  const texts = { ...m.absences.problems, ...t.problems };
+  const texts = { ...t.problems, ...m.absences.problems };
   return (
     <Layout ctx={ctx} title={title} crumbs={crumbs(ctx, { label: name, list: back })}>
       {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={texts} />}
