@@ -6,7 +6,7 @@
   for (var i = 0; i < buttons.length; i++) {
     buttons[i].hidden = false;
     buttons[i].addEventListener('click', function () {
-      window.print();
+      document.defaultView.print();
     });
   }
 })();
