@@ -190,10 +190,16 @@ for (const { engine, skip } of testEngines()) {
       const { id: _id, ...copy } = corrections[0]!;
       await assert.rejects(db().insertInto('attendance_correction').values({ ...copy, submission_key: 'copy' }).execute());
 
+      // The same form sent twice at once (a double click on two instances): one storno, one answer.
+      const twice = { pupilId: pupils[1]!.pupilId, date: MONDAY, status: 'absent' as const, reason: 'Uscita didattica', submissionKey: 'correction-twice' };
+      const [one, two] = await Promise.all([attendance.correct(admin, twice), attendance.correct(admin, twice)]);
+      assert.deepEqual(one, two);
+      assert.equal((await ledgerOf(pupils[1]!.pupilId, MONDAY)).chain.length, 2, 'credited once');
+
       const day = await kitchen.officeDay(await context(MARCO, 'kitchen.counts'), MONDAY);
       assert.equal(day.kind, 'final');
       const change = day.changes.find((c) => c.schoolId === schoolA)!;
-      assert.deepEqual([change.meals, change.lightMeals, change.absences], [-1, 0, 1]);
+      assert.deepEqual([change.meals, change.lightMeals, change.absences], [-2, 0, 2]);
       const frozen = day.counts.find((c) => c.schoolId === schoolA && c.dietCode === '')!;
       assert.equal(frozen.meals, 5, 'the counts frozen at the cut-off stay as ordered');
 

@@ -252,13 +252,15 @@ export function createAttendanceService(db: Kysely<DB>, clock: Clock) {
     else if (reason.length > REASON_MAX) problems.motivo = 'tooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const previous = await db
-      .selectFrom('attendance_correction')
-      .select(['charge_id'])
-      .where('ente_id', '=', ente.id)
-      .where('author', '=', operator.fiscalCode)
-      .where('submission_key', '=', input.submissionKey)
-      .executeTakeFirst();
+    const previousOf = (executor: Kysely<DB>) =>
+      executor
+        .selectFrom('attendance_correction')
+        .select(['charge_id'])
+        .where('ente_id', '=', ente.id)
+        .where('author', '=', operator.fiscalCode)
+        .where('submission_key', '=', input.submissionKey)
+        .executeTakeFirst();
+    const previous = await previousOf(db);
     if (previous) return { outcome: 'corrected', chargeId: previous.charge_id };
 
     const now = clock.now();
@@ -274,6 +276,9 @@ export function createAttendanceService(db: Kysely<DB>, clock: Clock) {
         .where('completed_at', 'is not', null)
         .executeTakeFirst();
       if (Number(locked.numUpdatedRows) === 0) throw new InvalidInputError<AttendanceField>({ data: 'notFrozen' });
+      // The same form sent twice at once: the second waited for the lock, and finds the first's correction.
+      const sameForm = await previousOf(trx);
+      if (sameForm) return { outcome: 'corrected' as const, chargeId: sameForm.charge_id };
       const booked = await trx.selectFrom('attendance').selectAll().where('ente_id', '=', ente.id).where('pupil_id', '=', input.pupilId).where('date', '=', input.date).executeTakeFirst();
       if (!booked) throw new InvalidInputError<AttendanceField>({ alunno: 'notBooked' });
       if (booked.status === input.status) return { outcome: 'unchanged' as const, chargeId: null };
