@@ -73,7 +73,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       const box = section.locator('input[name="assente"]').first();
       const pupilId = await box.getAttribute('value');
       assert.equal(await box.isChecked(), false);
-      await section.locator('label[for^="assente-"]').first().click();
+      await box.check();
       await section.getByRole('button', { name: /Salva le presenze della classe/ }).click();
       await onPage(page, /Presenze a scuola — Scuola primaria Arcobaleno/);
       assert.match((await page.getByRole('status').first().textContent()) ?? '', /Salvata 1 modifica/);
@@ -99,7 +99,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await onPage(page, /Presenze a scuola — Scuola primaria Arcobaleno/);
       assert.match((await page.locator('main').textContent()) ?? '', /Giornata chiusa il/);
 
-      await page.getByRole('link', { name: /Correggi la presenza di/ }).first().click();
+      await page.getByRole('link', { name: 'Correggi', exact: true }).first().click();
       await onPage(page, /Correzione della presenza di/);
       await page.getByRole('button', { name: 'Registra la correzione' }).click();
       await onPage(page, /Correzione della presenza di/);
@@ -115,7 +115,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
 
       await page.goto(`${t.baseUrl}/demo/ufficio/presenze?scuola=${arcobaleno}&data=2026-11-26`);
       await onPage(page, /Presenze a scuola/);
-      await page.getByRole('link', { name: /Registra un’assenza comunicata per telefono per/ }).first().click();
+      await page.getByRole('link', { name: 'Assenza telefonata', exact: true }).first().click();
       await onPage(page, /Assenza comunicata per telefono/);
       await page.locator('[name="dal"]').fill('27/11/2026');
       await page.getByRole('button', { name: 'Registra l’assenza' }).click();

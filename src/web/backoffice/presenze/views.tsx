@@ -131,6 +131,8 @@ function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText:
         const caption = t.classCaption(group.className, dayText);
         const marking = phase === 'open' && service.service;
         const shownAbsent = group.pupils.filter((p) => p.status === 'absent').map((p) => p.pupilId);
+        const actions = list.mayCorrect && phase !== 'closing';
+        const headerId = `${anchor}-assente`;
         const table = (
           <table class="table table-stack">
             <caption>{caption}</caption>
@@ -138,62 +140,15 @@ function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText:
               <tr>
                 <th scope="col">{t.columns.pupil}</th>
                 <th scope="col">{t.columns.status}</th>
-                {marking && <th scope="col">{t.columns.absent}</th>}
-                {list.mayCorrect && phase !== 'closing' && <th scope="col">{t.columns.actions}</th>}
+                {marking && (
+                  <th scope="col" id={headerId}>
+                    {t.columns.absent}
+                  </th>
+                )}
+                {actions && <th scope="col">{t.columns.actions}</th>}
               </tr>
             </thead>
-            <tbody>
-              {group.pupils.map((p) => {
-                const name = `${p.familyName} ${p.givenName}`;
-                const status = p.status ?? 'present';
-                const correction = 'correction' in p ? p.correction : undefined;
-                return (
-                  <tr key={p.pupilId}>
-                    <th scope="row" data-label={t.columns.pupil}>
-                      {name}
-                    </th>
-                    <td data-label={t.columns.status}>
-                      {t.statuses[status]}
-                      {p.source && p.source !== 'default' && <span class="d-block small">({t.sources[p.source]})</span>}
-                      {correction && <span class="d-block small">{t.correctedNote(t.statuses[correction.before]!, correction.reason)}</span>}
-                    </td>
-                    {marking && (
-                      <td data-label={t.columns.absent}>
-                        <div class="form-check">
-                          <input
-                            class="form-check-input"
-                            type="checkbox"
-                            name="assente"
-                            value={String(p.pupilId)}
-                            id={`assente-${p.pupilId}`}
-                            checked={status === 'absent'}
-                          />
-                          <label class="form-check-label" for={`assente-${p.pupilId}`}>
-                            <span class="visually-hidden">{t.absentLabel(name)}</span>
-                            <span aria-hidden="true">{t.columns.absent}</span>
-                          </label>
-                        </div>
-                      </td>
-                    )}
-                    {list.mayCorrect && phase !== 'closing' && (
-                      <td data-label={t.columns.actions}>
-                        {phase === 'frozen' ? (
-                          <a href={`/${ente.slug}/ufficio/presenze/correzione?alunno=${p.pupilId}&data=${list.date}`}>
-                            <span aria-hidden="true">{t.correct}</span>
-                            <span class="visually-hidden">{t.correctFor(name)}</span>
-                          </a>
-                        ) : (
-                          <a href={`/${ente.slug}/ufficio/presenze/telefonata?alunno=${p.pupilId}&scuola=${list.school.id}&data=${list.date}`}>
-                            <span aria-hidden="true">{t.phoned}</span>
-                            <span class="visually-hidden">{t.phonedFor(name)}</span>
-                          </a>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
+            <tbody dangerouslySetInnerHTML={{ __html: classRowsHtml(ctx, list, group.pupils, { marking, actions, headerId }) }} />
           </table>
         );
         return (
@@ -219,6 +174,43 @@ function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText:
       })}
     </>
   );
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/**
+ * A class's rows as HTML: a school's list is 1,500 rows, and building them as components was most of
+ * the page's time (as the statement's rows, conto-corrente/views.tsx). Every text is escaped here. The
+ * pupil's name is the row's header; the checkbox is named by it and its column ("Rossi Sofia Assente"),
+ * the link is described by it; each cell carries its column's name for the stacked layout of phones.
+ */
+function classRowsHtml(ctx: Ctx, list: DayList, pupils: DayList['classes'][number]['pupils'], options: { marking: boolean; actions: boolean; headerId: string }): string {
+  const { m, ente } = ctx;
+  const t = m.officeAttendance;
+  const label = (text: string) => `data-label="${escapeHtml(text)}"`;
+  const [pupilLabel, statusLabel, absentLabel, actionsLabel] = [t.columns.pupil, t.columns.status, t.columns.absent, t.columns.actions].map(label);
+  const base = `/${ente.slug}/ufficio/presenze`;
+  const actionText = escapeHtml(list.phase === 'frozen' ? t.correct : t.phoned);
+  let html = '';
+  for (const p of pupils) {
+    const id = p.pupilId;
+    const status = p.status ?? 'present';
+    let state = escapeHtml(t.statuses[status]!);
+    if (p.source && p.source !== 'default') state += `<span class="d-block small">(${escapeHtml(t.sources[p.source]!)})</span>`;
+    const correction = 'correction' in p ? p.correction : undefined;
+    if (correction) state += `<span class="d-block small">${escapeHtml(t.correctedNote(t.statuses[correction.before]!, correction.reason))}</span>`;
+    html += `<tr><th scope="row" ${pupilLabel} id="n${id}">${escapeHtml(`${p.familyName} ${p.givenName}`)}</th><td ${statusLabel}>${state}</td>`;
+    if (options.marking) {
+      html += `<td ${absentLabel}><input class="form-check-input" type="checkbox" name="assente" value="${id}" id="assente-${id}" aria-labelledby="n${id} ${options.headerId}"${status === 'absent' ? ' checked' : ''}/></td>`;
+    }
+    if (options.actions) {
+      const href = list.phase === 'frozen' ? `${base}/correzione?alunno=${id}&amp;data=${list.date}` : `${base}/telefonata?alunno=${id}&amp;scuola=${list.school.id}&amp;data=${list.date}`;
+      html += `<td ${actionsLabel}><a href="${href}" aria-describedby="n${id}">${actionText}</a></td>`;
+    }
+    html += '</tr>';
+  }
+  return html;
 }
 
 export type CorrectionTyped = Partial<Record<'stato' | 'motivo', string>>;
