@@ -327,6 +327,16 @@ for (const { engine, skip } of testEngines()) {
       assert.match(shown.body, /Salvate 2 modifiche/);
       assert.equal((await db().selectFrom('attendance_change').select('source').where('pupil_id', '=', pupils[1]!.pupilId).where('date', '=', TODAY).executeTakeFirstOrThrow()).source, 'school');
 
+      // One class only, as a teacher reads it; a class we do not know shows none, without an error.
+      const oneClass = await boss.get(`/demo/ufficio/presenze?scuola=${schoolA}&data=${TODAY}&classe=2B`);
+      assert.equal(oneClass.statusCode, 200);
+      assert.match(oneClass.body, /Classe 2B/);
+      assert.doesNotMatch(oneClass.body, /Classe 1A/);
+      assert.match(oneClass.body, /name="classe" value="2B"/);
+      const unknown = await boss.get(`/demo/ufficio/presenze?scuola=${schoolA}&data=${TODAY}&classe=%3Cb%3E`);
+      assert.equal(unknown.statusCode, 200);
+      assert.doesNotMatch(unknown.body, /Classe 1A|<b>/);
+
       // Bad input: an impossible date, a repeated pupil, control characters, a huge id.
       assert.equal((await boss.get(`/demo/ufficio/presenze?scuola=${schoolA}&data=2026-02-30`)).statusCode, 422);
       assert.equal((await boss.get(`/demo/ufficio/presenze?scuola=99999999999&data=${TODAY}`)).statusCode, 422);

@@ -961,6 +961,8 @@ export const en: Messages = {
     noPupils: 'No pupil of this school is enrolled in the canteen on the chosen day.',
     totals: (pupils: number, present: number, light: number, absent: number) =>
       `${pupils} pupils: ${present} present, ${light} with a light meal, ${absent} absent.`,
+    classFilter: 'Class',
+    allClasses: 'All classes',
     classTitle: (name: string) => `Class ${name}`,
     classCaption: (name: string, day: string) => `Attendance of class ${name}, ${day}`,
     columns: { pupil: 'Pupil', status: 'Status', absent: 'Absent', actions: 'Other actions' },

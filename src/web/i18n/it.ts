@@ -965,6 +965,8 @@ export const it = {
     noPupils: 'Nessun alunno iscritto alla mensa in questa scuola per il giorno scelto.',
     totals: (pupils: number, present: number, light: number, absent: number) =>
       `${pupils} alunni: ${present} presenti, ${light} con pasto in bianco, ${absent} assenti.`,
+    classFilter: 'Classe',
+    allClasses: 'Tutte le classi',
     classTitle: (name: string) => `Classe ${name}`,
     classCaption: (name: string, day: string) => `Presenze della classe ${name}, ${day}`,
     columns: { pupil: 'Alunno', status: 'Stato', absent: 'Assente', actions: 'Altre azioni' },

@@ -6,7 +6,7 @@ import { isCalendarDate } from '../../../domain/calendar/local-time';
 import { InvalidInputError, NotFoundError } from '../../../domain/errors';
 import type { Services } from '../../../domain/services';
 import { parseForm } from '../../shared/form';
-import { normaliseDate, parseId, parseIdList } from '../../shared/forms';
+import { hasControlCharacters, normaliseDate, parseId, parseIdList } from '../../shared/forms';
 import { enteContext, sendPage } from '../../shared/render';
 import {
   AttendancePage,
@@ -42,7 +42,9 @@ const idList = z
     return ids as number[];
   });
 
-const classForm = z.object({ scuola: id, data: day, mostrati_assenti: idList });
+/** A class as the registry writes it ("2A", "3 B", "Sezione Gialli"): printable, short. */
+const CLASS_NAME = /^[\p{L}\p{N} ’'.-]{1,40}$/u;
+const classForm = z.object({ scuola: id, data: day, mostrati_assenti: idList, classe: z.string().regex(CLASS_NAME, 'invalid').or(z.literal('')) });
 const correctionForm = z.object({
   alunno: id,
   data: day,
@@ -61,7 +63,7 @@ const phonedForm = z.object({
 });
 
 /** What a link or a bookmark asks for: a school and a day; unreadable values are the field's problem. */
-function listQuery(query: unknown): { schoolId?: number; date?: string; problems: ListProblems; done?: number } {
+function listQuery(query: unknown): { schoolId?: number; date?: string; className?: string; problems: ListProblems; done?: number } {
   const raw = (query && typeof query === 'object' ? query : {}) as Record<string, unknown>;
   const problems: ListProblems = {};
   let schoolId: number | undefined;
@@ -76,7 +78,9 @@ function listQuery(query: unknown): { schoolId?: number; date?: string; problems
     else problems.data = 'dateInvalid';
   }
   const done = typeof raw.fatto === 'string' && /^\d{1,6}$/.test(raw.fatto) ? Number(raw.fatto) : undefined;
-  return { schoolId, date, problems, done };
+  // A class is only a filter of the list: one we do not know shows no class, never an error.
+  const className = typeof raw.classe === 'string' && raw.classe !== '' && raw.classe.length <= 40 && !hasControlCharacters(raw.classe) ? raw.classe : undefined;
+  return { schoolId, date, className, problems, done };
 }
 
 /**
@@ -92,7 +96,7 @@ export async function officeAttendanceRoutes(app: FastifyInstance, { services }:
   async function listPage(
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { schoolId?: number; date?: string; problems?: ListProblems; done?: number; status?: number },
+    input: { schoolId?: number; date?: string; className?: string; problems?: ListProblems; done?: number; status?: number },
   ) {
     const office = request.office!;
     const schools = await attendance.schools(office);
@@ -103,7 +107,7 @@ export async function officeAttendanceRoutes(app: FastifyInstance, { services }:
     const status = input.status ?? (Object.keys(problems).length > 0 ? 422 : 200);
     return sendPage(
       reply,
-      <AttendancePage ctx={enteContext(request)} schools={schools} schoolId={schoolId} date={date} list={list} problems={problems} done={input.done} />,
+      <AttendancePage ctx={enteContext(request)} schools={schools} schoolId={schoolId} date={date} list={list} className={input.className} problems={problems} done={input.done} />,
       status,
     );
   }
@@ -123,12 +127,12 @@ export async function officeAttendanceRoutes(app: FastifyInstance, { services }:
       const date = normaliseDate(form.typed.data);
       return listPage(request, reply, { schoolId: parseId(form.typed.scuola), date: isCalendarDate(date) ? date : undefined, problems, status: 422 });
     }
-    const { scuola, data, mostrati_assenti } = form.values;
+    const { scuola, data, mostrati_assenti, classe } = form.values;
     try {
       const { changed } = await attendance.markClass(request.office!, { schoolId: scuola, date: data, shownAbsent: mostrati_assenti, absent: absent.ids });
-      return reply.redirect(`${listPath(request.ente!, scuola, data)}&fatto=${changed}`, 303);
+      return reply.redirect(`${listPath(request.ente!, scuola, data, classe)}&fatto=${changed}`, 303);
     } catch (error) {
-      if (error instanceof InvalidInputError) return listPage(request, reply, { schoolId: scuola, date: data, problems: error.problems, status: 422 });
+      if (error instanceof InvalidInputError) return listPage(request, reply, { schoolId: scuola, date: data, className: classe || undefined, problems: error.problems, status: 422 });
       throw error;
     }
   });

@@ -12,10 +12,11 @@ type BookedPupil = Awaited<ReturnType<AttendanceService['bookedPupil']>>;
 type ListedPupil = Awaited<ReturnType<AttendanceService['listedPupil']>>;
 type Receipt = Awaited<ReturnType<AbsenceService['officeReceipt']>>;
 
-export const listPath = (ente: Ente, schoolId?: number, date?: string) => {
+export const listPath = (ente: Ente, schoolId?: number, date?: string, className?: string) => {
   const query = new URLSearchParams();
   if (schoolId !== undefined) query.set('scuola', String(schoolId));
   if (date) query.set('data', date);
+  if (className) query.set('classe', className);
   const text = query.toString();
   return `/${ente.slug}/ufficio/presenze${text ? `?${text}` : ''}`;
 };
@@ -52,6 +53,7 @@ export function AttendancePage({
   schoolId,
   date,
   list,
+  className,
   problems = {},
   done,
 }: {
@@ -60,6 +62,8 @@ export function AttendancePage({
   schoolId?: number;
   date: string;
   list?: DayList;
+  /** One class of the list only (a teacher's); all of them when not given. */
+  className?: string;
   problems?: ListProblems;
   done?: number;
 }) {
@@ -91,6 +95,18 @@ export function AttendancePage({
           <div class="col-12 col-md-3">
             <TextField m={m} name="data" type="date" label={t.day} value={date} problem={problems.data} texts={t.problems} />
           </div>
+          {list && list.classes.length > 1 && (
+            <div class="col-12 col-md-3">
+              <SelectField
+                m={m}
+                name="classe"
+                label={t.classFilter}
+                value={className ?? ''}
+                empty={t.allClasses}
+                options={list.classes.map((c) => ({ value: c.className, label: c.className }))}
+              />
+            </div>
+          )}
           <div class="col-12 col-md-3 mb-4">
             <button type="submit" class="btn btn-primary">
               {t.show}
@@ -101,13 +117,13 @@ export function AttendancePage({
       {!list ? (
         schools.length > 0 && <p>{t.chooseSchool}</p>
       ) : (
-        <DayListView ctx={ctx} list={list} dayText={dayText} />
+        <DayListView ctx={ctx} list={list} dayText={dayText} className={className} />
       )}
     </Layout>
   );
 }
 
-function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText: string }) {
+function DayListView({ ctx, list, dayText, className }: { ctx: Ctx; list: DayList; dayText: string; className?: string }) {
   const { m, ente } = ctx;
   const t = m.officeAttendance;
   const { phase, service } = list;
@@ -126,7 +142,7 @@ function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText:
       )}
       {list.totals.pupils > 0 && <p>{t.totals(list.totals.pupils, list.totals.present, list.totals.lightMeals, list.totals.absent)}</p>}
       {list.classes.length === 0 && (service.service || phase === 'frozen') && <p>{t.noPupils}</p>}
-      {list.classes.map((group) => {
+      {list.classes.filter((group) => className === undefined || group.className === className).map((group) => {
         const anchor = `classe-${group.className.replace(/[^A-Za-z0-9]/g, '') || 'x'}`;
         const caption = t.classCaption(group.className, dayText);
         const marking = phase === 'open' && service.service;
@@ -161,6 +177,7 @@ function DayListView({ ctx, list, dayText }: { ctx: Ctx; list: DayList; dayText:
                 <input type="hidden" name="scuola" value={String(list.school.id)} />
                 <input type="hidden" name="data" value={list.date} />
                 <input type="hidden" name="mostrati_assenti" value={shownAbsent.join(',')} />
+                <input type="hidden" name="classe" value={className ?? ''} />
                 {table}
                 <button type="submit" class="btn btn-primary">
                   {t.saveClass(group.className)}
