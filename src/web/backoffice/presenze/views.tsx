@@ -279,8 +279,8 @@ export function CorrectionPage({
             {t.history}
           </h2>
           <ul>
-            {pupil.corrections.map((c) => (
-              <li key={c.createdAt}>{t.historyItem(m.format.dateTime(c.createdAt), t.statuses[c.before]!, t.statuses[c.after]!, c.reason)}</li>
+            {pupil.corrections.map((c, i) => (
+              <li key={i}>{t.historyItem(m.format.dateTime(c.createdAt), t.statuses[c.before]!, t.statuses[c.after]!, c.reason)}</li>
             ))}
           </ul>
         </section>
