@@ -16,11 +16,13 @@ export interface ListedPupil {
   dietCode: string | null;
 }
 
+/** What the list reads of an enrolment, from either index of a school's enrolments. */
+const ENROLMENT_COLUMNS = sql.raw('x.id, x.ente_id, x.pupil_id, x.service_id, x.school_year_id, x.school_id, x.state, x.starts_on, x.ends_on');
+
 export interface OpenDayRow extends ListedPupil {
   /** A change set before the cut-off (null: booked present by default). */
   status: 'absent' | 'light_meal' | null;
   source: 'parent' | 'school' | 'office' | null;
-  noticeId: number | null;
 }
 
 /**
@@ -30,18 +32,24 @@ export interface OpenDayRow extends ListedPupil {
  */
 export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
+  // Driven from the school's enrolments (by the row's school or a term's: two index ranges, unioned) and
+  // the day's change read per pupil by its key: an OR of the two, or a join with the day's changes, made
+  // PostgreSQL scan every enrolment of the ente and hash every change of the day (bench/RESULTS.md).
+  // The union brings the enrolment rows themselves, so no join back to enrolment can become a scan.
   const result = await sql<OpenDayRow>`
     select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName",
-           p.diet_code as "dietCode", c.status, c.source, c.notice_id as "noticeId"
-    from enrolment e
+           p.diet_code as "dietCode",
+           (select c.status from attendance_change c where c.pupil_id = e.pupil_id and c.date = ${date}) as status,
+           (select c.source from attendance_change c where c.pupil_id = e.pupil_id and c.date = ${date}) as source
+    from (select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
+          union
+          select ${ENROLMENT_COLUMNS} from enrolment_term t join enrolment x on x.id = t.enrolment_id where t.school_id = ${schoolId}) e
     join service s on s.id = e.service_id and s.kind = 'refezione'
     join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
     join pupil p on p.id = e.pupil_id
     join person per on per.id = p.person_id
-    left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
     where e.ente_id = ${enteId} and e.state in ('attiva', 'cessata')
       and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
-      and (e.school_id = ${schoolId} or e.id in (select t.enrolment_id from enrolment_term t where t.school_id = ${schoolId}))
       and ${termInForce('school_id', 'e', date)} = ${schoolId}
       ${onePupil}
     order by p.class_name, per.family_name, per.given_name, e.pupil_id`.execute(db);
