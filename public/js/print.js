@@ -1,5 +1,5 @@
-// The print button of a printable sheet (the office's diet sheet): hidden without JavaScript, where the
-// browser's own Print command does the same; here it is shown and opens the print dialog.
+// The print button of a printable sheet (the kitchen's counts, the diet sheet): hidden without JavaScript,
+// where the browser's own Print command prints the same sheet (the print style hides the rest).
 (function () {
   'use strict';
   var buttons = document.querySelectorAll('[data-print]');

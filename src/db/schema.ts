@@ -437,6 +437,23 @@ export interface AttendanceTable {
   frozen_at: string;
 }
 
+/** An office correction of a frozen day (issue 14): the day before and after, why, and what it charged or credited. */
+export interface AttendanceCorrectionTable {
+  id: Generated<number>;
+  ente_id: number;
+  pupil_id: number;
+  date: string;
+  school_id: number;
+  diet_code: string | null;
+  status_before: AttendanceStatus;
+  status_after: AttendanceStatus;
+  reason: string;
+  charge_id: number | null;
+  author: string;
+  created_at: string;
+  submission_key: string;
+}
+
 export interface MealCountTable {
   ente_id: number;
   date: string;
@@ -825,6 +842,7 @@ export interface DB {
   pupil_diet: PupilDietTable;
   // —
   // issue 14 anchor: attendance tables (below this line)
+  attendance_correction: AttendanceCorrectionTable;
   // —
 }
 

@@ -34,6 +34,8 @@ import { createMenuOffice } from './canteen/menu-office';
 import { createTariffService } from './tariffs/management';
 import { createBillingPreviewService } from './billing/preview';
 import { createDietService } from './diets/service';
+import { createAttendanceService } from './attendance/service';
+import { createKitchenService } from './attendance/kitchen';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -46,6 +48,7 @@ export function createServices(
   const pagopa = createPagopaClients(config.pagopa);
   const enti = createEnteDirectory(db);
   const notices = createNoticeService(db, clock, pagopa, enti);
+  const freeze = createFreezeService(db, clock);
   const base = {
     clock,
     audit,
@@ -53,7 +56,7 @@ export function createServices(
     registry: createRegistryService(db, clock, audit),
     operators: createOperatorService(db, audit),
     absences: createAbsenceService(db, clock, audit),
-    freeze: createFreezeService(db, clock),
+    freeze,
     canteenDays: createCanteenDaysService(db, clock, audit),
     charging: createChargingService(db, clock),
     billing: createBillingService(db, clock),
@@ -75,6 +78,8 @@ export function createServices(
     schools: createSchoolService(db, clock),
     calendar: createCalendarManagement(db, clock),
     menuOffice: createMenuOffice(db, clock),
+    attendance: createAttendanceService(db, clock),
+    kitchen: createKitchenService(db, clock, freeze),
   };
   return {
     ...base,

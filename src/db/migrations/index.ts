@@ -22,6 +22,7 @@ import { calendar } from './0022_calendar';
 import { officeMenus } from './0024_office_menus';
 import { tariffsOffice } from './0023_tariffs_office';
 import { pupilDiets } from './0025_pupil_diets';
+import { attendanceCorrections } from './0026_attendance_corrections';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -39,4 +40,5 @@ export const migrations: AppMigration[] = [
   tariffsOffice,
   officeMenus,
   pupilDiets,
+  attendanceCorrections,
 ];

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente, NoticeDayOutcome, NoticeKind } from '../../db/schema';
-import { type AuditTrail, writeAuditEvent } from '../audit/audit';
+import { type AuditTrail, writeAuditEvent, writeChange } from '../audit/audit';
 import { attendanceChange } from '../calendar/cutoff';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
+import { type OperatorContext, requirePermission } from '../operators/context';
 import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { loadPupilCalendar } from './pupil-calendar';
@@ -38,6 +39,11 @@ function nothingToRecord(plan: { outcome: NoticeDayOutcome }[], field: AbsenceFi
         : 'tooLate'
       : 'noServiceDay';
   return new InvalidInputError<AbsenceField>({ [field]: problem });
+}
+
+/** A receipt's protocol number, as the parent and the office read it: the year, then the receipt's number. */
+export function protocolOf(notice: { id: number; submitted_at: string }): string {
+  return `${notice.submitted_at.slice(0, 4)}/${String(notice.id).padStart(6, '0')}`;
 }
 
 export interface AbsenceRequest {
@@ -112,10 +118,12 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
       alreadyDone: NoticeDayOutcome;
       /** The field the refusal of a notice that changes nothing is shown at. */
       field: AbsenceField;
+      /** An operator entering a notice a parent phoned in: the change is audited as the office's. */
+      office?: OperatorContext;
       apply: (trx: Kysely<DB>, noticeId: number, days: string[]) => Promise<Set<string>>;
     },
   ): Promise<number> {
-    const { pupilId, kind, range, submissionKey, plan, alreadyDone, field, apply } = notice;
+    const { pupilId, kind, range, submissionKey, plan, alreadyDone, field, office, apply } = notice;
     const candidates = plan.filter((d) => d.outcome === 'applied').map((d) => d.date);
     if (candidates.length === 0) throw nothingToRecord(plan, field, false);
     return db.transaction().execute(async (trx) => {
@@ -149,24 +157,58 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
           })),
         )
         .execute();
-      await writeAuditEvent(trx, clock, {
-        enteId: ente.id,
-        actorFiscalCode: caller.fiscalCode,
-        action: `portal.absence.${kind}`,
-        subjectType: 'pupil',
-        subjectId: pupilId,
-        requestId: caller.requestId,
-      });
+      if (office) {
+        await writeChange(trx, clock, office, {
+          action: `office.absence.${kind}`,
+          subjectType: 'pupil',
+          subjectId: pupilId,
+          before: null,
+          after: { notice_id: inserted.id, kind, requested_from: range.from, requested_to: range.to, days: [...applied].sort().join(', ') },
+        });
+      } else {
+        await writeAuditEvent(trx, clock, {
+          enteId: ente.id,
+          actorFiscalCode: caller.fiscalCode,
+          action: `portal.absence.${kind}`,
+          subjectType: 'pupil',
+          subjectId: pupilId,
+          requestId: caller.requestId,
+        });
+      }
       return inserted.id;
     });
   }
 
-  /** Validates and records a notice; returns the id of its receipt. */
+  /** Validates and records a parent's notice; returns the id of its receipt. */
   async function submit(ente: Ente, caller: Caller, request: AbsenceRequest): Promise<number> {
     const pupils = await holderPupils(ente, caller);
+    return submitNotice(ente, caller, request, (pupilId) => pupils.some((p) => p.id === pupilId));
+  }
+
+  /**
+   * A notice a parent phoned in, entered by the office (issue 14): the parent's rules exactly (the
+   * cut-off, service days, limits), the same receipt and protocol number; the operator is its submitter.
+   */
+  async function submitForOffice(office: OperatorContext, request: AbsenceRequest): Promise<number> {
+    requirePermission(office, 'attendance.correct');
+    const pupil =
+      request.pupilId === undefined
+        ? undefined
+        : await db.selectFrom('pupil').select('id').where('ente_id', '=', office.ente.id).where('id', '=', request.pupilId).executeTakeFirst();
+    const caller = { fiscalCode: office.operator.fiscalCode, requestId: office.requestId };
+    return submitNotice(office.ente, caller, request, () => pupil !== undefined, office);
+  }
+
+  async function submitNotice(
+    ente: Ente,
+    caller: Caller,
+    request: AbsenceRequest,
+    mayNotify: (pupilId: number) => boolean,
+    office?: OperatorContext,
+  ): Promise<number> {
     const problems: Partial<Record<AbsenceField, string>> = {};
     if (request.pupilId === undefined) problems.pupil = 'pupilMissing';
-    else if (!pupils.some((p) => p.id === request.pupilId)) problems.pupil = 'pupilNotYours';
+    else if (!mayNotify(request.pupilId)) problems.pupil = 'pupilNotYours';
     if (!isCalendarDate(request.from)) problems.from = 'dateInvalid';
     const to = request.to === '' ? request.from : request.to;
     if (!isCalendarDate(to)) problems.to = 'dateInvalid';
@@ -192,6 +234,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
       plan,
       alreadyDone: 'already-set',
       field: 'from',
+      office,
       apply: async (trx, noticeId, days) => {
         if (days.length === 0) return new Set();
         const set = await trx
@@ -202,7 +245,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
               pupil_id: pupilId,
               date,
               status: request.kind,
-              source: 'parent' as const,
+              source: office ? ('office' as const) : ('parent' as const),
               notice_id: noticeId,
               set_at: clock.now().toISOString(),
             })),
@@ -257,6 +300,20 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     return { notice, days, pupil };
   }
 
+  /** A receipt of the ente's, for the office (the notices it entered and the parents'). */
+  async function officeReceipt(office: OperatorContext, noticeId: number) {
+    requirePermission(office, 'attendance.correct');
+    const [notice, days] = await queries.noticeWithDays(db, office.ente.id, noticeId);
+    if (!notice) throw new NotFoundError('notice');
+    const pupil = await db
+      .selectFrom('pupil')
+      .innerJoin('person', 'person.id', 'pupil.person_id')
+      .select(['pupil.id', 'person.given_name as givenName', 'person.family_name as familyName', 'pupil.school_id as schoolId'])
+      .where('pupil.id', '=', notice.pupil_id)
+      .executeTakeFirstOrThrow();
+    return { notice, days, pupil };
+  }
+
   /** The page: the holder's pupils, and for the chosen one the days changed from today on. */
   async function overview(ente: Ente, caller: Caller, pupilId: number | undefined) {
     const pupils = await holderPupils(ente, caller);
@@ -285,7 +342,7 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     };
   }
 
-  return { submit, cancelDay, receipt, overview };
+  return { submit, submitForOffice, cancelDay, receipt, officeReceipt, overview };
 }
 
 export type AbsenceService = ReturnType<typeof createAbsenceService>;

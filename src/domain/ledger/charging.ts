@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Insertable, type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { ChargeKind, ChargeTable, DB, Ente, MovementTable } from '../../db/schema';
 import { romeDate } from '../calendar/local-time';
 import type { AuditEntry } from '../audit/audit';
@@ -53,6 +53,62 @@ async function insertNewCharges(trx: Kysely<DB>, rows: Insertable<ChargeTable>[]
   return result.rows;
 }
 
+/**
+ * A storno of `reversed` in the caller's transaction: a charge of opposite sign dated the day it is made
+ * (billed with that month) and, when `reversed` moved a badge, the opposite movement. Nothing is edited;
+ * `reversed` may itself be a storno (an attendance correction undone restores the meal the same way),
+ * and the unique reverses_charge_id and reverses_movement_id make each row reversed at most once.
+ */
+export async function writeStorno(
+  trx: Kysely<DB>,
+  ente: Ente,
+  reversed: Selectable<ChargeTable>,
+  input: { reason: string; author: string; now: Date },
+): Promise<{ stornoId: number; amountCents: number; badgeCredited: boolean }> {
+  const { reason, author, now } = input;
+  const storno = await trx
+    .insertInto('charge')
+    .values({
+      ente_id: ente.id,
+      enrolment_id: reversed.enrolment_id,
+      pupil_id: reversed.pupil_id,
+      date: romeDate(now),
+      kind: 'storno',
+      tariff_id: reversed.tariff_id,
+      unit_price_cents: -reversed.unit_price_cents,
+      sibling_bp: reversed.sibling_bp,
+      sibling_cents: -reversed.sibling_cents,
+      exemption_bp: reversed.exemption_bp,
+      exemption_cents: -reversed.exemption_cents,
+      amount_cents: -reversed.amount_cents,
+      reverses_charge_id: reversed.id,
+      reason,
+      author,
+      created_at: now.toISOString(),
+    })
+    .returning(['id', 'amount_cents'])
+    .executeTakeFirstOrThrow();
+  const debit = await trx.selectFrom('movement').select(['id', 'badge_id', 'amount_cents']).where('charge_id', '=', reversed.id).executeTakeFirst();
+  if (debit) {
+    await trx
+      .insertInto('movement')
+      .values({
+        ente_id: ente.id,
+        badge_id: debit.badge_id,
+        amount_cents: -debit.amount_cents,
+        kind: 'storno',
+        value_date: romeDate(now),
+        charge_id: storno.id,
+        reverses_movement_id: debit.id,
+        note: reason,
+        author,
+        created_at: now.toISOString(),
+      })
+      .execute();
+  }
+  return { stornoId: storno.id, amountCents: storno.amount_cents, badgeCredited: Boolean(debit) };
+}
+
 /** Who wrote a row the jobs made, in the author columns. */
 export const SYSTEM_AUTHOR = 'sistema';
 
@@ -75,22 +131,26 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     date: string,
     options: { chargesPerBatch?: number; afterBatch?: (charges: number) => Promise<void> | void } = {},
   ): Promise<'charged' | 'already-charged' | 'not-frozen'> {
-    const frozen = await db
-      .selectFrom('day_freeze')
-      .select('date')
-      .where('ente_id', '=', ente.id)
-      .where('date', '=', date)
-      .where('completed_at', 'is not', null)
-      .executeTakeFirst();
-    if (!frozen) return 'not-frozen';
     const started = clock.now();
-    const inserted = await db
-      .insertInto('day_charge')
-      .values({ ente_id: ente.id, date, charged_at: started.toISOString(), charges: 0, total_cents: 0, claimed_at: started.toISOString(), completed_at: null })
-      .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
-      .returning('date')
-      .executeTakeFirst();
-    if (!inserted && (await existingClaim(db, 'day_charge', ente.id, date, started)) !== 'taken-over') return 'already-charged';
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const claim = async (executor: Kysely<DB>) => {
+      let frozenQuery = executor.selectFrom('day_freeze').select('date').where('ente_id', '=', ente.id).where('date', '=', date).where('completed_at', 'is not', null);
+      // On PostgreSQL the claim waits for an attendance correction of the day being committed (it holds
+      // the day_freeze row), so the attendance read below is the corrected one (decision 0025). On
+      // SQLite the correction holds the one writer, which the insert below waits for.
+      if (postgres) frozenQuery = frozenQuery.forShare();
+      if (!(await frozenQuery.executeTakeFirst())) return 'not-frozen' as const;
+      const inserted = await executor
+        .insertInto('day_charge')
+        .values({ ente_id: ente.id, date, charged_at: started.toISOString(), charges: 0, total_cents: 0, claimed_at: started.toISOString(), completed_at: null })
+        .onConflict((oc) => oc.columns(['ente_id', 'date']).doNothing())
+        .returning('date')
+        .executeTakeFirst();
+      return inserted ? ('claimed' as const) : ('exists' as const);
+    };
+    const claimed = postgres ? await db.transaction().execute(claim) : await claim(db);
+    if (claimed === 'not-frozen') return 'not-frozen';
+    if (claimed === 'exists' && (await existingClaim(db, 'day_charge', ente.id, date, started)) !== 'taken-over') return 'already-charged';
     const [booked, tariffs, badges] = await Promise.all([
       db
         .selectFrom('attendance as a')
@@ -226,46 +286,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
       if (!original) throw new NotFoundError('charge');
       const already = await trx.selectFrom('charge').select('id').where('reverses_charge_id', '=', original.id).executeTakeFirst();
       if (already) throw new InvalidInputError({ chargeId: 'alreadyReversed' });
-      const storno = await trx
-        .insertInto('charge')
-        .values({
-          ente_id: ente.id,
-          enrolment_id: original.enrolment_id,
-          pupil_id: original.pupil_id,
-          date: romeDate(now),
-          kind: 'storno',
-          tariff_id: original.tariff_id,
-          unit_price_cents: -original.unit_price_cents,
-          sibling_bp: original.sibling_bp,
-          sibling_cents: -original.sibling_cents,
-          exemption_bp: original.exemption_bp,
-          exemption_cents: -original.exemption_cents,
-          amount_cents: -original.amount_cents,
-          reverses_charge_id: original.id,
-          reason,
-          author: input.author,
-          created_at: now.toISOString(),
-        })
-        .returning(['id', 'amount_cents'])
-        .executeTakeFirstOrThrow();
-      const debit = await trx.selectFrom('movement').select(['id', 'badge_id', 'amount_cents']).where('charge_id', '=', original.id).executeTakeFirst();
-      if (debit) {
-        await trx
-          .insertInto('movement')
-          .values({
-            ente_id: ente.id,
-            badge_id: debit.badge_id,
-            amount_cents: -debit.amount_cents,
-            kind: 'storno',
-            value_date: romeDate(now),
-            charge_id: storno.id,
-            reverses_movement_id: debit.id,
-            note: reason,
-            author: input.author,
-            created_at: now.toISOString(),
-          })
-          .execute();
-      }
+      const storno = await writeStorno(trx, ente, original, { reason, author: input.author, now });
       const entry: AuditEntry = {
         enteId: ente.id,
         actorFiscalCode: input.author,
@@ -275,7 +296,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         requestId: input.requestId,
       };
       await writeAuditEvent(trx, clock, entry);
-      return { stornoId: storno.id, amountCents: storno.amount_cents, badgeCredited: Boolean(debit) };
+      return storno;
     });
   }
 

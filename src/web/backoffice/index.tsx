@@ -12,6 +12,7 @@ import { backofficeHomeRoutes } from './home/routes';
 import { officeOperatorRoutes } from './operatori/routes';
 import { importRoutes } from './importa/routes';
 import { kitchenRoutes } from './pasti/routes';
+import { officeAttendanceRoutes } from './presenze/routes';
 import { officeReceiptRoutes } from './ricevute/routes';
 import { officeEnrolmentRoutes } from './anagrafe/alunni/iscrizioni/routes';
 import { officeBadgeRoutes } from './anagrafe/alunni/badge/routes';
@@ -63,6 +64,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
 
   await app.register(backofficeHomeRoutes, { services });
   await app.register(kitchenRoutes, { services });
+  await app.register(officeAttendanceRoutes, { services });
   await app.register(officeReceiptRoutes, { services });
   await app.register(registrySearchRoutes, { services });
   await app.register(activityLogRoutes, { services });

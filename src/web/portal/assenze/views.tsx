@@ -1,5 +1,5 @@
 import type { Ente } from '../../../db/schema';
-import type { AbsenceService } from '../../../domain/canteen/absences';
+import { type AbsenceService, protocolOf } from '../../../domain/canteen/absences';
 import { ErrorSummary, Problem, ServicePage } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { PupilLine } from '../pupil';
@@ -175,7 +175,7 @@ export function AbsenceReceiptPage({ ctx, receipt }: { ctx: EnteContext; receipt
   const { notice, days, pupil } = receipt;
   const applied = days.filter((d) => d.outcome === 'applied');
   const skipped = days.filter((d) => d.outcome !== 'applied');
-  const protocol = `${notice.submitted_at.slice(0, 4)}/${String(notice.id).padStart(6, '0')}`;
+  const protocol = protocolOf(notice);
   return (
     <ServicePage ctx={ctx} title={t.receiptTitle}>
       <div class="alert alert-success" role="status">

@@ -1,0 +1,284 @@
+/**
+ * The school's attendance list (issue 14): "the attendance list of a school of 1,500 pupils answers in
+ * under 100 ms (p99 at 20 concurrent users)".
+ *
+ *   npm run bench:attendance                       # both engines (PostgreSQL on BENCH_DATABASE_URL)
+ *   npm run bench:attendance -- --engine sqlite    # one engine; --rebuild makes the data again
+ *
+ * The data, over the demo's seed: 20 schools of 1,500 canteen pupils each in the demo ente (30,000, so
+ * that reading the ente's day instead of the school's would show), in 60 classes of 25, every fifth pupil
+ * with a diet; for the open day (Thursday 3 December 2026, measured at 08:00 before the 09:30 cut-off)
+ * one pupil in twelve with an absence or light meal communicated; the day before (Wednesday 2 December)
+ * frozen by the freeze itself, one pupil in ten booked absent, and a few dozen corrections of it.
+ *
+ * What is timed, in this process: the page's answer without HTTP — `attendance.dayList` (every query of
+ * the list) and the rendering of the page to HTML (`AttendancePage`, 1,500 rows) — for the open day and
+ * for the frozen day, 20 callers each asking again as soon as answered (a closed loop: the callers queue
+ * behind each other on one process, so p99 is about 20 × the cost of one answer), BENCH_SECONDS (15 s)
+ * after 3 s of warm-up; and the cost of one answer alone. SQLite: one connection, as a serving process
+ * has; PostgreSQL: a pool of 10.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { renderToString } from 'preact-render-to-string';
+import { createDatabase } from '../src/db/database';
+import { migrateToLatest } from '../src/db/migrate';
+import { resetDatabase } from '../src/db/reset';
+import type { DB, Ente } from '../src/db/schema';
+import { fiscalCodeFor } from '../src/demo/fiscal-code-generator';
+import { seedDemo } from '../src/demo/seed';
+import { createAttendanceService } from '../src/domain/attendance/service';
+import { createFreezeService } from '../src/domain/canteen/freeze';
+import { fixedClock } from '../src/domain/clock';
+import { issueOperatorContext } from '../src/domain/operators/context';
+import { searchKeyOf } from '../src/domain/registry/search-key';
+import { AttendancePage } from '../src/web/backoffice/presenze/views';
+import { it as messages } from '../src/web/i18n/it';
+import { writeSection } from './results';
+
+const SCHOOLS = 20;
+const PUPILS_PER_SCHOOL = 1_500;
+const CLASS_SIZE = 25;
+const CONCURRENCY = 20;
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
+const WARM_UP_S = 3;
+const OPEN_DAY = '2026-12-03';
+const FROZEN_DAY = '2026-12-02';
+const NOW = new Date('2026-12-03T08:00:00+01:00');
+
+const log = (message: string) => console.error(`[bench:attendance] ${message}`);
+
+async function insertChunked(db: Kysely<DB>, table: keyof DB & string, rows: Record<string, unknown>[], chunk = 500) {
+  for (let start = 0; start < rows.length; start += chunk) await db.insertInto(table).values(rows.slice(start, start + chunk) as never).execute();
+}
+
+const GIVEN = ['Francesco', 'Sofia', 'Alessandro', 'Giulia', 'Lorenzo', 'Aurora', 'Leonardo', 'Alice', 'Mattia', 'Ginevra', 'Andrea', 'Emma', 'Nicolò', 'Beatrice'];
+const FAMILY = ['Rossi', 'Russo', 'Ferrari', 'Esposito', 'Bianchi', 'Romano', 'Colombo', 'Ricci', 'Marino', 'Greco', 'Bruno', 'Gallo', 'Conti', 'De Luca', 'D’Angelo'];
+const DIETS = ['senza-glutine', 'senza-lattosio', 'vegetariana', 'senza-maiale'];
+
+async function build(url: string) {
+  const started = performance.now();
+  const database = await resetDatabase(url);
+  try {
+    await migrateToLatest(database);
+    const db = database.db;
+    await seedDemo(db);
+    const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
+    const total = SCHOOLS * PUPILS_PER_SCHOOL;
+    await db.transaction().execute(async (trx) => {
+      const lastSchool = Number((await trx.selectFrom('school').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+      await insertChunked(trx, 'school', Array.from({ length: SCHOOLS }, (_, s) => ({ ente_id: ente.id, name: `Scuola primaria n. ${s + 1}`, level: 'primaria', address: `Via della Scuola ${s + 1}`, service_weekdays: '1,2,3,4,5' })));
+      const schools = (await trx.selectFrom('school').select('id').where('id', '>', lastSchool).orderBy('id').execute()).map((r) => r.id);
+      const lastPerson = Number((await trx.selectFrom('person').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+      const codes = new Set<string>();
+      // One holder per pupil: the list reads the pupil's own names only.
+      const persons = Array.from({ length: 2 * total }, (_, n) => {
+        const given = GIVEN[n % GIVEN.length]!;
+        const family = FAMILY[Math.floor(n / GIVEN.length) % FAMILY.length]!;
+        const adult = n >= total;
+        const day = n % 3650;
+        const birthDate = new Date(Date.UTC(adult ? 1975 : 2015, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+        let place = 100 + (Math.floor(n / 3650) % 900);
+        let code = fiscalCodeFor({ familyName: family, givenName: given, sex: n % 2 ? 'F' : 'M', birthDate, placeCode: `H${place}` });
+        while (codes.has(code)) code = fiscalCodeFor({ familyName: family, givenName: given, sex: n % 2 ? 'F' : 'M', birthDate, placeCode: `L${String(++place % 1000).padStart(3, '0')}` });
+        codes.add(code);
+        return {
+          ente_id: ente.id, fiscal_code: code, given_name: given, family_name: family, search_key: searchKeyOf({ givenName: given, familyName: family }),
+          sex: n % 2 ? 'F' : 'M', birth_date: birthDate, birth_place: 'Roma', address: 'Via della Città 1', postcode: '00100', city: 'Roma', province: 'RM', email: null, phone: null,
+        };
+      });
+      await insertChunked(trx, 'person', persons);
+      const lastPupil = Number((await trx.selectFrom('pupil').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+      const schoolOf = (p: number) => schools[Math.floor(p / PUPILS_PER_SCHOOL)]!;
+      const classOf = (p: number) => {
+        const k = Math.floor((p % PUPILS_PER_SCHOOL) / CLASS_SIZE);
+        return `${1 + (k % 5)}${'ABCDEFGHIJKL'[Math.floor(k / 5)]}`;
+      };
+      await insertChunked(trx, 'pupil', Array.from({ length: total }, (_, p) => ({ ente_id: ente.id, person_id: lastPerson + 1 + p, school_id: schoolOf(p), class_name: classOf(p), diet_code: p % 5 === 0 ? DIETS[p % DIETS.length]! : null })));
+      await insertChunked(trx, 'pupil_holder', Array.from({ length: total }, (_, p) => ({ ente_id: ente.id, pupil_id: lastPupil + 1 + p, person_id: lastPerson + 1 + total + p, relation: 'intestatario' })));
+      const year = await trx.selectFrom('school_year').select(['id', 'starts_on']).where('ente_id', '=', ente.id).where('label', '=', '2026/2027').executeTakeFirstOrThrow();
+      const service = await trx.selectFrom('service').select('id').where('ente_id', '=', ente.id).where('kind', '=', 'refezione').where('billing', '=', 'postpaid').executeTakeFirstOrThrow();
+      const tariff = await trx.selectFrom('tariff').select('id').where('service_id', '=', service.id).where('school_year_id', '=', year.id).orderBy('isee_min_cents').executeTakeFirstOrThrow();
+      const now = new Date().toISOString();
+      await insertChunked(trx, 'enrolment', Array.from({ length: total }, (_, p) => ({
+        ente_id: ente.id, pupil_id: lastPupil + 1 + p, service_id: service.id, school_year_id: year.id, school_id: schoolOf(p), holder_person_id: lastPerson + 1 + total + p,
+        tariff_id: tariff.id, state: 'attiva', starts_on: year.starts_on, ends_on: null, payment_mode: 'pagopa', debit_iban: null,
+        invoice_recipient: 'Intestatario', invoice_address: 'Via della Città 1, 00100 Roma (RM)', invoice_email: null, reduction_note: null, created_at: now,
+      })));
+      const change = (date: string, every: number) =>
+        Array.from({ length: Math.floor(total / every) }, (_, k) => ({
+          ente_id: ente.id, pupil_id: lastPupil + 1 + k * every, date, status: k % 4 === 0 ? 'light_meal' : 'absent', source: k % 3 === 0 ? 'school' : 'parent', notice_id: null, set_at: now,
+        }));
+      await insertChunked(trx, 'attendance_change', [...change(OPEN_DAY, 12), ...change(FROZEN_DAY, 10)]);
+    });
+    // The frozen day by the freeze itself, and a few corrections of it as the office writes them.
+    await createFreezeService(db, fixedClock(new Date(`${FROZEN_DAY}T10:00:00+01:00`))).freezeDay(ente, FROZEN_DAY);
+    const school = await firstBenchSchool(db);
+    const attendance = createAttendanceService(db, fixedClock(NOW));
+    const office = benchOffice(ente);
+    const booked = await db.selectFrom('attendance').select(['pupil_id', 'status']).where('school_id', '=', school).where('date', '=', FROZEN_DAY).limit(40).execute();
+    for (const [k, row] of booked.entries()) {
+      await attendance.correct(office, { pupilId: row.pupil_id, date: FROZEN_DAY, status: row.status === 'absent' ? 'present' : 'absent', reason: 'Correzione di prova', submissionKey: `bench-${k}` });
+    }
+    if (database.dialect === 'postgres') await sql`vacuum analyze`.execute(db);
+    else await sql`pragma wal_checkpoint(truncate)`.execute(db);
+    log(`built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await database.destroy();
+  }
+}
+
+async function firstBenchSchool(db: Kysely<DB>): Promise<number> {
+  return (await db.selectFrom('school').select('id').where('name', '=', 'Scuola primaria n. 1').executeTakeFirstOrThrow()).id;
+}
+
+/** An amministratore of the ente (it may correct, so the frozen list carries its links too). */
+function benchOffice(ente: Ente) {
+  return issueOperatorContext({ ente, operator: { id: 0, fiscalCode: 'PLOMRC01P30L736Y', givenName: 'Marco', familyName: 'Polo', role: 'amministratore', schoolId: null } });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
+}
+
+async function measure(url: string, engine: string) {
+  const database = createDatabase(url, { poolSize: 10 });
+  try {
+    await migrateToLatest(database);
+    const db = database.db;
+    const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
+    const schoolId = await firstBenchSchool(db);
+    const attendance = createAttendanceService(db, fixedClock(NOW));
+    const office = benchOffice(ente);
+    const schools = await attendance.schools(office);
+    const ctx = { m: messages, path: '/demo/ufficio/presenze', ente, user: { fullName: 'Marco Polo' }, csrfToken: 'bench-token', officeLink: true, requestId: 'bench' };
+    async function answer(date: string) {
+      const list = await attendance.dayList(office, { schoolId, date });
+      const html = renderToString(AttendancePage({ ctx, schools, schoolId, date, list }));
+      return { pupils: list.totals.pupils, bytes: html.length, phase: list.phase };
+    }
+    const rows = [];
+    for (const date of [OPEN_DAY, FROZEN_DAY]) {
+      const shape = await answer(date);
+      const loadBefore = loadavg()[0]!;
+      const latencies: number[] = [];
+      const measureFrom = Date.now() + WARM_UP_S * 1000;
+      const stopAt = measureFrom + DURATION_S * 1000;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (Date.now() < stopAt) {
+            const wall = Date.now();
+            const start = performance.now();
+            await answer(date);
+            const ms = performance.now() - start;
+            if (wall >= measureFrom) latencies.push(ms);
+            // better-sqlite3 answers within microtasks: let the other callers (and timers) in between.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }),
+      );
+      const loadAfter = loadavg()[0]!;
+      // One answer alone, and its two parts.
+      const alone: number[] = [];
+      const queries: number[] = [];
+      for (let i = 0; i < 50; i++) {
+        const start = performance.now();
+        const list = await attendance.dayList(office, { schoolId, date });
+        const mid = performance.now();
+        renderToString(AttendancePage({ ctx, schools, schoolId, date, list }));
+        alone.push(performance.now() - start);
+        queries.push(mid - start);
+      }
+      const sorted = latencies.sort((a, b) => a - b);
+      alone.sort((a, b) => a - b);
+      queries.sort((a, b) => a - b);
+      rows.push({
+        engine,
+        day: `${date} (${shape.phase})`,
+        pupils: shape.pupils,
+        kib: Math.round(shape.bytes / 1024),
+        perSecond: Math.round(sorted.length / DURATION_S),
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        aloneP50: percentile(alone, 50),
+        aloneP99: percentile(alone, 99),
+        queriesP50: percentile(queries, 50),
+        load: [loadBefore, loadAfter],
+      });
+      log(JSON.stringify(rows.at(-1)));
+    }
+    return rows;
+  } finally {
+    await database.destroy();
+  }
+}
+
+async function ensurePostgresDatabase(url: string) {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name: ${name}`);
+  target.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: target.href });
+  await admin.connect();
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await admin.query(`create database ${name}`);
+    return exists.rowCount !== 0;
+  } finally {
+    await admin.end();
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false } } });
+  const engines = values.engine ? [values.engine === 'pg' ? 'postgres' : values.engine] : ['sqlite', 'postgres'];
+  const results = [];
+  for (const engine of engines) {
+    let url: string;
+    let exists: boolean;
+    if (engine === 'sqlite') {
+      mkdirSync('/tmp/ssol-bench', { recursive: true });
+      url = 'sqlite:/tmp/ssol-bench/attendance.db';
+      exists = existsSync('/tmp/ssol-bench/attendance.db');
+    } else {
+      const target = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+      target.pathname = '/ssol_bench_attendance';
+      url = target.href;
+      exists = await ensurePostgresDatabase(url);
+    }
+    if (exists && !values.rebuild) {
+      const probe = createDatabase(url);
+      exists = await sql`select count(*) as n from attendance_correction`.execute(probe.db).then((r) => Number((r.rows[0] as { n: number }).n) > 0, () => false);
+      await probe.destroy();
+    }
+    if (values.rebuild || !exists) {
+      log(`${engine}: building ${SCHOOLS} schools of ${PUPILS_PER_SCHOOL} pupils`);
+      await build(url);
+    }
+    log(`${engine}: measuring ${CONCURRENCY} concurrent callers for ${DURATION_S} s per day`);
+    results.push(...(await measure(url, engine)));
+  }
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const lines = [
+    '## Attendance at school (issue 14) — `npm run bench:attendance`',
+    '',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpu}), Node.js ${process.version}.`,
+    `Data: ${SCHOOLS} schools of ${PUPILS_PER_SCHOOL.toLocaleString('en')} canteen pupils in the demo ente (${(SCHOOLS * PUPILS_PER_SCHOOL).toLocaleString('en')}), classes of ${CLASS_SIZE}, every fifth pupil with a diet; the open day with one pupil in twelve absent or on a light meal by notice, the frozen day booked by the freeze (one in ten absent) with 40 corrections by the office.`,
+    'Machine conditions: shared by seven engineers running test suites and benchmarks meanwhile; the 1-minute load average before and after each run is in the table (2 cores: above 2 means queued work).',
+    `Load: ${CONCURRENCY} callers in one process, each asking again as soon as answered (a closed loop, no think time: the callers queue behind each other, so their latency is about ${CONCURRENCY} × one answer), ${DURATION_S} s after ${WARM_UP_S} s of warm-up. Timed: the list of one school of ${PUPILS_PER_SCHOOL.toLocaleString('en')} pupils — \`attendance.dayList\` (every query) and the page rendered to HTML — without HTTP. “Alone”: one answer with nothing else running, and of it the queries. Target: p99 under 100 ms at 20 concurrent users.`,
+    '',
+    '| Engine | Day | Pupils | Page KiB | Answers/s (20 callers) | p50 ms | p99 ms | Alone p50 / p99 ms | Queries alone p50 ms | Load average (1 min) before → after |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|---|',
+    ...results.map((r) => `| ${r.engine} | ${r.day} | ${r.pupils.toLocaleString('en')} | ${r.kib} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.aloneP50} / ${r.aloneP99} | ${r.queriesP50} | ${r.load[0]!.toFixed(2)} → ${r.load[1]!.toFixed(2)} |`),
+  ];
+  writeSection('attendance', lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
