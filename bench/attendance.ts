@@ -97,12 +97,17 @@ async function build(url: string) {
         const k = Math.floor((p % PUPILS_PER_SCHOOL) / CLASS_SIZE);
         return `${1 + (k % 5)}${'ABCDEFGHIJKL'[Math.floor(k / 5)]}`;
       };
-      await insertChunked(trx, 'pupil', Array.from({ length: total }, (_, p) => ({ ente_id: ente.id, person_id: lastPerson + 1 + p, school_id: schoolOf(p), class_name: classOf(p), diet_code: p % 5 === 0 ? DIETS[p % DIETS.length]! : null })));
+      await insertChunked(trx, 'pupil', Array.from({ length: total }, (_, p) => ({ ente_id: ente.id, person_id: lastPerson + 1 + p, school_id: schoolOf(p), class_name: classOf(p) })));
       await insertChunked(trx, 'pupil_holder', Array.from({ length: total }, (_, p) => ({ ente_id: ente.id, pupil_id: lastPupil + 1 + p, person_id: lastPerson + 1 + total + p, relation: 'intestatario' })));
       const year = await trx.selectFrom('school_year').select(['id', 'starts_on']).where('ente_id', '=', ente.id).where('label', '=', '2026/2027').executeTakeFirstOrThrow();
       const service = await trx.selectFrom('service').select('id').where('ente_id', '=', ente.id).where('kind', '=', 'refezione').where('billing', '=', 'postpaid').executeTakeFirstOrThrow();
       const tariff = await trx.selectFrom('tariff').select('id').where('service_id', '=', service.id).where('school_year_id', '=', year.id).orderBy('isee_min_cents').executeTakeFirstOrThrow();
       const now = new Date().toISOString();
+      // Every fifth pupil has a special diet, approved for the whole year (decision 0024).
+      await insertChunked(trx, 'pupil_diet', Array.from({ length: Math.ceil(total / 5) }, (_, k) => ({
+        ente_id: ente.id, pupil_id: lastPupil + 1 + k * 5, diet_code: DIETS[(k * 5) % DIETS.length]!, kind: 'medical', reason: 'benchmark', certificate_attachment_id: null,
+        declared_on: null, state: 'approvata', approved_from: year.starts_on, approved_to: null, approved_by: 'bench', approved_at: now, recorded_by: 'bench', created_at: now,
+      })));
       await insertChunked(trx, 'enrolment', Array.from({ length: total }, (_, p) => ({
         ente_id: ente.id, pupil_id: lastPupil + 1 + p, service_id: service.id, school_year_id: year.id, school_id: schoolOf(p), holder_person_id: lastPerson + 1 + total + p,
         tariff_id: tariff.id, state: 'attiva', starts_on: year.starts_on, ends_on: null, payment_mode: 'pagopa', debit_iban: null,
