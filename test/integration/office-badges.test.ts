@@ -178,7 +178,8 @@ for (const { engine, skip } of testEngines()) {
       const again = await parent.get('/demo/ricariche');
       const asked = await parent.post('/demo/ricariche', { _csrf: parent.csrfFrom(again.body), badge: String(badge!.id), importo: '20' });
       assert.equal(asked.statusCode, 303);
-      const actions = await db().selectFrom('audit_event').select('action').where('subject_type', '=', 'badge').where('subject_id', '=', badge!.id).orderBy('id').execute();
+      // The office's changes of the badge (the parent's views of its account are audited too, in batches, whenever they are written).
+      const actions = await db().selectFrom('audit_event').select('action').where('subject_type', '=', 'badge').where('subject_id', '=', badge!.id).where('action', 'like', 'office.%').orderBy('id').execute();
       assert.deepEqual(actions.map((a) => a.action), ['office.badge.issue', 'office.badge.block', 'office.badge.unblock']);
     });
 
