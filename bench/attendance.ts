@@ -22,7 +22,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { renderToString } from 'preact-render-to-string';
 import { createDatabase } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
@@ -38,6 +37,7 @@ import { searchKeyOf } from '../src/domain/registry/search-key';
 import { AttendancePage } from '../src/web/backoffice/presenze/views';
 import { it as messages } from '../src/web/i18n/it';
 import { writeSection } from './results';
+import { ensurePostgresDatabase, insertChunked, percentile } from './in-process';
 
 const SCHOOLS = 20;
 const PUPILS_PER_SCHOOL = 1_500;
@@ -51,9 +51,6 @@ const NOW = new Date('2026-12-03T08:00:00+01:00');
 
 const log = (message: string) => console.error(`[bench:attendance] ${message}`);
 
-async function insertChunked(db: Kysely<DB>, table: keyof DB & string, rows: Record<string, unknown>[], chunk = 500) {
-  for (let start = 0; start < rows.length; start += chunk) await db.insertInto(table).values(rows.slice(start, start + chunk) as never).execute();
-}
 
 const GIVEN = ['Francesco', 'Sofia', 'Alessandro', 'Giulia', 'Lorenzo', 'Aurora', 'Leonardo', 'Alice', 'Mattia', 'Ginevra', 'Andrea', 'Emma', 'Nicolò', 'Beatrice'];
 const FAMILY = ['Rossi', 'Russo', 'Ferrari', 'Esposito', 'Bianchi', 'Romano', 'Colombo', 'Ricci', 'Marino', 'Greco', 'Bruno', 'Gallo', 'Conti', 'De Luca', 'D’Angelo'];
@@ -145,9 +142,6 @@ function benchOffice(ente: Ente) {
   return issueOperatorContext({ ente, operator: { id: 0, fiscalCode: 'PLOMRC01P30L736Y', givenName: 'Marco', familyName: 'Polo', role: 'amministratore', schoolId: null } });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
-}
 
 async function measure(url: string, engine: string) {
   const database = createDatabase(url, { poolSize: 10 });
@@ -223,21 +217,6 @@ async function measure(url: string, engine: string) {
   }
 }
 
-async function ensurePostgresDatabase(url: string) {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name: ${name}`);
-  target.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: target.href });
-  await admin.connect();
-  try {
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await admin.query(`create database ${name}`);
-    return exists.rowCount !== 0;
-  } finally {
-    await admin.end();
-  }
-}
 
 async function main() {
   const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false } } });

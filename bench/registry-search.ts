@@ -32,7 +32,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import { createDatabase } from '../src/db/database';
 import { migrateToLatest } from '../src/db/migrate';
 import { resetDatabase } from '../src/db/reset';
@@ -42,6 +41,7 @@ import { seedDemo } from '../src/demo/seed';
 import { searchPupils } from '../src/domain/registry/search';
 import { searchKeyOf } from '../src/domain/registry/search-key';
 import { writeSection } from './results';
+import { ensurePostgresDatabase, insertChunked, percentile } from './in-process';
 
 const SIZE = { schools: 400, pupils: 150_000, holders: 120_000 };
 const CONCURRENCY = 50;
@@ -99,9 +99,6 @@ function familySampler(next: () => number) {
 
 const log = (message: string) => console.error(`[bench:registry-search] ${message}`);
 
-async function insertChunked(db: Kysely<DB>, table: keyof DB & string, rows: Record<string, unknown>[], chunk = 500) {
-  for (let start = 0; start < rows.length; start += chunk) await db.insertInto(table).values(rows.slice(start, start + chunk) as never).execute();
-}
 
 /** The city's registry in the demo's ente; returns what the searches draw their texts from. */
 async function build(url: string) {
@@ -213,9 +210,6 @@ async function samples(db: Kysely<DB>, enteId: number): Promise<Sample[]> {
   return list;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 10) / 10;
-}
 
 type Latency = { kind: string; ms: number; rows: number };
 
@@ -320,21 +314,6 @@ async function measure(url: string, engine: string, processes: number) {
   }
 }
 
-async function ensurePostgresDatabase(url: string) {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  if (!/^\w+$/.test(name)) throw new Error(`unexpected database name: ${name}`);
-  target.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: target.href });
-  await admin.connect();
-  try {
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (exists.rowCount === 0) await admin.query(`create database ${name}`);
-    return exists.rowCount !== 0;
-  } finally {
-    await admin.end();
-  }
-}
 
 async function main() {
   const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false }, processes: { type: 'string' } } });

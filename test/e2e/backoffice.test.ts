@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { fiscalCodeFor } from '../../src/demo/fiscal-code-generator';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
 import { TestIdpLoginPage } from './pages';
 
@@ -15,16 +15,6 @@ const CHILD: Person = { familyName: 'Valori', givenName: 'Bianca', sex: 'F', bir
 const HOLDER: Person = { familyName: 'Valori', givenName: 'Carlo', sex: 'M', birthDate: '1984-07-02', placeCode: 'H501' };
 const SECOND: Person = { familyName: 'Neri', givenName: 'Dora', sex: 'F', birthDate: '1986-11-23', placeCode: 'F205' };
 const cf = (person: Person) => fiscalCodeFor(person);
-
-/** The page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than a phone at 375 px. */
-async function onPage(page: Page, heading: RegExp): Promise<void> {
-  await page.waitForLoadState('domcontentloaded');
-  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
-  assert.match(h1, heading, `at ${page.url()}`);
-  await expectAccessible(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
 
 async function fill(page: Page, values: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(values)) {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import type { Ente } from '../../src/db/schema';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { type BuiltPerson, buildOperator } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { ErrorPage, TestIdpLoginPage } from './pages';
@@ -13,16 +13,6 @@ const skip = browserSkipReason();
 // Thursday 26 November 2026, 08:00 in Rome: before the demo ente's cut-off (09:30).
 const NOW = '2026-11-26T08:00:00+01:00';
 const YESTERDAY = '2026-11-25';
-
-/** The page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than a phone at 375 px. */
-async function onPage(page: Page, heading: RegExp): Promise<void> {
-  await page.waitForLoadState('domcontentloaded');
-  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
-  assert.match(h1, heading, `at ${page.url()}`);
-  await expectAccessible(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
 
 /** Logs an operator a test built in, through the test identity provider's form for anyone. */
 async function logInAs(page: Page, person: BuiltPerson): Promise<void> {

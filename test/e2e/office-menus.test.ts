@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser as Chromium, Page } from 'playwright-core';
+import type { Browser as Chromium } from 'playwright-core';
 import { rotationWeek } from '../../src/domain/canteen/menus';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
 import { CanteenPage, ChoosePupilPage, TestIdpLoginPage } from './pages';
 
@@ -12,16 +12,6 @@ const skip = browserSkipReason();
 /** Tuesday 1 December 2026: a service day of Sofia's primary school. */
 const DAY = '2026-12-01';
 const DAY_LABEL = 'martedì 01/12/2026';
-
-/** The page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than a phone at 375 px. */
-async function onPage(page: Page, heading: RegExp): Promise<void> {
-  await page.waitForLoadState('domcontentloaded');
-  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
-  assert.match(h1, heading, `at ${page.url()}`);
-  await expectAccessible(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
 
 /** Ada opens Sofia's Refezione for the day and reads its row. */
 async function sofiasDay(t: TestApp, chromium: Chromium): Promise<string> {

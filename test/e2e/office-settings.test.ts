@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { AbsenceReceiptPage, AbsencesPage, TestIdpLoginPage } from './pages';
@@ -12,16 +12,6 @@ const skip = browserSkipReason();
 /** Thursday 26 November 2026, 09:45 in Rome: a quarter of an hour after the demo's cut-off of 09:30. */
 const FAKE_NOW = '2026-11-26T09:45:00+01:00';
 const TODAY = '2026-11-26';
-
-/** The page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than a phone at 375 px. */
-async function onPage(page: Page, heading: RegExp): Promise<void> {
-  await page.waitForLoadState('domcontentloaded');
-  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
-  assert.match(h1, heading, `at ${page.url()}`);
-  await expectAccessible(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
 
 async function mainText(page: Page): Promise<string> {
   return (await page.locator('main').innerText()).replace(/\s+/g, ' ');

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser as Chromium, Page } from 'playwright-core';
+import type { Browser as Chromium } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, expectAccessible, launchChromium } from '../helpers/browser';
+import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
 import { TestIdpLoginPage } from './pages';
 
 const skip = browserSkipReason();
-
-/** The page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than a phone at 375 px. */
-async function onPage(page: Page, heading: RegExp): Promise<void> {
-  await page.waitForLoadState('domcontentloaded');
-  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
-  assert.match(h1, heading, `at ${page.url()}`);
-  await expectAccessible(page);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
-}
 
 for (const { engine, skip: engineSkip } of testEngines()) {
   describe(`the office's tariffs in a real browser (${engine})`, { skip: skip || engineSkip }, () => {

@@ -126,3 +126,13 @@ export async function expectPhoneReady(page: Page, what: string): Promise<void> 
   assert.deepEqual(smallTargets, [], `${what}: targets of at least 44 × 44 px at ${page.url()}`);
   await expectAccessible(page);
 }
+
+/** An office page's own checks: the heading, axe's WCAG 2.1 AA scan, nothing wider than the screen. */
+export async function onPage(page: Page, heading: RegExp): Promise<void> {
+  await page.waitForLoadState('domcontentloaded');
+  const h1 = (await page.locator('h1').first().textContent())?.trim() ?? '';
+  assert.match(h1, heading, `at ${page.url()}`);
+  await expectAccessible(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${page.url()} scrolls sideways by ${overflow}px`);
+}
