@@ -827,22 +827,22 @@ export interface DB {
   sandbox_cart: SandboxCartTable;
   sandbox_receipt: SandboxReceiptTable;
   import_upload: ImportUploadTable;
-  // issue 14 anchor: settings tables (below this line)
-  // —
-  // issue 14 anchor: calendar tables (below this line)
   closure_period: ClosurePeriodTable;
-  // —
-  // issue 14 anchor: tariffs tables (below this line)
-  // —
-  // issue 14 anchor: menus tables (below this line)
   menu_special: MenuSpecialTable;
   menu_special_item: MenuSpecialItemTable;
-  // —
-  // issue 14 anchor: diets tables (below this line)
   pupil_diet: PupilDietTable;
-  // —
-  // issue 14 anchor: attendance tables (below this line)
   attendance_correction: AttendanceCorrectionTable;
+  // issue 15/16 anchor: debtors tables (below this line)
+  // —
+  // issue 15/16 anchor: reminders tables (below this line)
+  // —
+  // issue 15/16 anchor: instalments tables (below this line)
+  // —
+  // issue 15/16 anchor: prepaid tables (below this line)
+  // —
+  // issue 15/16 anchor: reconciliation tables (below this line)
+  // —
+  // issue 15/16 anchor: messages tables (below this line)
   // —
 }
 

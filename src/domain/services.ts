@@ -36,6 +36,12 @@ import { createBillingPreviewService } from './billing/preview';
 import { createDietService } from './diets/service';
 import { createAttendanceService } from './attendance/service';
 import { createKitchenService } from './attendance/kitchen';
+// issue 15/16 anchor: debtors service import
+// issue 15/16 anchor: reminders service import
+// issue 15/16 anchor: instalments service import
+// issue 15/16 anchor: prepaid service import
+// issue 15/16 anchor: reconciliation service import
+// issue 15/16 anchor: messages service import
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
@@ -87,6 +93,12 @@ export function createServices(
     tariffs: createTariffService(db, clock),
     billingPreview: createBillingPreviewService(db, clock, base.billing),
     diets: createDietService(db, clock, audit, base.attachments),
+    // issue 15/16 anchor: debtors services
+    // issue 15/16 anchor: reminders services
+    // issue 15/16 anchor: instalments services
+    // issue 15/16 anchor: prepaid services
+    // issue 15/16 anchor: reconciliation services
+    // issue 15/16 anchor: messages services
   };
 }
 

@@ -23,6 +23,12 @@ import { officeMenus } from './0024_office_menus';
 import { tariffsOffice } from './0023_tariffs_office';
 import { pupilDiets } from './0025_pupil_diets';
 import { attendanceCorrections } from './0026_attendance_corrections';
+// issue 15/16 anchor: debtors migration import
+// issue 15/16 anchor: reminders migration import
+// issue 15/16 anchor: instalments migration import
+// issue 15/16 anchor: prepaid migration import
+// issue 15/16 anchor: reconciliation migration import
+// issue 15/16 anchor: messages migration import
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -41,4 +47,10 @@ export const migrations: AppMigration[] = [
   officeMenus,
   pupilDiets,
   attendanceCorrections,
+  // issue 15/16 anchor: debtors migration
+  // issue 15/16 anchor: reminders migration
+  // issue 15/16 anchor: instalments migration
+  // issue 15/16 anchor: prepaid migration
+  // issue 15/16 anchor: reconciliation migration
+  // issue 15/16 anchor: messages migration
 ];

@@ -44,6 +44,22 @@ export const PERMISSIONS = [
   'attendance.correct',
   /** What the next billing run will bill, and the log of past runs. */
   'billing.preview',
+  /** The debtors list, its exports, and a holder's statement across pupils. */
+  'debtors.read',
+  /** The reminder ladder, families suspended from it, its runs and the list for forced collection. */
+  'reminders.manage',
+  /** Split a holder's overdue documents into instalments. */
+  'instalments.manage',
+  /** Resolve a kept receipt: assign it, record a refund to make, or mark it checked. */
+  'receipts.resolve',
+  /** Prepaid badges below the threshold; a year-end credit carried, transferred or refunded. */
+  'prepaid.manage',
+  /** pagoPA's reporting flows (flussi di rendicontazione), matched to our receipts. */
+  'reconciliation.manage',
+  /** Receipts per day and month by service and pagoPA taxonomy, the basis of the reversali. */
+  'accounting.export',
+  /** Messages to families: write, preview and send; what was sent to a family and what failed. */
+  'messages.send',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -59,6 +75,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly Permission
   operatore: [
     'backoffice.home', 'registry.read', 'registry.write', 'attachments.manage', 'registry.import', 'receipts.read', 'accounts.correct',
     'calendar.manage', 'tariffs.manage', 'menus.manage', 'diets.read', 'diets.manage', 'attendance.mark', 'attendance.correct', 'billing.preview',
+    'debtors.read', 'reminders.manage', 'instalments.manage', 'receipts.resolve', 'prepaid.manage', 'reconciliation.manage', 'accounting.export',
+    'messages.send',
   ],
   cucina: ['backoffice.home', 'kitchen.counts', 'menus.manage', 'diets.read'],
   scuola: ['backoffice.home', 'attendance.mark'],

@@ -22,6 +22,12 @@ import { officeMenuRoutes } from './menu/routes';
 import { officeTariffRoutes } from './tariffe/routes';
 import { officeBillingRoutes } from './fatturazione/routes';
 import { officeDietRoutes } from './diete/routes';
+// issue 15/16 anchor: debtors routes import
+// issue 15/16 anchor: reminders routes import
+// issue 15/16 anchor: instalments routes import
+// issue 15/16 anchor: prepaid routes import
+// issue 15/16 anchor: reconciliation routes import
+// issue 15/16 anchor: messages routes import
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -80,4 +86,10 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeTariffRoutes, { services });
   await app.register(officeBillingRoutes, { services });
   await app.register(officeDietRoutes, { services });
+  // issue 15/16 anchor: debtors routes
+  // issue 15/16 anchor: reminders routes
+  // issue 15/16 anchor: instalments routes
+  // issue 15/16 anchor: prepaid routes
+  // issue 15/16 anchor: reconciliation routes
+  // issue 15/16 anchor: messages routes
 }

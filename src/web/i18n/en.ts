@@ -967,7 +967,6 @@ export const en: Messages = {
       changedMeanwhile: 'Someone changed the same data in the meantime: the file was not imported. Check it again.',
     },
   },
-  // issue 14 anchor: officeSettings (its section goes right below this line)
   officeSettings: {
     title: 'Settings of the ente',
     lead: 'The ente’s data that parents see on every page and that rule the canteen, top-ups and pagoPA notices. Every change is recorded with the values before and after and holds from the next page.',
@@ -1110,7 +1109,6 @@ export const en: Messages = {
     },
   },
   // —
-  // issue 14 anchor: officeCalendar (its section goes right below this line)
   officeCalendar: {
     title: 'Calendar',
     lead: 'School years and closures (the ente’s holidays, strikes, trips) of the whole ente or of one school. On a closed day the canteen books no meal, and parents read the reason on the Canteen page.',
@@ -1191,7 +1189,6 @@ export const en: Messages = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeTariffs (its section goes right below this line)
   officeTariffs: {
     title: 'Tariffs',
     lead: 'For each service and school year: the ISEE bands with their price per meal or per month, the sibling reductions, the exemptions. A change applies from a date on: what was already charged stays as it was.',
@@ -1346,7 +1343,6 @@ export const en: Messages = {
     },
   },
   // —
-  // issue 14 anchor: officeMenus (its section goes right below this line)
   officeMenus: {
     title: 'Menus and allergens',
     lead: 'Dishes with ingredients and allergens, seasonal menu plans in rotation with diet variants, special menus for one day. A draft plan is not shown to parents until you publish it.',
@@ -1462,7 +1458,6 @@ export const en: Messages = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeDiets (its section goes right below this line)
   officeDiets: {
     title: 'Special diets',
     lead: 'Pupils’ diets: the request with the medical certificate or the family’s declaration, approved by the office from a date to a date. Each day’s meal follows the diet approved for that day.',
@@ -1568,7 +1563,6 @@ export const en: Messages = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeAttendance (its section goes right below this line)
   officeAttendance: {
     title: 'Attendance at school',
     lead: 'The day\'s list by class, with the absences already communicated. Before the cut-off the school marks pupils absent without notice and present without booking; after it, the office corrects the day giving the reason.',
@@ -1684,7 +1678,15 @@ export const en: Messages = {
       calendario: { title: 'Calendar', description: 'School years and closures (holidays, strikes, trips) of the whole ente or of one school, with the reason.' },
       tariffe: { title: 'Tariffs', description: 'ISEE bands and prices from a date, reductions and exemptions; what a family would pay.' },
       fatturazione: { title: 'Billing', description: 'What will be billed per service and school before the month closes, and the outcome of past billing runs.' },
+      morosi: { title: 'Debtors', description: 'Who owes what, per holder: overdue and not yet due, ageing, last reminder; filters, CSV and Excel; a family\'s statement.' },
+      solleciti: { title: 'Reminders', description: 'The ente\'s reminder ladder, families suspended (social services), the reminders sent and the list for forced collection.' },
+      rateizzazioni: { title: 'Instalments', description: 'Split a holder\'s overdue documents into instalments, each with its own pagoPA notice and due date.' },
+      documenti: { title: 'Documents and corrections', description: 'Find an accounting document; reverse a charge, cancel a document with its credit note, record a manual credit or debit.' },
+      prepagati: { title: 'Prepaid badges', description: 'Badges below the threshold with the family\'s contacts; at year end the credit carried over, transferred to a sibling or refunded.' },
       ricevute: { title: 'pagoPA receipts to check', description: 'Receipts kept but not applied, and those that could not be read.' },
+      rendicontazione: { title: 'pagoPA reconciliation', description: 'The reporting flows published for the ente, matched to our receipts, with the differences to check.' },
+      contabilita: { title: 'Accounting exports', description: 'Receipts per day and per month, by service and pagoPA taxonomy, as CSV and Excel: the basis of the reversali.' },
+      messaggi: { title: 'Messages to families', description: 'Write, preview and send a message to the families of a school, a class or a service; what was sent and what did not arrive.' },
       impostazioni: { title: 'Ente settings', description: 'Office contacts, cut-off time, top-ups, pagoPA data, accessibility statement; the schools.' },
       operatori: { title: 'Operators', description: 'Who works in the office area, with which role: add and remove operators.' },
       registroAttivita: { title: 'Activity log', description: 'Who looked at or changed what, and when, with the values before and after each change.' },
@@ -2094,4 +2096,10 @@ export const en: Messages = {
       return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;
     },
   },
+  // issue 15/16 anchor: officeDebtors (its section goes right below this line)
+  // issue 15/16 anchor: officeReminders (its section goes right below this line)
+  // issue 15/16 anchor: officeCorrections (its section goes right below this line)
+  // issue 15/16 anchor: officePrepaid (its section goes right below this line)
+  // issue 15/16 anchor: officeReconciliation (its section goes right below this line)
+  // issue 15/16 anchor: messages (its section goes right below this line)
 };

@@ -971,7 +971,6 @@ export const it = {
       changedMeanwhile: 'Nel frattempo qualcuno ha modificato gli stessi dati: il file non è stato importato. Verificalo di nuovo.',
     },
   },
-  // issue 14 anchor: officeSettings (its section goes right below this line)
   officeSettings: {
     title: 'Impostazioni dell’ente',
     lead: 'I dati dell’ente che i genitori vedono in ogni pagina e che regolano refezione, ricariche e avvisi pagoPA. Ogni modifica è registrata con i valori prima e dopo e vale dalla pagina successiva.',
@@ -1114,7 +1113,6 @@ export const it = {
     },
   },
   // —
-  // issue 14 anchor: officeCalendar (its section goes right below this line)
   officeCalendar: {
     title: 'Calendario',
     lead: 'Gli anni scolastici e le chiusure (festività dell’ente, scioperi, gite) di tutto l’ente o di una scuola. Nei giorni di chiusura la mensa non prenota nessun pasto e i genitori leggono il motivo nella pagina Refezione.',
@@ -1196,7 +1194,6 @@ export const it = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeTariffs (its section goes right below this line)
   officeTariffs: {
     title: 'Tariffe',
     lead: 'Per ogni servizio e anno scolastico: le fasce ISEE con il prezzo a pasto o al mese, le riduzioni per fratelli, le esenzioni. Una modifica vale da una data in poi: ciò che è già stato addebitato resta com’era.',
@@ -1351,7 +1348,6 @@ export const it = {
     },
   },
   // —
-  // issue 14 anchor: officeMenus (its section goes right below this line)
   officeMenus: {
     title: 'Menù e allergeni',
     lead: 'I piatti con ingredienti e allergeni, i piani dei menù per stagione a rotazione con le varianti per dieta, i menù speciali di un giorno. Un piano in bozza non è visibile ai genitori finché non lo pubblichi.',
@@ -1467,7 +1463,6 @@ export const it = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeDiets (its section goes right below this line)
   officeDiets: {
     title: 'Diete speciali',
     lead: 'Le diete degli alunni: la richiesta con il certificato medico o la dichiarazione della famiglia, approvata dall’ufficio da una data a una data. Il pasto di ogni giorno segue la dieta approvata per quel giorno.',
@@ -1573,7 +1568,6 @@ export const it = {
     } as Record<string, string>,
   },
   // —
-  // issue 14 anchor: officeAttendance (its section goes right below this line)
   officeAttendance: {
     title: 'Presenze a scuola',
     lead: 'L’elenco del giorno per classe, con le assenze già comunicate. Prima dell’orario limite la scuola segna gli assenti senza comunicazione e i presenti senza prenotazione; dopo, l’ufficio corregge la giornata indicando il motivo.',
@@ -1689,7 +1683,15 @@ export const it = {
       calendario: { title: 'Calendario', description: 'Gli anni scolastici e le chiusure (festività, scioperi, gite) di tutto l’ente o di una scuola, con il motivo.' },
       tariffe: { title: 'Tariffe', description: 'Fasce ISEE e prezzi da una data, riduzioni ed esenzioni; quanto pagherebbe una famiglia.' },
       fatturazione: { title: 'Fatturazione', description: 'Cosa verrà fatturato per servizio e scuola prima della chiusura del mese, e l’esito delle fatturazioni fatte.' },
+      morosi: { title: 'Morosi', description: 'Chi deve cosa, per intestatario: scaduto e da scadere, anzianità, ultimo sollecito; filtri, CSV ed Excel; l’estratto conto di una famiglia.' },
+      solleciti: { title: 'Solleciti', description: 'La scala dei solleciti dell’ente, le famiglie sospese (servizi sociali), gli invii fatti e l’elenco per la riscossione coattiva.' },
+      rateizzazioni: { title: 'Rateizzazioni', description: 'Dividi i documenti scaduti di un intestatario in rate, ciascuna con il suo avviso pagoPA e la sua scadenza.' },
+      documenti: { title: 'Documenti e rettifiche', description: 'Trova un documento contabile; storna un addebito, annulla un documento con la nota di credito, registra un accredito o un addebito manuale.' },
+      prepagati: { title: 'Badge prepagati', description: 'I badge sotto la soglia con i contatti della famiglia; a fine anno il credito riportato, trasferito a un fratello o rimborsato.' },
       ricevute: { title: 'Ricevute pagoPA da controllare', description: 'Le ricevute conservate ma non applicate e quelle che non è stato possibile leggere.' },
+      rendicontazione: { title: 'Rendicontazione pagoPA', description: 'I flussi di rendicontazione pubblicati per l’ente, abbinati alle nostre ricevute, con le differenze da controllare.' },
+      contabilita: { title: 'Esportazioni contabili', description: 'Gli incassi per giorno e per mese, per servizio e tassonomia pagoPA, in CSV ed Excel: la base delle reversali.' },
+      messaggi: { title: 'Messaggi alle famiglie', description: 'Scrivi, rivedi e invia un messaggio alle famiglie di una scuola, una classe o un servizio; cosa è stato inviato e cosa non è arrivato.' },
       impostazioni: { title: 'Impostazioni dell’ente', description: 'Contatti dell’ufficio, orario limite, ricariche, dati pagoPA, dichiarazione di accessibilità; le scuole.' },
       operatori: { title: 'Operatori', description: 'Chi lavora nell’area ufficio, con quale ruolo: aggiungi e rimuovi operatori.' },
       registroAttivita: { title: 'Registro attività', description: 'Chi ha consultato o modificato cosa, e quando, con i valori prima e dopo ogni modifica.' },
@@ -2116,6 +2118,12 @@ export const it = {
       return `${WEEKDAYS[isoWeekday(isoDate) - 1]} ${d}/${m}/${y}`;
     },
   },
+  // issue 15/16 anchor: officeDebtors (its section goes right below this line)
+  // issue 15/16 anchor: officeReminders (its section goes right below this line)
+  // issue 15/16 anchor: officeCorrections (its section goes right below this line)
+  // issue 15/16 anchor: officePrepaid (its section goes right below this line)
+  // issue 15/16 anchor: officeReconciliation (its section goes right below this line)
+  // issue 15/16 anchor: messages (its section goes right below this line)
 };
 
 export type Messages = typeof it;
