@@ -11,14 +11,17 @@
  * one pupil in twelve with an absence or light meal communicated; the day before (Wednesday 2 December)
  * frozen by the freeze itself, one pupil in ten booked absent, and a few dozen corrections of it.
  *
- * What is timed, in this process: the page's answer without HTTP — `attendance.dayList` (every query of
- * the list) and the rendering of the page to HTML (`AttendancePage`, 1,500 rows) — for the open day and
- * for the frozen day, 20 callers each asking again as soon as answered (a closed loop: the callers queue
- * behind each other on one process, so p99 is about 20 × the cost of one answer), BENCH_SECONDS (15 s)
- * after 3 s of warm-up; and the cost of one answer alone. SQLite: one connection, as a serving process
- * has; PostgreSQL: a pool of 10.
+ * What is timed: the page's answer without HTTP — `attendance.dayList` (every query of the list) and
+ * the rendering of the page to HTML (`AttendancePage`, 1,500 rows) — for the open day and for the frozen
+ * day, 20 callers each asking again as soon as answered (a closed loop: the callers queue behind each
+ * other, so p99 is about 20 × the cost of one answer ÷ processes), BENCH_SECONDS (15 s) after 3 s of
+ * warm-up; in one process, then split over as many processes as the machine has cores (`--processes N`
+ * for one count only), as `npm start` runs with WEB_CONCURRENCY; and the cost of one answer alone.
+ * SQLite: one connection per process, as a serving process has; PostgreSQL: a pool of 10.
  */
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Kysely, sql } from 'kysely';
@@ -143,61 +146,104 @@ function benchOffice(ente: Ente) {
 }
 
 
-async function measure(url: string, engine: string) {
-  const database = createDatabase(url, { poolSize: 10 });
-  try {
-    await migrateToLatest(database);
-    const db = database.db;
-    const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
-    const schoolId = await firstBenchSchool(db);
-    const attendance = createAttendanceService(db, fixedClock(NOW));
-    const office = benchOffice(ente);
-    const schools = await attendance.schools(office);
-    const ctx = { m: messages, path: '/demo/ufficio/presenze', ente, user: { fullName: 'Marco Polo' }, csrfToken: 'bench-token', officeLink: true, requestId: 'bench' };
-    async function answer(date: string) {
+/** The page's answer without HTTP: every query of the list, and the page rendered to HTML. */
+async function answerer(db: Kysely<DB>) {
+  const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
+  const schoolId = await firstBenchSchool(db);
+  const attendance = createAttendanceService(db, fixedClock(NOW));
+  const office = benchOffice(ente);
+  const schools = await attendance.schools(office);
+  const ctx = { m: messages, path: '/demo/ufficio/presenze', ente, user: { fullName: 'Marco Polo' }, csrfToken: 'bench-token', officeLink: true, requestId: 'bench' };
+  return {
+    async answer(date: string) {
       const list = await attendance.dayList(office, { schoolId, date });
       const html = renderToString(AttendancePage({ ctx, schools, schoolId, date, list }));
       return { pupils: list.totals.pupils, bytes: html.length, phase: list.phase };
-    }
+    },
+    async parts(date: string) {
+      const start = performance.now();
+      const list = await attendance.dayList(office, { schoolId, date });
+      const mid = performance.now();
+      renderToString(AttendancePage({ ctx, schools, schoolId, date, list }));
+      return { all: performance.now() - start, queries: mid - start };
+    },
+  };
+}
+
+/**
+ * `callers` callers asking in a closed loop from `measureFrom` (earlier: warm-up) to `stopAt`, in this
+ * process, on its own connection (SQLite) or pool of 10 (PostgreSQL), as one serving process has.
+ */
+async function runCallers(url: string, callers: number, date: string, measureFrom: number, stopAt: number): Promise<number[]> {
+  const database = createDatabase(url, { poolSize: 10 });
+  try {
+    await migrateToLatest(database); // ships SQLite's planner statistics, as every start does
+    const { answer } = await answerer(database.db);
+    const latencies: number[] = [];
+    await Promise.all(
+      Array.from({ length: callers }, async () => {
+        while (Date.now() < stopAt) {
+          const wall = Date.now();
+          const start = performance.now();
+          // The request arrives now and waits its turn: better-sqlite3 answers within microtasks, so the
+          // other callers (and timers) run in between here — a wait the latency must count (before
+          // 2026-12-07 the clock started after it, and the closed loop's queueing was not measured).
+          await new Promise((resolve) => setImmediate(resolve));
+          await answer(date);
+          const ms = performance.now() - start;
+          if (wall >= measureFrom) latencies.push(ms);
+        }
+      }),
+    );
+    return latencies;
+  } finally {
+    await database.destroy();
+  }
+}
+
+/** The callers split over `processes` serving processes (child processes of this script), started together. */
+async function loadFrom(url: string, date: string, processes: number): Promise<number[]> {
+  const measureFrom = Date.now() + (processes > 1 ? 2_000 : 0) + WARM_UP_S * 1000; // time for the processes to start
+  const stopAt = measureFrom + DURATION_S * 1000;
+  const callers = CONCURRENCY / processes;
+  if (processes === 1) return runCallers(url, callers, date, measureFrom, stopAt);
+  const children = Array.from({ length: processes }, () =>
+    new Promise<number[]>((resolve, reject) => {
+      const child = fork(fileURLToPath(import.meta.url), [], {
+        env: { ...process.env, BENCH_CALLER: JSON.stringify({ url, callers, date, measureFrom, stopAt }) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      child.once('message', (latencies) => resolve(latencies as number[]));
+      child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`caller process exited with ${code}`))));
+    }),
+  );
+  return (await Promise.all(children)).flat();
+}
+
+async function measure(url: string, engine: string, processes: number) {
+  const database = createDatabase(url, { poolSize: 10 });
+  try {
+    await migrateToLatest(database);
+    const { answer, parts } = await answerer(database.db);
     const rows = [];
     for (const date of [OPEN_DAY, FROZEN_DAY]) {
       const shape = await answer(date);
       const loadBefore = loadavg()[0]!;
-      const latencies: number[] = [];
-      const measureFrom = Date.now() + WARM_UP_S * 1000;
-      const stopAt = measureFrom + DURATION_S * 1000;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (Date.now() < stopAt) {
-            const wall = Date.now();
-            const start = performance.now();
-            // The request arrives now and waits its turn: better-sqlite3 answers within microtasks, so the
-            // other callers (and timers) run in between here — a wait the latency must count (before
-            // 2026-12-07 the clock started after it, and the closed loop's queueing was not measured).
-            await new Promise((resolve) => setImmediate(resolve));
-            await answer(date);
-            const ms = performance.now() - start;
-            if (wall >= measureFrom) latencies.push(ms);
-          }
-        }),
-      );
+      const sorted = (await loadFrom(url, date, processes)).sort((a, b) => a - b);
       const loadAfter = loadavg()[0]!;
-      // One answer alone, and its two parts.
+      // One answer alone, and of it the queries.
       const alone: number[] = [];
       const queries: number[] = [];
       for (let i = 0; i < 50; i++) {
-        const start = performance.now();
-        const list = await attendance.dayList(office, { schoolId, date });
-        const mid = performance.now();
-        renderToString(AttendancePage({ ctx, schools, schoolId, date, list }));
-        alone.push(performance.now() - start);
-        queries.push(mid - start);
+        const timed = await parts(date);
+        alone.push(timed.all);
+        queries.push(timed.queries);
       }
-      const sorted = latencies.sort((a, b) => a - b);
       alone.sort((a, b) => a - b);
       queries.sort((a, b) => a - b);
       rows.push({
         engine,
+        processes,
         day: `${date} (${shape.phase})`,
         pupils: shape.pupils,
         kib: Math.round(shape.bytes / 1024),
@@ -217,9 +263,16 @@ async function measure(url: string, engine: string) {
   }
 }
 
+async function caller(spec: { url: string; callers: number; date: string; measureFrom: number; stopAt: number }) {
+  const latencies = await runCallers(spec.url, spec.callers, spec.date, spec.measureFrom, spec.stopAt);
+  await new Promise<void>((resolve, reject) => process.send!(latencies, (error: Error | null) => (error ? reject(error) : resolve())));
+}
+
 
 async function main() {
-  const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { engine: { type: 'string' }, rebuild: { type: 'boolean', default: false }, processes: { type: 'string' } } });
+  // One process, and as many as the machine's cores: how `npm start` runs a busy installation (WEB_CONCURRENCY, README).
+  const processCounts = values.processes ? [Number(values.processes)] : [...new Set([1, cpus().length])];
   const engines = values.engine ? [values.engine === 'pg' ? 'postgres' : values.engine] : ['sqlite', 'postgres'];
   const results = [];
   for (const engine of engines) {
@@ -245,7 +298,7 @@ async function main() {
       await build(url);
     }
     log(`${engine}: measuring ${CONCURRENCY} concurrent callers for ${DURATION_S} s per day`);
-    results.push(...(await measure(url, engine)));
+    for (const processes of processCounts) results.push(...(await measure(url, engine, processes)));
   }
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
   const lines = [
@@ -254,17 +307,17 @@ async function main() {
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpu}), Node.js ${process.version}.`,
     `Data: ${SCHOOLS} schools of ${PUPILS_PER_SCHOOL.toLocaleString('en')} canteen pupils in the demo ente (${(SCHOOLS * PUPILS_PER_SCHOOL).toLocaleString('en')}), classes of ${CLASS_SIZE}, every fifth pupil with a diet; the open day with one pupil in twelve absent or on a light meal by notice, the frozen day booked by the freeze (one in ten absent) with 40 corrections by the office.`,
     `Machine conditions: ${process.env.BENCH_CONDITIONS ?? 'see the load average before and after each run in the table'} (2 cores: a load above 2 means queued work).`,
-    `Load: ${CONCURRENCY} callers in one process, each asking again as soon as answered (a closed loop, no think time: the callers queue behind each other, so their latency is about ${CONCURRENCY} × one answer), ${DURATION_S} s after ${WARM_UP_S} s of warm-up. Timed: the list of one school of ${PUPILS_PER_SCHOOL.toLocaleString('en')} pupils — \`attendance.dayList\` (every query) and the page rendered to HTML — without HTTP. “Alone”: one answer with nothing else running, and of it the queries. Target: p99 under 100 ms at 20 concurrent users.`,
+    `Load: ${CONCURRENCY} callers, each asking again as soon as answered (a closed loop, no think time: the callers queue behind each other, so their latency is about ${CONCURRENCY} × one answer ÷ processes), ${DURATION_S} s after ${WARM_UP_S} s of warm-up; in one serving process, then split over as many processes as the machine has cores, as \`npm start\` serves a busy installation with WEB_CONCURRENCY. Timed: the list of one school of ${PUPILS_PER_SCHOOL.toLocaleString('en')} pupils — \`attendance.dayList\` (every query) and the page rendered to HTML — without HTTP. “Alone”: one answer with nothing else running, and of it the queries. Target: p99 under 100 ms at 20 concurrent users.`,
     '',
-    '| Engine | Day | Pupils | Page KiB | Answers/s (20 callers) | p50 ms | p99 ms | Alone p50 / p99 ms | Queries alone p50 ms | Load average (1 min) before → after |',
-    '|---|---|---:|---:|---:|---:|---:|---|---:|---|',
-    ...results.map((r) => `| ${r.engine} | ${r.day} | ${r.pupils.toLocaleString('en')} | ${r.kib} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.aloneP50} / ${r.aloneP99} | ${r.queriesP50} | ${r.load[0]!.toFixed(2)} → ${r.load[1]!.toFixed(2)} |`),
+    '| Engine | Processes | Day | Pupils | Page KiB | Answers/s (20 callers) | p50 ms | p99 ms | Alone p50 / p99 ms | Queries alone p50 ms | Load average (1 min) before → after |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---|---:|---|',
+    ...results.map((r) => `| ${r.engine} | ${r.processes} | ${r.day} | ${r.pupils.toLocaleString('en')} | ${r.kib} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.aloneP50} / ${r.aloneP99} | ${r.queriesP50} | ${r.load[0]!.toFixed(2)} → ${r.load[1]!.toFixed(2)} |`),
   ];
   writeSection('attendance', lines.join('\n'));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error) => {
+(process.env.BENCH_CALLER ? caller(JSON.parse(process.env.BENCH_CALLER)) : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });
