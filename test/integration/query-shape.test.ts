@@ -34,14 +34,17 @@ import { testEngines } from '../helpers/databases';
 const NOW = '2026-11-26T09:00:00+01:00';
 
 /**
- * Tables whose size follows the ente's configuration (schools, services, years, tariffs, menus), not its
- * number of families; reading all of an ente's rows of them is bounded (Rome: 400 schools). Everything
+ * Tables whose size follows the ente's configuration (schools, services, years, tariffs, menus, days of
+ * the calendar, operators), not its number of families; reading all of an ente's rows of them is bounded
+ * (Rome: 400 schools, about 200 service days a year). Everything
  * else is checked, including tables no page reads today.
  */
 const CONFIGURATION_TABLES = new Set([
   'ente', 'school', 'school_year', 'service', 'tariff', 'sibling_reduction', 'dish', 'menu_plan', 'menu_item',
   'document_counter', 'notice_counter', 'kysely_migration', 'kysely_migration_lock',
   'menu_special', 'menu_special_item',
+  // One row per ente and day (the freeze's and the charging's marks), and the office's own staff.
+  'day_freeze', 'day_charge', 'operator',
 ]);
 
 /**
@@ -289,6 +292,45 @@ for (const { engine, skip } of testEngines()) {
       }
       assert.ok(explained >= 6, `the search's statements were explained (${explained})`);
       assert.deepEqual(failures, [], `search queries that read the ente's persons or pupils:\n${failures.join('\n')}`);
+    });
+
+    it('opens the office’s pages of one pupil, one person and one school’s day through the family’s or the school’s key', async () => {
+      // The office pages that read one family (a pupil's or a person's page, their enrolments, badge,
+      // adults and diets) or one school's day (the attendance list, open and frozen) are held to the
+      // parents' rule, the school's key counting as the family's: at Rome scale a scan of the ente there
+      // is the same cliff. (The ente-wide lists — diets, tariffs, menus, the activity log — page through
+      // the ente's indexes by design and are not checked here.)
+      const browser = new Browser(t.app);
+      await browser.login(MARCO, { returnTo: '/demo/ufficio/' });
+      const tommaso = pupils.get('Tommaso')!;
+      const ada = (await t.database.db.selectFrom('person').select('id').where('fiscal_code', '=', ADA).executeTakeFirstOrThrow()).id;
+      const enrolment = (await t.database.db.selectFrom('enrolment').select(['id', 'school_id']).where('pupil_id', '=', tommaso).orderBy('id').executeTakeFirstOrThrow());
+      const paths = [
+        `/demo/ufficio/anagrafe/alunni/${tommaso}`,
+        `/demo/ufficio/anagrafe/alunni/${tommaso}/iscrizioni`,
+        `/demo/ufficio/anagrafe/alunni/${tommaso}/iscrizioni/${enrolment.id}`,
+        `/demo/ufficio/anagrafe/alunni/${tommaso}/badge`,
+        `/demo/ufficio/anagrafe/alunni/${tommaso}/adulti`,
+        `/demo/ufficio/anagrafe/persone/${ada}`,
+        `/demo/ufficio/diete/alunni/${tommaso}`,
+        `/demo/ufficio/presenze?scuola=${enrolment.school_id}&data=2026-11-26`,
+        `/demo/ufficio/presenze?scuola=${enrolment.school_id}&data=2026-11-25`,
+      ];
+      const failures: string[] = [];
+      let explained = 0;
+      for (const path of paths) {
+        let status = 0;
+        const statements = await recorder.during(async () => {
+          status = (await browser.get(path)).statusCode;
+        });
+        assert.equal(status, 200, path);
+        for (const statement of statements) {
+          explained++;
+          for (const problem of await explain(statement)) failures.push(`${path}: ${problem}\n    ${statement.text.replace(/\s+/g, ' ').slice(0, 400)}`);
+        }
+      }
+      assert.ok(explained > 30, `the pages' statements were recorded and explained (${explained})`);
+      assert.deepEqual(failures, [], `queries of office pages that do not start from the family or the school:\n${failures.join('\n')}`);
     });
 
     it('catches a query that scans a table of the ente (the rule is not vacuous)', async () => {

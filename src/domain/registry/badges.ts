@@ -53,7 +53,7 @@ export function createBadgeService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'registry.read');
     const enteId = office.ente.id;
     const pupil = await pupilOfEnte(db, enteId, pupilId);
-    const [badges, retired, services] = await Promise.all([
+    const [badges, services] = await Promise.all([
       db
         .selectFrom('badge as b')
         .innerJoin('service as s', 's.id', 'b.service_id')
@@ -67,14 +67,6 @@ export function createBadgeService(db: Kysely<DB>, clock: Clock) {
         .orderBy('b.id')
         .execute(),
       db
-        .selectFrom('badge_retired_code as r')
-        .innerJoin('badge as b', 'b.id', 'r.badge_id')
-        .select(['r.code', 'r.badge_id as badgeId', 'r.reason', 'r.retired_at as retiredAt'])
-        .where('r.ente_id', '=', enteId)
-        .where('b.pupil_id', '=', pupilId)
-        .orderBy('r.retired_at')
-        .execute(),
-      db
         .selectFrom('enrolment as e')
         .innerJoin('service as s', 's.id', 'e.service_id')
         .select(['s.id', 's.name'])
@@ -85,6 +77,14 @@ export function createBadgeService(db: Kysely<DB>, clock: Clock) {
         .where('s.billing', '=', 'prepaid')
         .execute(),
     ]);
+    // The retired codes of these badges, by each badge's key (never the ente's codes joined back).
+    const retired = badges.length === 0 ? [] : await db
+      .selectFrom('badge_retired_code')
+      .select(['code', 'badge_id as badgeId', 'reason', 'retired_at as retiredAt'])
+      .where('ente_id', '=', enteId)
+      .where('badge_id', 'in', badges.map((b) => b.id))
+      .orderBy('retired_at')
+      .execute();
     return {
       pupil,
       badges: badges.map((b) => ({ ...b, balanceCents: Number(b.balanceCents), retired: retired.filter((r) => r.badgeId === b.id) })),
