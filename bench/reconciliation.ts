@@ -78,7 +78,7 @@ async function run(engine: string, url: string) {
     const secondMs = performance.now() - again;
     if (second.stored !== 0) throw new Error('the second fetch stored something');
     const line = { engine, firstMs: Math.round(firstMs), secondMs: Math.round(secondMs), matches: Object.fromEntries(counts.map((c) => [c.match, Number(c.n)])) };
-    console.log(JSON.stringify(line));
+    process.stdout.write(`${JSON.stringify(line)}\n`);
     return line;
   } finally {
     await app.close();
@@ -101,5 +101,5 @@ const markdown = [
   ...rows,
   '',
 ].join('\n');
-if (process.env.BENCH_ONLY) console.log(markdown);
+if (process.env.BENCH_ONLY) process.stdout.write(`${markdown}\n`);
 else writeSection('reconciliation', markdown);
