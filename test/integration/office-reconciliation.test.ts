@@ -9,7 +9,7 @@ import { receiptXml } from '../../src/integrations/pagopa/receipt-xml';
 import { republishFlow } from '../../src/integrations/pagopa/sandbox/fdr';
 import { insertReceipt } from '../../src/integrations/pagopa/sandbox/store';
 import { it as messages } from '../../src/web/i18n/it';
-import { Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
+import { ADA, Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 import { okReceiptFor } from '../helpers/receipts';
@@ -207,6 +207,47 @@ for (const { engine, skip } of testEngines()) {
       const kitchen = new Browser(app.app);
       await kitchen.loginAs(cook, { returnTo: '/demo/ufficio/' });
       assert.equal((await kitchen.get('/demo/ufficio/rendicontazione')).statusCode, 403);
+    });
+  });
+}
+
+for (const { engine, skip } of testEngines()) {
+  describe(`a notice paid without its receipt reaching us, found in a flow, on ${engine}`, { skip }, () => {
+    let app: TestApp;
+    before(async () => {
+      app = await startTestApp(engine, { FAKE_NOW: NOW }, undefined, { history: true });
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it('fetches the receipt the flow reports, applies it (the document is paid) and matches the payment', async () => {
+      const db = app.database.db;
+      const notice = await db
+        .selectFrom('payment_notice as n')
+        .innerJoin('ente as e', 'e.id', 'n.ente_id')
+        .innerJoin('person as h', 'h.id', 'n.holder_person_id')
+        .innerJoin('document as d', 'd.id', 'n.document_id')
+        .select(['n.nav', 'n.iuv', 'n.amount_cents', 'n.description', 'e.tax_code', 'e.name', 'e.slug', 'h.fiscal_code', 'h.given_name', 'h.family_name', 'd.id as documentId'])
+        .where('h.fiscal_code', '=', ADA)
+        .where('n.state', '=', 'open')
+        .where('d.state', '=', 'da_pagare')
+        .orderBy('n.id')
+        .executeTakeFirstOrThrow();
+      // Paid yesterday at a tobacconist; the platform's push never reached us.
+      const receipt = okReceiptFor(notice, 'RMISSED1', { paymentDateTime: '2026-11-25T17:00:00' });
+      const xml = receiptXml(receipt);
+      await insertReceipt(db, { receiptId: receipt.receiptId, creditorTaxCode: notice.tax_code, iuv: notice.iuv, debtorFiscalCode: notice.fiscal_code, paidAt: new Date('2026-11-25T16:00:00Z'), xml });
+      const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', notice.slug).executeTakeFirstOrThrow()) as Ente;
+      const outcome = await app.app.services.reconciliation.fetchEnte(ente);
+      assert.equal(outcome.failed, undefined);
+      assert.equal(outcome.receiptsApplied, 1);
+      assert.equal((await db.selectFrom('document').select('state').where('id', '=', notice.documentId).executeTakeFirstOrThrow()).state, 'pagato');
+      const payment = await db.selectFrom('fdr_payment').select(['match', 'receipt_row_id']).where('iuv', '=', notice.iuv).executeTakeFirstOrThrow();
+      assert.equal(payment.match, 'matched');
+      const stored = await db.selectFrom('payment_receipt').select(['id', 'status', 'source']).where('receipt_id', '=', 'RMISSED1').executeTakeFirstOrThrow();
+      assert.deepEqual({ status: stored.status, source: stored.source }, { status: 'applied', source: 'pull' });
+      assert.equal(payment.receipt_row_id, stored.id);
     });
   });
 }
