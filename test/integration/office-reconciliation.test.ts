@@ -191,6 +191,30 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(other.statusCode, 404);
     });
 
+    it('lists the flows in pages of 25, newest first, the next page after the last shown', async () => {
+      const row = (n: number) => ({
+        ente_id: ente.id, fdr: `2026-10-${String(1 + (n % 28)).padStart(2, '0')}PAGEPSP-${String(n).padStart(4, '0')}`, psp_id: 'PAGEPSP', revision: 1, psp_name: 'PSP delle pagine',
+        flow_date: '2026-10-31T10:00:00.000Z', published_at: '2026-10-31T10:00:00.000Z', regulation: `SCTPAGE${n}`, regulation_date: '2026-11-02', bic: null,
+        declared_count: 0, declared_sum_cents: 0, payments_count: 0, payments_sum_cents: 0, superseded_at: null, fetched_at: '2026-11-26T09:00:00.000Z',
+      });
+      await db().insertInto('fdr_flow').values(Array.from({ length: 30 }, (_, n) => row(n))).execute();
+      const total = await count('fdr_flow');
+      const seen: number[] = [];
+      let path: string | undefined = '/demo/ufficio/rendicontazione';
+      for (let pages = 0; path && pages < 5; pages++) {
+        const page = await office.get(path);
+        assert.equal(page.statusCode, 200);
+        const ids = [...page.body.matchAll(/rendicontazione\/flussi\/(\d+)"/g)].map((m) => Number(m[1]));
+        assert.ok(ids.length <= 25);
+        seen.push(...ids);
+        path = /href="([^"]+dopo=[^"]+)">Pagina successiva/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+      }
+      assert.equal(seen.length, total, 'every flow revision listed');
+      assert.equal(new Set(seen).size, total, 'none twice');
+      // A cursor that is not ours shows the first page, not an error.
+      assert.equal((await office.get('/demo/ufficio/rendicontazione?dopo=not-a-cursor')).statusCode, 200);
+    });
+
     it('fetches from the office with the form’s token, audited; without the token nothing happens; a kitchen operator is refused', async () => {
       const page = await office.get('/demo/ufficio/rendicontazione');
       const refused = await office.post('/demo/ufficio/rendicontazione/scarica', {});

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { bulkInsert } from '../../db/bulk';
+import { decodeCursor, pageOf } from '../../db/pagination';
 import type { DB, Ente, FdrMatch } from '../../db/schema';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
 import type { FdrClient, FdrFlow, FdrListedFlow, FdrPayment } from '../../integrations/pagopa/fdr';
@@ -33,6 +34,8 @@ const MAX_RECEIPT_FETCHES = 500;
 const MAX_CENTS = 2_147_483_647;
 /** IN lists are cut in parts of this size (SQLite's and PostgreSQL's parameter limits). */
 const CHUNK = 900;
+/** Flows on a page of the office's list. */
+export const FLOWS_PAGE = 25;
 
 const DAY_MS = 86_400_000;
 
@@ -342,11 +345,12 @@ export function createReconciliationService(db: Kysely<DB>, clock: Clock, fdr: F
     return { flows: Number(flows.n), ...Object.fromEntries(payments.map((row) => [row.match, Number(row.n)])) };
   }
 
-  /** The ente's flows, newest publication first (current and superseded revisions), with their differences. */
-  async function flows(office: OperatorContext) {
+  /** The ente's flows, newest publication first (current and superseded revisions), with their differences; keyset pages. */
+  async function flows(office: OperatorContext, { cursor }: { cursor?: string } = {}) {
     requirePermission(office, 'reconciliation.manage');
     const ente = office.ente;
-    const rows = await db
+    const after = decodeCursor(cursor, ['string', 'number'] as const);
+    let query = db
       .selectFrom('fdr_flow')
       .select([
         'id', 'fdr', 'psp_id as pspId', 'psp_name as pspName', 'revision', 'published_at as publishedAt', 'regulation', 'regulation_date as regulationDate',
@@ -360,14 +364,17 @@ export function createReconciliationService(db: Kysely<DB>, clock: Clock, fdr: F
             .where('fdr_payment.match', '<>', 'matched')
             .as('differences'),
       ])
-      .where('ente_id', '=', ente.id)
-      .orderBy('published_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(sql.lit(200))
-      .execute();
+      .where('ente_id', '=', ente.id);
+    if (after) {
+      const [publishedAt, id] = after;
+      query = query.where((eb) => eb.or([eb('published_at', '<', publishedAt), eb.and([eb('published_at', '=', publishedAt), eb('id', '<', id)])]));
+    }
+    const rows = await query.orderBy('published_at', 'desc').orderBy('id', 'desc').limit(sql.lit(FLOWS_PAGE + 1)).execute();
+    const page = pageOf(rows, FLOWS_PAGE, (row) => [row.publishedAt, row.id]);
     const status = await db.selectFrom('fdr_fetch').selectAll().where('ente_id', '=', ente.id).executeTakeFirst();
     return {
-      flows: rows.map((row) => ({ ...row, differences: Number(row.differences ?? 0), current: row.supersededAt === null })),
+      flows: page.rows.map((row) => ({ ...row, differences: Number(row.differences ?? 0), current: row.supersededAt === null })),
+      next: page.next,
       lastRun: status ? { at: status.last_run_at, error: status.last_error } : undefined,
     };
   }

@@ -27,11 +27,12 @@ function doneParam(value: unknown) {
 export async function officeReconciliationRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const permission = { config: { permission: 'reconciliation.manage' as const } };
 
-  app.get<{ Querystring: { fatto?: string } }>('/rendicontazione', permission, async (request, reply) => {
-    const view = await services.reconciliation.flows(request.office!);
+  app.get<{ Querystring: { fatto?: unknown; dopo?: unknown } }>('/rendicontazione', permission, async (request, reply) => {
+    const cursor = typeof request.query.dopo === 'string' ? request.query.dopo : undefined;
+    const view = await services.reconciliation.flows(request.office!, { cursor });
     const param = doneParam(request.query.fatto);
     const done = param === 'failed' ? { ok: false as const, reason: view.lastRun?.error ?? '—' } : param;
-    return sendPage(reply, <FlowsPage ctx={enteContext(request)} view={view} done={done} />);
+    return sendPage(reply, <FlowsPage ctx={enteContext(request)} view={view} done={done} first={!cursor} />);
   });
 
   app.post('/rendicontazione/scarica', permission, async (request, reply) => {

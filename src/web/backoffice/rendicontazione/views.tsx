@@ -5,7 +5,7 @@ import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
 import { Layout } from '../../shared/layout';
-import { type Column, DataTable, FilterForm } from '../../shared/list';
+import { type Column, DataTable, FilterForm, Pager } from '../../shared/list';
 
 type Ctx = PageContext & { ente: Ente };
 type FlowsView = Awaited<ReturnType<ReconciliationService['flows']>>;
@@ -28,7 +28,17 @@ function Status({ text, alert = false }: { text: string | undefined; alert?: boo
   ) : null;
 }
 
-export function FlowsPage({ ctx, view, done }: { ctx: Ctx; view: FlowsView; done?: { ok: true; stored: number; payments: number; receipts: number } | { ok: false; reason: string } }) {
+export function FlowsPage({
+  ctx,
+  view,
+  done,
+  first,
+}: {
+  ctx: Ctx;
+  view: FlowsView;
+  done?: { ok: true; stored: number; payments: number; receipts: number } | { ok: false; reason: string };
+  first: boolean;
+}) {
   const { m } = ctx;
   const t = m.officeReconciliation;
   const base = reconciliationBase(ctx.ente);
@@ -64,6 +74,7 @@ export function FlowsPage({ ctx, view, done }: { ctx: Ctx; view: FlowsView; done
         <a href={`${base}/differenze`}>{t.differencesLink}</a>
       </p>
       <DataTable caption={t.flowsCaption} columns={columns} rows={view.flows} keyOf={(f) => f.id} empty={t.noFlows} />
+      <Pager m={m} path={base} query={{}} next={view.next} first={first} />
     </Layout>
   );
 }
