@@ -74,6 +74,27 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByRole('button', { name: 'Mostra' }).click();
       await onPage(page, /Differenze della rendicontazione/);
       assert.match(await page.locator('main').innerText(), /Ogni ricevuta di quel periodo compare in un flusso/);
+
+      // The PSP republishes the flow with its last payment 1 € lower (the sandbox's page): a new revision.
+      const taxCode = (await t.database.db.selectFrom('ente').select('tax_code').where('slug', '=', 'demo').executeTakeFirstOrThrow()).tax_code;
+      await page.goto(`${t.baseUrl}/pagopa-sandbox/rendicontazione?ente=${taxCode}`);
+      await onPage(page, /flussi di rendicontazione/);
+      await page.getByLabel('Modifica nella nuova revisione').selectOption({ label: "l'ultimo pagamento con 1 € in meno" });
+      await page.getByRole('button', { name: 'Ripubblica come nuova revisione' }).click();
+      await onPage(page, /flussi di rendicontazione/);
+      assert.match(await page.getByRole('table').innerText(), /2 \(ultima\)/);
+
+      await page.goto(`${t.baseUrl}/demo/ufficio/rendicontazione`);
+      await onPage(page, /^Rendicontazione pagoPA$/);
+      await page.getByRole('button', { name: 'Scarica i flussi pubblicati' }).click();
+      await onPage(page, /^Rendicontazione pagoPA$/);
+      assert.match(await page.getByRole('status').first().innerText(), /1 flusso nuovo con 3 pagamenti/);
+      assert.match(await page.getByRole('table', { name: /Flussi di rendicontazione/ }).innerText(), /Sostituita da una revisione successiva/);
+      await page.getByRole('link', { name: 'Differenze da controllare' }).click();
+      await onPage(page, /Differenze della rendicontazione/);
+      const differences = await page.getByRole('table', { name: /Pagamenti dei flussi in vigore/ }).innerText();
+      assert.match(differences, /Importo diverso dalla ricevuta/);
+      assert.match(differences, /3,80\s€[\s\S]*4,80\s€/);
       await context.close();
     });
   });

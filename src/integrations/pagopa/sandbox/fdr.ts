@@ -47,8 +47,9 @@ const decimal = (cents: number) => Number(euroDecimalFromCents(cents));
  * Publishes the flows of every past day with receipts of the creditor that has none yet (a day's flow is
  * published once: the day's key is the primary key of `sandbox_fdr_day`).
  */
-export async function publishDueFlows(db: Db, creditorTaxCode: string, now: Date): Promise<number> {
-  const today = romeInstant(romeDate(now), '00:00').toISOString();
+export async function publishDueFlows(db: Db, creditorTaxCode: string, now: Date, { includeToday = false } = {}): Promise<number> {
+  // A PSP reports a day once it is over; the sandbox's page may publish today's so far, for a demo.
+  const today = includeToday ? new Date(now.getTime() + 1).toISOString() : romeInstant(romeDate(now), '00:00').toISOString();
   const since = new Date(now.getTime() - KEPT_DAYS * 86_400_000).toISOString();
   const receipts = await db
     .selectFrom('sandbox_receipt')

@@ -14,6 +14,7 @@ import { parseNav } from '../nav';
 import { parseReceiptXml } from '../receipt-xml';
 import { createReceiptCourier } from './delivery';
 import { fdrSandboxRoutes } from './fdr';
+import { fdrSandboxPage } from './fdr-page';
 import { cancelCart, payCart, payNotice, romeDateTime } from './payment';
 import {
   cartRequestSchema,
@@ -358,4 +359,5 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
     apiScope(pagopa.fdrKey, (fdr) => fdrSandboxRoutes(fdr, { db, clock })),
     { prefix: '/fdr-org' },
   );
+  fdrSandboxPage(app, { db, clock, external });
 }
