@@ -12,6 +12,7 @@ import { it as messages } from '../../src/web/i18n/it';
 import { ADA, Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
+import { spawnJob } from '../helpers/job';
 import { okReceiptFor } from '../helpers/receipts';
 
 /** Thursday 26 November 2026: the flows of the 25th are published (a flow per PSP and day, once the day is over). */
@@ -189,6 +190,17 @@ for (const { engine, skip } of testEngines()) {
       }
       const other = await office.get('/demo/ufficio/rendicontazione/flussi/999999');
       assert.equal(other.statusCode, 404);
+    });
+
+    it('runs from the shell: npm run job -- rendicontazione --ente demo, idempotent; an unknown ente is a usage error', async () => {
+      const env = { DATABASE_URL: app.config.databaseUrl, FAKE_NOW: NOW, PUBLIC_URL: app.baseUrl };
+      const run = await spawnJob(['rendicontazione', '--ente', 'demo'], env).output;
+      assert.equal(run.code, 0, run.stderr);
+      const line = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { ente: string; stored: number; failed?: string };
+      assert.deepEqual([line.ente, line.stored, line.failed], ['demo', 0, undefined]);
+      const unknown = await spawnJob(['rendicontazione', '--ente', 'nessuno'], env).output;
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /no ente "nessuno"/);
     });
 
     it('lists the flows in pages of 25, newest first, the next page after the last shown', async () => {
