@@ -319,7 +319,7 @@ describe('the FdR client refuses what the specification does not allow', () => {
     const good = { index: 1, iuv: '01', iur: 'x', idTransfer: 1, pay: 1.5, payStatus: 'EXECUTED', payDate: '2026-11-25T10:00:00Z' };
     answer = { metadata: { totPage: 1 }, data: [good] };
     assert.equal((await client.getPayments('00000000000', flow))[0]!.amountCents, 150);
-    for (const bad of [{ ...good, pay: 'dieci' }, { ...good, pay: 1.234 }, { ...good, idTransfer: 6 }, { ...good, payStatus: 'PAID' }, { ...good, iuv: '\u0000'.repeat(36) }, { ...good, index: 0 }]) {
+    for (const bad of [{ ...good, pay: 'dieci' }, { ...good, pay: 1.234 }, { ...good, idTransfer: 6 }, { ...good, payStatus: 'PAID' }, { ...good, iuv: '\u0000'.repeat(36) }, { ...good, iuv: '0\u0000' }, { ...good, iur: 'a\nb' }, { ...good, index: 0 }]) {
       answer = { metadata: { totPage: 1 }, data: [bad] };
       await assert.rejects(() => client.getPayments('00000000000', flow), FdrFormatError, JSON.stringify(bad));
     }

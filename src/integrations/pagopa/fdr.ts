@@ -70,7 +70,9 @@ export class FdrFormatError extends PagopaCallError {
   }
 }
 
-const isText = (value: unknown, max = 35): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max;
+/** Text we keep and show: bounded, and without control characters (PostgreSQL refuses NUL in text). */
+// eslint-disable-next-line no-control-regex
+const isText = (value: unknown, max = 35): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max && !/[\u0000-\u001f\u007f]/.test(value);
 const isInstant = (value: unknown): value is string => typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
