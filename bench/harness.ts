@@ -51,6 +51,8 @@ export function productionEnv(databaseUrl: string, workers: number): Record<stri
     PAGOPA_GPD_KEY: 'bench',
     PAGOPA_RECEIPTS_URL: 'https://api.pagopa.example/receipts',
     PAGOPA_RECEIPTS_KEY: 'bench',
+    PAGOPA_FDR_URL: 'https://api.pagopa.example/fdr-org/service/v1',
+    PAGOPA_FDR_KEY: 'bench',
     PAGOPA_BROKER_ID: BENCH_BROKER_ID,
     PAGOPA_STATION_ID: BENCH_STATION_ID,
     // The load generator pushes from this host; the key is the optional extra check.

@@ -32,6 +32,8 @@ const USAGE = `Usage: npm run job -- <command> [options]
                                       import the previous supplier's CSV (columns in README): every problem
                                       by row and column; all or nothing; --dry-run checks and writes nothing;
                                       exits 1 when the file has problems
+  rendicontazione [--ente SLUG]       fetch pagoPA's reporting flows (FdR) of one ente, or of all, match their
+                                      payments to our receipts and fetch the receipts they lack
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
 freeze, charge, bill, notices, publish and receipts by itself every minute.`;
@@ -142,6 +144,13 @@ async function main() {
         const { problems, ...summary } = report;
         print({ ente: ente.slug, file: values.file, dryRun, ...summary, problems: problems.length });
         if (problems.length) process.exitCode = 1;
+        break;
+      }
+      // reconciliation (issue 15 point 7)
+      case 'rendicontazione': {
+        const outcomes = values.ente ? [await services.reconciliation.fetchEnte(await enteBySlug(values.ente))] : await services.reconciliation.fetchAll();
+        for (const outcome of outcomes) print(outcome);
+        if (outcomes.some((outcome) => outcome.failed)) process.exitCode = 1;
         break;
       }
       default:

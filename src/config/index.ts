@@ -94,6 +94,9 @@ const envSchema = z
     PAGOPA_GPD_KEY: z.string().min(1).optional(),
     PAGOPA_RECEIPTS_URL: z.url().optional(),
     PAGOPA_RECEIPTS_KEY: z.string().min(1).optional(),
+    /** pagoPA's reporting flows API for creditors (FdR, "fdr-org"): issue 15, reconciliation. */
+    PAGOPA_FDR_URL: z.url().optional(),
+    PAGOPA_FDR_KEY: z.string().min(1).optional(),
     PAGOPA_BROKER_ID: z.string().min(1).optional(),
     PAGOPA_STATION_ID: z.string().min(1).optional(),
     PAGOPA_PUSH_NETWORKS: networksFromEnv.optional(),
@@ -151,7 +154,7 @@ const envSchema = z
     }
     const sandbox = env.PAGOPA_SANDBOX ?? !production;
     if (!sandbox) {
-      for (const name of ['PAGOPA_CHECKOUT_URL', 'PAGOPA_CHECKOUT_KEY', 'PAGOPA_GPD_URL', 'PAGOPA_GPD_KEY', 'PAGOPA_RECEIPTS_URL', 'PAGOPA_RECEIPTS_KEY', 'PAGOPA_BROKER_ID', 'PAGOPA_STATION_ID'] as const) {
+      for (const name of ['PAGOPA_CHECKOUT_URL', 'PAGOPA_CHECKOUT_KEY', 'PAGOPA_GPD_URL', 'PAGOPA_GPD_KEY', 'PAGOPA_RECEIPTS_URL', 'PAGOPA_RECEIPTS_KEY', 'PAGOPA_FDR_URL', 'PAGOPA_FDR_KEY', 'PAGOPA_BROKER_ID', 'PAGOPA_STATION_ID'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'obbligatorio senza la sandbox pagoPA' });
       }
     }
@@ -244,6 +247,8 @@ function pagopaConfig(env: z.infer<typeof envSchema>, publicUrl: string) {
     gpdKey: env.PAGOPA_GPD_KEY ?? sandboxKey,
     receiptsUrl: (env.PAGOPA_RECEIPTS_URL ?? `${sandboxUrl}/gpd-receipts`).replace(/\/$/, ''),
     receiptsKey: env.PAGOPA_RECEIPTS_KEY ?? sandboxKey,
+    fdrUrl: (env.PAGOPA_FDR_URL ?? `${sandboxUrl}/fdr-org`).replace(/\/$/, ''),
+    fdrKey: env.PAGOPA_FDR_KEY ?? sandboxKey,
     brokerId: env.PAGOPA_BROKER_ID ?? SANDBOX_BROKER_ID,
     stationId: env.PAGOPA_STATION_ID ?? SANDBOX_STATION_ID,
     push: pushAuthConfig(env),

@@ -841,6 +841,11 @@ export interface DB {
   // issue 15/16 anchor: prepaid tables (below this line)
   // —
   // issue 15/16 anchor: reconciliation tables (below this line)
+  fdr_flow: FdrFlowTable;
+  fdr_payment: FdrPaymentTable;
+  fdr_fetch: FdrFetchTable;
+  sandbox_fdr_flow: SandboxFdrFlowTable;
+  sandbox_fdr_day: SandboxFdrDayTable;
   // —
   // issue 15/16 anchor: messages tables (below this line)
   // —
@@ -848,3 +853,74 @@ export interface DB {
 
 export type Ente = Selectable<EnteTable>;
 export type NewPerson = Insertable<PersonTable>;
+
+// --- reconciliation ---
+
+/** One revision of a reporting flow (FdR) published for the ente (issue 15 point 7). */
+export interface FdrFlowTable {
+  id: Generated<number>;
+  ente_id: number;
+  fdr: string;
+  psp_id: string;
+  revision: number;
+  psp_name: string;
+  flow_date: string;
+  published_at: string;
+  /** The identifier of the bank transfer that paid the flow (identificativoUnivocoRegolamento). */
+  regulation: string;
+  regulation_date: string;
+  bic: string | null;
+  declared_count: number;
+  declared_sum_cents: number;
+  payments_count: number;
+  payments_sum_cents: number;
+  superseded_at: string | null;
+  fetched_at: string;
+}
+
+export type FdrMatch = 'matched' | 'amount_differs' | 'no_receipt' | 'duplicate' | 'revoked';
+
+/** One payment (a transfer of a notice) reported in a flow revision, and what it matched. */
+export interface FdrPaymentTable {
+  id: Generated<number>;
+  flow_id: number;
+  ente_id: number;
+  idx: number;
+  iuv: string;
+  iur: string;
+  transfer_index: number;
+  amount_cents: number;
+  pay_status: string;
+  pay_date: string;
+  match: FdrMatch;
+  receipt_row_id: number | null;
+  fetch_note: string | null;
+}
+
+export interface FdrFetchTable {
+  ente_id: number;
+  first_fetched_at: string;
+  published_until: string;
+  last_run_at: string;
+  last_error: string | null;
+}
+
+/** The sandbox's published flows: one row per revision, as the platform keeps them. */
+export interface SandboxFdrFlowTable {
+  creditor_tax_code: string;
+  fdr: string;
+  psp_id: string;
+  revision: number;
+  flow_date: string;
+  published_at: string;
+  is_latest: number;
+  body: string;
+  payments: string;
+}
+
+export interface SandboxFdrDayTable {
+  creditor_tax_code: string;
+  psp_id: string;
+  day: string;
+  fdr: string;
+}

@@ -41,6 +41,8 @@ import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
 // issue 15/16 anchor: reconciliation service import
+import { createFdrClient } from '../integrations/pagopa/fdr';
+import { createReconciliationService } from './reconciliation/service';
 // issue 15/16 anchor: messages service import
 
 /** Data access → services → app: the web layer reaches the database only through these. */
@@ -98,6 +100,7 @@ export function createServices(
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services
     // issue 15/16 anchor: reconciliation services
+    reconciliation: createReconciliationService(db, clock, createFdrClient(config.pagopa), pagopa, base.receipts),
     // issue 15/16 anchor: messages services
   };
 }

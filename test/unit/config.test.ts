@@ -65,6 +65,8 @@ describe('configuration', () => {
       PAGOPA_GPD_KEY: 'gpd-key',
       PAGOPA_RECEIPTS_URL: 'https://api.platform.pagopa.it/gpd/payments-receipts-service/v1',
       PAGOPA_RECEIPTS_KEY: 'receipts-key',
+      PAGOPA_FDR_URL: 'https://api.platform.pagopa.it/fdr-org/service/v1',
+      PAGOPA_FDR_KEY: 'fdr-key',
       PAGOPA_BROKER_ID: '01234567890',
       PAGOPA_STATION_ID: '01234567890_01',
       PAGOPA_PUSH_NETWORKS: '192.0.2.0/24',
@@ -75,6 +77,10 @@ describe('configuration', () => {
     assert.equal(config.pagopa.checkoutUrl, 'https://api.platform.pagopa.it/checkout');
     assert.throws(() => loadConfig({ ...production, PAGOPA_SANDBOX: 'true' }), /sandbox pagoPA non può essere attiva/);
     assert.throws(() => loadConfig({ ...production, PAGOPA_GPD_KEY: '' }), /PAGOPA_GPD_KEY: obbligatorio senza la sandbox/);
+    assert.equal(config.pagopa.fdrUrl, 'https://api.platform.pagopa.it/fdr-org/service/v1');
+    assert.throws(() => loadConfig({ ...production, PAGOPA_FDR_URL: '' }), /PAGOPA_FDR_URL: obbligatorio senza la sandbox/);
+    assert.throws(() => loadConfig({ ...production, PAGOPA_FDR_KEY: '' }), /PAGOPA_FDR_KEY: obbligatorio senza la sandbox/);
+    assert.throws(() => loadConfig({ ...production, PAGOPA_FDR_URL: 'non un indirizzo' }), /PAGOPA_FDR_URL/);
     assert.throws(() => loadConfig({ ...production, TEST_IDP: 'true' }), /identity provider di test/);
     assert.throws(() => loadConfig({ ...production, FAKE_NOW: '2026-11-26T09:00:00+01:00' }), /FAKE_NOW: non ammesso/);
     assert.throws(() => loadConfig({ ...production, PUBLIC_URL: 'http://scuola.comune.example' }), /https/);
@@ -98,6 +104,7 @@ describe('configuration', () => {
     assert.equal(config.pagopa.sandbox, true);
     assert.equal(config.pagopa.checkoutUrl, 'http://localhost:3000/pagopa-sandbox/checkout');
     assert.equal(config.pagopa.receiptEndpoint, 'http://localhost:3000/pagopa/paForNode');
+    assert.equal(config.pagopa.fdrUrl, 'http://localhost:3000/pagopa-sandbox/fdr-org');
     assert.equal(config.pagopa.cartMinutes, 30);
     assert.throws(() => loadConfig({ PAGOPA_CART_MINUTES: '1' }), /PAGOPA_CART_MINUTES/);
   });
@@ -106,7 +113,7 @@ describe('configuration', () => {
     const production = {
       NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), OIDC_ISSUER: 'https://gateway.example/oidc', OIDC_CLIENT_SECRET: 'secret',
       PUBLIC_URL: 'https://scuola.comune.example', PAGOPA_CHECKOUT_URL: 'https://c.example', PAGOPA_CHECKOUT_KEY: 'k', PAGOPA_GPD_URL: 'https://g.example',
-      PAGOPA_GPD_KEY: 'k', PAGOPA_RECEIPTS_URL: 'https://r.example', PAGOPA_RECEIPTS_KEY: 'k', PAGOPA_BROKER_ID: '01234567890', PAGOPA_STATION_ID: '01234567890_01',
+      PAGOPA_GPD_KEY: 'k', PAGOPA_RECEIPTS_URL: 'https://r.example', PAGOPA_RECEIPTS_KEY: 'k', PAGOPA_FDR_URL: 'https://f.example', PAGOPA_FDR_KEY: 'k', PAGOPA_BROKER_ID: '01234567890', PAGOPA_STATION_ID: '01234567890_01',
     };
     assert.throws(() => loadConfig(production), /PAGOPA_PUSH_NETWORKS: in produzione serve PAGOPA_PUSH_NETWORKS oppure PAGOPA_PUSH_CERT_SUBJECT/);
     assert.throws(() => loadConfig({ ...production, PAGOPA_RECEIPT_KEY: 'r'.repeat(32) }), /la sola PAGOPA_RECEIPT_KEY non basta/);

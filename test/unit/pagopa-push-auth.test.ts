@@ -8,7 +8,7 @@ const SUBJECT = 'CN=nodo-dei-pagamenti.pagopa.it,O=PagoPA S.p.A.,L=Roma,C=IT';
 /** The push configuration exactly as the server would read it from the environment. */
 function pushConfig(env: Record<string, string>) {
   return loadConfig({ PAGOPA_SANDBOX: 'false', PAGOPA_CHECKOUT_URL: 'https://c.example', PAGOPA_CHECKOUT_KEY: 'k', PAGOPA_GPD_URL: 'https://g.example',
-    PAGOPA_GPD_KEY: 'k', PAGOPA_RECEIPTS_URL: 'https://r.example', PAGOPA_RECEIPTS_KEY: 'k', PAGOPA_BROKER_ID: '01234567890', PAGOPA_STATION_ID: '01234567890_01', ...env }).pagopa.push;
+    PAGOPA_GPD_KEY: 'k', PAGOPA_RECEIPTS_URL: 'https://r.example', PAGOPA_RECEIPTS_KEY: 'k', PAGOPA_FDR_URL: 'https://f.example', PAGOPA_FDR_KEY: 'k', PAGOPA_BROKER_ID: '01234567890', PAGOPA_STATION_ID: '01234567890_01', ...env }).pagopa.push;
 }
 
 describe('receipt push authentication', () => {

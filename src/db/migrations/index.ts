@@ -28,6 +28,7 @@ import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
 // issue 15/16 anchor: reconciliation migration import
+import { reconciliation } from './0031_reconciliation';
 // issue 15/16 anchor: messages migration import
 import { officeReadIndexes } from './0033_office_read_indexes';
 import type { AppMigration } from './types';
@@ -53,6 +54,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration
   // issue 15/16 anchor: reconciliation migration
+  reconciliation,
   // issue 15/16 anchor: messages migration
   officeReadIndexes,
 ];

@@ -26,7 +26,7 @@ export class PagopaCallError extends Error {
   }
 }
 
-async function call(url: string, key: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+export async function call(url: string, key: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
     return await fetch(url, {
       ...init,
@@ -39,7 +39,7 @@ async function call(url: string, key: string, init: RequestInit, timeoutMs: numb
   }
 }
 
-function failure(what: string, response: Response, detail = ''): PagopaCallError {
+export function failure(what: string, response: Response, detail = ''): PagopaCallError {
   const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
   return new PagopaCallError(`${what}: HTTP ${response.status}${detail ? ` ${detail.slice(0, 300)}` : ''}`, response.status, retryable);
 }

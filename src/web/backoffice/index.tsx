@@ -27,6 +27,7 @@ import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: instalments routes import
 // issue 15/16 anchor: prepaid routes import
 // issue 15/16 anchor: reconciliation routes import
+import { officeReconciliationRoutes } from './rendicontazione/routes';
 // issue 15/16 anchor: messages routes import
 
 declare module 'fastify' {
@@ -91,5 +92,6 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: instalments routes
   // issue 15/16 anchor: prepaid routes
   // issue 15/16 anchor: reconciliation routes
+  await app.register(officeReconciliationRoutes, { services });
   // issue 15/16 anchor: messages routes
 }

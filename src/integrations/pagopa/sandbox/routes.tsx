@@ -13,6 +13,8 @@ import { centsFromEuroDecimal } from '../amounts';
 import { parseNav } from '../nav';
 import { parseReceiptXml } from '../receipt-xml';
 import { createReceiptCourier } from './delivery';
+import { fdrSandboxRoutes } from './fdr';
+import { fdrSandboxPage } from './fdr-page';
 import { cancelCart, payCart, payNotice, romeDateTime } from './payment';
 import {
   cartRequestSchema,
@@ -351,4 +353,11 @@ export async function pagopaSandboxRoutes(app: FastifyInstance, opts: PagopaSand
     }),
     { prefix: '/gpd-receipts' },
   );
+
+  // Reporting flows (FdR, issue 15): the Organizations API at the platform's paths.
+  await app.register(
+    apiScope(pagopa.fdrKey, (fdr) => fdrSandboxRoutes(fdr, { db, clock })),
+    { prefix: '/fdr-org' },
+  );
+  fdrSandboxPage(app, { db, clock, external });
 }

@@ -15,7 +15,7 @@ const euro = (cents: number) => `${formatEuroItalian(cents)} €`;
  * A page of the sandbox: it plays an external site, so it has none of our portal's header, session or
  * language switch, but it uses the same stylesheets, and says plainly that it is not pagoPA.
  */
-function SandboxPage({ title, children }: { title: string; children: ComponentChildren }) {
+export function SandboxPage({ title, children }: { title: string; children: ComponentChildren }) {
   return (
     <html lang="it">
       <head>
