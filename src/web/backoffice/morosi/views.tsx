@@ -148,7 +148,7 @@ export function DebtorsPage({
 }
 
 const HEADER = [
-  'codice_fiscale', 'cognome', 'nome', 'scaduto', 'a_scadere', 'scaduto_1_30', 'scaduto_31_90', 'scaduto_91_365', 'scaduto_oltre_365', 'documenti',
+  'codice_fiscale', 'cognome', 'nome', 'scaduto', 'a_scadere', 'scaduto_fino_trenta_giorni', 'scaduto_fino_novanta_giorni', 'scaduto_fino_un_anno', 'scaduto_oltre_un_anno', 'documenti',
   'scadenza_piu_vecchia', 'giorni_ritardo', 'ultimo_sollecito',
 ] as const;
 
