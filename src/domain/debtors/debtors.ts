@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { decodeCursor, encodeCursor, type Page } from '../../db/pagination';
 import type { DB } from '../../db/schema';
 import type { AuditTrail } from '../audit/audit';
@@ -52,36 +52,73 @@ export interface DebtorRow {
   lastReminder: string | null;
 }
 
+/** The filters on documents (alias `d` or `n`, a constant of our code): the document's service, the pupil's school. */
+function documentFilters(alias: 'd' | 'n', filters: DebtorFilters): RawBuilder<boolean>[] {
+  const where: RawBuilder<boolean>[] = [];
+  if (filters.serviceId !== undefined) where.push(sql<boolean>`${sql.ref(`${alias}.service_id`)} = ${filters.serviceId}`);
+  if (filters.schoolId !== undefined) {
+    where.push(sql<boolean>`exists (select 1 from pupil as p where p.id = ${sql.ref(`${alias}.pupil_id`)} and p.school_id = ${filters.schoolId})`);
+  }
+  return where;
+}
+
 /**
- * The aggregate of every open document per holder: a document counts for the pupil's intestatario (the
- * payer, one per pupil: migration 0016), whatever the relation of other adults who may also see it.
- * Filters by service and school narrow the documents before they are summed.
+ * What each holder with something overdue owes: a document counts for the pupil's intestatario (the payer,
+ * one per pupil: migration 0016), whatever the relation of other adults who may also see it. Filters by
+ * service and school narrow the documents before they are summed.
+ *
+ * Read in three steps so that the work follows the arrears, not the ente: the overdue documents summed per
+ * pupil (one pass over the partial index of open documents, in its order), those pupils' sums per
+ * intestatario, then — only for those holders — what their pupils have open and not yet due.
  */
 function openByHolder(db: Kysely<DB>, enteId: number, today: string, filters: DebtorFilters) {
   const bounds = { d30: addDays(today, -30), d90: addDays(today, -90), d365: addDays(today, -365) };
-  let query = db
-    .selectFrom('document as d')
-    .innerJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'd.pupil_id').on('ph.relation', '=', sql.lit('intestatario')))
-    .where('d.ente_id', '=', enteId)
-    .where(openDocument('d'));
-  if (filters.serviceId !== undefined) query = query.where('d.service_id', '=', filters.serviceId);
-  if (filters.schoolId !== undefined) {
-    const schoolId = filters.schoolId;
-    query = query.where((eb) => eb.exists(eb.selectFrom('pupil as p').select(sql.lit(1).as('one')).whereRef('p.id', '=', 'd.pupil_id').where('p.school_id', '=', schoolId)));
-  }
-  const sumWhen = (condition: Expression<SqlBool>) => sql<number>`sum(case when ${condition} then d.total_cents else 0 end)`;
-  return query
+  const sumWhen = (condition: RawBuilder<unknown>) => sql<number>`sum(case when ${condition} then d.total_cents else 0 end)`;
+  let overdue = db.selectFrom('document as d').where('d.ente_id', '=', enteId).where(openDocument('d')).where('d.due_date', '<', today);
+  for (const where of documentFilters('d', filters)) overdue = overdue.where(where);
+  const perPupil = overdue.groupBy('d.pupil_id').select([
+    'd.pupil_id as pupilId',
+    sql<number>`sum(d.total_cents)`.as('overdueCents'),
+    sumWhen(sql`d.due_date >= ${bounds.d30}`).as('age1'),
+    sumWhen(sql`d.due_date < ${bounds.d30} and d.due_date >= ${bounds.d90}`).as('age2'),
+    sumWhen(sql`d.due_date < ${bounds.d90} and d.due_date >= ${bounds.d365}`).as('age3'),
+    sumWhen(sql`d.due_date < ${bounds.d365}`).as('age4'),
+    sql<number>`count(*)`.as('documents'),
+    sql<string>`min(d.due_date)`.as('oldestDueDate'),
+  ]);
+  const perHolder = db
+    .selectFrom(perPupil.as('op'))
+    .innerJoin('pupil_holder as ph', (join) => join.onRef('ph.pupil_id', '=', 'op.pupilId').on('ph.relation', '=', sql.lit('intestatario')))
     .groupBy('ph.person_id')
     .select([
       'ph.person_id as personId',
-      sumWhen(sql`d.due_date < ${today}`).as('overdueCents'),
-      sumWhen(sql`d.due_date >= ${today}`).as('notDueCents'),
-      sumWhen(sql`d.due_date < ${today} and d.due_date >= ${bounds.d30}`).as('age1'),
-      sumWhen(sql`d.due_date < ${bounds.d30} and d.due_date >= ${bounds.d90}`).as('age2'),
-      sumWhen(sql`d.due_date < ${bounds.d90} and d.due_date >= ${bounds.d365}`).as('age3'),
-      sumWhen(sql`d.due_date < ${bounds.d365}`).as('age4'),
-      sql<number>`count(*)`.as('documents'),
-      sql<string>`min(d.due_date)`.as('oldestDueDate'),
+      sql<number>`sum(op.${sql.ref('overdueCents')})`.as('overdueCents'),
+      sql<number>`sum(op.age1)`.as('age1'),
+      sql<number>`sum(op.age2)`.as('age2'),
+      sql<number>`sum(op.age3)`.as('age3'),
+      sql<number>`sum(op.age4)`.as('age4'),
+      sql<number>`sum(op.documents)`.as('overdueDocuments'),
+      sql<string>`min(op.${sql.ref('oldestDueDate')})`.as('oldestDueDate'),
+    ]);
+  const notDue = (what: RawBuilder<number>) => {
+    let query = db
+      .selectFrom('pupil_holder as ph2')
+      .innerJoin('document as n', 'n.pupil_id', 'ph2.pupil_id')
+      .select(what.as('value'))
+      .whereRef('ph2.person_id', '=', sql.ref('h.personId'))
+      .where('ph2.relation', '=', sql.lit('intestatario'))
+      .where('n.ente_id', '=', enteId)
+      .where(openDocument('n'))
+      .where('n.due_date', '>=', today);
+    for (const where of documentFilters('n', filters)) query = query.where(where);
+    return query;
+  };
+  return db
+    .selectFrom(perHolder.as('h'))
+    .select((eb) => [
+      'h.personId', 'h.overdueCents', 'h.age1', 'h.age2', 'h.age3', 'h.age4', 'h.oldestDueDate',
+      eb.fn.coalesce(notDue(sql<number>`sum(n.total_cents)`), sql.lit(0)).as('notDueCents'),
+      sql<number>`h.${sql.ref('overdueDocuments')} + (${notDue(sql<number>`count(*)`)})`.as('documents'),
     ]);
 }
 
