@@ -134,30 +134,45 @@ const SORT_KEYS: Record<DebtorSort, { refs: string[]; types: ('string' | 'number
 
 /**
  * The debtors list's one query, behind the page and the exports alike: the holders with something overdue,
- * with the filters, in the order asked, after a keyset cursor. `lastReminder` is null here until the
- * reminders' table exists.
+ * with the filters, in the order asked, after a keyset cursor, `limit` rows (all without). `lastReminder` is
+ * null here until the reminders' table exists.
+ *
+ * Sorted by an amount, a count or the delay, the page is chosen from the sums alone and only its rows are
+ * joined to their persons; sorted by name, every debtor's name is needed first.
  */
-function debtorQuery(db: Kysely<DB>, enteId: number, today: string, filters: DebtorFilters, order: DebtorOrder, after?: readonly (string | number)[]) {
+function debtorQuery(db: Kysely<DB>, enteId: number, today: string, filters: DebtorFilters, order: DebtorOrder, after?: readonly (string | number)[], limit?: number) {
   const key = SORT_KEYS[order.sort];
   const ascending = (order.direction === 'asc') !== Boolean(key.invert);
+  const byName = order.sort === 'nome';
+  const refs = (refs: string[]) => (byName ? refs : refs.map((ref) => ref.replace(/^o\./, 'h.')));
+  let sums = db
+    .selectFrom(openByHolder(db, enteId, today, filters).as('h'))
+    .selectAll('h')
+    .where('h.overdueCents', '>', 0);
+  if (filters.minOverdueCents !== undefined) sums = sums.where('h.overdueCents', '>=', filters.minOverdueCents);
+  if (filters.minDaysOverdue !== undefined) sums = sums.where('h.oldestDueDate', '<=', addDays(today, -filters.minDaysOverdue));
+  const keyset = <Q extends { where(expression: RawBuilder<boolean>): Q }>(query: Q, parts: string[]): Q => {
+    if (!after) return query;
+    const columns = sql.join(parts.map((ref) => sql.ref(ref)));
+    const values = sql.join(after.map((value) => sql`${value}`));
+    return query.where(ascending ? sql<boolean>`(${columns}) > (${values})` : sql<boolean>`(${columns}) < (${values})`);
+  };
+  if (!byName) {
+    sums = keyset(sums, refs(key.refs));
+    for (const ref of refs(key.refs)) sums = sums.orderBy(sql.ref(ref), ascending ? 'asc' : 'desc');
+    if (limit !== undefined) sums = sums.limit(limit);
+  }
   let query = db
-    .selectFrom(openByHolder(db, enteId, today, filters).as('o'))
+    .selectFrom(sums.as('o'))
     .innerJoin('person', 'person.id', 'o.personId')
     .select([
       'o.personId', 'person.fiscal_code as fiscalCode', 'person.given_name as givenName', 'person.family_name as familyName',
       'o.overdueCents', 'o.notDueCents', 'o.age1', 'o.age2', 'o.age3', 'o.age4', 'o.documents', 'o.oldestDueDate',
       sql<string | null>`null`.as('lastReminder'),
-    ])
-    .where('o.overdueCents', '>', 0);
-  if (filters.minOverdueCents !== undefined) query = query.where('o.overdueCents', '>=', filters.minOverdueCents);
-  if (filters.minDaysOverdue !== undefined) query = query.where('o.oldestDueDate', '<=', addDays(today, -filters.minDaysOverdue));
-  if (after) {
-    const refs = sql.join(key.refs.map((ref) => sql.ref(ref)));
-    const values = sql.join(after.map((value) => sql`${value}`));
-    query = query.where(ascending ? sql<boolean>`(${refs}) > (${values})` : sql<boolean>`(${refs}) < (${values})`);
-  }
+    ]);
+  if (byName) query = keyset(query, key.refs);
   for (const ref of key.refs) query = query.orderBy(sql.ref(ref), ascending ? 'asc' : 'desc');
-  return query;
+  return byName && limit !== undefined ? query.limit(limit) : query;
 }
 
 type RawDebtor = Awaited<ReturnType<ReturnType<typeof debtorQuery>['execute']>>[number];
@@ -216,7 +231,7 @@ export function createDebtorService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     const key = SORT_KEYS[order.sort];
     const after = cursor ? decodeCursor(cursor, key.types) : undefined;
     const day = today();
-    const raw = await debtorQuery(db, office.ente.id, day, filters, order, after).limit(DEBTORS_PAGE + 1).execute();
+    const raw = await debtorQuery(db, office.ente.id, day, filters, order, after, DEBTORS_PAGE + 1).execute();
     const rows = raw.map(toRow);
     audit.record({ enteId: office.ente.id, actorFiscalCode: office.operator.fiscalCode, action: 'office.debtors.view', subjectType: 'ente', subjectId: office.ente.id, requestId: office.requestId });
     if (rows.length <= DEBTORS_PAGE) return { rows, today: day };
