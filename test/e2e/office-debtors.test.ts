@@ -64,7 +64,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.locator('[name="verso"]').selectOption('asc');
       await page.getByRole('button', { name: 'Filtra' }).click();
       await onPage(page, /^Morosi$/);
-      const ada = page.locator('table tbody tr', { has: page.getByRole('link', { name: 'Lovelace Ada' }) });
+      const ada = page.locator('table tbody tr', { has: page.getByRole('link', { name: 'Lovelace Ada', exact: true }) });
       assert.equal(await ada.count(), 1, 'Ada is listed');
       assert.equal(cents(await ada.locator('[data-label="Scaduto"]').innerText()), adaOverdue);
 
@@ -79,7 +79,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByLabel('Scaduto almeno (€)').fill('');
       await page.getByRole('button', { name: 'Filtra' }).click();
       await onPage(page, /^Morosi$/);
-      await page.getByRole('link', { name: 'Lovelace Ada' }).click();
+      await page.getByRole('link', { name: 'Lovelace Ada', exact: true }).click();
       await page.waitForLoadState('domcontentloaded');
       assert.match((await page.locator('h1').first().innerText()).trim(), /Ada Lovelace|Lovelace Ada/);
       await context.close();

@@ -2137,7 +2137,7 @@ export const en: Messages = {
     days: (days: number) => (days === 1 ? '1 day' : `${days} days`),
     noReminder: 'none',
     statementLink: 'PDF',
-    statementLabel: (name: string) => `Statement of ${name} (PDF)`,
+    statementLabel: (name: string) => `— statement of ${name}`,
     export: 'Export the list with these filters',
     csv: 'CSV',
     xlsx: 'Excel (XLSX)',

@@ -2159,7 +2159,7 @@ export const it = {
     days: (days: number) => (days === 1 ? '1 giorno' : `${days} giorni`),
     noReminder: 'nessuno',
     statementLink: 'PDF',
-    statementLabel: (name: string) => `Estratto conto di ${name} (PDF)`,
+    statementLabel: (name: string) => `— estratto conto di ${name}`,
     export: 'Esporta l’elenco con questi filtri',
     csv: 'CSV',
     xlsx: 'Excel (XLSX)',

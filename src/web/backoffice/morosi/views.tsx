@@ -91,8 +91,9 @@ export function DebtorsPage({
     {
       label: c.statement,
       cell: (r) => (
-        <a href={`${path}/${r.personId}/estratto-conto.pdf`} aria-label={t.statementLabel(`${r.familyName} ${r.givenName}`)}>
+        <a href={`${path}/${r.personId}/estratto-conto.pdf`}>
           {t.statementLink}
+          <span class="visually-hidden"> {t.statementLabel(`${r.familyName} ${r.givenName}`)}</span>
         </a>
       ),
     },
