@@ -264,7 +264,7 @@ async function main() {
     }),
   ];
   writeSection('issue-15-debtors', lines.join('\n'));
-  console.log(lines.join('\n'));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 await main();

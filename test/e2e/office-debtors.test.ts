@@ -74,11 +74,25 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await onPage(page, /^Morosi$/);
       assert.match(await page.locator('.alert-danger').first().innerText(), /Scrivi un importo in euro/);
       assert.equal(await page.getByLabel('Scaduto almeno (€)').inputValue(), 'molti');
+      assert.equal(await page.locator('[name="ordina"]').inputValue(), 'nome', 'the order chosen is kept too');
 
-      // Her row leads to her page in the registry.
+      // On a wide screen the headers sort: by name, then the other way.
+      await page.setViewportSize({ width: 1280, height: 900 });
       await page.getByLabel('Scaduto almeno (€)').fill('');
       await page.getByRole('button', { name: 'Filtra' }).click();
       await onPage(page, /^Morosi$/);
+      const holderHeader = page.locator('thead th').first();
+      assert.equal(await holderHeader.getAttribute('aria-sort'), 'ascending');
+      await holderHeader.getByRole('link').click();
+      await onPage(page, /^Morosi$/);
+      assert.equal(await page.locator('thead th').first().getAttribute('aria-sort'), 'descending');
+      await page.locator('thead th', { hasText: 'Scaduto' }).first().getByRole('link').click();
+      await onPage(page, /^Morosi$/);
+      assert.equal(await page.locator('thead th', { hasText: 'Scaduto' }).first().getAttribute('aria-sort'), 'descending');
+      const amounts = await page.locator('tbody td[data-label="Scaduto"]').allInnerTexts();
+      for (let i = 1; i < amounts.length; i++) assert.ok(cents(amounts[i - 1]!) >= cents(amounts[i]!), 'largest overdue first');
+
+      // Her row leads to her page in the registry.
       await page.getByRole('link', { name: 'Lovelace Ada', exact: true }).click();
       await page.waitForLoadState('domcontentloaded');
       assert.match((await page.locator('h1').first().innerText()).trim(), /Ada Lovelace|Lovelace Ada/);

@@ -121,10 +121,10 @@ export function DebtorsPage({
             options={AGE_CHOICES.map((days) => ({ value: days, label: t.ages[days]! }))} />
         </div>
         <div class="col-12 col-md-6 col-lg-3">
-          <SelectField m={m} name="ordina" label={t.sortField} value={order.sort} problem={problems.ordina} texts={t.problems} options={sortOptions} />
+          <SelectField m={m} name="ordina" label={t.sortField} value={typed.ordina || order.sort} problem={problems.ordina} texts={t.problems} options={sortOptions} />
         </div>
         <div class="col-12 col-md-6 col-lg-3">
-          <SelectField m={m} name="verso" label={t.direction} value={order.direction} problem={problems.verso} texts={t.problems}
+          <SelectField m={m} name="verso" label={t.direction} value={typed.verso || order.direction} problem={problems.verso} texts={t.problems}
             options={[{ value: 'desc', label: t.descending }, { value: 'asc', label: t.ascending }]} />
         </div>
       </FilterForm>
