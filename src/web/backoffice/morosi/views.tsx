@@ -64,7 +64,7 @@ export function DebtorsPage({
     ordina: order.sort === DEFAULT_ORDER.sort && order.direction === DEFAULT_ORDER.direction ? '' : order.sort,
     verso: order.sort === DEFAULT_ORDER.sort && order.direction === DEFAULT_ORDER.direction ? '' : order.direction,
   };
-  const labels = { servizio: t.service, scuola: t.school, minimo: t.minAmount, ritardo: t.minAge, ordina: t.sortField, verso: t.direction };
+  const labels = { servizio: t.service, scuola: t.school, minimo: t.minAmount, ritardo: t.minAge, ordina: t.sortField, verso: t.direction, dopo: m.lists.nextPage };
   const refused = Object.values(problems).some(Boolean);
   const sortable = (sort: DebtorSort) => sortLink(m, path, query, order, sort);
   const c = t.columns;
