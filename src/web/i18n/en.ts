@@ -2101,7 +2101,6 @@ export const en: Messages = {
     title: 'Debtors',
     lead: 'Account holders with overdue unpaid documents, across all their children and services: how much is overdue, how much is not yet due and for how long. The amounts are those the parent sees in “Pay for school services”.',
     asOf: (date: string) => `As of ${date}.`,
-    filters: 'Filters',
     service: 'Service',
     anyService: 'All services',
     school: 'Pupil’s school',

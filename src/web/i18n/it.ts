@@ -2123,7 +2123,6 @@ export const it = {
     title: 'Morosi',
     lead: 'Gli intestatari con documenti scaduti e non pagati, per tutti i loro figli e servizi: quanto è scaduto, quanto deve ancora scadere e da quanto tempo. Gli importi sono quelli che il genitore vede in “Pagamento dei servizi scolastici”.',
     asOf: (date: string) => `Situazione al ${date}.`,
-    filters: 'Filtri',
     service: 'Servizio',
     anyService: 'Tutti i servizi',
     school: 'Scuola dell’alunno',
