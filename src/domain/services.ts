@@ -37,6 +37,7 @@ import { createDietService } from './diets/service';
 import { createAttendanceService } from './attendance/service';
 import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: debtors service import
+import { createDebtorService } from './debtors/debtors';
 // issue 15/16 anchor: reminders service import
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
@@ -96,6 +97,7 @@ export function createServices(
     billingPreview: createBillingPreviewService(db, clock, base.billing),
     diets: createDietService(db, clock, audit, base.attachments),
     // issue 15/16 anchor: debtors services
+    debtors: createDebtorService(db, clock, base.audit),
     // issue 15/16 anchor: reminders services
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services

@@ -24,6 +24,7 @@ import { tariffsOffice } from './0023_tariffs_office';
 import { pupilDiets } from './0025_pupil_diets';
 import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: debtors migration import
+import { debtors } from './0027_debtors';
 // issue 15/16 anchor: reminders migration import
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
@@ -50,6 +51,7 @@ export const migrations: AppMigration[] = [
   pupilDiets,
   attendanceCorrections,
   // issue 15/16 anchor: debtors migration
+  debtors,
   // issue 15/16 anchor: reminders migration
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration

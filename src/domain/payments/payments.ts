@@ -7,6 +7,7 @@ import type { AuditTrail } from '../audit/audit';
 import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError, NotHolderError } from '../errors';
+import { isOverdue, openDocument } from '../billing/open-documents';
 import { paymentStarted } from '../ledger/queries';
 import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
@@ -74,8 +75,7 @@ export function createPaymentService(
       ])
       .where('d.ente_id', '=', ente.id)
       .where('d.pupil_id', 'in', pupilIds)
-      .where('d.kind', '=', sql.lit('documento'))
-      .where('d.state', '=', 'da_pagare')
+      .where(openDocument('d'))
       .orderBy('d.due_date')
       .orderBy('d.id')
       .execute();
@@ -84,7 +84,7 @@ export function createPaymentService(
     audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.pagamenti.view', subjectType: 'ente', subjectId: ente.id, requestId: caller.requestId });
     return rows.map((row) => ({
       ...row,
-      overdue: row.dueDate < today,
+      overdue: isOverdue(row.dueDate, today),
       payable: row.noticeId === null ? ('preparing' as const) : stateOf({ state: row.noticeState!, positionState: row.positionState!, cartUntil: row.cartUntil }, now),
     }));
   }

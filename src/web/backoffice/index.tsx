@@ -23,6 +23,7 @@ import { officeTariffRoutes } from './tariffe/routes';
 import { officeBillingRoutes } from './fatturazione/routes';
 import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: debtors routes import
+import { officeDebtorRoutes } from './morosi/routes';
 // issue 15/16 anchor: reminders routes import
 // issue 15/16 anchor: instalments routes import
 // issue 15/16 anchor: prepaid routes import
@@ -88,6 +89,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeBillingRoutes, { services });
   await app.register(officeDietRoutes, { services });
   // issue 15/16 anchor: debtors routes
+  await app.register(officeDebtorRoutes, { services });
   // issue 15/16 anchor: reminders routes
   // issue 15/16 anchor: instalments routes
   // issue 15/16 anchor: prepaid routes

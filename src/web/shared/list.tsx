@@ -11,6 +11,12 @@ export interface Column<Row> {
   /** The cell's content; the first column is the row's header cell. */
   cell: (row: Row) => ComponentChildren;
   numeric?: boolean;
+  /**
+   * A column the list can be sorted by: its header is a link to the list in that order, and the column the
+   * list is sorted by says so to assistive technology (`aria-sort`) and in text, never by colour alone. A
+   * list with sortable columns also offers its order in its filter form, for phones (see `SortLink`).
+   */
+  sort?: { href: string; state?: 'ascending' | 'descending'; hint: string };
 }
 
 export function DataTable<Row>({
@@ -33,8 +39,8 @@ export function DataTable<Row>({
       <thead>
         <tr>
           {columns.map((column) => (
-            <th scope="col" class={column.numeric ? 'text-end' : undefined} key={column.label}>
-              {column.label}
+            <th scope="col" class={column.numeric ? 'text-end' : undefined} key={column.label} aria-sort={column.sort?.state}>
+              {column.sort ? <SortLink label={column.label} {...column.sort} /> : column.label}
             </th>
           ))}
         </tr>
@@ -57,6 +63,24 @@ export function DataTable<Row>({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A sortable column's header: the column's name as a link, an arrow for the current order, a hint in words.
+ * On a phone the header row of a stacked table is out of sight (decision 0014), so there the link is not
+ * rendered at all (no focus on an invisible link): the list's own filter form offers the order instead.
+ */
+function SortLink({ label, href, state, hint }: { label: string; href: string; state?: 'ascending' | 'descending'; hint: string }) {
+  return (
+    <>
+      <span class="d-md-none">{label}</span>
+      <a href={href} class="text-nowrap d-none d-md-inline">
+        {label}
+        {state && <span aria-hidden="true">{state === 'ascending' ? ' ▲' : ' ▼'}</span>}
+        <span class="visually-hidden"> ({hint})</span>
+      </a>
+    </>
   );
 }
 
