@@ -40,6 +40,8 @@ import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: reminders service import
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
+import { createPrepaidService } from './prepaid/service';
+import { createAccountingService } from './accounting/receipts';
 // issue 15/16 anchor: reconciliation service import
 // issue 15/16 anchor: messages service import
 
@@ -97,6 +99,8 @@ export function createServices(
     // issue 15/16 anchor: reminders services
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services
+    prepaid: createPrepaidService(db, clock, audit),
+    accounting: createAccountingService(db, clock, audit),
     // issue 15/16 anchor: reconciliation services
     // issue 15/16 anchor: messages services
   };

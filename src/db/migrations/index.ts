@@ -27,6 +27,7 @@ import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: reminders migration import
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
+import { prepaid } from './0030_prepaid';
 // issue 15/16 anchor: reconciliation migration import
 // issue 15/16 anchor: messages migration import
 import type { AppMigration } from './types';
@@ -51,6 +52,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: reminders migration
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration
+  prepaid,
   // issue 15/16 anchor: reconciliation migration
   // issue 15/16 anchor: messages migration
 ];
