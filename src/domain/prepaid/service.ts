@@ -308,7 +308,7 @@ export function createPrepaidService(db: Kysely<DB>, clock: Clock, audit: AuditT
         const author = office.operator.fiscalCode;
         const notes: Record<YearEndAction, string> = {
           riporto: `Credito dell’anno ${effect.year.label} riportato all’anno successivo`,
-          trasferimento: `Credito dell’anno ${effect.year.label} trasferito alla tessera ${effect.movements[1]?.badgeCode ?? ''}`,
+          trasferimento: `Credito dell’anno ${effect.year.label} trasferito al badge ${effect.movements[1]?.badgeCode ?? ''}`,
           rimborso: `Credito dell’anno ${effect.year.label} da rimborsare con bonifico`,
         };
         const [debit, credit] = effect.movements;
@@ -322,7 +322,7 @@ export function createPrepaidService(db: Kysely<DB>, clock: Clock, audit: AuditT
               .insertInto('movement')
               .values({
                 ente_id: office.ente.id, badge_id: credit.badgeId, amount_cents: credit.amountCents, kind: 'adjustment', value_date: credit.valueDate, charge_id: null, reverses_movement_id: null,
-                note: effect.action === 'riporto' ? notes.riporto : `Credito dell’anno ${effect.year.label} ricevuto dalla tessera ${debit!.badgeCode}`, author, created_at: now,
+                note: effect.action === 'riporto' ? notes.riporto : `Credito dell’anno ${effect.year.label} ricevuto dal badge ${debit!.badgeCode}`, author, created_at: now,
               })
               .returning('id')
               .executeTakeFirstOrThrow()

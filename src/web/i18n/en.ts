@@ -2204,7 +2204,7 @@ export const en: Messages = {
     },
   },
   officeAccounting: {
-    title: 'Receipts accounting',
+    title: 'Accounting exports',
     lead: 'pagoPA receipts collected per day or month, by service and taxonomy code: the basis of the reversali.',
     fields: { dal: 'From', al: 'To', per: 'Group by' } as Record<string, string>,
     groupings: { giorno: 'day', mese: 'month' } as Record<string, string>,

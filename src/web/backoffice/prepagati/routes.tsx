@@ -126,7 +126,7 @@ export async function officePrepaidRoutes(app: FastifyInstance, { services }: { 
     const { rows, balanceDate } = await prepaid.lowBalanceExport(request.office!, { schoolId });
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="tessere-sotto-soglia-${balanceDate}.csv"`)
+      .header('content-disposition', `attachment; filename="badge-sotto-soglia-${balanceDate}.csv"`)
       .send(lowBalanceCsv(rows));
   });
 
@@ -135,8 +135,8 @@ export async function officePrepaidRoutes(app: FastifyInstance, { services }: { 
     const { rows, balanceDate } = await prepaid.lowBalanceExport(request.office!, { schoolId });
     return reply
       .header('content-type', XLSX_CONTENT_TYPE)
-      .header('content-disposition', `attachment; filename="tessere-sotto-soglia-${balanceDate}.xlsx"`)
-      .send(Buffer.from(xlsxDocument('Tessere sotto soglia', LOW_BALANCE_HEADER, lowBalanceRows(rows))));
+      .header('content-disposition', `attachment; filename="badge-sotto-soglia-${balanceDate}.xlsx"`)
+      .send(Buffer.from(xlsxDocument('Badge sotto soglia', LOW_BALANCE_HEADER, lowBalanceRows(rows))));
   });
 
   async function yearEndPage(request: FastifyRequest, reply: FastifyReply, form: { typed?: Typed; problems?: FormProblems; status?: number } = {}) {
