@@ -107,8 +107,15 @@ for (const { engine, skip } of testEngines()) {
               assert.ok(error instanceof InvalidInputError, String(error));
               const closed = await db().selectFrom('prepaid_year_end').select('id').where('badge_id', '=', badgeId).where('school_year_id', '=', year.id).executeTakeFirst();
               const why = Object.values(error.problems)[0];
+              const laterClosed = await db()
+                .selectFrom('prepaid_year_end as c')
+                .innerJoin('school_year as y', 'y.id', 'c.school_year_id')
+                .select('c.id')
+                .where('c.badge_id', 'in', [badgeId, badges[step.target]!])
+                .where('y.ends_on', '>', year.endsOn)
+                .executeTakeFirst();
               assert.ok(
-                credit <= 0 || closed !== undefined || (step.action === 'trasferimento' && step.target === step.badge),
+                credit <= 0 || closed !== undefined || (step.action === 'trasferimento' && step.target === step.badge) || laterClosed !== undefined,
                 `refused (${why}) with a credit of ${credit}, not closed, a valid ${step.action}`,
               );
               await assert.rejects(app.app.services.prepaid.closeYear(office, badgeId, input, Math.max(credit, 1)), InvalidInputError);
@@ -139,10 +146,27 @@ for (const { engine, skip } of testEngines()) {
             assert.equal(view.balanceCents, sumUpTo(rows, badgeId, TODAY));
             for (const year of view.years.filter((y) => years.some((known) => known.id === y.id))) assert.equal(year.creditCents, sumUpTo(rows, badgeId, year.endsOn));
           }
+          // Every year closed is still empty at its end: later closings never put money back before it.
+          const closedYears = await db().selectFrom('prepaid_year_end as c').innerJoin('school_year as y', 'y.id', 'c.school_year_id').select(['c.badge_id', 'y.ends_on']).where('c.badge_id', 'in', badges).execute();
+          for (const c of closedYears) assert.equal(sumUpTo(rows, c.badge_id, c.ends_on), 0, 'a closed year stays empty at its end');
           const twice = await db().selectFrom('prepaid_year_end').select(['badge_id', 'school_year_id']).where('badge_id', 'in', badges).execute();
           assert.equal(new Set(twice.map((c) => `${c.badge_id}|${c.school_year_id}`)).size, twice.length, 'at most one closing per badge and year');
         }),
-        { numRuns: engine === 'sqlite' ? 25 : 15 },
+        {
+          numRuns: engine === 'sqlite' ? 25 : 15,
+          // Besides the random runs: the later year closed first, then the earlier one refunded and transferred.
+          examples: [
+            [
+              [{ badge: 0, day: '2025-10-01', cents: 5_000 }, { badge: 0, day: '2026-11-03', cents: 1_000 }, { badge: 1, day: '2026-02-15', cents: 700 }],
+              [
+                { badge: 0, year: 1, action: 'riporto', target: 0, repeat: false },
+                { badge: 0, year: 0, action: 'rimborso', target: 0, repeat: false },
+                { badge: 1, year: 0, action: 'trasferimento', target: 0, repeat: false },
+                { badge: 1, year: 0, action: 'trasferimento', target: 2, repeat: true },
+              ],
+            ],
+          ],
+        },
       );
     });
 

@@ -271,6 +271,16 @@ export function createPrepaidService(db: Kysely<DB>, clock: Clock, audit: AuditT
       }
     }
     if (Object.keys(problems).length > 0) throw new InvalidInputError(problems);
+    // Years are closed in order: a credit dated after this year's end on a badge whose later year is closed
+    // already would leave that year's end not empty.
+    const laterClosed = await trx
+      .selectFrom('prepaid_year_end as c')
+      .innerJoin('school_year as y', 'y.id', 'c.school_year_id')
+      .select('c.id')
+      .where('c.badge_id', 'in', [badge.id, target.id])
+      .where('y.ends_on', '>', year.endsOn)
+      .executeTakeFirst();
+    if (laterClosed) throw new InvalidInputError({ anno: 'laterYearClosed' });
 
     const now = today();
     const creditDate = addDays(year.endsOn, 1);

@@ -2153,6 +2153,7 @@ export const en: Messages = {
       thresholdRange: 'The threshold may range from -1,000 € to 1,000 €, or from -50 to 50 meals.',
       yearNotEnded: 'The school year has not ended yet.',
       yearClosed: 'This year’s credit has already been closed for this badge.',
+      laterYearClosed: 'A later year has already been closed for this badge or the receiving one: years are closed in order.',
       noCredit: 'The badge had no credit at the year’s end: there is nothing to carry, transfer or refund.',
       siblingRequired: 'Choose the badge of the brother or sister.',
       siblingUnknown: 'Choose a badge from the list: only the active badges of the same holder’s other children.',

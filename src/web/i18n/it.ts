@@ -2175,6 +2175,7 @@ export const it = {
       thresholdRange: 'La soglia può andare da -1.000 € a 1.000 €, o da -50 a 50 pasti.',
       yearNotEnded: 'L’anno scolastico non è ancora finito.',
       yearClosed: 'Il credito di quest’anno è già stato chiuso per questo badge.',
+      laterYearClosed: 'Un anno successivo è già stato chiuso per questo badge o per quello di destinazione: gli anni si chiudono in ordine.',
       noCredit: 'A fine anno il badge non aveva credito: non c’è nulla da riportare, trasferire o rimborsare.',
       siblingRequired: 'Scegli il badge del fratello o della sorella.',
       siblingUnknown: 'Scegli un badge dell’elenco: solo i badge attivi degli altri figli dello stesso intestatario.',
