@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { unzipSync, strFromU8 } from 'fflate';
 import type { Ente } from '../../src/db/schema';
 import type { OperatorContext } from '../../src/domain/operators/context';
-import { badgesBelowThreshold } from '../../src/domain/prepaid/queries';
+import { badgesBelowEnteThreshold, badgesBelowThreshold, isBelowThreshold } from '../../src/domain/prepaid/queries';
 import { it as messages } from '../../src/web/i18n/it';
 import { Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
@@ -171,6 +171,15 @@ for (const { engine, skip } of testEngines()) {
       page = await office.get(`${ROOT}?scuola=${schoolId}`);
       assert.match(page.body, new RegExp(inDebt.code));
       assert.doesNotMatch(page.body, new RegExp(atThree.code));
+
+      // What the messages call: the same rows by the ente's own threshold, and the same rule per badge.
+      const forMessages = await badgesBelowEnteThreshold(db(), enteId, { today: '2027-07-10', schoolId });
+      assert.deepEqual(forMessages.map((r) => r.code), [inDebt.code]);
+      assert.equal(forMessages[0]!.holderEmail, (await db().selectFrom('person').select('email').where('id', '=', debtor.id).executeTakeFirstOrThrow()).email);
+      assert.equal(isBelowThreshold({ unit: 'pasti', value: -3 }, -1_500, 500), true);
+      assert.equal(isBelowThreshold({ unit: 'pasti', value: -3 }, -1_499, 500), false);
+      assert.equal(isBelowThreshold({ unit: 'pasti', value: 3 }, 0, null), false, 'no meal price: not measurable in meals');
+      assert.equal(isBelowThreshold({ unit: 'euro', value: 0 }, 0, null), true);
     });
 
     it('keyset pages of badgesBelowThreshold: every low badge once, lowest balance first, whatever the page size', async () => {

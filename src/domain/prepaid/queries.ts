@@ -161,3 +161,11 @@ export async function balanceOn(db: Kysely<DB>, badgeId: number, date: string): 
     .executeTakeFirstOrThrow();
   return Number(row.cents);
 }
+
+/**
+ * The badges low by the ente's own threshold today: what the messages' low-balance event calls (issue 16),
+ * the same rows as the office's list. `today` is Rome's calendar day (romeDate of the clock).
+ */
+export async function badgesBelowEnteThreshold(db: Kysely<DB>, enteId: number, filter: LowBalanceFilter): Promise<LowBalanceRow[]> {
+  return badgesBelowThreshold(db, enteId, await thresholdOf(db, enteId), filter);
+}
