@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser as Chromium } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
+import { browserSkipReason, expectPhoneReady, launchChromium, onPage, PHONE } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
 import { TestIdpLoginPage } from './pages';
 
@@ -97,6 +97,32 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await onPage(page, /^Esportazioni contabili$/);
       assert.match(await page.locator('#errori').innerText(), /La data finale viene prima/);
       await context.close();
+    });
+
+    it('on a phone: no page wider than the screen, targets of 44 × 44 px, axe clean', async () => {
+      // Pietro's badge with a credit at the year's end: its page shows the closing form.
+      const badge = await t.database.db.selectFrom('badge').select(['id', 'ente_id']).where('code', '=', 'B100002').executeTakeFirstOrThrow();
+      await t.database.db
+        .insertInto('movement')
+        .values({ ente_id: badge.ente_id, badge_id: badge.id, amount_cents: 2_000, kind: 'topup', value_date: '2027-02-01', charge_id: null, reverses_movement_id: null, note: null, author: 'test', created_at: '2027-02-01T10:00:00Z' })
+        .execute();
+      const context = await chromium.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/ufficio/`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Marco Polo/);
+      const problems: string[] = [];
+      for (const [path, what] of [
+        ['/demo/ufficio/prepagati', 'the badges below the threshold'],
+        [`/demo/ufficio/prepagati/tessere/${badge.id}`, 'a badge’s year end'],
+        ['/demo/ufficio/contabilita?dal=2027-01-01&al=2027-07-10&per=mese', 'the receipts by month'],
+      ] as const) {
+        const response = await page.goto(`${t.baseUrl}${path}`);
+        assert.equal(response?.status(), 200, path);
+        if (what === 'a badge’s year end') assert.ok(await page.getByRole('button', { name: 'Mostra l’effetto' }).isVisible());
+        await expectPhoneReady(page, what).catch((error: Error) => problems.push(error.message.split('\n').slice(0, 12).join('\n')));
+      }
+      await context.close();
+      if (problems.length > 0) throw new Error(problems.join('\n\n'));
     });
   });
 }
