@@ -222,6 +222,7 @@ export function YearEndPage({ ctx, view, typed = {}, problems = {}, saved }: { c
                 value={typed.tessera_destinazione ?? ''}
                 problem={problems.tessera_destinazione}
                 texts={t.problems}
+                hint={y.siblingHint}
                 empty={y.chooseSibling}
                 options={view.siblings.map((s) => ({ value: String(s.id), label: `${s.givenName} ${s.familyName} — ${s.code} (${s.serviceName})` }))}
               />
