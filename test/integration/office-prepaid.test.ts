@@ -92,6 +92,13 @@ for (const { engine, skip } of testEngines()) {
         assert.equal(await thresholdRow(), undefined, 'nothing written');
       }
 
+      // Without the page's token (a forged form from another site): refused, nothing written.
+      for (const token of [undefined, 'forged']) {
+        const forged = await office.post(`${ROOT}/soglia`, { ...(token ? { _csrf: token } : {}), versione: '0', unita: 'euro', soglia: '5,00' });
+        assert.equal(forged.statusCode, 403);
+        assert.equal(await thresholdRow(), undefined);
+      }
+
       const saved = await office.post(`${ROOT}/soglia`, { _csrf: await csrf(ROOT), versione: '0', unita: 'euro', soglia: '5,00' });
       assert.equal(saved.statusCode, 303, saved.body.slice(0, 400));
       assert.deepEqual({ ...(await thresholdRow())!, updated_at: undefined }, { ente_id: enteId, unit: 'euro', value: 500, version: 1, updated_at: undefined });
@@ -217,6 +224,9 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual(await movementsOf(badge.id), before, 'a preview writes nothing');
 
       const form = { _csrf: await csrf(path), anno: String(yearId), azione: 'riporto', tessera_destinazione: '', iban: '', richiesta: '', nota: '', importo: '2590' };
+      const forged = await office.post(`${path}/chiudi`, { ...form, _csrf: 'forged' });
+      assert.equal(forged.statusCode, 403);
+      assert.deepEqual(await movementsOf(badge.id), before, 'a forged confirmation writes nothing');
       const done = await office.post(`${path}/chiudi`, form);
       assert.equal(done.statusCode, 303, done.body.slice(0, 500));
       const afterRows = await movementsOf(badge.id);
