@@ -245,6 +245,7 @@ for (const { engine, skip } of testEngines()) {
       const again = await office.post(`${path}/chiudi`, { ...form, _csrf: await csrf(path) });
       assert.equal(again.statusCode, 422);
       assert.match(again.body, new RegExp(t.problems.yearClosed!.slice(0, 30)));
+      assert.doesNotMatch(again.body, /href="#anno"/, 'no link to a form that is not there');
       assert.equal((await movementsOf(badge.id)).length, afterRows.length);
       const page = await office.follow(done);
       assert.match(page.body, /25,90\s€ riportati all’anno successivo/);

@@ -3,10 +3,10 @@ import type { AttachmentMeta } from '../../../domain/attachments/service';
 import { type LowBalanceRow, maskedIban, type Threshold, type YearEndEffect } from '../../../domain/prepaid/service';
 import type { PrepaidService } from '../../../domain/prepaid/service';
 import type { Messages } from '../../i18n/it';
-import { backofficeCrumbs } from '../../shared/components';
+import { backofficeCrumbs, ErrorSummary } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { csvDocument, csvEuro, type CsvCell } from '../../shared/csv';
-import { FormErrors, PostForm, SelectField, TextField } from '../../shared/fields';
+import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
 import { Layout } from '../../shared/layout';
 import { DataTable, FilterForm, Pager } from '../../shared/list';
@@ -180,9 +180,14 @@ export function YearEndPage({ ctx, view, typed = {}, problems = {}, saved }: { c
   const open = view.years.filter((year) => year.closing === null && year.creditCents > 0);
   const codeOf = (id: number | null) => view.siblings.find((s) => s.id === id)?.code ?? String(id ?? '');
   const holder = badge.holderGivenName === null ? null : `${badge.holderGivenName} ${badge.holderFamilyName ?? ''}`.trim();
+  const hasProblems = Object.keys(problems).length > 0;
   return (
     <Layout ctx={ctx} title={y.title(badge.code)} crumbs={crumbs(ctx, y.title(badge.code))}>
-      {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
+      {hasProblems && open.length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
+      {/* No year left to close (a confirmation sent twice): the problem, with no field to link to. */}
+      {hasProblems && open.length === 0 && (
+        <ErrorSummary title={m.forms.summaryTitle} items={Object.values(problems).map((key) => ({ text: problemText(m, t.problems, key) ?? '' }))} />
+      )}
       <h1>{y.title(badge.code)}</h1>
       <p class="lead">{y.lead(`${badge.givenName} ${badge.familyName}`, badge.serviceName)}</p>
       <Saved text={saved} />
