@@ -839,6 +839,8 @@ export interface DB {
   // issue 15/16 anchor: instalments tables (below this line)
   // —
   // issue 15/16 anchor: prepaid tables (below this line)
+  prepaid_threshold: PrepaidThresholdTable;
+  prepaid_year_end: PrepaidYearEndTable;
   // —
   // issue 15/16 anchor: reconciliation tables (below this line)
   fdr_flow: FdrFlowTable;
@@ -923,4 +925,34 @@ export interface SandboxFdrDayTable {
   psp_id: string;
   day: string;
   fdr: string;
+// --- prepaid ---
+
+/** The ente's low-balance threshold for prepaid badges (issue 15): `value` is cents (euro) or meals (pasti). */
+export interface PrepaidThresholdTable {
+  ente_id: number;
+  unit: 'euro' | 'pasti';
+  value: number;
+  /** Raised by every save: a save made from an older version is refused (decision 0016). */
+  version: Generated<number>;
+  updated_at: string;
+}
+
+export type YearEndAction = 'riporto' | 'trasferimento' | 'rimborso';
+
+/** A badge's credit closed at the end of a school year (decision 0029): once per badge and year. */
+export interface PrepaidYearEndTable {
+  id: Generated<number>;
+  ente_id: number;
+  badge_id: number;
+  school_year_id: number;
+  action: YearEndAction;
+  amount_cents: number;
+  debit_movement_id: number;
+  credit_movement_id: number | null;
+  target_badge_id: number | null;
+  iban: string | null;
+  request_attachment_id: number | null;
+  note: string | null;
+  author: string;
+  created_at: string;
 }

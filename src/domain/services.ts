@@ -41,6 +41,8 @@ import { createDebtorService } from './debtors/debtors';
 // issue 15/16 anchor: reminders service import
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
+import { createPrepaidService } from './prepaid/service';
+import { createAccountingService } from './accounting/receipts';
 // issue 15/16 anchor: reconciliation service import
 import { createFdrClient } from '../integrations/pagopa/fdr';
 import { createReconciliationService } from './reconciliation/service';
@@ -101,6 +103,8 @@ export function createServices(
     // issue 15/16 anchor: reminders services
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services
+    prepaid: createPrepaidService(db, clock, audit),
+    accounting: createAccountingService(db, clock, audit),
     // issue 15/16 anchor: reconciliation services
     reconciliation: createReconciliationService(db, clock, createFdrClient(config.pagopa), pagopa, base.receipts),
     // issue 15/16 anchor: messages services

@@ -54,9 +54,9 @@ export const reconciliation: AppMigration = {
     await db.schema.createIndex('fdr_payment_iuv').on('fdr_payment').columns(['ente_id', 'iuv']).execute();
     await db.schema.createIndex('fdr_payment_match').on('fdr_payment').columns(['flow_id', 'match']).execute();
     await db.schema.createIndex('fdr_payment_receipt').on('fdr_payment').columns(['receipt_row_id']).execute();
-    // Our receipts by notice (matching a flow's payments) and by day (those no flow has reported).
+    // Our receipts by notice (matching a flow's payments); by day (those no flow has reported) through
+    // payment_receipt_ente_paid, which migration 0030 made for the accounting exports.
     await db.schema.createIndex('payment_receipt_ente_notice').on('payment_receipt').columns(['ente_id', 'notice_number']).execute();
-    await db.schema.createIndex('payment_receipt_ente_paid').on('payment_receipt').columns(['ente_id', 'paid_at']).execute();
 
     // Per ente: since when flows are fetched, and the publication instant the next fetch starts from.
     await db.schema

@@ -28,6 +28,7 @@ import { debtors } from './0027_debtors';
 // issue 15/16 anchor: reminders migration import
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
+import { prepaid } from './0030_prepaid';
 // issue 15/16 anchor: reconciliation migration import
 import { reconciliation } from './0031_reconciliation';
 // issue 15/16 anchor: messages migration import
@@ -55,6 +56,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: reminders migration
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration
+  prepaid,
   // issue 15/16 anchor: reconciliation migration
   reconciliation,
   // issue 15/16 anchor: messages migration

@@ -27,6 +27,8 @@ import { officeDebtorRoutes } from './morosi/routes';
 // issue 15/16 anchor: reminders routes import
 // issue 15/16 anchor: instalments routes import
 // issue 15/16 anchor: prepaid routes import
+import { officePrepaidRoutes } from './prepagati/routes';
+import { officeAccountingRoutes } from './contabilita/routes';
 // issue 15/16 anchor: reconciliation routes import
 import { officeReconciliationRoutes } from './rendicontazione/routes';
 // issue 15/16 anchor: messages routes import
@@ -93,6 +95,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: reminders routes
   // issue 15/16 anchor: instalments routes
   // issue 15/16 anchor: prepaid routes
+  await app.register(officePrepaidRoutes, { services });
+  await app.register(officeAccountingRoutes, { services });
   // issue 15/16 anchor: reconciliation routes
   await app.register(officeReconciliationRoutes, { services });
   // issue 15/16 anchor: messages routes
