@@ -925,6 +925,8 @@ export interface SandboxFdrDayTable {
   psp_id: string;
   day: string;
   fdr: string;
+}
+
 // --- prepaid ---
 
 /** The ente's low-balance threshold for prepaid badges (issue 15): `value` is cents (euro) or meals (pasti). */
