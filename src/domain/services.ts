@@ -38,6 +38,7 @@ import { createAttendanceService } from './attendance/service';
 import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: debtors service import
 // issue 15/16 anchor: reminders service import
+import { createReminderService } from './reminders/service';
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
 // issue 15/16 anchor: reconciliation service import
@@ -95,6 +96,7 @@ export function createServices(
     diets: createDietService(db, clock, audit, base.attachments),
     // issue 15/16 anchor: debtors services
     // issue 15/16 anchor: reminders services
+    reminders: createReminderService(db, clock, enti),
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services
     // issue 15/16 anchor: reconciliation services

@@ -25,6 +25,7 @@ import { pupilDiets } from './0025_pupil_diets';
 import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: debtors migration import
 // issue 15/16 anchor: reminders migration import
+import { reminders } from './0028_reminders';
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
 // issue 15/16 anchor: reconciliation migration import
@@ -49,6 +50,7 @@ export const migrations: AppMigration[] = [
   attendanceCorrections,
   // issue 15/16 anchor: debtors migration
   // issue 15/16 anchor: reminders migration
+  reminders,
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration
   // issue 15/16 anchor: reconciliation migration
