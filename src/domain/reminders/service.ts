@@ -219,7 +219,7 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
       .select(['date', 'started_at as startedAt', 'completed_at as completedAt', 'reminders'])
       .where('ente_id', '=', enteId)
       .orderBy('date', 'desc')
-      .limit(limit)
+      .limit(sql.lit(limit))
       .execute();
     const counts = list.length
       ? await db
@@ -265,7 +265,7 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
     const cursor = decodeCursor(filter.after, ['number'] as const);
     if (cursor) query = query.where('r.id', '>', cursor[0]);
     if (filter.all) return { rows: await query.orderBy('r.id').execute() };
-    return pageOf(await query.orderBy('r.id').limit(RUN_PAGE_SIZE + 1).execute(), RUN_PAGE_SIZE, (row) => [row.id]);
+    return pageOf(await query.orderBy('r.id').limit(sql.lit(RUN_PAGE_SIZE + 1)).execute(), RUN_PAGE_SIZE, (row) => [row.id]);
   }
 
   /** The forced-collection list: the documents sent to it and still unpaid, for the collector. */
@@ -300,7 +300,7 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
   async function ofPerson(office: OperatorContext, personId: number) {
     requirePermission(office, 'reminders.manage');
     const [reminders, suspensions] = await Promise.all([
-      reminderRows(office.ente.id).where('r.holder_person_id', '=', personId).orderBy('r.run_date', 'desc').orderBy('r.id', 'desc').limit(100).execute(),
+      reminderRows(office.ente.id).where('r.holder_person_id', '=', personId).orderBy('r.run_date', 'desc').orderBy('r.id', 'desc').limit(sql.lit(100)).execute(),
       suspensionRows(office.ente.id).where('f.person_id', '=', personId).orderBy('f.id', 'desc').execute(),
     ]);
     const date = today();
@@ -325,7 +325,7 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
   async function suspensions(office: OperatorContext) {
     requirePermission(office, 'reminders.manage');
     const date = today();
-    const rows = await suspensionRows(office.ente.id).where('f.until_date', '>=', addDays(date, -366)).orderBy('f.id', 'desc').limit(500).execute();
+    const rows = await suspensionRows(office.ente.id).where('f.until_date', '>=', addDays(date, -366)).orderBy('f.id', 'desc').limit(sql.lit(500)).execute();
     return { today: date, rows: rows.map((s) => ({ ...s, active: activeOn(s, date) })) };
   }
 

@@ -24,6 +24,7 @@ import { officeBillingRoutes } from './fatturazione/routes';
 import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: debtors routes import
 // issue 15/16 anchor: reminders routes import
+import { officeReminderRoutes } from './solleciti/routes';
 // issue 15/16 anchor: instalments routes import
 // issue 15/16 anchor: prepaid routes import
 // issue 15/16 anchor: reconciliation routes import
@@ -88,6 +89,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   await app.register(officeDietRoutes, { services });
   // issue 15/16 anchor: debtors routes
   // issue 15/16 anchor: reminders routes
+  await app.register(officeReminderRoutes, { services });
   // issue 15/16 anchor: instalments routes
   // issue 15/16 anchor: prepaid routes
   // issue 15/16 anchor: reconciliation routes
