@@ -80,7 +80,7 @@ for (const { engine, skip } of testEngines()) {
       ] as const) {
         const response = await office.post(`${ROOT}/scala`, { _csrf: token, versione: '0', ...form });
         assert.equal(response.statusCode, 422, `${field}: ${response.body.slice(0, 200)}`);
-        assert.ok(response.body.includes(problem), `${field} shows: ${problem}`);
+        assert.ok(response.body.includes(problem!), `${field} shows: ${problem}`);
         assert.match(response.body, new RegExp(`id="formale"[^>]*value="90"|value="90"[^>]*id="formale"`), 'what was typed is kept');
       }
       assert.deepEqual(await db().selectFrom('reminder_ladder').select('id').execute(), []);
@@ -183,7 +183,7 @@ for (const { engine, skip } of testEngines()) {
       ] as const) {
         const response = await office.post(`${ROOT}/sospensioni`, { _csrf: token, ...form });
         assert.equal(response.statusCode, 422, `${field}: ${response.body.slice(0, 200)}`);
-        assert.ok(response.body.includes(problem), `${field} shows ${problem}`);
+        assert.ok(response.body.includes(problem!), `${field} shows ${problem}`);
       }
       assert.deepEqual(await db().selectFrom('family_suspension').select('id').execute(), []);
       const added = await office.post(`${ROOT}/sospensioni`, { _csrf: token, codice_fiscale: family.holder.fiscalCode.toLowerCase(), motivo: 'Presa in carico dei servizi sociali', fino_al: '30/06/2027' });
