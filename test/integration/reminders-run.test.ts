@@ -219,6 +219,22 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(steps.every((s) => s.step === 'primo' && s.run_date === '2028-09-20'));
     });
 
+    it('the scheduler’s step, called by two processes at once, runs each ente’s day once', async () => {
+      const f = await family();
+      const docs = await makeDocuments(db(), enteId, f, 30, '2028-11-01');
+      const day = '2028-11-20';
+      clock.setDay(day);
+      // Two processes: each its own services over the same database.
+      const other = createReminderService(db(), clock, createEnteDirectory(db()));
+      const [a, b] = await Promise.all([reminders.runDue(), other.runDue()]);
+      const demoRuns = [...a, ...b].filter((r) => r.ente === 'demo' && r.date === day);
+      assert.equal(demoRuns.length, 1, JSON.stringify([a, b]));
+      const steps = await stepsOf(docs);
+      assertOnce(steps);
+      assert.equal(steps.length, docs.length);
+      assert.deepEqual(await Promise.all([reminders.runDue(), other.runDue()]), [[], []], 'the rest of the day: nothing more');
+    });
+
     it('a new ladder applies to documents falling due from the day it is saved; a stale form is refused', async () => {
       const operator = await buildOperator(db(), enteId, 'operatore');
       const opRow = await db().selectFrom('operator').selectAll().where('id', '=', operator.id).executeTakeFirstOrThrow();
