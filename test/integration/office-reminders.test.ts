@@ -207,6 +207,31 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await auditOf('office.reminders.suspension.end')).length, 1);
     });
 
+    it('answers an attacker’s values in every path and query parameter with a page or a refusal, never a 500, and writes nothing', async () => {
+      const bad = ['\u0000', '1\u0000', '99999999999999999999', '2147483648', '-1', '0x11', '%00', "' or 1=1 --", '../../etc/passwd', 'x'.repeat(3000)];
+      const token = await csrf(`${ROOT}/sospensioni`);
+      for (const value of bad) {
+        const v = encodeURIComponent(value);
+        for (const path of [`${ROOT}/invii/${v}`, `${ROOT}/invii/${v}/elenco.csv`, `${ROOT}/invii/${v}/elenco.xlsx`, `${ROOT}/lettere/${v}`]) {
+          // Refused by the router (a NUL: 400; a parameter too long for it) or found to be no run, no letter (404).
+          const status = (await office.get(path)).statusCode;
+          assert.ok(status >= 400 && status < 500, `${path.slice(0, 80)} → ${status}`);
+        }
+        for (const path of [`${ROOT}/invii/2027-01-29?passo=${v}&dopo=${v}`, `${ROOT}/invii/2027-01-29/elenco.csv?passo=${v}`, `${ROOT}/sospensioni?codice_fiscale=${v}`]) {
+          // Control characters in a query are refused before any route (400); other values are ignored or filtered.
+          assert.equal((await office.get(path)).statusCode, value.includes('\u0000') ? 400 : 200, path.slice(0, 80));
+        }
+        const ended = await office.post(`${ROOT}/sospensioni/${v}/termina`, { _csrf: token, versione: value });
+        assert.ok(ended.statusCode >= 400 && ended.statusCode < 500, `termina ${ended.statusCode}`);
+        const ladder = await office.post(`${ROOT}/scala`, { _csrf: token, versione: value, primo: value, secondo: value, formale: value, termine: value, coattiva: value });
+        assert.equal(ladder.statusCode, 422);
+        const suspension = await office.post(`${ROOT}/sospensioni`, { _csrf: token, codice_fiscale: value, motivo: value, fino_al: value });
+        assert.equal(suspension.statusCode, 422);
+      }
+      assert.equal((await db().selectFrom('family_suspension').select('id').execute()).length, 1, 'nothing written by the attacker');
+      assert.equal((await db().selectFrom('reminder_ladder').select('id').execute()).length, 1, 'nor a ladder');
+    });
+
     it('is closed to a role without the permission', async () => {
       const cook = await buildOperator(db(), enteId, 'cucina');
       const browser = new Browser(app.app);
