@@ -151,6 +151,12 @@ for (const { engine, skip } of testEngines()) {
       assert.match(firstLetter, /Sollecito di pagamento/);
       assert.doesNotMatch(firstLetter, /AVVISO DI PAGAMENTO/);
       assert.equal((await office.get(`${ROOT}/lettere/99999999`)).statusCode, 404);
+      // The letters of a page of the list at once: here the run's one letter, with its notice page.
+      assert.ok(run.body.includes(t.printPage));
+      const printed = await office.request({ method: 'GET', url: `${ROOT}/invii/${addDays(DUE, 90)}/lettere.pdf` });
+      assert.equal(printed.statusCode, 200);
+      assert.match(pdfText(printed.rawPayload), /messa in mora[\s\S]*AVVISO DI PAGAMENTO/);
+      assert.equal((await office.get(`${ROOT}/invii/${addDays(DUE, 90)}/lettere.pdf?passo=primo`)).statusCode, 404, 'no letter on an empty page');
 
       const collection = await office.get(`${ROOT}/coattiva`);
       assert.ok(collection.body.includes(family.holder.fiscalCode));

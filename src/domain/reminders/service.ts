@@ -95,6 +95,14 @@ async function ladderVersions(db: Kysely<DB>, enteId: number): Promise<(Ladder &
   return rows.map((row) => ({ ...ladderOf(row), author: row.author, createdAt: row.created_at }));
 }
 
+/** A document's pagoPA notice, as a letter prints it. */
+export interface LetterNotice {
+  nav: string;
+  amountCents: number;
+  state: string;
+  positionState: string;
+}
+
 export type RunOutcome = { outcome: 'run'; date: string; recorded: number } | { outcome: 'already-run' | 'busy'; date: string };
 
 /**
@@ -280,20 +288,39 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
       .execute();
   }
 
+  /** The pagoPA notices of these documents, by document. */
+  async function noticesOf(enteId: number, documentIds: readonly number[]) {
+    if (documentIds.length === 0) return new Map<number, LetterNotice>();
+    const rows = await db
+      .selectFrom('payment_notice')
+      .select(['document_id', 'nav', 'amount_cents as amountCents', 'state', 'position_state as positionState'])
+      .where('ente_id', '=', enteId)
+      .where('document_id', 'in', documentIds)
+      .where('kind', '=', sql.lit('document'))
+      .execute();
+    return new Map(rows.map((row) => [row.document_id!, row as LetterNotice]));
+  }
+
   /** What the letter of one step prints: the step, the family, the document, its pagoPA notice. */
   async function letter(office: OperatorContext, reminderId: number) {
     requirePermission(office, 'reminders.manage');
     const row = await reminderRows(office.ente.id).where('r.id', '=', reminderId).executeTakeFirst();
     if (!row) throw new NotFoundError('reminder');
-    const notice = await db
-      .selectFrom('payment_notice')
-      .select(['id', 'nav', 'amount_cents as amountCents', 'description', 'state', 'position_state as positionState'])
-      .where('ente_id', '=', office.ente.id)
-      .where('document_id', '=', row.documentId)
-      .where('kind', '=', sql.lit('document'))
-      .executeTakeFirst();
-    const logo = await db.selectFrom('ente_logo').select('png').where('ente_id', '=', office.ente.id).executeTakeFirst();
-    return { reminder: row, notice: notice ?? null, logoPng: logo?.png ?? null, createdAt: clock.now() };
+    const [notices, logo] = await Promise.all([
+      noticesOf(office.ente.id, [row.documentId]),
+      db.selectFrom('ente_logo').select('png').where('ente_id', '=', office.ente.id).executeTakeFirst(),
+    ]);
+    return { letters: [{ reminder: row, notice: notices.get(row.documentId) ?? null }], logoPng: logo?.png ?? null, createdAt: clock.now() };
+  }
+
+  /** The letters of one page of a run's list (the same filter and cursor as the page), to print at once. */
+  async function lettersOfPage(office: OperatorContext, date: string, filter: { step?: ReminderStep; after?: string }) {
+    const page = await runList(office, date, filter);
+    const [notices, logo] = await Promise.all([
+      noticesOf(office.ente.id, page.rows.map((r) => r.documentId)),
+      db.selectFrom('ente_logo').select('png').where('ente_id', '=', office.ente.id).executeTakeFirst(),
+    ]);
+    return { letters: page.rows.map((row) => ({ reminder: row, notice: notices.get(row.documentId) ?? null })), logoPng: logo?.png ?? null, createdAt: clock.now() };
   }
 
   /** The reminders of a holder's documents and their suspensions: the section of the family's page. */
@@ -375,7 +402,7 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
     });
   }
 
-  return { runDay, runDue, ladder, saveLadder, runs, runList, collectionList, letter, ofPerson, suspensions, addSuspension, endSuspension, today };
+  return { runDay, runDue, ladder, saveLadder, runs, runList, collectionList, letter, lettersOfPage, ofPerson, suspensions, addSuspension, endSuspension, today };
 }
 
 export type ReminderService = ReturnType<typeof createReminderService>;

@@ -2171,6 +2171,7 @@ export const en: Messages = {
     documentLabel: (number: number, year: number, period: string) => `no. ${number}/${year} (${period})`,
     letterLink: 'Download the letter (PDF)',
     letterOf: (name: string) => `of ${name}`,
+    printPage: 'Download the letters of this page of the list (PDF), to print',
     exportCsv: 'Export as CSV',
     exportXlsx: 'Export as Excel (XLSX)',
     collectionTitle: 'Forced collection list',

@@ -2193,6 +2193,7 @@ export const it = {
     documentLabel: (number: number, year: number, period: string) => `n. ${number}/${year} (${period})`,
     letterLink: 'Scarica la lettera (PDF)',
     letterOf: (name: string) => `di ${name}`,
+    printPage: 'Scarica le lettere di questa pagina dell’elenco (PDF), da stampare',
     exportCsv: 'Esporta in CSV',
     exportXlsx: 'Esporta in Excel (XLSX)',
     collectionTitle: 'Elenco per la riscossione coattiva',

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ReminderStep } from '../../../db/schema';
+import type { Ente, ReminderStep } from '../../../db/schema';
 import { isCalendarDate } from '../../../domain/calendar/local-time';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../../domain/errors';
 import { STEPS } from '../../../domain/reminders/ladder';
 import type { Services } from '../../../domain/services';
 import type { PaymentNoticeInput } from '../../../integrations/pdf/notice';
+import type { ReminderLetter } from '../../../integrations/pdf/reminder';
 import { it as italian } from '../../i18n/it';
 import { type FormProblems, parseForm } from '../../shared/form';
 import { normaliseDate, parseId } from '../../shared/forms';
@@ -59,6 +60,57 @@ function dateParam(request: FastifyRequest): string {
 function doneParam(request: FastifyRequest): string | undefined {
   const value = (request.query as { fatto?: unknown }).fatto;
   return typeof value === 'string' ? value : undefined;
+}
+
+type LetterRow = Awaited<ReturnType<Services['reminders']['letter']>>['letters'][number];
+
+/** A step's letter in Italian: its texts, and for a formal notice the pagoPA notice payable by the new due date. */
+function letterOf(ente: Ente, r: LetterRow['reminder'], notice: LetterRow['notice'], logoPng: Buffer | null, createdAt: Date): ReminderLetter {
+  const m = italian;
+  const t = m.officeReminders.letter;
+  const due = m.format.date(r.dueDate);
+  const newDue = r.newDueDate ? m.format.date(r.newDueDate) : '';
+  const holder = `${r.holderGivenName} ${r.holderFamilyName}`;
+  const details: [string, string][] = [
+    [t.details.document, `${r.documentNumber}/${r.documentYear} — ${r.serviceName}, ${m.format.month(r.period)}`],
+    [t.details.pupil, `${r.pupilGivenName} ${r.pupilFamilyName}`],
+    [t.details.amount, m.format.euro(r.amountCents)],
+    [t.details.due, due],
+    ...(r.newDueDate ? [[t.details.newDue, newDue] as [string, string]] : []),
+    ...(notice ? [[t.details.nav, notice.nav] as [string, string]] : []),
+  ];
+  // A formal notice carries its pagoPA notice when the document has one the platform knows.
+  const payable = r.step === 'formale' && notice && notice.state === 'open' && notice.positionState === 'published' && ente.cbill && r.newDueDate;
+  const noticeInput: PaymentNoticeInput | null = payable
+    ? {
+        subject: t.noticeSubject(r.serviceName, m.format.month(r.period)),
+        creditor: {
+          taxCode: ente.tax_code, name: ente.name, office: ente.office_name, info: `${ente.office_email} · ${ente.office_phone}`, cbill: ente.cbill!,
+          ...(ente.postal_account && ente.postal_authorisation ? { postalAccount: ente.postal_account, postalAuthorisation: ente.postal_authorisation } : {}),
+          ...(logoPng ? { logoPng } : {}),
+        },
+        debtor: { fiscalCode: r.holderFiscalCode, fullName: holder, address: `${r.holderAddress}, ${r.holderPostcode} ${r.holderCity}` },
+        nav: notice.nav,
+        amountCents: notice.amountCents,
+        dueDate: r.newDueDate!,
+        createdAt,
+      }
+    : null;
+  return {
+    texts: {
+      title: t.subject[r.step]!,
+      enteName: ente.name,
+      officeLines: [ente.office_name, ente.office_address, `${ente.office_email} · ${ente.office_phone}`].filter((line) => line.trim() !== ''),
+      addressee: [holder, r.holderAddress, `${r.holderPostcode} ${r.holderCity} (${r.holderProvince})`],
+      place: t.place(ente.name, m.format.date(r.runDate)),
+      subject: t.subject[r.step]!,
+      paragraphs: [t.greeting(holder), t.body[r.step]!(due, newDue), t.paidNote],
+      details,
+      closing: t.closing,
+      signature: t.signature(ente.office_name),
+    },
+    notice: noticeInput,
+  };
 }
 
 /**
@@ -158,68 +210,43 @@ export async function officeReminderRoutes(app: FastifyInstance, { services }: {
       .send(Buffer.from(xlsxDocument('Riscossione coattiva', header, body)));
   });
 
-  /** The letter of one step, always in Italian (it goes to the family, whatever the operator reads the office in). */
+  /**
+   * Letters as PDF, always in Italian (they go to the family, whatever language the operator reads the office
+   * in); every download audited.
+   */
+  async function sendLetters(request: FastifyRequest, reply: FastifyReply, found: Awaited<ReturnType<typeof reminders.letter>>, fileName: string) {
+    const ente = request.ente!;
+    const letters = found.letters.map(({ reminder, notice }) => letterOf(ente, reminder, notice, found.logoPng, found.createdAt));
+    const { reminderLettersPdf } = await import('../../../integrations/pdf/reminder');
+    const pdf = await reminderLettersPdf(letters, { title: letters.length === 1 ? letters[0]!.texts.title : italian.officeReminders.title, author: ente.name }, found.createdAt);
+    for (const { reminder } of found.letters) {
+      services.audit.record({
+        enteId: ente.id, actorFiscalCode: request.office!.operator.fiscalCode, action: 'office.reminders.letter.download', subjectType: 'reminder', subjectId: reminder.id,
+        requestId: request.id,
+      });
+    }
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .header('cache-control', 'no-store')
+      .send(pdf);
+  }
+
   app.get('/solleciti/lettere/:id', manage, async (request, reply) => {
     const id = parseId((request.params as { id?: string }).id);
     if (id === undefined) throw new NotFoundError('reminder');
-    const { reminder: r, notice, logoPng, createdAt } = await reminders.letter(request.office!, id);
-    const ente = request.ente!;
-    const m = italian;
-    const t = m.officeReminders.letter;
-    const due = m.format.date(r.dueDate);
-    const newDue = r.newDueDate ? m.format.date(r.newDueDate) : '';
-    const holder = `${r.holderGivenName} ${r.holderFamilyName}`;
-    const details: [string, string][] = [
-      [t.details.document, `${r.documentNumber}/${r.documentYear} — ${r.serviceName}, ${m.format.month(r.period)}`],
-      [t.details.pupil, `${r.pupilGivenName} ${r.pupilFamilyName}`],
-      [t.details.amount, m.format.euro(r.amountCents)],
-      [t.details.due, due],
-      ...(r.newDueDate ? [[t.details.newDue, newDue] as [string, string]] : []),
-      ...(notice ? [[t.details.nav, notice.nav] as [string, string]] : []),
-    ];
-    // A formal notice carries its pagoPA notice, payable by the new due date, when the document has one the platform knows.
-    const payable = r.step === 'formale' && notice && notice.state === 'open' && notice.positionState === 'published' && ente.cbill && r.newDueDate;
-    const noticeInput: PaymentNoticeInput | null = payable
-      ? {
-          subject: t.noticeSubject(r.serviceName, m.format.month(r.period)),
-          creditor: {
-            taxCode: ente.tax_code, name: ente.name, office: ente.office_name, info: `${ente.office_email} · ${ente.office_phone}`, cbill: ente.cbill!,
-            ...(ente.postal_account && ente.postal_authorisation ? { postalAccount: ente.postal_account, postalAuthorisation: ente.postal_authorisation } : {}),
-            ...(logoPng ? { logoPng } : {}),
-          },
-          debtor: { fiscalCode: r.holderFiscalCode, fullName: holder, address: `${r.holderAddress}, ${r.holderPostcode} ${r.holderCity}` },
-          nav: notice.nav,
-          amountCents: notice.amountCents,
-          dueDate: r.newDueDate!,
-          createdAt,
-        }
-      : null;
-    const { reminderLetterPdf } = await import('../../../integrations/pdf/reminder');
-    const pdf = await reminderLetterPdf(
-      {
-        title: t.subject[r.step]!,
-        enteName: ente.name,
-        officeLines: [ente.office_name, ente.office_address, `${ente.office_email} · ${ente.office_phone}`].filter((line) => line.trim() !== ''),
-        addressee: [holder, r.holderAddress, `${r.holderPostcode} ${r.holderCity} (${r.holderProvince})`],
-        place: t.place(ente.name, m.format.date(r.runDate)),
-        subject: t.subject[r.step]!,
-        paragraphs: [t.greeting(holder), t.body[r.step]!(due, newDue), t.paidNote],
-        details,
-        closing: t.closing,
-        signature: t.signature(ente.office_name),
-      },
-      noticeInput,
-      createdAt,
-    );
-    services.audit.record({
-      enteId: ente.id, actorFiscalCode: request.office!.operator.fiscalCode, action: 'office.reminders.letter.download', subjectType: 'reminder', subjectId: r.id,
-      requestId: request.id,
-    });
-    return reply
-      .header('content-type', 'application/pdf')
-      .header('content-disposition', `attachment; filename="sollecito-${r.step}-${r.documentNumber}-${r.documentYear}.pdf"`)
-      .header('cache-control', 'no-store')
-      .send(pdf);
+    const found = await reminders.letter(request.office!, id);
+    const r = found.letters[0]!.reminder;
+    return sendLetters(request, reply, found, `sollecito-${r.step}-${r.documentNumber}-${r.documentYear}.pdf`);
+  });
+
+  /** The letters of the page of a run's list being looked at (same filter and cursor): printed at once. */
+  app.get('/solleciti/invii/:date/lettere.pdf', manage, async (request, reply) => {
+    const date = dateParam(request);
+    const query = request.query as { passo?: unknown; dopo?: unknown };
+    const found = await reminders.lettersOfPage(request.office!, date, { step: stepOf(query.passo), after: typeof query.dopo === 'string' ? query.dopo : undefined });
+    if (found.letters.length === 0) throw new NotFoundError('letters');
+    return sendLetters(request, reply, found, `solleciti-${date}-lettere.pdf`);
   });
 
   async function suspensionsPage(

@@ -223,6 +223,7 @@ export function RunPage({ ctx, date, step, page, query }: { ctx: Ctx; date: stri
       <p class="d-flex flex-wrap gap-3">
         <a href={`${path}/elenco.csv${exportQuery}`}>{t.exportCsv}</a>
         <a href={`${path}/elenco.xlsx${exportQuery}`}>{t.exportXlsx}</a>
+        {page.rows.length > 0 && <a href={`${path}/lettere.pdf?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '')).toString()}`}>{t.printPage}</a>}
       </p>
       <DataTable caption={t.listCaption} rows={page.rows} keyOf={(r) => r.id} empty={t.listEmpty} columns={reminderColumns(ctx, { withLetter: true })} />
       <Pager m={m} path={path} query={query} next={page.next} first={!query.dopo} />
