@@ -8,7 +8,7 @@ import { STALE_CLAIM_MS } from '../../src/domain/jobs/day-claim';
 import { issueOperatorContext } from '../../src/domain/operators/context';
 import { createEnteDirectory } from '../../src/domain/registry/enti';
 import { lastReminderOfHolders } from '../../src/domain/reminders/queries';
-import { createReminderService } from '../../src/domain/reminders/service';
+import { createReminderService, recordSteps } from '../../src/domain/reminders/service';
 import { startTestApp, type TestApp } from '../helpers/app';
 import { buildEnrolment, buildFamily, buildOperator, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
@@ -111,6 +111,17 @@ for (const { engine, skip } of testEngines()) {
       const last = await lastReminderOfHolders(db(), enteId, [f.holderId, 999_999]);
       assert.deepEqual(last.get(f.holderId), { personId: f.holderId, step: 'coattiva', runDate: addDays(DUE, 150), count: 4 });
       assert.equal(last.has(999_999), false);
+    });
+
+    it('records a step only while its document is unpaid, and once: the guard of a payment made during the run', async () => {
+      const f = await family();
+      const [open, paid] = await makeDocuments(db(), enteId, f, 2, '2027-02-01');
+      await db().updateTable('document').set({ state: 'pagato' }).where('id', '=', paid!).execute();
+      const row = (id: number) => [enteId, id, 'primo', '2027-02-20', f.holderId, f.pupilId, f.serviceId, 4_500, '2027-02-01', null, null, '2027-02-20T11:00:00Z'] as const;
+      const recorded = await db().transaction().execute((trx) => recordSteps(trx, [row(open!), row(paid!), row(open!)] as never));
+      assert.deepEqual(recorded.map((r) => [r.document_id, r.step]), [[open, 'primo']]);
+      assert.deepEqual(await db().transaction().execute((trx) => recordSteps(trx, [row(open!)] as never)), [], 'a second time: nothing');
+      await db().deleteFrom('reminder').where('document_id', '=', open!).execute();
     });
 
     it('a document found long overdue starts at the first reminder and keeps the ladder’s gaps', async () => {
