@@ -11,7 +11,7 @@ import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop
 import { type OperatorContext, requirePermission } from '../operators/context';
 import type { EnteDirectory } from '../registry/enti';
 import { DEFAULT_LADDER, type Ladder, ladderFor, ladderProblems, nextStep, smallestFirstDays, type TakenStep } from './ladder';
-import { candidatesWithSteps, STEP_RANK, suspendedHolders } from './queries';
+import { candidatesWithSteps, suspendedHolders } from './queries';
 
 /** Steps written per transaction: short enough not to hold the writer long, long enough to cost little each. */
 const RUN_BATCH = 5_000;
@@ -406,4 +406,3 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
 }
 
 export type ReminderService = ReturnType<typeof createReminderService>;
-export { STEP_RANK };
