@@ -5,6 +5,7 @@ import { createDatabase } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import type { Ente } from '../db/schema';
 import { isPeriod } from '../domain/billing/periods';
+import { isCalendarDate } from '../domain/calendar/local-time';
 import { fixedClock, systemClock } from '../domain/clock';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { createServices } from '../domain/services';
@@ -34,9 +35,12 @@ const USAGE = `Usage: npm run job -- <command> [options]
                                       exits 1 when the file has problems
   rendicontazione [--ente SLUG]       fetch pagoPA's reporting flows (FdR) of one ente, or of all, match their
                                       payments to our receipts and fetch the receipts they lack
+  solleciti [--ente SLUG] [--date YYYY-MM-DD] [--batch-size N]
+                                      the reminders run (solleciti) of today, or of a day: each unpaid document's
+                                      next step of the ladder, once; without --ente every ente
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
-freeze, charge, bill, notices, publish and receipts by itself every minute.`;
+freeze, charge, bill, notices, publish and receipts by itself every minute, and solleciti once a day.`;
 
 /** `npm run job`: the scheduled jobs by hand, and the office's corrections until the back-office has screens. */
 async function main() {
@@ -52,6 +56,7 @@ async function main() {
       operator: { type: 'string' },
       file: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      date: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -151,6 +156,17 @@ async function main() {
         const outcomes = values.ente ? [await services.reconciliation.fetchEnte(await enteBySlug(values.ente))] : await services.reconciliation.fetchAll();
         for (const outcome of outcomes) print(outcome);
         if (outcomes.some((outcome) => outcome.failed)) process.exitCode = 1;
+        break;
+      }
+      // reminders (issue 15)
+      case 'solleciti': {
+        if (values.date !== undefined && !isCalendarDate(values.date)) throw new UsageError('--date must be YYYY-MM-DD');
+        const enti = values.ente ? [await enteBySlug(values.ente)] : await services.enti.all();
+        const batchSize = values['batch-size'] ? positiveInt(values['batch-size'], 'batch-size') : undefined;
+        for (const ente of enti) {
+          const result = await services.reminders.runDay(ente, values.date ?? services.reminders.today(), { batchSize, afterBatch: (recorded) => print({ progress: recorded }) });
+          print({ ente: ente.slug, ...result });
+        }
         break;
       }
       default:

@@ -835,6 +835,10 @@ export interface DB {
   // issue 15/16 anchor: debtors tables (below this line)
   // —
   // issue 15/16 anchor: reminders tables (below this line)
+  reminder_ladder: ReminderLadderTable;
+  reminder: ReminderTable;
+  reminder_run: ReminderRunTable;
+  family_suspension: FamilySuspensionTable;
   // —
   // issue 15/16 anchor: instalments tables (below this line)
   // —
@@ -957,4 +961,66 @@ export interface PrepaidYearEndTable {
   note: string | null;
   author: string;
   created_at: string;
+}
+
+// --- reminders ---
+
+/** A version of the ente's reminder ladder (decision 0027): documents falling due from valid_from on follow it. */
+export interface ReminderLadderTable {
+  id: Generated<number>;
+  ente_id: number;
+  /** The version this one replaces (0: the ente's first); unique per ente, so two saves from one version collide. */
+  replaces_id: number;
+  valid_from: string;
+  first_days: number;
+  /** null: no second reminder. */
+  second_days: number | null;
+  formal_days: number;
+  formal_term_days: number;
+  collection_days: number;
+  author: string;
+  created_at: string;
+}
+
+export type ReminderStep = 'primo' | 'secondo' | 'formale' | 'coattiva';
+
+/** One step of the ladder taken for one document: unique per document and step. */
+export interface ReminderTable {
+  id: Generated<number>;
+  ente_id: number;
+  document_id: number;
+  step: ReminderStep;
+  run_date: string;
+  holder_person_id: number;
+  pupil_id: number;
+  service_id: number;
+  amount_cents: number;
+  due_date: string;
+  new_due_date: string | null;
+  ladder_id: number | null;
+  created_at: string;
+}
+
+/** The daily run of an ente, claimed like the freeze's and the charging's days (src/domain/jobs/day-claim.ts). */
+export interface ReminderRunTable {
+  ente_id: number;
+  date: string;
+  started_at: string;
+  reminders: Generated<number>;
+  claimed_at: string | null;
+  completed_at: string | null;
+}
+
+/** A family (its holder) the reminders leave alone until a day: a social-services case. */
+export interface FamilySuspensionTable {
+  id: Generated<number>;
+  ente_id: number;
+  person_id: number;
+  reason: string;
+  starts_on: string;
+  until_date: string;
+  ended_on: string | null;
+  author: string;
+  created_at: string;
+  version: Generated<number>;
 }

@@ -39,6 +39,7 @@ import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: debtors service import
 import { createDebtorService } from './debtors/debtors';
 // issue 15/16 anchor: reminders service import
+import { createReminderService } from './reminders/service';
 // issue 15/16 anchor: instalments service import
 // issue 15/16 anchor: prepaid service import
 import { createPrepaidService } from './prepaid/service';
@@ -101,6 +102,7 @@ export function createServices(
     // issue 15/16 anchor: debtors services
     debtors: createDebtorService(db, clock, base.audit),
     // issue 15/16 anchor: reminders services
+    reminders: createReminderService(db, clock, enti),
     // issue 15/16 anchor: instalments services
     // issue 15/16 anchor: prepaid services
     prepaid: createPrepaidService(db, clock, audit),

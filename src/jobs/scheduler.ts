@@ -37,6 +37,8 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
       },
     ],
     ['receipts pulled', () => services.receipts.pullReceipts()],
+    // reminders (issue 15): once a day per ente, after the receipts, so a document paid overnight is not reminded.
+    ['reminders run', () => services.reminders.runDue()],
   ];
   /** Steps in order; a failure stops its chain until the next tick (billing needs every day charged). */
   const runChain = async (steps: Step[]) => {

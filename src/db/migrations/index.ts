@@ -26,6 +26,7 @@ import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: debtors migration import
 import { debtors } from './0027_debtors';
 // issue 15/16 anchor: reminders migration import
+import { reminders } from './0028_reminders';
 // issue 15/16 anchor: instalments migration import
 // issue 15/16 anchor: prepaid migration import
 import { prepaid } from './0030_prepaid';
@@ -54,6 +55,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: debtors migration
   debtors,
   // issue 15/16 anchor: reminders migration
+  reminders,
   // issue 15/16 anchor: instalments migration
   // issue 15/16 anchor: prepaid migration
   prepaid,

@@ -8,7 +8,7 @@ import type { DB } from '../../db/schema';
 export const STALE_CLAIM_MS = 10 * 60_000;
 
 /** The days that a batched job claims, works on in batches, and completes: one row per ente and day. */
-export type DayTable = 'day_freeze' | 'day_charge';
+export type DayTable = 'day_freeze' | 'day_charge' | 'reminder_run';
 
 /** What happens to a day whose row exists already: done, being worked on by a live run, or taken over from a dead one. */
 export type ExistingClaim = 'done' | 'busy' | 'taken-over';

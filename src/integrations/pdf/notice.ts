@@ -181,6 +181,12 @@ function sectionTitle(doc: Pdf, title: string, x: number, y: number, width: numb
  * and the postal bulletin with its Data Matrix when the creditor has a postal account.
  */
 export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffer> {
+  const title = `${TEXT.title}: ${truncate(input.subject, MAX.subject)}`;
+  return renderPdf({ title, author: truncate(input.creditor.name, MAX.creditorName), createdAt: input.createdAt }, (doc) => drawPaymentNotice(doc, input));
+}
+
+/** The notice drawn on the current page of a document: on its own (above) or after a letter (a formal notice, decision 0027). */
+export function drawPaymentNotice(doc: Pdf, input: PaymentNoticeInput): void {
   const { creditor, debtor } = input;
   const qr = qrPayload({ nav: input.nav, creditorTaxCode: creditor.taxCode, amountCents: input.amountCents });
   const nav = qr.split('|')[2]!;
@@ -206,101 +212,99 @@ export async function paymentNoticePdf(input: PaymentNoticeInput): Promise<Buffe
   const dueDate = italianDate(input.dueDate);
   const noticeCode = groupInFours(nav);
 
-  return renderPdf({ title: `${TEXT.title}: ${subject}`, author: creditorName, createdAt: input.createdAt }, (doc) => {
-    const left = doc.page.margins.left;
-    const width = doc.page.width - left - doc.page.margins.right;
-    const gutter = 24;
-    const half = (width - gutter) / 2;
-    const right = left + half + gutter;
+  const left = doc.page.margins.left;
+  const width = doc.page.width - left - doc.page.margins.right;
+  const gutter = 24;
+  const half = (width - gutter) / 2;
+  const right = left + half + gutter;
 
-    // Header: what is to be paid, and the creditor's logo on the right when it has one.
-    const top = doc.page.margins.top;
-    const titleWidth = creditor.logoPng ? width - LOGO_SIDE - 12 : width;
-    if (creditor.logoPng) doc.image(creditor.logoPng, left + width - LOGO_SIDE, top, { fit: [LOGO_SIDE, LOGO_SIDE], align: 'right' });
-    doc.font('bold').fontSize(9).fillColor(LABEL_GREY).text(TEXT.title.toUpperCase(), left, top, { width: titleWidth, characterSpacing: 0.5 });
-    doc.font('bold').fontSize(18).fillColor('#000000').text(subject, left, doc.y + 2, { width: titleWidth });
-    let y = Math.max(doc.y, creditor.logoPng ? top + LOGO_SIDE : 0) + 14;
+  // Header: what is to be paid, and the creditor's logo on the right when it has one.
+  const top = doc.page.margins.top;
+  const titleWidth = creditor.logoPng ? width - LOGO_SIDE - 12 : width;
+  if (creditor.logoPng) doc.image(creditor.logoPng, left + width - LOGO_SIDE, top, { fit: [LOGO_SIDE, LOGO_SIDE], align: 'right' });
+  doc.font('bold').fontSize(9).fillColor(LABEL_GREY).text(TEXT.title.toUpperCase(), left, top, { width: titleWidth, characterSpacing: 0.5 });
+  doc.font('bold').fontSize(18).fillColor('#000000').text(subject, left, doc.y + 2, { width: titleWidth });
+  let y = Math.max(doc.y, creditor.logoPng ? top + LOGO_SIDE : 0) + 14;
+  rule(doc, y);
+  y += 12;
+
+  // Creditor and recipient, side by side.
+  let creditorY = sectionTitle(doc, TEXT.creditor, left, y, half);
+  creditorY = field(doc, TEXT.taxCode, creditor.taxCode, left, creditorY, half, 'mono');
+  doc.font('bold').fontSize(12).text(creditorName, left, creditorY + 2, { width: half });
+  doc.font('regular').fontSize(10).text(truncate(creditor.office, MAX.office), left, doc.y, { width: half });
+  doc.font('regular').fontSize(9).fillColor(LABEL_GREY).text(truncate(creditor.info, MAX.info), left, doc.y + 2, { width: half });
+  creditorY = doc.y;
+
+  let debtorY = sectionTitle(doc, TEXT.debtor, right, y, half);
+  debtorY = field(doc, TEXT.taxCode, debtor.fiscalCode, right, debtorY, half, 'mono');
+  doc.font('bold').fontSize(12).fillColor('#000000').text(debtorName, right, debtorY + 2, { width: half });
+  doc.font('regular').fontSize(10).text(truncate(debtor.address, MAX.address), right, doc.y, { width: half });
+  debtorY = doc.y;
+
+  y = Math.max(creditorY, debtorY) + 14;
+  rule(doc, y);
+  y += 12;
+
+  // How much and when; where to pay.
+  let amountY = sectionTitle(doc, TEXT.howMuchAndWhen, left, y, half);
+  doc.font('monoBold').fontSize(20).fillColor('#000000').text(amount, left, amountY, { width: half });
+  doc.font('regular').fontSize(11).text(`${TEXT.dueBy} `, left, doc.y, { width: half, continued: true }).font('monoBold').text(dueDate);
+  amountY = doc.y;
+
+  doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.whereToPayLink, right, y + 2, { width: half, align: 'right' });
+  let whereY = sectionTitle(doc, TEXT.whereToPay, right, y, half);
+  for (const [heading, text] of [
+    [TEXT.online, TEXT.onlineText],
+    [TEXT.inPerson, TEXT.inPersonText],
+  ] as const) {
+    doc.font('bold').fontSize(9).fillColor('#000000').text(heading, right, whereY, { width: half });
+    doc.font('regular').fontSize(9).text(text, right, doc.y, { width: half });
+    whereY = doc.y + 6;
+  }
+
+  y = Math.max(amountY, whereY) + 12;
+  rule(doc, y);
+  y += 12;
+
+  // Payment data: the QR code, and the same data for those who type it in.
+  const textLeft = left + CODE_COLUMN;
+  const textWidth = width - CODE_COLUMN;
+  const dataHalf = (textWidth - 12) / 2;
+  const dataRight = textLeft + dataHalf + 12;
+  y = partHeading(doc, TEXT.paymentData, `${TEXT.singleInstalment} ${TEXT.dueBy} `, dueDate, y);
+  // A version 4 symbol's quiet zone (4 of its 33 modules) is narrower than a smaller symbol's: air above it
+  // keeps the heading clear of the code for scanners.
+  const qrSide = drawQrCode(doc, qr, left, y + QR_AIR) + QR_AIR;
+  doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.scanInstructions, textLeft, y, { width: textWidth });
+  const fieldsTop = doc.y + 6;
+  let leftY = field(doc, TEXT.debtor, debtorName, textLeft, fieldsTop, dataHalf);
+  leftY = field(doc, TEXT.creditor, creditorName, textLeft, leftY + 4, dataHalf);
+  leftY = field(doc, TEXT.subject, subject, textLeft, leftY + 4, dataHalf, 'regular', 9);
+  let rightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, fieldsTop, dataHalf, 'monoBold', 10);
+  rightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, rightY + 4, dataHalf, 'monoBold');
+  rightY = field(doc, TEXT.cbill, creditor.cbill.toUpperCase(), dataRight, rightY + 4, dataHalf, 'monoBold');
+  rightY = field(doc, TEXT.amount, amount, dataRight, rightY + 4, dataHalf, 'monoBold');
+  y = Math.max(leftY, rightY, y + qrSide) + 12;
+
+  if (postal) {
     rule(doc, y);
-    y += 12;
-
-    // Creditor and recipient, side by side.
-    let creditorY = sectionTitle(doc, TEXT.creditor, left, y, half);
-    creditorY = field(doc, TEXT.taxCode, creditor.taxCode, left, creditorY, half, 'mono');
-    doc.font('bold').fontSize(12).text(creditorName, left, creditorY + 2, { width: half });
-    doc.font('regular').fontSize(10).text(truncate(creditor.office, MAX.office), left, doc.y, { width: half });
-    doc.font('regular').fontSize(9).fillColor(LABEL_GREY).text(truncate(creditor.info, MAX.info), left, doc.y + 2, { width: half });
-    creditorY = doc.y;
-
-    let debtorY = sectionTitle(doc, TEXT.debtor, right, y, half);
-    debtorY = field(doc, TEXT.taxCode, debtor.fiscalCode, right, debtorY, half, 'mono');
-    doc.font('bold').fontSize(12).fillColor('#000000').text(debtorName, right, debtorY + 2, { width: half });
-    doc.font('regular').fontSize(10).text(truncate(debtor.address, MAX.address), right, doc.y, { width: half });
-    debtorY = doc.y;
-
-    y = Math.max(creditorY, debtorY) + 14;
-    rule(doc, y);
-    y += 12;
-
-    // How much and when; where to pay.
-    let amountY = sectionTitle(doc, TEXT.howMuchAndWhen, left, y, half);
-    doc.font('monoBold').fontSize(20).fillColor('#000000').text(amount, left, amountY, { width: half });
-    doc.font('regular').fontSize(11).text(`${TEXT.dueBy} `, left, doc.y, { width: half, continued: true }).font('monoBold').text(dueDate);
-    amountY = doc.y;
-
-    doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.whereToPayLink, right, y + 2, { width: half, align: 'right' });
-    let whereY = sectionTitle(doc, TEXT.whereToPay, right, y, half);
-    for (const [heading, text] of [
-      [TEXT.online, TEXT.onlineText],
-      [TEXT.inPerson, TEXT.inPersonText],
-    ] as const) {
-      doc.font('bold').fontSize(9).fillColor('#000000').text(heading, right, whereY, { width: half });
-      doc.font('regular').fontSize(9).text(text, right, doc.y, { width: half });
-      whereY = doc.y + 6;
-    }
-
-    y = Math.max(amountY, whereY) + 12;
-    rule(doc, y);
-    y += 12;
-
-    // Payment data: the QR code, and the same data for those who type it in.
-    const textLeft = left + CODE_COLUMN;
-    const textWidth = width - CODE_COLUMN;
-    const dataHalf = (textWidth - 12) / 2;
-    const dataRight = textLeft + dataHalf + 12;
-    y = partHeading(doc, TEXT.paymentData, `${TEXT.singleInstalment} ${TEXT.dueBy} `, dueDate, y);
-    // A version 4 symbol's quiet zone (4 of its 33 modules) is narrower than a smaller symbol's: air above it
-    // keeps the heading clear of the code for scanners.
-    const qrSide = drawQrCode(doc, qr, left, y + QR_AIR) + QR_AIR;
-    doc.font('regular').fontSize(8).fillColor(LABEL_GREY).text(TEXT.scanInstructions, textLeft, y, { width: textWidth });
-    const fieldsTop = doc.y + 6;
-    let leftY = field(doc, TEXT.debtor, debtorName, textLeft, fieldsTop, dataHalf);
-    leftY = field(doc, TEXT.creditor, creditorName, textLeft, leftY + 4, dataHalf);
-    leftY = field(doc, TEXT.subject, subject, textLeft, leftY + 4, dataHalf, 'regular', 9);
-    let rightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, fieldsTop, dataHalf, 'monoBold', 10);
-    rightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, rightY + 4, dataHalf, 'monoBold');
-    rightY = field(doc, TEXT.cbill, creditor.cbill.toUpperCase(), dataRight, rightY + 4, dataHalf, 'monoBold');
-    rightY = field(doc, TEXT.amount, amount, dataRight, rightY + 4, dataHalf, 'monoBold');
-    y = Math.max(leftY, rightY, y + qrSide) + 12;
-
-    if (postal) {
-      rule(doc, y);
-      y = partHeading(doc, TEXT.postal, `${TEXT.dueBy} `, dueDate, y + 12);
-      const matrixSide = drawDataMatrix(doc, postal.dataMatrix, left, y);
-      let postalLeftY = field(doc, TEXT.postalAccount, postal.account, textLeft, y, dataHalf, 'monoBold', 10);
-      postalLeftY = field(doc, TEXT.postalHolder, creditorName, textLeft, postalLeftY + 4, dataHalf);
-      postalLeftY = field(doc, TEXT.debtor, debtorName, textLeft, postalLeftY + 4, dataHalf);
-      postalLeftY = field(doc, TEXT.subject, subject, textLeft, postalLeftY + 4, dataHalf, 'regular', 9);
-      let postalRightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, y, dataHalf, 'monoBold', 10);
-      postalRightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, postalRightY + 4, dataHalf, 'monoBold');
-      postalRightY = field(doc, TEXT.amount, amount, dataRight, postalRightY + 4, dataHalf, 'monoBold');
-      y = Math.max(postalLeftY, postalRightY, y + matrixSide) + 8;
-      // Poste's texts for a slip the creditor prints itself: where it is paid, and the authorisation to print it.
-      doc.font('regular').fontSize(7).fillColor(LABEL_GREY).text(TEXT.postalPayable, left, y, { width });
-      doc.font('regular').fontSize(7).text(postal.authorisation, left, doc.y + 1, { width });
-      doc.fillColor('#000000');
-      y = doc.y;
-    }
-    doc.x = left;
-    doc.y = y;
-  });
+    y = partHeading(doc, TEXT.postal, `${TEXT.dueBy} `, dueDate, y + 12);
+    const matrixSide = drawDataMatrix(doc, postal.dataMatrix, left, y);
+    let postalLeftY = field(doc, TEXT.postalAccount, postal.account, textLeft, y, dataHalf, 'monoBold', 10);
+    postalLeftY = field(doc, TEXT.postalHolder, creditorName, textLeft, postalLeftY + 4, dataHalf);
+    postalLeftY = field(doc, TEXT.debtor, debtorName, textLeft, postalLeftY + 4, dataHalf);
+    postalLeftY = field(doc, TEXT.subject, subject, textLeft, postalLeftY + 4, dataHalf, 'regular', 9);
+    let postalRightY = field(doc, TEXT.noticeCode, noticeCode, dataRight, y, dataHalf, 'monoBold', 10);
+    postalRightY = field(doc, TEXT.creditorTaxCode, creditor.taxCode, dataRight, postalRightY + 4, dataHalf, 'monoBold');
+    postalRightY = field(doc, TEXT.amount, amount, dataRight, postalRightY + 4, dataHalf, 'monoBold');
+    y = Math.max(postalLeftY, postalRightY, y + matrixSide) + 8;
+    // Poste's texts for a slip the creditor prints itself: where it is paid, and the authorisation to print it.
+    doc.font('regular').fontSize(7).fillColor(LABEL_GREY).text(TEXT.postalPayable, left, y, { width });
+    doc.font('regular').fontSize(7).text(postal.authorisation, left, doc.y + 1, { width });
+    doc.fillColor('#000000');
+    y = doc.y;
+  }
+  doc.x = left;
+  doc.y = y;
 }

@@ -25,6 +25,7 @@ import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: debtors routes import
 import { officeDebtorRoutes } from './morosi/routes';
 // issue 15/16 anchor: reminders routes import
+import { officeReminderRoutes } from './solleciti/routes';
 // issue 15/16 anchor: instalments routes import
 // issue 15/16 anchor: prepaid routes import
 import { officePrepaidRoutes } from './prepagati/routes';
@@ -93,6 +94,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: debtors routes
   await app.register(officeDebtorRoutes, { services });
   // issue 15/16 anchor: reminders routes
+  await app.register(officeReminderRoutes, { services });
   // issue 15/16 anchor: instalments routes
   // issue 15/16 anchor: prepaid routes
   await app.register(officePrepaidRoutes, { services });

@@ -8,6 +8,7 @@ import { parseId } from '../../../shared/forms';
 import { enteContext, sendPage } from '../../../shared/render';
 import { officePath, parsePersonForm, personTyped, versionField } from '../person-form';
 import { EditPersonPage, NewPersonPage, PersonPage, type PersonFormState } from './views';
+import { PersonRemindersSection } from '../../solleciti/views';
 
 function personIdOf(request: FastifyRequest): number {
   const id = parseId((request.params as { id?: unknown }).id);
@@ -42,14 +43,14 @@ export async function officePersonRoutes(app: FastifyInstance, { services }: { s
     const office = request.office!;
     const view = await people.person(office, personIdOf(request));
     const done = (request.query as { fatto?: unknown }).fatto;
+    const ctx = enteContext(request);
+    // The reminders of the person's documents (issue 15), for those who manage reminders.
+    const reminders = may(office, 'reminders.manage') ? await services.reminders.ofPerson(office, view.person.id) : undefined;
     return sendPage(
       reply,
-      <PersonPage
-        ctx={enteContext(request)}
-        view={view}
-        done={done === 'creata' || done === 'salvata' ? done : undefined}
-        canEdit={may(office, 'registry.write')}
-      />,
+      <PersonPage ctx={ctx} view={view} done={done === 'creata' || done === 'salvata' ? done : undefined} canEdit={may(office, 'registry.write')}>
+        {reminders && <PersonRemindersSection ctx={ctx} view={reminders} fiscalCode={view.person.fiscal_code} />}
+      </PersonPage>,
     );
   });
 

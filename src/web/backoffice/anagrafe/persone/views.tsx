@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { Ente } from '../../../../db/schema';
 import type { PersonTakenError } from '../../../../domain/registry/office-people';
 import type { PageContext } from '../../../shared/context';
@@ -47,7 +48,9 @@ export interface PersonView {
 }
 
 /** /{ente}/ufficio/anagrafe/persone/:id — the data, the contacts, the pupils the person is linked to and how. */
-export function PersonPage({ ctx, view, done, canEdit }: { ctx: Ctx; view: PersonView; done?: 'creata' | 'salvata'; canEdit: boolean }) {
+export function PersonPage({
+  ctx, view, done, canEdit, children,
+}: { ctx: Ctx; view: PersonView; done?: 'creata' | 'salvata'; canEdit: boolean; /** Sections of other areas (the reminders of the person's documents). */ children?: ComponentChildren }) {
   const { m, ente } = ctx;
   const t = m.officePeople.person;
   const f = m.officePeople.fields;
@@ -136,6 +139,7 @@ export function PersonPage({ ctx, view, done, canEdit }: { ctx: Ctx; view: Perso
           ]}
         />
       </section>
+      {children}
     </Layout>
   );
 }
