@@ -310,6 +310,20 @@ for (const { engine, skip } of testEngines()) {
         }
       });
 
+      it('shows the day of the holder’s latest reminder once the reminders have run, in the page and the export', async () => {
+        const ente = context.ente;
+        await app.app.services.reminders.runDay(ente, TODAY);
+        const sent = await db().selectFrom('reminder').select(['run_date', 'step']).where('holder_person_id', '=', holder.id).execute();
+        assert.ok(sent.length > 0, 'the 200-day-old document got its first reminder');
+        const { rows } = await app.app.services.debtors.all(context, {}, { sort: 'scaduto', direction: 'desc' });
+        assert.equal(rowOf(rows, holder.id)?.lastReminder, TODAY);
+        const row = rowHtml((await office.get('/demo/ufficio/morosi')).body, holder)!;
+        assert.match(row, /data-label="Ultimo sollecito"[^>]*>10\/02\/2027</);
+        const csv = await office.get('/demo/ufficio/morosi.csv');
+        const line = csv.body.split('\r\n').find((l) => l.includes('"Ottavia"') || l.includes('Morositti";"Ottavia') || (l.includes('Morositti') && l.includes('Ottavia')))!;
+        assert.match(line, /2027-02-10/);
+      });
+
       it('is the office’s: the kitchen and parents are refused, another ente’s holder is not found', async () => {
         const kitchen = new Browser(app.app);
         await kitchen.login(LUCA, { returnTo: '/demo/ufficio/' });

@@ -52,7 +52,7 @@ export const reminders: AppMigration = {
       .addUniqueConstraint('reminder_once_per_step', ['document_id', 'step'])
       .execute();
     await db.schema.createIndex('reminder_run_list').on('reminder').columns(['ente_id', 'run_date', 'id']).execute();
-    await db.schema.createIndex('reminder_holder').on('reminder').columns(['ente_id', 'holder_person_id']).execute();
+    await db.schema.createIndex('reminder_holder').on('reminder').columns(['ente_id', 'holder_person_id', 'run_date']).execute();
     await db.schema.createIndex('reminder_step').on('reminder').columns(['ente_id', 'step', 'id']).execute();
 
     await db.schema

@@ -45,10 +45,7 @@ export interface DebtorRow {
   documents: number;
   /** The due date of the oldest overdue document. */
   oldestDueDate: string;
-  /**
-   * When the holder was last sent a reminder: null until the reminders (issue 15 point 2) are merged,
-   * whose table fills this column in `debtorQuery` — the one place to change.
-   */
+  /** The run day of the holder's latest reminder (solleciti, any step), or null: none yet. */
   lastReminder: string | null;
 }
 
@@ -134,8 +131,8 @@ const SORT_KEYS: Record<DebtorSort, { refs: string[]; types: ('string' | 'number
 
 /**
  * The debtors list's one query, behind the page and the exports alike: the holders with something overdue,
- * with the filters, in the order asked, after a keyset cursor, `limit` rows (all without). `lastReminder` is
- * null here until the reminders' table exists.
+ * with the filters, in the order asked, after a keyset cursor, `limit` rows (all without), each with the day
+ * of the holder's latest reminder (solleciti).
  *
  * Sorted by an amount, a count or the delay, the page is chosen from the sums alone and only its rows are
  * joined to their persons; sorted by name, every debtor's name is needed first.
@@ -168,7 +165,8 @@ function debtorQuery(db: Kysely<DB>, enteId: number, today: string, filters: Deb
     .select([
       'o.personId', 'person.fiscal_code as fiscalCode', 'person.given_name as givenName', 'person.family_name as familyName',
       'o.overdueCents', 'o.notDueCents', 'o.age1', 'o.age2', 'o.age3', 'o.age4', 'o.documents', 'o.oldestDueDate',
-      sql<string | null>`null`.as('lastReminder'),
+      // The day of the holder's latest reminder (reminder_holder: one index range per row of the page).
+      sql<string | null>`(select max(r.run_date) from reminder r where r.ente_id = ${enteId} and r.holder_person_id = o."personId")`.as('lastReminder'),
     ]);
   if (byName) query = keyset(query, key.refs);
   for (const ref of key.refs) query = query.orderBy(sql.ref(ref), ascending ? 'asc' : 'desc');
