@@ -26,6 +26,7 @@ import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: debtors migration import
 // issue 15/16 anchor: reminders migration import
 // issue 15/16 anchor: instalments migration import
+import { instalments } from './0029_instalments';
 // issue 15/16 anchor: prepaid migration import
 // issue 15/16 anchor: reconciliation migration import
 // issue 15/16 anchor: messages migration import
@@ -50,6 +51,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: debtors migration
   // issue 15/16 anchor: reminders migration
   // issue 15/16 anchor: instalments migration
+  instalments,
   // issue 15/16 anchor: prepaid migration
   // issue 15/16 anchor: reconciliation migration
   // issue 15/16 anchor: messages migration
