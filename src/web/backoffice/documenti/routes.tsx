@@ -57,6 +57,7 @@ export async function officeCorrectionRoutes(app: FastifyInstance, { services }:
     const ctx = enteContext(request);
     if (raw === undefined || raw === '') return sendPage(reply, <SearchPage ctx={ctx} query="" today={today()} />);
     if (typeof raw !== 'string' || raw.length > 100 || hasControlCharacters(raw)) {
+      // eslint-disable-next-line no-control-regex
       const typed = typeof raw === 'string' ? raw.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 100) : '';
       return sendPage(reply, <SearchPage ctx={ctx} query={typed} problem={typeof raw === 'string' && raw.length > 100 ? 'tooLong' : 'controlCharacters'} today={today()} />, 422);
     }
