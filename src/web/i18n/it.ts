@@ -2122,7 +2122,7 @@ export const it = {
   // issue 15/16 anchor: officeReminders (its section goes right below this line)
   // issue 15/16 anchor: officeCorrections (its section goes right below this line)
   officeCorrections: {
-    title: 'Documenti e correzioni',
+    title: 'Documenti e rettifiche',
     lead: 'Cerca un documento contabile per numero o per intestatario: annulla un documento con la sua nota di credito, storna un addebito, registra un accredito o un addebito manuale sul badge. Ogni correzione mostra prima il suo effetto e va confermata; resta nel registro attività.',
     searchLabel: 'Numero del documento (es. 12/2026), codice fiscale o cognome dell’intestatario',
     search: 'Cerca',
