@@ -1,4 +1,5 @@
 import type { Ente } from '../../../db/schema';
+import type { Resolution } from '../../../domain/corrections/receipts';
 import { backofficeCrumbs } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { Layout } from '../../shared/layout';
@@ -8,6 +9,9 @@ export function FlaggedReceiptsPage({
   receipts,
   administrator,
   unreadable = [],
+  resolutions = new Map(),
+  mayResolve = false,
+  done,
 }: {
   ctx: PageContext & { ente: Ente };
   receipts: {
@@ -18,6 +22,10 @@ export function FlaggedReceiptsPage({
   administrator: boolean;
   /** Receipts the pull could not read: set aside so that they stop nothing, listed here to be asked about. */
   unreadable?: { id: number; iuv: string; problem: string; detail: string; seenAt: string }[];
+  /** How the office resolved each receipt (decision 0028), by receipt id. */
+  resolutions?: ReadonlyMap<number, Resolution>;
+  mayResolve?: boolean;
+  done?: boolean;
 }) {
   const { m } = ctx;
   const t = m.officeReceipts;
@@ -29,6 +37,11 @@ export function FlaggedReceiptsPage({
     >
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
+      {done && (
+        <div class="alert alert-success" role="status">
+          {m.officeCorrections.receipts.done}
+        </div>
+      )}
       {administrator && <p>{t.otherCreditorsNote}</p>}
       {receipts.length === 0 ? (
         <p>{t.none}</p>
@@ -47,6 +60,7 @@ export function FlaggedReceiptsPage({
                 </th>
                 <th scope="col">{t.psp}</th>
                 <th scope="col">{t.reason}</th>
+                <th scope="col">{m.officeCorrections.receipts.column}</th>
               </tr>
             </thead>
             <tbody>
@@ -61,6 +75,9 @@ export function FlaggedReceiptsPage({
                   <td class="text-end text-nowrap">{m.format.euro(r.amountCents)}</td>
                   <td>{r.pspName}</td>
                   <td>{r.enteId === null ? t.otherCreditor(r.creditorTaxCode) : (t.flags[r.flag ?? ''] ?? r.flag)}</td>
+                  <td>
+                    <ResolutionCell ctx={ctx} id={r.id} receiptId={r.receiptId} resolution={resolutions.get(r.id)} mayResolve={mayResolve} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -99,5 +116,34 @@ export function FlaggedReceiptsPage({
         </section>
       )}
     </Layout>
+  );
+}
+
+/** A receipt's resolution in words, or the link to resolve it. */
+function ResolutionCell({ ctx, id, receiptId, resolution, mayResolve }: { ctx: PageContext & { ente: Ente }; id: number; receiptId: string; resolution?: Resolution; mayResolve: boolean }) {
+  const { m, ente } = ctx;
+  const t = m.officeCorrections.receipts;
+  if (resolution) {
+    const text =
+      resolution.action === 'assegnata'
+        ? t.resolved.assegnata(resolution.documentNumber !== null ? t.documentItem(`${resolution.documentNumber}/${resolution.documentYear}`) : t.topupItem(String(resolution.topupId)))
+        : resolution.action === 'rimborso'
+          ? t.resolved.rimborso(m.format.euro(resolution.refundCents ?? 0))
+          : t.resolved.verificata;
+    return (
+      <>
+        {text}
+        <span class="d-block small">
+          {resolution.reason} — {m.format.dateTime(resolution.createdAt)}
+        </span>
+      </>
+    );
+  }
+  if (!mayResolve) return <>{t.open}</>;
+  return (
+    <a href={`/${ente.slug}/ufficio/ricevute/${id}`}>
+      {t.resolve}
+      <span class="visually-hidden"> {t.resolveOf(receiptId)}</span>
+    </a>
   );
 }
