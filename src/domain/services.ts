@@ -41,6 +41,7 @@ import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: instalments service import
 import { createCorrectionService } from './corrections/service';
 import { createReceiptResolutionService } from './corrections/receipts';
+import { createInstalmentService } from './instalments/service';
 // issue 15/16 anchor: prepaid service import
 // issue 15/16 anchor: reconciliation service import
 // issue 15/16 anchor: messages service import
@@ -100,6 +101,7 @@ export function createServices(
     // issue 15/16 anchor: instalments services
     corrections: createCorrectionService(db, clock),
     receiptResolutions: createReceiptResolutionService(db, clock),
+    instalments: createInstalmentService(db, clock),
     // issue 15/16 anchor: prepaid services
     // issue 15/16 anchor: reconciliation services
     // issue 15/16 anchor: messages services

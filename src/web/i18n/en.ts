@@ -1832,6 +1832,7 @@ export const en: Messages = {
     none: 'There are no accounting documents for this pupil.',
     kinds: { documento: 'Document', nota_credito: 'Credit note' } as Record<string, string>,
     states: {
+      rateizzato: 'In instalments',
       da_pagare: 'To be paid',
       scaduto: 'Overdue',
       pagato: 'Paid',

@@ -1839,6 +1839,7 @@ export const it = {
     none: 'Non ci sono documenti contabili per questo alunno.',
     kinds: { documento: 'Documento', nota_credito: 'Nota di credito' } as Record<string, string>,
     states: {
+      rateizzato: 'In rateizzazione',
       da_pagare: 'Da pagare',
       scaduto: 'Scaduto',
       pagato: 'Pagato',
