@@ -26,6 +26,7 @@ import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: reminders routes import
 // issue 15/16 anchor: instalments routes import
 import { officeCorrectionRoutes } from './documenti/routes';
+import { officeInstalmentRoutes } from './rateizzazioni/routes';
 // issue 15/16 anchor: prepaid routes import
 // issue 15/16 anchor: reconciliation routes import
 // issue 15/16 anchor: messages routes import
@@ -91,6 +92,7 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: reminders routes
   // issue 15/16 anchor: instalments routes
   await app.register(officeCorrectionRoutes, { services });
+  await app.register(officeInstalmentRoutes, { services });
   // issue 15/16 anchor: prepaid routes
   // issue 15/16 anchor: reconciliation routes
   // issue 15/16 anchor: messages routes
