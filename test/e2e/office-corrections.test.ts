@@ -4,7 +4,10 @@ import type { Browser as Chromium } from 'playwright-core';
 import { ADA, startTestApp, type TestApp } from '../helpers/app';
 import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
-import { buildBadge, buildCharge, buildDocument } from '../helpers/money-builders';
+import type { Ente } from '../../src/db/schema';
+import { buildFamily, enteIdOf } from '../helpers/builders';
+import { buildBadge, buildCanteenEnrolment, buildCharge, buildDocument } from '../helpers/money-builders';
+import { okReceiptFor } from '../helpers/receipts';
 import { TestIdpLoginPage } from './pages';
 
 const skip = browserSkipReason();
@@ -122,6 +125,57 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       assert.match(listed, /-33,28\s€|−33,28\s€/);
       assert.match(listed, /Annullato/);
       await parent.close();
+    });
+
+    it('Marco resolves a kept receipt and splits a family’s overdue documents into instalments; every page passes axe at 375 px', async () => {
+      const db = t.database.db;
+      const enteId = await enteIdOf(db);
+      const ente = (await db.selectFrom('ente').selectAll().where('id', '=', enteId).executeTakeFirstOrThrow()) as Ente;
+      const { holder, pupils } = await buildFamily(db, enteId);
+      const postpaid = await buildCanteenEnrolment(db, enteId, pupils[0]!, holder, 'postpaid');
+      for (const [period, due, amount] of [['2026-09', '2026-10-31', 3120], ['2026-10', '2026-11-30', 2890]] as const) {
+        await buildDocument(db, enteId, { ...postpaid, pupilId: pupils[0]!.pupilId, holderId: holder.id, period, dueDate: due, lines: [amount], withNotice: true });
+      }
+      const nav = `3${String(98_000_000_000_000_000n + BigInt(process.pid)).slice(-17)}`;
+      await t.app.services.receipts.apply(
+        okReceiptFor({ nav, iuv: nav.slice(1), amount_cents: 1500, description: 'Pagamento di prova', tax_code: ente.tax_code, name: ente.name, fiscal_code: holder.fiscalCode, given_name: holder.givenName, family_name: holder.familyName }, `e2e-${process.pid}`),
+        '<receipt/>',
+        'push',
+      );
+
+      const context = await chromium.browser.newContext({ viewport: { width: 375, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/ufficio/ricevute`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Marco Polo/);
+      await onPage(page, /Ricevute pagoPA da controllare/);
+      await page.getByRole('link', { name: /Risolvi/ }).first().click();
+      await onPage(page, /Risolvi una ricevuta pagoPA/);
+      await page.locator('[name="azione"]').selectOption('rimborso');
+      await page.getByLabel('Importo da rimborsare in euro').fill('15');
+      await page.getByLabel('Motivo').fill('Pagamento doppio: da rimborsare');
+      await page.getByRole('button', { name: 'Registra' }).click();
+      await onPage(page, /Ricevute pagoPA da controllare/);
+      assert.match(await page.getByRole('status').first().innerText(), /Ricevuta risolta/);
+      assert.match(await page.locator('main').innerText(), /Rimborso da fare: 15,00/);
+
+      await page.goto(`${t.baseUrl}/demo/ufficio/rateizzazioni`);
+      await onPage(page, /^Rateizzazioni$/);
+      await page.getByLabel(/Codice fiscale o cognome/).fill(holder.fiscalCode);
+      await page.getByRole('button', { name: 'Cerca' }).click();
+      await onPage(page, /^Rateizzazioni$/);
+      await page.getByRole('link', { name: `${holder.familyName} ${holder.givenName}` }).click();
+      await onPage(page, /Rateizzazione per/);
+      await page.getByLabel('Numero di rate').fill('4');
+      await page.getByLabel('Scadenza della prima rata').fill('15/01/2027');
+      await page.getByLabel('Motivo').fill('Accordo con la famiglia');
+      await page.getByRole('button', { name: 'Verifica le rate' }).click();
+      await onPage(page, /Conferma la rateizzazione/);
+      assert.match(await page.locator('main').innerText(), /Totale delle rate: 60,10\s€/);
+      await page.getByRole('button', { name: 'Conferma la rateizzazione' }).click();
+      await onPage(page, /Piano di rateizzazione n\./);
+      assert.match(await page.getByRole('status').first().innerText(), /Rateizzazione registrata/);
+      assert.match(await page.locator('main').innerText(), /15,03\s€[\s\S]*15,03\s€[\s\S]*15,02\s€[\s\S]*15,02\s€/);
+      await context.close();
     });
   });
 }

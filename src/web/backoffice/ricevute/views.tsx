@@ -3,6 +3,7 @@ import type { Resolution } from '../../../domain/corrections/receipts';
 import { backofficeCrumbs } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { Layout } from '../../shared/layout';
+import { DataTable } from '../../shared/list';
 
 export function FlaggedReceiptsPage({
   ctx,
@@ -43,47 +44,33 @@ export function FlaggedReceiptsPage({
         </div>
       )}
       {administrator && <p>{t.otherCreditorsNote}</p>}
-      {receipts.length === 0 ? (
-        <p>{t.none}</p>
-      ) : (
-        <div class="table-responsive">
-          <table class="table">
-            <caption>{t.caption}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t.received}</th>
-                <th scope="col">{t.receiptId}</th>
-                <th scope="col">{t.notice}</th>
-                <th scope="col">{t.debtor}</th>
-                <th scope="col" class="text-end">
-                  {t.amount}
-                </th>
-                <th scope="col">{t.psp}</th>
-                <th scope="col">{t.reason}</th>
-                <th scope="col">{m.officeCorrections.receipts.column}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {receipts.map((r) => (
-                <tr key={r.id}>
-                  <td>{m.format.dateTime(r.receivedAt)}</td>
-                  <td class="text-break">{r.receiptId}</td>
-                  <td class="text-nowrap">{r.noticeNumber}</td>
-                  <td>
-                    {r.debtorName} <span class="d-block small">{r.debtorFiscalCode}</span>
-                  </td>
-                  <td class="text-end text-nowrap">{m.format.euro(r.amountCents)}</td>
-                  <td>{r.pspName}</td>
-                  <td>{r.enteId === null ? t.otherCreditor(r.creditorTaxCode) : (t.flags[r.flag ?? ''] ?? r.flag)}</td>
-                  <td>
-                    <ResolutionCell ctx={ctx} id={r.id} receiptId={r.receiptId} resolution={resolutions.get(r.id)} mayResolve={mayResolve} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {/* One stacked table (decision 0014's table-stack): at 375 px each receipt reads as a labelled card. */}
+      <DataTable
+        caption={t.caption}
+        rows={receipts}
+        keyOf={(r) => r.id}
+        empty={t.none}
+        columns={[
+          { label: t.received, cell: (r) => m.format.dateTime(r.receivedAt) },
+          { label: t.receiptId, cell: (r) => <span class="text-break">{r.receiptId}</span> },
+          { label: t.notice, cell: (r) => <span class="text-break">{r.noticeNumber}</span> },
+          {
+            label: t.debtor,
+            cell: (r) => (
+              <>
+                {r.debtorName} <span class="d-block small">{r.debtorFiscalCode}</span>
+              </>
+            ),
+          },
+          { label: t.amount, numeric: true, cell: (r) => m.format.euro(r.amountCents) },
+          { label: t.psp, cell: (r) => r.pspName },
+          { label: t.reason, cell: (r) => (r.enteId === null ? t.otherCreditor(r.creditorTaxCode) : (t.flags[r.flag ?? ''] ?? r.flag)) },
+          {
+            label: m.officeCorrections.receipts.column,
+            cell: (r) => <ResolutionCell ctx={ctx} id={r.id} receiptId={r.receiptId} resolution={resolutions.get(r.id)} mayResolve={mayResolve} />,
+          },
+        ]}
+      />
       {unreadable.length > 0 && (
         <section aria-labelledby="unreadable-receipts" class="mt-5">
           <h2 class="h4" id="unreadable-receipts">
