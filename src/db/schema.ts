@@ -925,4 +925,9 @@ export interface InstalmentTable {
   iuv: string;
   state: 'da_pagare' | 'pagata';
   paid_at: string | null;
+  position_state: Generated<'to_publish' | 'published' | 'to_invalidate' | 'invalidated'>;
+  position_attempts: Generated<number>;
+  position_next_at: string | null;
+  position_error: string | null;
+  published_at: string | null;
 }

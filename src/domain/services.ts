@@ -101,7 +101,7 @@ export function createServices(
     // issue 15/16 anchor: instalments services
     corrections: createCorrectionService(db, clock),
     receiptResolutions: createReceiptResolutionService(db, clock),
-    instalments: createInstalmentService(db, clock),
+    instalments: createInstalmentService(db, clock, pagopa, enti),
     // issue 15/16 anchor: prepaid services
     // issue 15/16 anchor: reconciliation services
     // issue 15/16 anchor: messages services

@@ -36,6 +36,14 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
         return sent.published + sent.invalidated + sent.failed ? [sent] : [];
       },
     ],
+    // issue 15 (instalments, decision 0028): the instalments' debt positions.
+    [
+      'instalment positions sent',
+      async () => {
+        const sent = await services.instalments.publishDue();
+        return sent.published + sent.failed ? [sent] : [];
+      },
+    ],
     ['receipts pulled', () => services.receipts.pullReceipts()],
   ];
   /** Steps in order; a failure stops its chain until the next tick (billing needs every day charged). */

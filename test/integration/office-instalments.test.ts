@@ -125,6 +125,13 @@ for (const { engine, skip } of testEngines()) {
       const event = await db().selectFrom('audit_event').selectAll().where('action', '=', 'office.instalments.create').executeTakeFirstOrThrow();
       assert.equal(JSON.parse(event.after_json!).total_cents, 4313);
 
+      // The instalments' positions go to the platform (the sandbox here), once.
+      assert.deepEqual(await app.app.services.instalments.publishDue(), { published: 3, failed: 0 });
+      assert.deepEqual(await app.app.services.instalments.publishDue(), { published: 0, failed: 0 });
+      const positions = await db().selectFrom('sandbox_position').select(['nav', 'amount_cents']).where('nav', 'in', rows.map((r) => r.nav)).orderBy('nav').execute();
+      assert.equal(positions.length, 3);
+      assert.equal(positions.reduce((sum, p) => sum + p.amount_cents, 0), 4313);
+
       const planPage = await office.get((done.headers.location as string).replace(/^https?:\/\/[^/]+/, ''));
       assert.equal(planPage.statusCode, 200);
       assert.match(planPage.body, new RegExp(rows[0]!.nav));

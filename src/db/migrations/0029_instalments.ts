@@ -84,8 +84,15 @@ export const instalments: AppMigration = {
       .addColumn('iuv', 'text', (c) => c.notNull())
       .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('da_pagare', 'pagata')`))
       .addColumn('paid_at', 'text')
+      // Its debt position on the platform (GPD), sent after commit with back-off, as payment_notice's.
+      .addColumn('position_state', 'text', (c) => c.notNull().defaultTo('to_publish').check(sql`position_state in ('to_publish', 'published', 'to_invalidate', 'invalidated')`))
+      .addColumn('position_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('position_next_at', 'text')
+      .addColumn('position_error', 'text')
+      .addColumn('published_at', 'text')
       .addUniqueConstraint('instalment_position', ['plan_id', 'position'])
       .addUniqueConstraint('instalment_nav', ['ente_id', 'nav'])
       .execute();
+    await db.schema.createIndex('instalment_position_outbox').on('instalment').columns(['position_state', 'position_next_at']).execute();
   },
 };

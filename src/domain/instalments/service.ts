@@ -6,7 +6,9 @@ import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
 import type { OperatorContext } from '../operators/context';
 import { requirePermission } from '../operators/context';
-import { issuesNotices, navFor, takeNoticeBases } from '../payments/notices';
+import type { PagopaClients } from '../../integrations/pagopa/clients';
+import { clip, gpdDueDate, iupdOf, issuesNotices, navFor, payableDueDate, takeNoticeBases } from '../payments/notices';
+import type { EnteDirectory } from '../registry/enti';
 import { normaliseSearchText } from '../registry/search-key';
 import { checkedReason } from '../corrections/service';
 import { monthlyDueDates, splitCents } from './split';
@@ -25,7 +27,12 @@ export type InstalmentField = 'rate' | 'prima_scadenza' | 'motivo' | 'q' | 'docu
  * stay "da pagare" and read "in rateizzazione"; their own notices are withdrawn so that the debt is not asked
  * twice; they become "pagato" when the plan's last instalment is paid (`recordInstalmentPaid`).
  */
-export function createInstalmentService(db: Kysely<DB>, clock: Clock) {
+/** Positions sent per run; back-off between attempts as the notices' outbox (30 s doubling, at most an hour). */
+const PUBLISH_BATCH = 200;
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 3_600_000;
+
+export function createInstalmentService(db: Kysely<DB>, clock: Clock, pagopa?: PagopaClients, enti?: EnteDirectory) {
   /** Holders with overdue documents not in a plan yet, by surname or tax code. */
   async function searchHolders(office: OperatorContext, text: string) {
     requirePermission(office, 'instalments.manage');
@@ -159,7 +166,10 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock) {
         const first = await takeNoticeBases(trx, ente.id, input.count);
         const rows = amounts.map((amountCents, i) => {
           const nav = navFor(ente, first + i);
-          return { ente_id: ente.id, plan_id: plan.id, position: i + 1, amount_cents: amountCents, due_date: dates[i]!, nav, iuv: nav.slice(1), state: 'da_pagare' as const, paid_at: null };
+          return {
+            ente_id: ente.id, plan_id: plan.id, position: i + 1, amount_cents: amountCents, due_date: dates[i]!, nav, iuv: nav.slice(1), state: 'da_pagare' as const,
+            paid_at: null, position_next_at: null, position_error: null, published_at: null,
+          };
         });
         await trx.insertInto('instalment').values(rows).execute();
         // The documents' own notices are withdrawn: the debt is now asked by the instalments' notices.
@@ -214,7 +224,84 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock) {
     return { ...found, instalments, documents };
   }
 
-  return { searchHolders, holder, preview, create, plan };
+  /**
+   * The instalments' outbox: each instalment's debt position sent to the platform (GPD) after its plan is
+   * committed, retried with back-off, as the documents' notices are (notices.ts). One position per instalment,
+   * its IUPD the ente's tax code and the IUV, payable until the instalment's due date.
+   */
+  async function publishDue(): Promise<{ published: number; failed: number }> {
+    const result = { published: 0, failed: 0 };
+    if (!pagopa || !enti) return result;
+    const now = clock.now();
+    const due = await db
+      .selectFrom('instalment as i')
+      .innerJoin('instalment_plan as pl', 'pl.id', 'i.plan_id')
+      .innerJoin('person as debtor', 'debtor.id', 'pl.holder_person_id')
+      .select((eb) => [
+        'i.id', 'i.ente_id as enteId', 'i.nav', 'i.iuv', 'i.amount_cents as amountCents', 'i.due_date as dueDate', 'i.position', 'i.position_attempts as attempts',
+        'pl.id as planId', 'pl.instalments as count', 'debtor.fiscal_code as debtorFiscalCode', 'debtor.given_name as debtorGivenName', 'debtor.family_name as debtorFamilyName',
+        eb
+          .selectFrom('instalment_plan_document as ipd')
+          .innerJoin('document as d', 'd.id', 'ipd.document_id')
+          .innerJoin('service as s', 's.id', 'd.service_id')
+          .select('s.taxonomy_code')
+          .whereRef('ipd.plan_id', '=', 'pl.id')
+          .orderBy('d.id')
+          .limit(1)
+          .as('taxonomyCode'),
+      ])
+      .where('i.position_state', '=', 'to_publish')
+      .where((eb) => eb.or([eb('i.position_next_at', 'is', null), eb('i.position_next_at', '<=', now.toISOString())]))
+      .orderBy('i.id')
+      .limit(sql.lit(PUBLISH_BATCH))
+      .execute();
+    if (due.length === 0) return result;
+    const entiById = new Map((await enti.all()).map((e) => [e.id, e]));
+    for (const row of due) {
+      const ente = entiById.get(row.enteId)!;
+      try {
+        if (!issuesNotices(ente)) throw new Error('ente without pagoPA data');
+        const description = clip(`Rata ${row.position} di ${row.count} — rateizzazione n. ${row.planId}`, 140);
+        const dueDate = payableDueDate(row.dueDate, romeDate(clock.now()), ente.overdue_payable_days);
+        await pagopa.publishPosition(ente.tax_code, {
+          iupd: iupdOf(ente, row.iuv),
+          type: 'F',
+          fiscalCode: row.debtorFiscalCode,
+          fullName: clip(`${row.debtorGivenName} ${row.debtorFamilyName}`, 70),
+          companyName: clip(ente.name, 140),
+          switchToExpired: false,
+          paymentOption: [
+            {
+              iuv: row.iuv, nav: row.nav, amount: row.amountCents, description, isPartialPayment: false, dueDate: gpdDueDate(dueDate),
+              transfer: [{ idTransfer: '1', amount: row.amountCents, remittanceInformation: description, category: row.taxonomyCode ?? '', iban: ente.iban }],
+            },
+          ],
+        });
+        await db
+          .updateTable('instalment')
+          .set({ position_state: 'published', published_at: clock.now().toISOString(), position_error: null, position_next_at: null })
+          .where('id', '=', row.id)
+          .where('position_state', '=', 'to_publish')
+          .execute();
+        result.published++;
+      } catch (error) {
+        result.failed++;
+        const wait = Math.min(RETRY_BASE_MS * 2 ** row.attempts, RETRY_MAX_MS);
+        await db
+          .updateTable('instalment')
+          .set({
+            position_attempts: row.attempts + 1,
+            position_next_at: new Date(clock.now().getTime() + wait).toISOString(),
+            position_error: error instanceof Error ? error.message.slice(0, 500) : String(error),
+          })
+          .where('id', '=', row.id)
+          .execute();
+      }
+    }
+    return result;
+  }
+
+  return { searchHolders, holder, preview, create, plan, publishDue };
 }
 
 /**
