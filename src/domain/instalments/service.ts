@@ -247,7 +247,7 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock, pagopa?: P
           .select('s.taxonomy_code')
           .whereRef('ipd.plan_id', '=', 'pl.id')
           .orderBy('d.id')
-          .limit(1)
+          .limit(sql.lit(1))
           .as('taxonomyCode'),
       ])
       .where('i.position_state', '=', 'to_publish')
