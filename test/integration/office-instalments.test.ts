@@ -137,6 +137,14 @@ for (const { engine, skip } of testEngines()) {
       assert.match(planPage.body, new RegExp(rows[0]!.nav));
       assert.match(planPage.body, /In rateizzazione/);
 
+      // A document in the plan is paid by its instalments: it cannot be cancelled from the corrections.
+      const inPlan = `/demo/ufficio/documenti/${overdue[0]!.id}`;
+      assert.match((await office.get(inPlan)).body, /In rateizzazione/);
+      assert.equal((await office.get(`${inPlan}/annulla`)).statusCode, 303);
+      const cancel = await office.post(`${inPlan}/annulla`, { _csrf: form._csrf, chiave: 'cancel-in-plan-key', motivo: 'Annullamento di prova', passo: 'conferma' });
+      assert.equal(cancel.statusCode, 303);
+      assert.equal((await db().selectFrom('document').select('state').where('id', '=', overdue[0]!.id).executeTakeFirstOrThrow()).state, 'da_pagare');
+
       // The parent reads the documents "In rateizzazione" in Documenti contabili.
       const parent = new Browser(app.app);
       await parent.loginAs(holder, { returnTo: '/demo/documenti-contabili' });

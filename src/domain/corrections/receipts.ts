@@ -70,6 +70,8 @@ export function createReceiptResolutionService(db: Kysely<DB>, clock: Clock) {
             .where('h.fiscal_code', '=', found.debtorFiscalCode)
             .where('d.kind', '=', sql.lit('documento'))
             .where('d.state', '=', 'da_pagare')
+            // A document in an instalment plan is paid by its instalments (decision 0028).
+            .where(({ not, exists, selectFrom }) => not(exists(selectFrom('instalment_plan_document as ipd').select('ipd.plan_id').whereRef('ipd.document_id', '=', 'd.id'))))
             .orderBy('d.due_date')
             .limit(sql.lit(100))
             .execute(),
@@ -150,6 +152,8 @@ export function createReceiptResolutionService(db: Kysely<DB>, clock: Clock) {
           .where('h.fiscal_code', '=', found.debtorFiscalCode)
           .executeTakeFirst();
         if (!doc) throw new InvalidInputError<ResolutionField>({ documento: 'chooseItem' });
+        const inPlan = await trx.selectFrom('instalment_plan_document').select('plan_id').where('document_id', '=', doc.id).executeTakeFirst();
+        if (inPlan) throw new InvalidInputError<ResolutionField>({ documento: 'notPayable' });
         if (doc.total_cents !== found.amountCents) throw new InvalidInputError<ResolutionField>({ documento: 'amountDiffers' });
         if (!(await markDocumentPaid(trx, ente.id, doc.id, paidAt))) throw new InvalidInputError<ResolutionField>({ documento: 'notPayable' });
         await closeNotice(trx, ente.id, { documentId: doc.id }, paidAt);

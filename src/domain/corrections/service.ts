@@ -90,7 +90,7 @@ export function createCorrectionService(db: Kysely<DB>, clock: Clock) {
     requirePermission(office, 'accounts.correct');
     const found = await documents(office.ente).where('d.id', '=', documentId).executeTakeFirst();
     if (!found) throw new NotFoundError('document');
-    const [lines, creditNote, cancelled, notice, corrections] = await Promise.all([
+    const [lines, creditNote, cancelled, notice, corrections, plan] = await Promise.all([
       db.selectFrom('document_line').select(['position', 'description', 'quantity', 'unit_price_cents as unitPriceCents', 'amount_cents as amountCents'])
         .where('document_id', '=', found.id).orderBy('position').execute(),
       db.selectFrom('document').select(['id', 'number', 'year', 'total_cents as totalCents']).where('cancels_document_id', '=', found.id).executeTakeFirst(),
@@ -99,12 +99,15 @@ export function createCorrectionService(db: Kysely<DB>, clock: Clock) {
       db.selectFrom('payment_notice').select(['nav', 'state']).where('document_id', '=', found.id).executeTakeFirst(),
       db.selectFrom('office_correction').select(['kind', 'reason', 'author', 'created_at as createdAt', 'amount_cents as amountCents'])
         .where('ente_id', '=', office.ente.id).where('document_id', '=', found.id).execute(),
+      db.selectFrom('instalment_plan_document').select('plan_id as planId').where('document_id', '=', found.id).executeTakeFirst(),
     ]);
     const today = romeDate(clock.now());
     return {
       ...found,
       overdue: found.state === 'da_pagare' && found.dueDate < today,
-      cancellable: found.kind === 'documento' && found.state === 'da_pagare',
+      // A document in an instalment plan is paid by its instalments (decision 0028): not cancelled from here.
+      cancellable: found.kind === 'documento' && found.state === 'da_pagare' && !plan,
+      planId: plan?.planId ?? null,
       lines, creditNote, cancelled, notice, corrections,
     };
   }
@@ -209,6 +212,8 @@ export function createCorrectionService(db: Kysely<DB>, clock: Clock) {
       office,
       input.submissionKey,
       async (trx) => {
+        const inPlan = await trx.selectFrom('instalment_plan_document').select('plan_id').where('document_id', '=', input.documentId).executeTakeFirst();
+        if (inPlan) throw new InvalidInputError({ documento: 'notCancellable' });
         const written = await writeCancellation(trx, office.ente, { documentId: input.documentId, reason, now: clock.now() }).catch((error: unknown) => {
           if (error instanceof InvalidInputError) throw new InvalidInputError({ documento: 'notCancellable' });
           throw error;

@@ -112,7 +112,7 @@ export function DocumentPage({ ctx, doc, done }: { ctx: Ctx; doc: CorrectionDocu
           [t.facts.service, doc.serviceName],
           [t.facts.period, m.format.month(doc.period)],
           [t.facts.total, m.format.euro(doc.totalCents)],
-          [t.facts.state, shownState(m, doc, '')],
+          [t.facts.state, doc.planId !== null && doc.state === 'da_pagare' ? m.documents.states.rateizzato! : shownState(m, doc, '')],
           ...(doc.notice ? [[t.facts.notice, `${doc.notice.nav} — ${t.noticeStates[doc.notice.state] ?? doc.notice.state}`] as [string, string]] : []),
         ]}
       />
