@@ -20,9 +20,9 @@ const documentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: numb
     .selectFrom('document as d')
     .innerJoin('service as s', 's.id', 'd.service_id')
     .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
-    .leftJoin('instalment_plan_document as ipd', 'ipd.document_id', 'd.id')
     .select([
-      'ipd.plan_id as planId',
+      // A probe of the plan's key per document (a join made PostgreSQL read the whole index), decision 0028.
+      (eb) => eb.selectFrom('instalment_plan_document as ipd').select('ipd.plan_id').whereRef('ipd.document_id', '=', 'd.id').as('planId'),
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 's.name as serviceName', 'd.cancels_document_id as cancelsDocumentId',
       'n.state as noticeState', 'n.position_state as positionState', 'n.due_date as payableBy',
@@ -40,9 +40,9 @@ const documentById = prepared((db: Kysely<DB>, enteId: number, documentId: numbe
     .innerJoin('service as s', 's.id', 'd.service_id')
     .innerJoin('enrolment as e', 'e.id', 'd.enrolment_id')
     .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
-    .leftJoin('instalment_plan_document as ipd', 'ipd.document_id', 'd.id')
     .select([
-      'ipd.plan_id as planId',
+      // A probe of the plan's key per document (a join made PostgreSQL read the whole index), decision 0028.
+      (eb) => eb.selectFrom('instalment_plan_document as ipd').select('ipd.plan_id').whereRef('ipd.document_id', '=', 'd.id').as('planId'),
       'n.state as noticeState', 'n.position_state as positionState', 'n.nav', 'n.due_date as payableBy',
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 'd.reason', 's.name as serviceName', 'd.pupil_id as pupilId',
