@@ -344,6 +344,9 @@ export async function writeCancellation(trx: Kysely<DB>, ente: Ente, input: { do
     .executeTakeFirst();
   if (!original) throw new NotFoundError('document');
   if (original.state !== 'da_pagare') throw new InvalidInputError({ documentId: 'notCancellable' });
+  // A document in an instalment plan is paid by its instalments (decision 0028): cancelling it would leave them asking for it.
+  const inPlan = await trx.selectFrom('instalment_plan_document').select('plan_id').where('document_id', '=', original.id).executeTakeFirst();
+  if (inPlan) throw new InvalidInputError({ documentId: 'notCancellable' });
   const lines = await trx.selectFrom('document_line').selectAll().where('document_id', '=', original.id).orderBy('position').execute();
   await trx.updateTable('document').set({ state: 'annullato', reason: input.reason }).where('id', '=', original.id).execute();
   const credit = await trx
