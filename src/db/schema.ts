@@ -841,6 +841,11 @@ export interface DB {
   family_suspension: FamilySuspensionTable;
   // —
   // issue 15/16 anchor: instalments tables (below this line)
+  office_correction: OfficeCorrectionTable;
+  receipt_resolution: ReceiptResolutionTable;
+  instalment_plan: InstalmentPlanTable;
+  instalment_plan_document: InstalmentPlanDocumentTable;
+  instalment: InstalmentTable;
   // —
   // issue 15/16 anchor: prepaid tables (below this line)
   prepaid_threshold: PrepaidThresholdTable;
@@ -1023,4 +1028,82 @@ export interface FamilySuspensionTable {
   author: string;
   created_at: string;
   version: Generated<number>;
+}
+
+// --- instalments ---
+// Issue 15, points 5, 6 and 3 (migration 0029, decision 0028): corrections, receipts resolved, instalment plans.
+
+export type OfficeCorrectionKind = 'storno' | 'annullamento' | 'accredito' | 'addebito';
+
+/** An office correction of an account, with the form's one-time key: a form sent twice does nothing twice. */
+export interface OfficeCorrectionTable {
+  id: Generated<number>;
+  ente_id: number;
+  kind: OfficeCorrectionKind;
+  pupil_id: number;
+  charge_id: number | null;
+  document_id: number | null;
+  badge_id: number | null;
+  /** The storno charge, the credit note or the movement the correction wrote. */
+  result_id: number;
+  /** Signed, as written: the storno's, the credit note's, the movement's amount. */
+  amount_cents: number;
+  reason: string;
+  author: string;
+  submission_key: string;
+  created_at: string;
+}
+
+export type ReceiptResolutionAction = 'assegnata' | 'rimborso' | 'verificata';
+
+/** A kept receipt resolved by the office, once. */
+export interface ReceiptResolutionTable {
+  id: Generated<number>;
+  ente_id: number;
+  receipt_id: number;
+  action: ReceiptResolutionAction;
+  document_id: number | null;
+  topup_id: number | null;
+  refund_cents: number | null;
+  reason: string;
+  author: string;
+  created_at: string;
+}
+
+export interface InstalmentPlanTable {
+  id: Generated<number>;
+  ente_id: number;
+  holder_person_id: number;
+  total_cents: number;
+  instalments: number;
+  state: 'in_corso' | 'pagato';
+  reason: string;
+  author: string;
+  submission_key: string;
+  created_at: string;
+  paid_at: string | null;
+}
+
+export interface InstalmentPlanDocumentTable {
+  document_id: number;
+  plan_id: number;
+  amount_cents: number;
+}
+
+export interface InstalmentTable {
+  id: Generated<number>;
+  ente_id: number;
+  plan_id: number;
+  position: number;
+  amount_cents: number;
+  due_date: string;
+  nav: string;
+  iuv: string;
+  state: 'da_pagare' | 'pagata';
+  paid_at: string | null;
+  position_state: Generated<'to_publish' | 'published' | 'to_invalidate' | 'invalidated'>;
+  position_attempts: Generated<number>;
+  position_next_at: string | null;
+  position_error: string | null;
+  published_at: string | null;
 }

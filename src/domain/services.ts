@@ -41,6 +41,9 @@ import { createDebtorService } from './debtors/debtors';
 // issue 15/16 anchor: reminders service import
 import { createReminderService } from './reminders/service';
 // issue 15/16 anchor: instalments service import
+import { createCorrectionService } from './corrections/service';
+import { createReceiptResolutionService } from './corrections/receipts';
+import { createInstalmentService } from './instalments/service';
 // issue 15/16 anchor: prepaid service import
 import { createPrepaidService } from './prepaid/service';
 import { createAccountingService } from './accounting/receipts';
@@ -104,6 +107,9 @@ export function createServices(
     // issue 15/16 anchor: reminders services
     reminders: createReminderService(db, clock, enti),
     // issue 15/16 anchor: instalments services
+    corrections: createCorrectionService(db, clock),
+    receiptResolutions: createReceiptResolutionService(db, clock),
+    instalments: createInstalmentService(db, clock, pagopa, enti),
     // issue 15/16 anchor: prepaid services
     prepaid: createPrepaidService(db, clock, audit),
     accounting: createAccountingService(db, clock, audit),

@@ -36,6 +36,14 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
         return sent.published + sent.invalidated + sent.failed ? [sent] : [];
       },
     ],
+    // issue 15 (instalments, decision 0028): the instalments' debt positions.
+    [
+      'instalment positions sent',
+      async () => {
+        const sent = await services.instalments.publishDue();
+        return sent.published + sent.failed ? [sent] : [];
+      },
+    ],
     ['receipts pulled', () => services.receipts.pullReceipts()],
     // reminders (issue 15): once a day per ente, after the receipts, so a document paid overnight is not reminded.
     ['reminders run', () => services.reminders.runDue()],

@@ -28,6 +28,7 @@ import { debtors } from './0027_debtors';
 // issue 15/16 anchor: reminders migration import
 import { reminders } from './0028_reminders';
 // issue 15/16 anchor: instalments migration import
+import { instalments } from './0029_instalments';
 // issue 15/16 anchor: prepaid migration import
 import { prepaid } from './0030_prepaid';
 // issue 15/16 anchor: reconciliation migration import
@@ -57,6 +58,7 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: reminders migration
   reminders,
   // issue 15/16 anchor: instalments migration
+  instalments,
   // issue 15/16 anchor: prepaid migration
   prepaid,
   // issue 15/16 anchor: reconciliation migration

@@ -279,46 +279,12 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
    */
   async function cancelDocument(ente: Ente, input: { documentId: number; reason: string; author: string; requestId?: string }) {
     const reason = correctionReason(input.reason);
-    const now = clock.now();
-    const issueDate = romeDate(now);
-    const year = Number(issueDate.slice(0, 4));
     return db.transaction().execute(async (trx) => {
-      const number = (await lockCounter(trx, ente.id, year)) + 1;
-      const original = await trx
-        .selectFrom('document')
-        .selectAll()
-        .where('ente_id', '=', ente.id)
-        .where('id', '=', input.documentId)
-        .where('kind', '=', sql.lit('documento'))
-        .executeTakeFirst();
-      if (!original) throw new NotFoundError('document');
-      if (original.state !== 'da_pagare') throw new InvalidInputError({ documentId: 'notCancellable' });
-      const lines = await trx.selectFrom('document_line').selectAll().where('document_id', '=', original.id).orderBy('position').execute();
-      await trx.updateTable('document').set({ state: 'annullato', reason }).where('id', '=', original.id).execute();
-      const credit = await trx
-        .insertInto('document')
-        .values({
-          ente_id: ente.id, kind: 'nota_credito', year, number, enrolment_id: original.enrolment_id, pupil_id: original.pupil_id,
-          holder_person_id: original.holder_person_id, service_id: original.service_id, period: original.period, issue_date: issueDate,
-          due_date: issueDate, total_cents: -original.total_cents, state: 'emessa', cancels_document_id: original.id, reason,
-          paid_at: null, created_at: now.toISOString(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('document_line')
-        .values(
-          lines.map((line) => ({
-            document_id: credit.id, position: line.position, kind: 'credit' as const, description: `Storno: ${line.description}`,
-            quantity: line.quantity, unit_price_cents: -line.unit_price_cents, amount_cents: -line.amount_cents,
-          })),
-        )
-        .execute();
-      await trx.updateTable('document_counter').set({ last_number: number }).where('ente_id', '=', ente.id).where('year', '=', year).execute();
+      const { creditNoteId, number, year, original } = await writeCancellation(trx, ente, { documentId: input.documentId, reason, now: clock.now() });
       await writeAuditEvent(trx, clock, {
         enteId: ente.id, actorFiscalCode: input.author, action: 'office.document.cancel', subjectType: 'document', subjectId: original.id, requestId: input.requestId,
       });
-      return { creditNoteId: credit.id, number, year };
+      return { creditNoteId, number, year };
     });
   }
 
@@ -358,6 +324,54 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
   }
 
   return { readiness, billMonth, billDueMonths, cancelDocument, previewMonth };
+}
+
+/**
+ * Cancels an unpaid document in the caller's transaction: it becomes "annullato" and a credit note with the
+ * ente's next number reverses every line. Nothing is deleted; the notices job withdraws its pagoPA notice.
+ * Shared by the CLI's `cancel-document` and the office's corrections (decision 0028).
+ */
+export async function writeCancellation(trx: Kysely<DB>, ente: Ente, input: { documentId: number; reason: string; now: Date }) {
+  const issueDate = romeDate(input.now);
+  const year = Number(issueDate.slice(0, 4));
+  const number = (await lockCounter(trx, ente.id, year)) + 1;
+  const original = await trx
+    .selectFrom('document')
+    .selectAll()
+    .where('ente_id', '=', ente.id)
+    .where('id', '=', input.documentId)
+    .where('kind', '=', sql.lit('documento'))
+    .executeTakeFirst();
+  if (!original) throw new NotFoundError('document');
+  if (original.state !== 'da_pagare') throw new InvalidInputError({ documentId: 'notCancellable' });
+  // A document in an instalment plan is paid by its instalments (decision 0028): cancelling it would leave them asking for it.
+  const inPlan = await trx.selectFrom('instalment_plan_document').select('plan_id').where('document_id', '=', original.id).executeTakeFirst();
+  if (inPlan) throw new InvalidInputError({ documentId: 'notCancellable' });
+  const lines = await trx.selectFrom('document_line').selectAll().where('document_id', '=', original.id).orderBy('position').execute();
+  await trx.updateTable('document').set({ state: 'annullato', reason: input.reason }).where('id', '=', original.id).execute();
+  const credit = await trx
+    .insertInto('document')
+    .values({
+      ente_id: ente.id, kind: 'nota_credito', year, number, enrolment_id: original.enrolment_id, pupil_id: original.pupil_id,
+      holder_person_id: original.holder_person_id, service_id: original.service_id, period: original.period, issue_date: issueDate,
+      due_date: issueDate, total_cents: -original.total_cents, state: 'emessa', cancels_document_id: original.id, reason: input.reason,
+      paid_at: null, created_at: input.now.toISOString(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (lines.length > 0) {
+    await trx
+      .insertInto('document_line')
+      .values(
+        lines.map((line) => ({
+          document_id: credit.id, position: line.position, kind: 'credit' as const, description: `Storno: ${line.description}`,
+          quantity: line.quantity, unit_price_cents: -line.unit_price_cents, amount_cents: -line.amount_cents,
+        })),
+      )
+      .execute();
+  }
+  await trx.updateTable('document_counter').set({ last_number: number }).where('ente_id', '=', ente.id).where('year', '=', year).execute();
+  return { creditNoteId: credit.id, number, year, original, creditCents: -original.total_cents };
 }
 
 /**

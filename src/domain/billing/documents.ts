@@ -9,8 +9,11 @@ import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 
-/** What a parent reads of a document's state: an unpaid one past its due date is "scaduto". */
-export type ShownState = DocumentState | 'scaduto';
+/**
+ * What a parent reads of a document's state: an unpaid one past its due date is "scaduto"; an unpaid one in an
+ * instalment plan (decision 0028) is "in rateizzazione", whatever its due date.
+ */
+export type ShownState = DocumentState | 'scaduto' | 'rateizzato';
 
 const documentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
   db
@@ -18,6 +21,8 @@ const documentsOfPupil = prepared((db: Kysely<DB>, enteId: number, pupilId: numb
     .innerJoin('service as s', 's.id', 'd.service_id')
     .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
     .select([
+      // A probe of the plan's key per document (a join made PostgreSQL read the whole index), decision 0028.
+      (eb) => eb.selectFrom('instalment_plan_document as ipd').select('ipd.plan_id').whereRef('ipd.document_id', '=', 'd.id').as('planId'),
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 's.name as serviceName', 'd.cancels_document_id as cancelsDocumentId',
       'n.state as noticeState', 'n.position_state as positionState', 'n.due_date as payableBy',
@@ -36,6 +41,8 @@ const documentById = prepared((db: Kysely<DB>, enteId: number, documentId: numbe
     .innerJoin('enrolment as e', 'e.id', 'd.enrolment_id')
     .leftJoin('payment_notice as n', 'n.document_id', 'd.id')
     .select([
+      // A probe of the plan's key per document (a join made PostgreSQL read the whole index), decision 0028.
+      (eb) => eb.selectFrom('instalment_plan_document as ipd').select('ipd.plan_id').whereRef('ipd.document_id', '=', 'd.id').as('planId'),
       'n.state as noticeState', 'n.position_state as positionState', 'n.nav', 'n.due_date as payableBy',
       'd.id', 'd.kind', 'd.year', 'd.number', 'd.period', 'd.issue_date as issueDate', 'd.due_date as dueDate',
       'd.total_cents as totalCents', 'd.state', 'd.paid_at as paidAt', 'd.reason', 's.name as serviceName', 'd.pupil_id as pupilId',
@@ -55,7 +62,8 @@ const linesOf = prepared((db: Kysely<DB>, documentId: number) =>
 
 /** Documenti contabili: a pupil's accounting documents and the detail of one. */
 export function createDocumentService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
-  function shownState(state: DocumentState, dueDate: string, today: string): ShownState {
+  function shownState(state: DocumentState, dueDate: string, today: string, planId: number | null = null): ShownState {
+    if (state === 'da_pagare' && planId !== null) return 'rateizzato';
     return state === 'da_pagare' && dueDate < today ? 'scaduto' : state;
   }
 
@@ -66,7 +74,7 @@ export function createDocumentService(db: Kysely<DB>, clock: Clock, audit: Audit
     const today = romeDate(clock.now());
     const rows = await documentsOfPupil(db, ente.id, pupil.id);
     audit.record({ enteId: ente.id, actorFiscalCode: handle.viewer.fiscalCode, action: viewAction(handle, 'documenti.view'), subjectType: 'pupil', subjectId: pupil.id, requestId: handle.requestId });
-    return rows.map((row) => ({ ...row, shownState: shownState(row.state, row.dueDate, today) }));
+    return rows.map((row) => ({ ...row, shownState: shownState(row.state, row.dueDate, today, row.planId) }));
   }
 
   /** One document with its lines, only if its pupil is one of the caller's. */
@@ -76,7 +84,7 @@ export function createDocumentService(db: Kysely<DB>, clock: Clock, audit: Audit
     if (!document || !pupil) throw new NotFoundError('document');
     const lines = await linesOf(db, document.id);
     audit.record({ enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.documento.view', subjectType: 'document', subjectId: document.id, requestId: caller.requestId });
-    return { document: { ...document, shownState: shownState(document.state, document.dueDate, romeDate(clock.now())) }, lines, pupil, pupils };
+    return { document: { ...document, shownState: shownState(document.state, document.dueDate, romeDate(clock.now()), document.planId) }, lines, pupil, pupils };
   }
 
   return { ofPupil, detail };

@@ -12,6 +12,7 @@ import {
   ReceiptFormatError,
   stationFault,
 } from '../../integrations/pagopa/receipt-xml';
+import { recordInstalmentPaid } from '../instalments/service';
 import { markDocumentPaid } from '../billing/billing';
 import { romeDate, romeInstant } from '../calendar/local-time';
 import type { EnteDirectory } from '../registry/enti';
@@ -116,8 +117,10 @@ export function createReceiptService(
                 .returning(['id', 'kind', 'document_id', 'topup_id'])
                 .executeTakeFirst()
             : undefined;
-        const notice = paid ?? (ente && nav.ok ? await trx.selectFrom('payment_notice').select(['id', 'state']).where('ente_id', '=', ente.id).where('nav', '=', nav.nav).executeTakeFirst() : undefined);
-        const flag: ReceiptFlag | null = paid
+        // issue 15 (instalments, decision 0028): a receipt for an instalment's notice pays the instalment, and its plan's documents with the last one.
+        const instalmentPaid = !paid && ente && nav.ok && receipt.outcome === 'OK' ? await recordInstalmentPaid(trx, ente.id, nav.nav, amountCents, paidAt) : false;
+        const notice = paid ?? (instalmentPaid ? undefined : ente && nav.ok ? await trx.selectFrom('payment_notice').select(['id', 'state']).where('ente_id', '=', ente.id).where('nav', '=', nav.nav).executeTakeFirst() : undefined);
+        const flag: ReceiptFlag | null = paid || instalmentPaid
           ? null
           : receipt.outcome !== 'OK'
             ? 'ko'
@@ -160,6 +163,7 @@ export function createReceiptService(
           .executeTakeFirst();
         // The same receipt again: nothing of this attempt may stay, not even a notice marked paid.
         if (!inserted) throw new DuplicateReceipt();
+        if (instalmentPaid) return { result: 'applied' } as const;
         if (!paid || !ente) return { result: 'flagged', flag: flag ?? 'unknown_notice' } as const;
 
         if (paid.kind === 'document') {

@@ -27,6 +27,8 @@ import { officeDebtorRoutes } from './morosi/routes';
 // issue 15/16 anchor: reminders routes import
 import { officeReminderRoutes } from './solleciti/routes';
 // issue 15/16 anchor: instalments routes import
+import { officeCorrectionRoutes } from './documenti/routes';
+import { officeInstalmentRoutes } from './rateizzazioni/routes';
 // issue 15/16 anchor: prepaid routes import
 import { officePrepaidRoutes } from './prepagati/routes';
 import { officeAccountingRoutes } from './contabilita/routes';
@@ -96,6 +98,8 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: reminders routes
   await app.register(officeReminderRoutes, { services });
   // issue 15/16 anchor: instalments routes
+  await app.register(officeCorrectionRoutes, { services });
+  await app.register(officeInstalmentRoutes, { services });
   // issue 15/16 anchor: prepaid routes
   await app.register(officePrepaidRoutes, { services });
   await app.register(officeAccountingRoutes, { services });

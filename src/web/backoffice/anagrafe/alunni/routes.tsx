@@ -13,6 +13,6 @@ export async function officePupilRoutes(app: FastifyInstance, { services }: { se
     const pupilId = parseId(request.params.id);
     if (pupilId === undefined) throw new NotFoundError('pupil');
     const page = await services.officePupil.page(office, pupilId);
-    return sendPage(reply, <OfficePupilPageView ctx={enteContext(request)} page={page} mayReadActivity={may(office, 'activity.read')} />);
+    return sendPage(reply, <OfficePupilPageView ctx={enteContext(request)} page={page} mayReadActivity={may(office, 'activity.read')} mayCorrect={may(office, 'accounts.correct')} />);
   });
 }

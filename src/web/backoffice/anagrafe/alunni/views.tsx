@@ -36,7 +36,7 @@ function canteenState(m: Messages, row: OfficePupilPage['canteen']['rows'][numbe
 }
 
 /** A pupil in the office: everything the parent sees, the adults linked, the history; links to the office's actions. */
-export function OfficePupilPageView({ ctx, page, mayReadActivity }: { ctx: Ctx; page: OfficePupilPage; mayReadActivity: boolean }) {
+export function OfficePupilPageView({ ctx, page, mayReadActivity, mayCorrect = false }: { ctx: Ctx; page: OfficePupilPage; mayReadActivity: boolean; mayCorrect?: boolean }) {
   const { m, ente } = ctx;
   const t = m.officeSearch.pupil;
   const s = m.scheda;
@@ -67,6 +67,7 @@ export function OfficePupilPageView({ ctx, page, mayReadActivity }: { ctx: Ctx; 
           <li class="list-inline-item me-3"><a href={`${base}/badge`}>{t.badges}</a></li>
           <li class="list-inline-item me-3"><a href={`${base}/allegati`}>{t.attachments}</a></li>
           <li class="list-inline-item me-3"><a href={`/${ente.slug}/ufficio/diete/alunni/${pupil.id}`}>{t.diet}</a></li>
+          {mayCorrect && <li class="list-inline-item me-3"><a href={`/${ente.slug}/ufficio/documenti/alunni/${pupil.id}`}>{m.officeCorrections.officeLink}</a></li>}
         </ul>
       </nav>
 
@@ -166,6 +167,11 @@ export function OfficePupilPageView({ ctx, page, mayReadActivity }: { ctx: Ctx; 
             { label: m.documents.state, cell: (d) => m.documents.states[d.shownState] ?? d.shownState },
           ]}
         />
+        {mayCorrect && (
+          <p>
+            <a href={`/${ente.slug}/ufficio/documenti/alunni/${pupil.id}`}>{m.officeCorrections.officeLink}</a>
+          </p>
+        )}
       </Section>
 
       <Section id="pupil-canteen" title={t.canteen(m.format.month(month.from.slice(0, 7)))}>
