@@ -151,6 +151,15 @@ for (const { engine, skip } of testEngines()) {
       const portal = await parent.get(`/demo/documenti-contabili?utente=${pupil.pupilId}`);
       assert.equal(portal.statusCode, 200);
       assert.equal((portal.body.match(/In rateizzazione/g) ?? []).length, 3);
+
+      // Owed through the instalments now: not among the debtors' overdue documents, not reminded.
+      const debtors = await office.get('/demo/ufficio/morosi');
+      assert.equal(debtors.statusCode, 200);
+      assert.doesNotMatch(debtors.body, new RegExp(`/anagrafe/persone/${holder.id}"`), 'nothing overdue outside the plan');
+      const ente = await app.app.services.enti.bySlug('demo');
+      await app.app.services.reminders.runDay(ente!, '2027-06-30');
+      const reminded = await db().selectFrom('reminder').select('id').where('document_id', 'in', overdue.map((d) => d.id)).execute();
+      assert.deepEqual(reminded, []);
     });
 
     it('pays the documents when the last instalment is paid, not before; a receipt sent twice changes nothing', async () => {
