@@ -7,6 +7,7 @@ import { type BuiltPerson, type BuiltPupil, buildFamily, buildOperator, enteIdOf
 import { testEngines } from '../helpers/databases';
 import { buildCanteenEnrolment, buildDocument } from '../helpers/money-builders';
 import { valueOf } from '../helpers/office-people';
+import { pdfText } from '../helpers/pdf';
 import { okReceiptFor } from '../helpers/receipts';
 
 const NOW = '2026-12-07T10:00:00+01:00';
@@ -132,10 +133,20 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(positions.length, 3);
       assert.equal(positions.reduce((sum, p) => sum + p.amount_cents, 0), 4313);
 
-      const planPage = await office.get((done.headers.location as string).replace(/^https?:\/\/[^/]+/, ''));
+      const planPath = (done.headers.location as string).replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '');
+      const planPage = await office.get(planPath);
       assert.equal(planPage.statusCode, 200);
       assert.match(planPage.body, new RegExp(rows[0]!.nav));
       assert.match(planPage.body, /In rateizzazione/);
+      // Each unpaid instalment's pagoPA notice, printable for the family, with its own code and amount.
+      assert.match(planPage.body, new RegExp(`href="${planPath}/rate/2/avviso.pdf"`));
+      const notice = await office.get(`${planPath}/rate/2/avviso.pdf`);
+      assert.equal(notice.statusCode, 200);
+      assert.equal(notice.headers['content-type'], 'application/pdf');
+      const text = pdfText(notice.rawPayload);
+      assert.match(text, new RegExp(rows[1]!.nav.replace(/(\d{4})(?=\d)/g, '$1\\s*')));
+      assert.match(text, /14,38/);
+      assert.equal((await office.get(`${planPath}/rate/9/avviso.pdf`)).statusCode, 404);
 
       // A document in the plan is paid by its instalments: it cannot be cancelled from the corrections.
       const inPlan = `/demo/ufficio/documenti/${overdue[0]!.id}`;

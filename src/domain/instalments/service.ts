@@ -301,7 +301,50 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock, pagopa?: P
     return result;
   }
 
-  return { searchHolders, holder, preview, create, plan, publishDue };
+  /**
+   * An instalment's pagoPA notice (avviso) as a PDF, for the office to hand or post to the family: only while
+   * the instalment is unpaid and its position is published (before, the platform would not know the NAV).
+   */
+  async function noticePdf(office: OperatorContext, planId: number, position: number): Promise<{ fileName: string; pdf: Buffer }> {
+    requirePermission(office, 'instalments.manage');
+    const ente = office.ente;
+    const row = await db
+      .selectFrom('instalment as i')
+      .innerJoin('instalment_plan as pl', 'pl.id', 'i.plan_id')
+      .innerJoin('person as h', 'h.id', 'pl.holder_person_id')
+      .select(['i.id', 'i.nav', 'i.amount_cents as amountCents', 'i.due_date as dueDate', 'i.state', 'i.position_state as positionState', 'pl.instalments as count',
+        'h.fiscal_code as fiscalCode', 'h.given_name as givenName', 'h.family_name as familyName', 'h.address', 'h.postcode', 'h.city'])
+      .where('pl.ente_id', '=', ente.id)
+      .where('pl.id', '=', planId)
+      .where('i.position', '=', position)
+      .executeTakeFirst();
+    if (!row || row.state !== 'da_pagare' || row.positionState !== 'published' || !ente.cbill) throw new NotFoundError('instalment notice');
+    const [{ paymentNoticePdf }, logo] = await Promise.all([
+      import('../../integrations/pdf/notice'),
+      db.selectFrom('ente_logo').select('png').where('ente_id', '=', ente.id).executeTakeFirst(),
+    ]);
+    const pdf = await paymentNoticePdf({
+      subject: clip(`Rata ${position} di ${row.count} - rateizzazione n. ${planId}`, 90),
+      creditor: {
+        taxCode: ente.tax_code,
+        name: ente.name,
+        office: ente.office_name,
+        info: `${ente.office_email} · ${ente.office_phone}`,
+        cbill: ente.cbill,
+        ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
+        ...(ente.postal_authorisation ? { postalAuthorisation: ente.postal_authorisation } : {}),
+        ...(logo ? { logoPng: logo.png } : {}),
+      },
+      debtor: { fiscalCode: row.fiscalCode, fullName: `${row.givenName} ${row.familyName}`, address: `${row.address}, ${row.postcode} ${row.city}` },
+      nav: row.nav,
+      amountCents: row.amountCents,
+      dueDate: row.dueDate,
+      createdAt: clock.now(),
+    });
+    return { fileName: `avviso-pagopa-${row.nav}.pdf`, pdf };
+  }
+
+  return { searchHolders, holder, preview, create, plan, publishDue, noticePdf };
 }
 
 /**

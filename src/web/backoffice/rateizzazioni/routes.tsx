@@ -100,4 +100,16 @@ export async function officeInstalmentRoutes(app: FastifyInstance, { services }:
     const done = (request.query as { fatto?: unknown }).fatto;
     return sendPage(reply, <PlanPage ctx={enteContext(request)} plan={plan} done={typeof done === 'string' ? done : undefined} />);
   });
+
+  // An unpaid instalment's pagoPA notice, printable for the family (404 once paid, or before its position is published).
+  app.get('/rateizzazioni/piani/:id/rate/:n/avviso.pdf', manage, async (request, reply) => {
+    const position = parseId((request.params as { n?: string }).n);
+    if (position === undefined) throw new NotFoundError('instalment');
+    const { fileName, pdf } = await instalments.noticePdf(request.office!, idParam(request), position);
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `attachment; filename="${fileName}"`)
+      .header('cache-control', 'no-store')
+      .send(pdf);
+  });
 }

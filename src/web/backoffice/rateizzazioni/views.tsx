@@ -68,7 +68,7 @@ function DocumentsTable({ m, documents, caption }: { m: Messages; documents: Hol
   );
 }
 
-function InstalmentsTable({ m, rows }: { m: Messages; rows: { position: number; dueDate: string; amountCents: number; nav?: string; state?: string }[] }) {
+function InstalmentsTable({ m, rows, noticeHref }: { m: Messages; rows: { position: number; dueDate: string; amountCents: number; nav?: string; state?: string }[]; noticeHref?: (position: number) => string }) {
   const t = m.officeCorrections.instalments;
   const withNav = rows.some((r) => r.nav);
   return (
@@ -86,6 +86,12 @@ function InstalmentsTable({ m, rows }: { m: Messages; rows: { position: number; 
               { label: t.instColumns.nav, cell: (r: { nav?: string }) => r.nav ?? '' },
               { label: t.instColumns.state, cell: (r: { state?: string }) => t.instStates[r.state ?? ''] ?? r.state ?? '' },
             ]
+          : []),
+        ...(noticeHref
+          ? [{
+              label: t.instColumns.notice,
+              cell: (r: { position: number; state?: string }) => (r.state === 'da_pagare' ? <a href={noticeHref(r.position)}>{t.noticeLink(r.position)}</a> : ''),
+            }]
           : []),
       ]}
     />
@@ -195,7 +201,7 @@ export function PlanPage({ ctx, plan, done }: { ctx: Ctx; plan: PlanView; done?:
         <dt class="col-sm-4">{t.planFacts.state}</dt>
         <dd class="col-sm-8">{t.states[plan.state] ?? plan.state}</dd>
       </dl>
-      <InstalmentsTable m={m} rows={plan.instalments} />
+      <InstalmentsTable m={m} rows={plan.instalments} noticeHref={(position) => `${instalmentsBase(ente)}/piani/${plan.id}/rate/${position}/avviso.pdf`} />
       <DataTable
         caption={t.planDocumentsCaption}
         rows={plan.documents}
