@@ -42,13 +42,14 @@ import { createKitchenService } from './attendance/kitchen';
 // issue 15/16 anchor: prepaid service import
 // issue 15/16 anchor: reconciliation service import
 // issue 15/16 anchor: messages service import
+import { createMessageService } from './messages/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
   db: Kysely<DB>,
   clock: Clock,
   onError: (error: unknown) => void,
-  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments'>,
+  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments' | 'messages'>,
 ) {
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
@@ -99,6 +100,7 @@ export function createServices(
     // issue 15/16 anchor: prepaid services
     // issue 15/16 anchor: reconciliation services
     // issue 15/16 anchor: messages services
+    messages: createMessageService(db, clock, config),
   };
 }
 

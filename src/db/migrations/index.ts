@@ -29,6 +29,7 @@ import { attendanceCorrections } from './0026_attendance_corrections';
 // issue 15/16 anchor: prepaid migration import
 // issue 15/16 anchor: reconciliation migration import
 // issue 15/16 anchor: messages migration import
+import { messages } from './0032_messages';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -53,4 +54,5 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: prepaid migration
   // issue 15/16 anchor: reconciliation migration
   // issue 15/16 anchor: messages migration
+  messages,
 ];
