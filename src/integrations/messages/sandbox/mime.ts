@@ -39,7 +39,8 @@ export function partOf(raw: string, type: 'text/plain' | 'text/html'): string | 
   if (!boundary) return contentType.toLowerCase().startsWith(type) ? decodeBody(body, headerOf(raw, 'content-transfer-encoding')) : undefined;
   for (const part of body.split(`--${boundary}`)) {
     const trimmed = part.replace(/^\r?\n/, '');
-    if (trimmed.startsWith('--')) continue;
+    // The preamble and the closing delimiter are no parts.
+    if (trimmed.startsWith('--') || headerOf(trimmed, 'content-type') === undefined) continue;
     const found = partOf(trimmed, type);
     if (found !== undefined) return found.replace(/\r?\n$/, '');
   }
