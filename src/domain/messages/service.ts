@@ -8,6 +8,7 @@ import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { writeAuditEvent } from '../audit/audit';
 import { createMessageDelivery } from './delivery';
+import { createOfficeMessages } from './office';
 import { DEFAULT_CHANNELS, dueDaysOf, MESSAGE_KINDS, queueMessages } from './outbox';
 
 export interface ChannelChoice {
@@ -98,7 +99,7 @@ export function createMessageService(
           .where('kind', '=', sql.lit('documento'))
           .where('id', '>', after)
           .orderBy('id')
-          .limit(DUE_BATCH)
+          .limit(sql.lit(DUE_BATCH))
           .execute();
         if (documents.length === 0) break;
         queued += await db.transaction().execute((trx) =>
@@ -120,6 +121,7 @@ export function createMessageService(
   }
 
   return {
+    office: createOfficeMessages(db, clock, config.publicUrl),
     preferencesOf,
     savePreferences,
     queueDueSoon,

@@ -28,6 +28,7 @@ import { officeDietRoutes } from './diete/routes';
 // issue 15/16 anchor: prepaid routes import
 // issue 15/16 anchor: reconciliation routes import
 // issue 15/16 anchor: messages routes import
+import { officeMessageRoutes } from './messaggi/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -92,4 +93,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: prepaid routes
   // issue 15/16 anchor: reconciliation routes
   // issue 15/16 anchor: messages routes
+  await app.register(officeMessageRoutes, { services });
 }

@@ -2124,6 +2124,72 @@ export const it = {
   // issue 15/16 anchor: officePrepaid (its section goes right below this line)
   // issue 15/16 anchor: officeReconciliation (its section goes right below this line)
   // issue 15/16 anchor: messages (its section goes right below this line)
+  messages: {
+    preferences: {
+      title: 'Preferenze messaggi',
+      lead: 'Scegli come ricevere i messaggi del Comune sui servizi scolastici dei tuoi figli: per e-mail, su App IO, in entrambi i modi o per nulla. È una tua scelta personale e vale per ogni alunno che segui.',
+      notice: 'In questa pagina puoi cambiare solo le tue preferenze; i tuoi dati anagrafici li cambia l’ufficio.',
+      emailFromRegistry: (email: string) => `I messaggi per e-mail arrivano a ${email}, l’indirizzo che l’ufficio ha in anagrafe.`,
+      noEmail: 'L’ufficio non ha un tuo indirizzo e-mail: i messaggi per e-mail non possono arrivarti. Per aggiungerlo contatta l’ufficio.',
+      languageNote: 'I messaggi sono scritti nella lingua in cui stai usando il portale quando salvi.',
+      channels: { email: 'E-mail', io: 'App IO' },
+      kinds: {
+        new_document: 'Nuovo documento da pagare',
+        due_soon: 'Documento in scadenza',
+        reminder: 'Promemoria di pagamento',
+        low_balance: 'Credito del badge in esaurimento',
+        topup_credited: 'Ricarica accreditata',
+        office: 'Comunicazioni dell’ufficio (per esempio chiusure per sciopero)',
+      },
+      save: 'Salva le preferenze',
+      saved: 'Preferenze salvate.',
+      link: 'Preferenze messaggi',
+      linkLead: 'Scegli se ricevere i messaggi per e-mail o su App IO.',
+    },
+    history: {
+      title: 'Messaggi inviati',
+      empty: 'Nessun messaggio per questa persona.',
+      caption: 'Gli ultimi messaggi a questa persona, dal più recente',
+      columns: { when: 'Data', pupil: 'Alunno', kind: 'Tipo', channel: 'Canale', state: 'Esito', detail: 'Dettaglio' },
+      states: {
+        pending: 'Da inviare',
+        sending: 'In invio',
+        sent: 'Inviato',
+        skipped: 'Non inviato',
+        failed: 'Non riuscito',
+        unknown: 'Esito sconosciuto',
+      },
+      attempts: (n: number) => (n === 1 ? '1 tentativo non riuscito' : `${n} tentativi non riusciti`),
+    },
+    office: {
+      title: 'Messaggi alle famiglie',
+      lead: 'Scrivi un messaggio alle famiglie di una scuola, di una classe o di un servizio: lo ricevono tutti gli adulti che seguono gli alunni, per e-mail o su App IO come ciascuno ha scelto.',
+      fields: { destinatari: 'Destinatari', scuola: 'Scuola', classe: 'Classe', servizio: 'Servizio', oggetto: 'Oggetto', testo: 'Testo del messaggio' },
+      hints: {
+        classe: 'La classe come è scritta in anagrafe, per esempio 2A; vale con la scuola scelta.',
+        oggetto: 'Da 5 a 100 caratteri. Il nome dell’alunno viene messo davanti all’oggetto.',
+        testo: 'Da 20 a 5.000 caratteri. Nessun dato sanitario o sulle diete.',
+      },
+      targets: { school: 'Tutti gli alunni di una scuola', class: 'Una classe di una scuola', service: 'Gli iscritti a un servizio' },
+      choose: 'Scegli',
+      preview: 'Anteprima',
+      previewTitle: 'Anteprima del messaggio',
+      previewCount: (pupils: number) => (pupils === 1 ? 'Il messaggio riguarda 1 alunno.' : `Il messaggio riguarda ${pupils} alunni.`),
+      previewExample: (name: string) => `Ecco come lo riceve la famiglia di ${name}:`,
+      send: 'Invia il messaggio',
+      back: 'Modifica',
+      sent: (pupils: number) => `Messaggio accodato per le famiglie di ${pupils} alunni: parte nei prossimi minuti.`,
+      problems: {
+        subjectLength: 'L’oggetto deve avere da 5 a 100 caratteri.',
+        bodyLength: 'Il testo deve avere da 20 a 5.000 caratteri.',
+        school: 'Scegli una scuola.',
+        className: 'Scrivi la classe.',
+        service: 'Scegli un servizio.',
+        nobody: 'Nessun alunno corrisponde a questi destinatari.',
+        choose: 'Scegli i destinatari.',
+      },
+    },
+  },
 };
 
 export type Messages = typeof it;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { z } from 'zod';
@@ -116,8 +116,8 @@ export async function ioSandboxRoutes(app: FastifyInstance, { db, clock, key }: 
   });
 
   app.get('/', async (_request, reply) => {
-    const messages = await db.selectFrom('sandbox_io_message').selectAll().orderBy('id', 'desc').limit(LIST_LIMIT).execute();
-    const profiles = await db.selectFrom('sandbox_io_profile').selectAll().orderBy('fiscal_code').limit(LIST_LIMIT).execute();
+    const messages = await db.selectFrom('sandbox_io_message').selectAll().orderBy('id', 'desc').limit(sql.lit(LIST_LIMIT)).execute();
+    const profiles = await db.selectFrom('sandbox_io_profile').selectAll().orderBy('fiscal_code').limit(sql.lit(LIST_LIMIT)).execute();
     return sendHtml(
       reply,
       <SandboxPage title="Sandbox App IO: messaggi ricevuti" banner="Ambiente di prova: questa pagina simula App IO, nessun messaggio arriva a un cittadino.">
@@ -203,7 +203,7 @@ export async function ioSandboxRoutes(app: FastifyInstance, { db, clock, key }: 
 export async function mailSandboxRoutes(app: FastifyInstance, { db }: { db: Kysely<DB> }) {
   const banner = 'Ambiente di prova: questa pagina mostra la posta ricevuta dal server SMTP di prova; nessun messaggio arriva a una persona.';
   app.get('/', async (_request, reply) => {
-    const mails = await db.selectFrom('sandbox_mail').select(['id', 'envelope_to', 'subject', 'received_at']).orderBy('id', 'desc').limit(LIST_LIMIT).execute();
+    const mails = await db.selectFrom('sandbox_mail').select(['id', 'envelope_to', 'subject', 'received_at']).orderBy('id', 'desc').limit(sql.lit(LIST_LIMIT)).execute();
     return sendHtml(
       reply,
       <SandboxPage title="Posta di prova: messaggi ricevuti" banner={banner}>

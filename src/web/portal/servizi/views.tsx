@@ -49,6 +49,9 @@ export function ServiceListPage({ ctx }: { ctx: EnteContext }) {
           );
         })}
       </ul>
+      <p class="mt-4">
+        <a href={`/${ente.slug}/preferenze-messaggi`}>{m.messages.preferences.link}</a>: {m.messages.preferences.linkLead}
+      </p>
       <ContactsBox m={m} ente={ente} />
     </Layout>
   );

@@ -136,6 +136,10 @@ export function PersonPage({ ctx, view, done, canEdit }: { ctx: Ctx; view: Perso
           ]}
         />
       </section>
+      {/* issue 16: what was sent to this adult, by which channel, and what failed */}
+      <p class="mt-4">
+        <a href={officePath(ente, `messaggi/persone/${p.id}`)}>{m.messages.history.title}</a>
+      </p>
     </Layout>
   );
 }
