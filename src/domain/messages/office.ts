@@ -96,7 +96,8 @@ export function createOfficeMessages(db: Kysely<DB>, clock: Clock, publicUrl: st
           })),
           now,
         );
-        if (i === 0) {
+        // Audited once per message (its first batch), and not again when the same form comes back.
+        if (i === 0 && written > 0) {
           await writeChange(trx, clock, { ente: context.ente, operator: context.operator, requestId: context.requestId }, {
             action: 'office.message.send', subjectType: 'ente', subjectId: context.ente.id, before: null,
             after: { target: input.target, subject: input.subject, pupils: pupils.length, submissionKey },
