@@ -10,7 +10,7 @@ import { composeMessage, html, markdown, type MessageLanguage, plainText } from 
 /** Rows one run claims at a time. */
 const CLAIM_BATCH = 200;
 /** Messages marked "sending" and sent together; a process that dies leaves at most these of unknown outcome. */
-const SEND_GROUP = 20;
+const SEND_GROUP = 50;
 /** A claim older than this belongs to a process that died; its rows are taken again (or, if being sent, marked unknown). */
 export const LEASE_MS = 5 * 60_000;
 /** Back-off between attempts: 1 min, 2, 4 … at most 6 hours; failed after MAX_ATTEMPTS. */
@@ -33,7 +33,9 @@ export interface DeliveryOutcome {
 
 interface Prepared {
   row: OutboxRow;
-  send: () => Promise<string>;
+  /** Where it goes: the e-mail address, or the citizen's App IO (the message id replaces it once sent). */
+  to: string;
+  send: () => Promise<string | undefined>;
 }
 
 /**
@@ -171,9 +173,10 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
       const to = person.email;
       return {
         row,
+        to,
         send: async () => {
           await channels.sendMail({ to, subject: message.subject, text: plainText(message), html: html(message, language), messageId: `<outbox-${row.id}@${ente.slug}.servizi-scolastici>` });
-          return to;
+          return undefined;
         },
       };
     }
@@ -185,49 +188,58 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
     }
     return {
       row,
+      to: 'App IO',
       send: async () => {
         const sent = await channels.sendIo({ fiscalCode: person.fiscal_code, subject: message.subject, markdown: markdown(message), dueDate, paymentData });
-        return sent.id;
+        return `App IO ${sent.id}`;
       },
     };
   }
 
-  /** Sends one group: marked "sending" first, in one write; each outcome recorded as it comes. */
+  /**
+   * Sends one group: marked "sending" with where each goes in one write, sent together, the successes
+   * marked "sent" in one write (App IO's message ids one by one), each failure as it is.
+   */
   async function sendGroup(group: Prepared[], token: string, outcome: DeliveryOutcome) {
     if (group.length === 0) return;
+    const detail = sql<string>`case id ${sql.join(
+      group.map((p) => sql`when ${p.row.id} then ${p.to}`),
+      sql` `,
+    )} end`;
     const marked = await db
       .updateTable('message_outbox')
-      .set({ state: 'sending' })
+      .set({ state: 'sending', detail })
       .where('id', 'in', group.map((p) => p.row.id))
       .where('lease_token', '=', token)
       .where('state', '=', sql.lit('pending'))
       .returning('id')
       .execute();
     const mine = new Set(marked.map((m) => m.id));
-    const results = await Promise.allSettled(group.filter((p) => mine.has(p.row.id)).map(async (p) => ({ p, detail: await p.send() })));
+    const sending = group.filter((p) => mine.has(p.row.id));
+    const results = await Promise.allSettled(sending.map((p) => p.send()));
     const sentAt = clock.now();
-    const sent: { id: number; detail: string }[] = [];
+    const sent: number[] = [];
     for (const [i, result] of results.entries()) {
+      const p = sending[i]!;
       if (result.status === 'fulfilled') {
-        sent.push({ id: result.value.p.row.id, detail: result.value.detail });
+        if (result.value === undefined) sent.push(p.row.id);
+        else await finish(p.row, token, { state: 'sent', sent_at: sentAt.toISOString(), detail: result.value, error: null });
+        outcome.sent++;
       } else {
-        const p = group.filter((q) => mine.has(q.row.id))[i]!;
         const next = failure(p.row, result.reason, sentAt);
         await finish(p.row, token, next);
         if (next.state === 'failed') outcome.failed++;
         else outcome.retried++;
       }
     }
-    // One write for the group's successes when they went to the same kind of address; the detail per row otherwise.
-    for (const s of sent) {
+    if (sent.length) {
       await db
         .updateTable('message_outbox')
-        .set({ state: 'sent', sent_at: sentAt.toISOString(), detail: s.detail, error: null, lease_token: null, lease_until: null })
-        .where('id', '=', s.id)
+        .set({ state: 'sent', sent_at: sentAt.toISOString(), error: null, lease_token: null, lease_until: null })
+        .where('id', 'in', sent)
         .where('lease_token', '=', token)
         .execute();
     }
-    outcome.sent += sent.length;
   }
 
   /**

@@ -63,7 +63,7 @@ export function createMessageChannels(config: ChannelsConfig): MessageChannels {
     transport ??= nodemailer.createTransport({
       url: typeof config.smtpUrl === 'function' ? config.smtpUrl() : config.smtpUrl,
       pool: true,
-      maxConnections: 4,
+      maxConnections: 8,
       maxMessages: Infinity,
       connectionTimeout: config.timeoutMs,
       greetingTimeout: config.timeoutMs,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DB } from '../../../db/schema';
 import type { Clock } from '../../../domain/clock';
 import { BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH } from '../../../web/shared/assets';
+import { parseId } from '../../../web/shared/forms';
 import { formatEuroItalian } from '../../pagopa/amounts';
 import { partOf } from './mime';
 
@@ -238,8 +239,8 @@ export async function mailSandboxRoutes(app: FastifyInstance, { db }: { db: Kyse
     );
   });
   app.get('/:id', async (request, reply) => {
-    const id = Number((request.params as { id: string }).id);
-    const mail = Number.isSafeInteger(id) && id > 0 ? await db.selectFrom('sandbox_mail').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    const id = parseId((request.params as { id: string }).id);
+    const mail = id === undefined ? undefined : await db.selectFrom('sandbox_mail').selectAll().where('id', '=', id).executeTakeFirst();
     if (!mail) return sendHtml(reply, <SandboxPage title="Messaggio non trovato" banner={banner}><p><a href="/mail-sandbox/">Torna ai messaggi</a></p></SandboxPage>, 404);
     return sendHtml(
       reply,
