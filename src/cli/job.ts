@@ -32,9 +32,10 @@ const USAGE = `Usage: npm run job -- <command> [options]
                                       import the previous supplier's CSV (columns in README): every problem
                                       by row and column; all or nothing; --dry-run checks and writes nothing;
                                       exits 1 when the file has problems
+  messages                            queue today's "due in N days" messages and send what the outbox holds (messages)
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
-freeze, charge, bill, notices, publish and receipts by itself every minute.`;
+freeze, charge, bill, notices, publish, receipts and messages by itself every minute.`;
 
 /** `npm run job`: the scheduled jobs by hand, and the office's corrections until the back-office has screens. */
 async function main() {
@@ -144,6 +145,11 @@ async function main() {
         if (problems.length) process.exitCode = 1;
         break;
       }
+      // messages (issue 16)
+      case 'messages':
+        for (const queued of await services.messages.queueDueSoon()) print(queued);
+        print(await services.messages.deliverDue());
+        break;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -159,6 +165,7 @@ async function main() {
     }
   } finally {
     await services.audit.flush();
+    services.messages.close();
     await database.destroy();
   }
 }

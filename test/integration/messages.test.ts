@@ -9,7 +9,7 @@ import { LEASE_MS } from '../../src/domain/messages/delivery';
 import { type MessageEvent, queueMessages } from '../../src/domain/messages/outbox';
 import { createMessageService } from '../../src/domain/messages/service';
 import { partOf } from '../../src/integrations/messages/sandbox/mime';
-import { startTestApp, type TestApp } from '../helpers/app';
+import { ADA, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 
@@ -194,7 +194,27 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(shortSubject.statusCode, 400);
     });
 
-    it('a top-up credited by a pagoPA receipt queues one message per adult of the badge\'s pupil, once', async () => {
+    it('a top-up paid at the sandbox tabaccheria gives one e-mail naming the pupil, whatever arrives twice', async () => {
+      const ente = (await t.app.services.enti.bySlug('demo'))!;
+      const badge = await db().selectFrom('badge').select('id').where('code', '=', 'B100001').executeTakeFirstOrThrow();
+      const ada = { fiscalCode: ADA };
+      const topupId = await t.app.services.payments.requestTopup(ente, ada, badge.id, 2_500);
+      await t.app.services.payments.payTopupLater(ente, ada, topupId);
+      const notice = await db().selectFrom('payment_notice').select('nav').where('topup_id', '=', topupId).executeTakeFirstOrThrow();
+      const paid = await fetch(`${t.baseUrl}/pagopa-sandbox/tabaccheria`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ente: ente.tax_code, avviso: notice.nav, consegna: 'normale' }).toString(),
+      });
+      assert.equal(paid.status, 303);
+      await t.app.services.receipts.pullReceipts();
+      await service(t.app.services.clock).deliverDue();
+      const mails = (await mailsTo(db(), 'ada.lovelace@example.org')).filter((m) => /ricarica/.test(m.subject));
+      assert.equal(mails.length, 1);
+      assert.equal(mails[0]!.subject, 'Sofia: ricarica accreditata');
+      assert.match(partOf(mails[0]!.raw, 'text/plain')!, /25,00 €/);
+    });
+
+    it('the same event twice in one call is one message', async () => {
       const adult = await buildPerson(db(), enteId, { email: 'ricarica@esempio.invalid' });
       const pupil = await buildPupil(db(), enteId, [{ person: adult, relation: 'intestatario' }], { givenName: 'Rinaldo' });
       const event: MessageEvent = { enteId, kind: 'topup_credited', eventKey: 'topup:test-1', pupilId: pupil.pupilId, params: { amountCents: 2_000 } };
