@@ -109,5 +109,52 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       assert.deepEqual(mails.filter((m) => /nuovo documento/.test(m.subject)), [], 'no e-mail about a new document');
       await context.close();
     });
+
+    it('Marco Polo writes to the families of a class, previews and sends; Ada\'s history shows the messages; every page passes axe at 375 px', async () => {
+      const context = await chromium.browser.newContext({ viewport: { width: 375, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${t.baseUrl}/demo/ufficio/`);
+      await (await TestIdpLoginPage.on(page)).logInAs(/Marco Polo/);
+      await onPage(page, /Ufficio comunale/);
+      await page.getByRole('link', { name: 'Messaggi alle famiglie' }).first().click();
+      await onPage(page, /^Messaggi alle famiglie$/);
+      const tommaso = await t.database.db
+        .selectFrom('pupil as p')
+        .innerJoin('person as c', 'c.id', 'p.person_id')
+        .innerJoin('school as s', 's.id', 'p.school_id')
+        .select(['p.class_name', 's.name as school'])
+        .where('c.given_name', '=', 'Tommaso')
+        .where('c.family_name', '=', 'Lovelace')
+        .executeTakeFirstOrThrow();
+
+      // Too short a subject: refused, the summary first, the text kept.
+      await page.getByLabel('Destinatari').selectOption({ label: 'Una classe di una scuola' });
+      await page.getByLabel('Scuola').selectOption({ label: tommaso.school });
+      await page.getByLabel('Classe').fill(tommaso.class_name);
+      await page.getByLabel('Oggetto').fill('No');
+      await page.getByLabel('Testo del messaggio').fill('Venerdì la mensa resta chiusa per lo sciopero del personale.');
+      await page.getByRole('button', { name: 'Anteprima' }).click();
+      await onPage(page, /^Messaggi alle famiglie$/);
+      assert.match(await page.locator('.alert-danger').first().innerText(), /Oggetto: L’oggetto deve avere da 5 a 100 caratteri/);
+      assert.equal(await page.getByLabel('Testo del messaggio').inputValue(), 'Venerdì la mensa resta chiusa per lo sciopero del personale.');
+
+      await page.getByLabel('Oggetto').fill('Sciopero di venerdì');
+      await page.getByRole('button', { name: 'Anteprima' }).click();
+      await onPage(page, /^Anteprima del messaggio$/);
+      assert.match(await page.locator('main').innerText(), /: Sciopero di venerdì/);
+      await page.getByRole('button', { name: 'Invia il messaggio' }).click();
+      await onPage(page, /^Messaggi alle famiglie$/);
+      assert.match(await page.getByRole('status').innerText(), /Messaggio accodato per le famiglie di \d+ alunni/);
+
+      await t.app.services.messages.deliverDue();
+      const ada = await t.database.db.selectFrom('person').select('id').where('fiscal_code', '=', ADA).executeTakeFirstOrThrow();
+      await page.goto(`${t.baseUrl}/demo/ufficio/anagrafe/persone/${ada.id}`);
+      await page.getByRole('link', { name: 'Messaggi inviati' }).click();
+      await onPage(page, /^Messaggi inviati: Ada Lovelace$/);
+      const history = await page.getByRole('table').innerText();
+      assert.match(history, /Comunicazioni dell’ufficio[\s\S]*E-mail[\s\S]*Inviato[\s\S]*ada\.lovelace@example\.org/);
+      assert.match(history, /Nuovo documento da pagare[\s\S]*App IO[\s\S]*Inviato/);
+      await context.close();
+    });
   });
 }

@@ -6,7 +6,7 @@ import { renderToString } from 'preact-render-to-string';
 import { z } from 'zod';
 import type { DB } from '../../../db/schema';
 import type { Clock } from '../../../domain/clock';
-import { BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH } from '../../../web/shared/assets';
+import { APP_ASSETS_PREFIX, BOOTSTRAP_ITALIA_PREFIX, FONTS_CSS_PATH } from '../../../web/shared/assets';
 import { parseId } from '../../../web/shared/forms';
 import { formatEuroItalian } from '../../pagopa/amounts';
 import { partOf } from './mime';
@@ -63,6 +63,7 @@ function SandboxPage({ title, banner, children }: { title: string; banner: strin
         <title>{title}</title>
         <link rel="stylesheet" href={FONTS_CSS_PATH} />
         <link rel="stylesheet" href={`${BOOTSTRAP_ITALIA_PREFIX}css/bootstrap-italia.min.css`} />
+        <link rel="stylesheet" href={`${APP_ASSETS_PREFIX}css/app.css`} />
       </head>
       <body>
         <header class="container pt-3">
@@ -145,7 +146,7 @@ export async function ioSandboxRoutes(app: FastifyInstance, { db, clock, key }: 
                   )}
                   <details>
                     <summary>Testo del messaggio</summary>
-                    <pre class="mt-2" style="white-space: pre-wrap">{m.markdown}</pre>
+                    <pre class="mt-2 message-text">{m.markdown}</pre>
                   </details>
                 </li>
               );
@@ -249,7 +250,7 @@ export async function mailSandboxRoutes(app: FastifyInstance, { db }: { db: Kyse
           Da {mail.envelope_from} a {mail.envelope_to}, ricevuto il {when(mail.received_at)}.
         </p>
         <h2 class="h4">Testo</h2>
-        <pre style="white-space: pre-wrap">{partOf(mail.raw, 'text/plain') ?? ''}</pre>
+        <pre class="message-text">{partOf(mail.raw, 'text/plain') ?? ''}</pre>
         <p>
           <a href="/mail-sandbox/">Torna ai messaggi</a>
         </p>

@@ -92,7 +92,7 @@ export function OfficeMessagePreviewPage({
       <div class="card card-bg mb-4">
         <div class="card-body">
           <h2 class="h5 card-title">{preview.subject}</h2>
-          <p class="card-text" style="white-space: pre-wrap">
+          <p class="card-text message-text">
             {preview.text}
           </p>
         </div>
