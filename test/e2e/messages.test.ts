@@ -5,7 +5,7 @@ import type { Browser as Chromium } from 'playwright-core';
 import { fixedClock } from '../../src/domain/clock';
 import { createServices } from '../../src/domain/services';
 import { ADA, startTestApp, type TestApp } from '../helpers/app';
-import { browserSkipReason, launchChromium, onPage } from '../helpers/browser';
+import { browserSkipReason, expectPhoneReady, launchChromium, onPage } from '../helpers/browser';
 import { testEngines } from '../helpers/databases';
 import { TestIdpLoginPage } from './pages';
 
@@ -56,6 +56,9 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       assert.match(await page.getByRole('status').innerText(), /Preferenze salvate/);
       assert.ok(!(await notices.getByLabel('E-mail').isChecked()));
       assert.ok(await notices.getByLabel('App IO').isChecked());
+      await expectPhoneReady(page, 'the preferences page');
+      await page.goto(`${t.baseUrl}/demo/`);
+      await expectPhoneReady(page, 'the service list with its link to the preferences');
 
       // Ada is on App IO and accepts the Comune's messages (the sandbox's page plays her app).
       await page.goto(`${t.baseUrl}/io-sandbox/`);
@@ -141,6 +144,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByLabel('Oggetto').fill('Sciopero di venerdì');
       await page.getByRole('button', { name: 'Anteprima' }).click();
       await onPage(page, /^Anteprima del messaggio$/);
+      await expectPhoneReady(page, 'the preview of a message');
       assert.match(await page.locator('main').innerText(), /: Sciopero di venerdì/);
       await page.getByRole('button', { name: 'Invia il messaggio' }).click();
       await onPage(page, /^Messaggi alle famiglie$/);
@@ -151,6 +155,7 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.goto(`${t.baseUrl}/demo/ufficio/anagrafe/persone/${ada.id}`);
       await page.getByRole('link', { name: 'Messaggi inviati' }).click();
       await onPage(page, /^Messaggi inviati: Ada Lovelace$/);
+      await expectPhoneReady(page, 'a person’s messages');
       const history = await page.getByRole('table').innerText();
       assert.match(history, /Comunicazioni dell’ufficio[\s\S]*E-mail[\s\S]*Inviato[\s\S]*ada\.lovelace@example\.org/);
       assert.match(history, /Nuovo documento da pagare[\s\S]*App IO[\s\S]*Inviato/);

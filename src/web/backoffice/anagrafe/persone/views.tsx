@@ -138,7 +138,9 @@ export function PersonPage({ ctx, view, done, canEdit }: { ctx: Ctx; view: Perso
       </section>
       {/* issue 16: what was sent to this adult, by which channel, and what failed */}
       <p class="mt-4">
-        <a href={officePath(ente, `messaggi/persone/${p.id}`)}>{m.messages.history.title}</a>
+        <a class="btn btn-outline-primary" href={officePath(ente, `messaggi/persone/${p.id}`)}>
+          {m.messages.history.title}
+        </a>
       </p>
     </Layout>
   );
