@@ -184,14 +184,8 @@ const envSchema = z
     if (production && env.MAIL_SANDBOX) {
       ctx.addIssue({ code: 'custom', path: ['MAIL_SANDBOX'], message: 'il server di posta di prova non può essere attivo in produzione' });
     }
-    if (!(env.MAIL_SANDBOX ?? !production) && !env.SMTP_URL) {
-      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'obbligatorio senza il server di posta di prova' });
-    }
     if (production && env.IO_SANDBOX) {
       ctx.addIssue({ code: 'custom', path: ['IO_SANDBOX'], message: 'la sandbox di App IO non può essere attiva in produzione' });
-    }
-    if (!(env.IO_SANDBOX ?? !production) && !env.IO_API_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['IO_API_KEY'], message: 'obbligatorio senza la sandbox di App IO' });
     }
     if (production && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'in produzione deve essere https://' });
@@ -263,11 +257,13 @@ function messagesConfig(env: z.infer<typeof envSchema>, publicUrl: string) {
   return {
     mailSandbox,
     mailSandboxPort: sandboxPort,
-    smtpUrl: env.SMTP_URL ?? `smtp://127.0.0.1:${sandboxPort}`,
+    /** Undefined: no e-mail is sent (the messages by e-mail are recorded as not sent, with the reason). */
+    smtpUrl: env.SMTP_URL ?? (mailSandbox ? `smtp://127.0.0.1:${sandboxPort}` : undefined),
     mailFrom: env.MAIL_FROM ?? `Servizi scolastici <noreply@${new URL(publicUrl).hostname}>`,
     ioSandbox,
     ioUrl: (env.IO_API_URL ?? (ioSandbox ? `${publicUrl}/io-sandbox` : 'https://api.io.pagopa.it')).replace(/\/$/, ''),
-    ioKey: env.IO_API_KEY ?? IO_SANDBOX_KEY,
+    /** Undefined: App IO is not used (its messages are recorded as not sent, with the reason). */
+    ioKey: env.IO_API_KEY ?? (ioSandbox ? IO_SANDBOX_KEY : undefined),
     timeoutMs: env.MESSAGES_TIMEOUT_MS,
   };
 }

@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import type { Config } from '../config/index';
+import { type Config, IO_SANDBOX_KEY } from '../config/index';
 import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
 import type { Clock } from '../domain/clock';
@@ -207,7 +207,7 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
   }
   if (config.messages.ioSandbox) {
     const { ioSandboxRoutes } = await import('../integrations/messages/sandbox/routes');
-    await app.register(ioSandboxRoutes, { prefix: '/io-sandbox', db: database.db, clock, key: config.messages.ioKey });
+    await app.register(ioSandboxRoutes, { prefix: '/io-sandbox', db: database.db, clock, key: config.messages.ioKey ?? IO_SANDBOX_KEY });
   }
   if (config.messages.mailSandbox) {
     const { mailSandboxRoutes } = await import('../integrations/messages/sandbox/routes');

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DB, MessageOutboxTable } from '../../db/schema';
+import type { DB, Ente, MessageOutboxTable } from '../../db/schema';
 import { ChannelError, type MessageChannels, type PaymentData } from '../../integrations/messages/channels';
 import { monthName } from '../billing/lines';
 import type { Clock } from '../clock';
-import { gpdDueDate } from '../payments/notices';
+import { gpdDueDate, issuesNotices } from '../payments/notices';
 import { composeMessage, html, markdown, type MessageLanguage, plainText } from './texts';
 
 /** Rows one run claims at a time. */
@@ -79,7 +79,7 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
     const pupilIds = [...new Set(rows.map((r) => r.pupil_id))];
     const enteIds = [...new Set(rows.map((r) => r.ente_id))];
     const documentIds = [
-      ...new Set(rows.filter((r) => r.kind === 'new_document').map((r) => Number((JSON.parse(r.params) as { documentId?: number }).documentId))),
+      ...new Set(rows.filter((r) => r.kind === 'new_document' || r.kind === 'due_soon').map((r) => Number((JSON.parse(r.params) as { documentId?: number }).documentId))),
     ].filter(Number.isInteger);
     const [people, pupils, enti, languages, documents] = await Promise.all([
       db.selectFrom('person').select(['id', 'fiscal_code', 'email']).where('id', 'in', personIds).execute(),
@@ -130,12 +130,22 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
 
   /** Decides what to do with one row: a send to make, a skip, or a wait for its notice. */
   async function prepare(row: OutboxRow, facts: Awaited<ReturnType<typeof factsOf>>, token: string, now: Date, outcome: DeliveryOutcome): Promise<Prepared | undefined> {
+    if (!channels.enabled[row.channel]) {
+      await finish(row, token, { state: 'skipped', detail: row.channel === 'email' ? 'e-mail not configured' : 'App IO not configured' });
+      outcome.skipped++;
+      return undefined;
+    }
     const person = facts.person.get(row.person_id)!;
     const ente = facts.ente.get(row.ente_id)!;
     const language = facts.language.get(row.person_id) ?? 'it';
     const params = JSON.parse(row.params) as Record<string, unknown>;
     let paymentData: PaymentData | undefined;
     let dueDate: string | undefined;
+    if (row.kind === 'due_soon' && facts.document.get(Number(params.documentId))?.state !== 'da_pagare') {
+      await finish(row, token, { state: 'skipped', detail: 'document no longer payable' });
+      outcome.skipped++;
+      return undefined;
+    }
     if (row.kind === 'new_document') {
       const document = facts.document.get(Number(params.documentId));
       if (!document || document.state !== 'da_pagare') {
@@ -143,7 +153,7 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
         outcome.skipped++;
         return undefined;
       }
-      const waitsForNotice = !document.nav && !!ente.segregation_code && !!ente.iban && now.getTime() - Date.parse(row.created_at) < NOTICE_WAIT_MS;
+      const waitsForNotice = !document.nav && issuesNotices(ente as Ente) && now.getTime() - Date.parse(row.created_at) < NOTICE_WAIT_MS;
       if (waitsForNotice) {
         await finish(row, token, { next_at: new Date(now.getTime() + NOTICE_RETRY_MS).toISOString() });
         return undefined;

@@ -32,6 +32,8 @@ export interface IoMessageToSend {
 export type IoProfile = { kind: 'allowed' } | { kind: 'refused' } | { kind: 'no-profile' };
 
 export interface MessageChannels {
+  /** The channels configured: a message for one that is not is recorded as not sent. */
+  enabled: { email: boolean; io: boolean };
   sendMail(mail: MailToSend): Promise<void>;
   ioProfile(fiscalCode: string): Promise<IoProfile>;
   sendIo(message: IoMessageToSend): Promise<{ id: string }>;
@@ -39,11 +41,12 @@ export interface MessageChannels {
 }
 
 export interface ChannelsConfig {
-  /** smtp://user:password@host:port or smtps://…; a function where the sandbox's port is known only once it listens. */
-  smtpUrl: string | (() => string);
+  /** smtp://user:password@host:port or smtps://…; undefined: no e-mail. */
+  smtpUrl: string | undefined;
   mailFrom: string;
   ioUrl: string;
-  ioKey: string;
+  /** The service's subscription key; undefined: no App IO. */
+  ioKey: string | undefined;
   timeoutMs: number;
 }
 
@@ -61,7 +64,7 @@ export function createMessageChannels(config: ChannelsConfig): MessageChannels {
   let transport: Transporter | undefined;
   const mailer = () => {
     transport ??= nodemailer.createTransport({
-      url: typeof config.smtpUrl === 'function' ? config.smtpUrl() : config.smtpUrl,
+      url: config.smtpUrl,
       pool: true,
       maxConnections: 8,
       maxMessages: Infinity,
@@ -77,7 +80,7 @@ export function createMessageChannels(config: ChannelsConfig): MessageChannels {
     try {
       response = await fetch(`${config.ioUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'Ocp-Apim-Subscription-Key': config.ioKey },
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'Ocp-Apim-Subscription-Key': config.ioKey ?? '' },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(config.timeoutMs),
       });
@@ -95,6 +98,7 @@ export function createMessageChannels(config: ChannelsConfig): MessageChannels {
   }
 
   return {
+    enabled: { email: config.smtpUrl !== undefined, io: config.ioKey !== undefined },
     async sendMail(mail) {
       await mailer().sendMail({ from: config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId });
     },
