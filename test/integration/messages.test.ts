@@ -35,14 +35,15 @@ function movableClock(start: string): Clock & { advance(ms: number): void } {
 let documentNumber = 900_000;
 
 /** An unpaid document of the pupil, as billing writes it (billing itself is covered in the browser test). */
-async function unpaidDocument(db: Kysely<DB>, enteId: number, pupil: BuiltPupil, holder: BuiltPerson, totalCents = 4_560): Promise<number> {
-  const enrolmentId = await buildEnrolment(db, enteId, pupil, holder);
+async function unpaidDocument(db: Kysely<DB>, enteId: number, pupil: BuiltPupil, holder: BuiltPerson, totalCents = 4_560, dueDate = '2026-12-31', period = '2026-10'): Promise<number> {
+  const existing = await db.selectFrom('enrolment').select('id').where('pupil_id', '=', pupil.pupilId).executeTakeFirst();
+  const enrolmentId = existing?.id ?? (await buildEnrolment(db, enteId, pupil, holder));
   const service = await db.selectFrom('enrolment').select('service_id').where('id', '=', enrolmentId).executeTakeFirstOrThrow();
   const row = await db
     .insertInto('document')
     .values({
       ente_id: enteId, kind: 'documento', year: 2026, number: ++documentNumber, enrolment_id: enrolmentId, pupil_id: pupil.pupilId,
-      holder_person_id: holder.id, service_id: service.service_id, period: '2026-10', issue_date: '2026-11-02', due_date: '2026-12-31',
+      holder_person_id: holder.id, service_id: service.service_id, period, issue_date: '2026-11-02', due_date: dueDate,
       total_cents: totalCents, state: 'da_pagare', cancels_document_id: null, reason: null, paid_at: null, created_at: new Date(NOW).toISOString(),
     })
     .returning('id')
@@ -212,6 +213,26 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(mails.length, 1);
       assert.equal(mails[0]!.subject, 'Sofia: ricarica accreditata');
       assert.match(partOf(mails[0]!.raw, 'text/plain')!, /25,00 €/);
+    });
+
+    it('"due in N days": once per document and due date, N per ente; not sent for a document paid meanwhile', async () => {
+      await db().insertInto('message_setting').values({ ente_id: enteId, due_days: 5 }).onConflict((oc) => oc.column('ente_id').doUpdateSet({ due_days: 5 })).execute();
+      const adult = await buildPerson(db(), enteId, { email: 'scadenza@esempio.invalid' });
+      const pupil = await buildPupil(db(), enteId, [{ person: adult, relation: 'intestatario' }], { givenName: 'Serena' });
+      const due = await unpaidDocument(db(), enteId, pupil, adult, 3_000, '2026-12-01');
+      const paidMeanwhile = await unpaidDocument(db(), enteId, pupil, adult, 1_000, '2026-12-01', '2026-09');
+      await unpaidDocument(db(), enteId, pupil, adult, 2_000, '2026-12-02', '2026-08');
+      const first = service(t.app.services.clock);
+      assert.ok((await first.queueDueSoon()).some((q) => q.queued >= 2));
+      assert.deepEqual(await service(t.app.services.clock).queueDueSoon(), [], 'another process the same day queues nothing more');
+      await db().updateTable('document').set({ state: 'pagato', paid_at: new Date(NOW).toISOString() }).where('id', '=', paidMeanwhile).execute();
+      await first.deliverDue();
+      const mails = await mailsTo(db(), 'scadenza@esempio.invalid');
+      assert.equal(mails.length, 1, 'one document falls due in 5 days and is still unpaid');
+      assert.equal(mails[0]!.subject, 'Serena: un documento è in scadenza');
+      assert.match(partOf(mails[0]!.raw, 'text/plain')!, /scade il 01\/12\/2026[\s\S]*30,00 €/);
+      const rows = await db().selectFrom('message_outbox').select(['event_key', 'state']).where('person_id', '=', adult.id).orderBy('event_key').execute();
+      assert.deepEqual(rows, [{ event_key: `due:${due}:2026-12-01`, state: 'sent' }, { event_key: `due:${paidMeanwhile}:2026-12-01`, state: 'skipped' }].sort((a, b) => a.event_key.localeCompare(b.event_key)));
     });
 
     it('the same event twice in one call is one message', async () => {
