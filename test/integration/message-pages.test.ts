@@ -130,6 +130,26 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await other.get('/demo/ufficio/messaggi')).statusCode, 403);
     });
 
+    it('the office sets the ente\'s "due in N days"; bad input is refused with 422 and nothing written', async () => {
+      const office = new Browser(app.app);
+      await office.login(MARCO, { returnTo: '/demo/ufficio/' });
+      const page = await office.get('/demo/ufficio/messaggi');
+      assert.match(page.body, /name="giorni" value="5"/, 'five days until the office says otherwise');
+      const csrf = office.csrfFrom(page.body);
+      for (const bad of ['61', '-1', 'x\u0000', '99999999999999999999', '']) {
+        const refused = await office.post('/demo/ufficio/messaggi/scadenze', { _csrf: csrf, giorni: bad });
+        assert.equal(refused.statusCode, 422, JSON.stringify(bad));
+        assert.match(refused.body, /id="errori"/);
+      }
+      assert.equal((await db().selectFrom('message_setting').selectAll().execute()).length, 0);
+      const saved = await office.post('/demo/ufficio/messaggi/scadenze', { _csrf: csrf, giorni: '3' });
+      assert.equal(saved.statusCode, 303);
+      assert.match((await office.follow(saved)).body, new RegExp(t.office.dueDays.saved));
+      assert.deepEqual(await db().selectFrom('message_setting').select(['ente_id', 'due_days']).execute(), [{ ente_id: enteId, due_days: 3 }]);
+      const audit = await db().selectFrom('audit_event').select(['before_json', 'after_json']).where('action', '=', 'office.message-setting.save').execute();
+      assert.deepEqual(audit.map((a) => [JSON.parse(a.before_json!), JSON.parse(a.after_json!)]), [[{ due_days: 5 }, { due_days: 3 }]]);
+    });
+
     it('the sandbox pages list what they received', async () => {
       const mail = await app.app.inject({ url: '/mail-sandbox/' });
       assert.equal(mail.statusCode, 200);

@@ -4,7 +4,7 @@ import { writeChange } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
-import { queueMessages } from './outbox';
+import { dueDaysOf, queueMessages } from './outbox';
 import { composeMessage, plainText } from './texts';
 
 export type OfficeTarget = { kind: 'school'; schoolId: number } | { kind: 'class'; schoolId: number; className: string } | { kind: 'service'; serviceId: number };
@@ -133,7 +133,29 @@ export function createOfficeMessages(db: Kysely<DB>, clock: Clock, publicUrl: st
     return { id: person.id, name: `${person.given_name} ${person.family_name}` };
   }
 
-  return { choices, preview, send, historyOf, personName };
+  /** The ente's "due in N days": how many days before a document's due date its families are told. */
+  async function dueDays(context: OperatorContext): Promise<number> {
+    requirePermission(context, 'messages.send');
+    return dueDaysOf(db, context.ente.id);
+  }
+
+  async function setDueDays(context: OperatorContext, days: number) {
+    requirePermission(context, 'messages.send');
+    if (!Number.isInteger(days) || days < 0 || days > 60) throw new InvalidInputError({ giorni: 'dueDays' });
+    await db.transaction().execute(async (trx) => {
+      const before = await dueDaysOf(trx, context.ente.id);
+      await trx
+        .insertInto('message_setting')
+        .values({ ente_id: context.ente.id, due_days: days })
+        .onConflict((oc) => oc.column('ente_id').doUpdateSet({ due_days: days }))
+        .execute();
+      await writeChange(trx, clock, { ente: context.ente, operator: context.operator, requestId: context.requestId }, {
+        action: 'office.message-setting.save', subjectType: 'ente', subjectId: context.ente.id, before: { due_days: before }, after: { due_days: days },
+      });
+    });
+  }
+
+  return { choices, preview, send, historyOf, personName, dueDays, setDueDays };
 }
 
 export type OfficeMessages = ReturnType<typeof createOfficeMessages>;

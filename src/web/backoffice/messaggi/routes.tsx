@@ -19,6 +19,14 @@ const messageForm = z.object({
   testo: z.string().trim().min(20, 'bodyLength').max(5000, 'bodyLength'),
 });
 const submissionKey = z.string().regex(/^[A-Za-z0-9-]{8,100}$/);
+const dueDaysForm = z.object({
+  giorni: z
+    .string()
+    .trim()
+    .regex(/^\d{1,2}$/, 'dueDays')
+    .transform(Number)
+    .refine((n) => n <= 60, 'dueDays'),
+});
 
 /** The form's values as the service takes them, or the problems of the target's fields. */
 function toInput(values: z.output<typeof messageForm>): { input?: OfficeMessageInput; problems?: FormProblems<OfficeMessageField> } {
@@ -41,9 +49,18 @@ export async function officeMessageRoutes(app: FastifyInstance, { services }: { 
   const read = { config: { permission: 'registry.read' as const } };
   const office = services.messages.office;
 
-  async function formPage(request: FastifyRequest, reply: FastifyReply, typed: Typed, problems?: FormProblems<OfficeMessageField>, status?: number, sent?: number) {
+  async function formPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    typed: Typed,
+    problems?: FormProblems<OfficeMessageField | 'giorni'>,
+    status?: number,
+    sent?: number,
+    dueDays?: { value: string; saved?: boolean },
+  ) {
     const choices = await office.choices(request.office!);
-    return sendPage(reply, <OfficeMessagePage ctx={enteContext(request)} choices={choices} typed={typed} problems={problems} sent={sent} />, status);
+    const days = dueDays ?? { value: String(await office.dueDays(request.office!)) };
+    return sendPage(reply, <OfficeMessagePage ctx={enteContext(request)} choices={choices} typed={typed} problems={problems} sent={sent} dueDays={days} />, status);
   }
 
   /** The form checked and its target resolved; a page of problems (422) when anything is wrong. */
@@ -55,8 +72,17 @@ export async function officeMessageRoutes(app: FastifyInstance, { services }: { 
   }
 
   app.get('/messaggi', send, async (request, reply) => {
-    const sent = parseId((request.query as { inviato?: unknown }).inviato);
-    return formPage(request, reply, {}, undefined, undefined, sent);
+    const query = request.query as { inviato?: unknown; fatto?: unknown };
+    const sent = parseId(query.inviato);
+    const saved = query.fatto === 'scadenze';
+    return formPage(request, reply, {}, undefined, undefined, sent, saved ? { value: String(await office.dueDays(request.office!)), saved } : undefined);
+  });
+
+  app.post('/messaggi/scadenze', send, async (request, reply) => {
+    const form = parseForm(dueDaysForm, request.body);
+    if (!form.ok) return formPage(request, reply, {}, form.problems, 422, undefined, { value: form.typed.giorni ?? '' });
+    await office.setDueDays(request.office!, form.values.giorni);
+    return reply.redirect(`/${request.ente!.slug}/ufficio/messaggi?fatto=scadenze`, 303);
   });
 
   app.post('/messaggi/modifica', send, async (request, reply) => {

@@ -37,12 +37,49 @@ function Fields({ ctx, choices, typed, problems }: { ctx: Ctx; choices: Choices;
   );
 }
 
-export function OfficeMessagePage({ ctx, choices, typed, problems, sent }: { ctx: Ctx; choices: Choices; typed: Typed; problems?: FormProblems<OfficeMessageField>; sent?: number }) {
+function DueDaysForm({ ctx, value, problem, saved }: { ctx: Ctx; value: string; problem?: string; saved?: boolean }) {
+  const { m, ente } = ctx;
+  const t = m.messages.office.dueDays;
+  return (
+    <section aria-labelledby="avviso-scadenza" class="mt-5">
+      <h2 class="h4" id="avviso-scadenza">
+        {t.title}
+      </h2>
+      {saved && (
+        <div class="alert alert-success" role="status">
+          {t.saved}
+        </div>
+      )}
+      <PostForm action={`${base(ente)}/scadenze`} csrfToken={ctx.csrfToken}>
+        <TextField m={m} name="giorni" label={t.label} value={value} problem={problem} texts={m.messages.office.problems as Record<string, string>} hint={t.hint} inputmode="numeric" required />
+        <button type="submit" class="btn btn-outline-primary">
+          {t.save}
+        </button>
+      </PostForm>
+    </section>
+  );
+}
+
+export function OfficeMessagePage({
+  ctx,
+  choices,
+  typed,
+  problems,
+  sent,
+  dueDays,
+}: {
+  ctx: Ctx;
+  choices: Choices;
+  typed: Typed;
+  problems?: FormProblems<OfficeMessageField | 'giorni'>;
+  sent?: number;
+  dueDays: { value: string; saved?: boolean };
+}) {
   const { m, ente } = ctx;
   const t = m.messages.office;
   return (
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
-      {problems && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems as Record<string, string>} />}
+      {problems && <FormErrors m={m} problems={problems} labels={{ ...t.fields, giorni: t.dueDays.label }} texts={t.problems as Record<string, string>} />}
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
       {sent !== undefined && (
@@ -56,6 +93,7 @@ export function OfficeMessagePage({ ctx, choices, typed, problems, sent }: { ctx
           {t.preview}
         </button>
       </PostForm>
+      <DueDaysForm ctx={ctx} value={dueDays.value} problem={problems?.giorni} saved={dueDays.saved} />
     </Layout>
   );
 }
