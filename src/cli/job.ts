@@ -38,9 +38,10 @@ const USAGE = `Usage: npm run job -- <command> [options]
   solleciti [--ente SLUG] [--date YYYY-MM-DD] [--batch-size N]
                                       the reminders run (solleciti) of today, or of a day: each unpaid document's
                                       next step of the ladder, once; without --ente every ente
+  messages                            queue today's "due in N days" messages and send what the outbox holds (messages)
 
 Each command prints one JSON line per result on stdout; the scheduler of a running server does
-freeze, charge, bill, notices, publish and receipts by itself every minute, and solleciti once a day.`;
+freeze, charge, bill, notices, publish, receipts and messages by itself every minute, and solleciti once a day.`;
 
 /** `npm run job`: the scheduled jobs by hand, and the office's corrections until the back-office has screens. */
 async function main() {
@@ -169,6 +170,11 @@ async function main() {
         }
         break;
       }
+      // messages (issue 16)
+      case 'messages':
+        for (const queued of await services.messages.queueDueSoon()) print(queued);
+        print(await services.messages.deliverDue());
+        break;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -184,6 +190,7 @@ async function main() {
     }
   } finally {
     await services.audit.flush();
+    services.messages.close();
     await database.destroy();
   }
 }

@@ -30,6 +30,7 @@ async function main() {
     log.info({ signal }, 'stopping after the step in progress');
     await stopJobs();
     await services.audit.flush();
+    services.messages.close();
     await database.destroy();
     process.exit(0);
   };

@@ -115,6 +115,16 @@ const envSchema = z
       .min(1024, 'deve essere almeno 1024 byte')
       .max(100 * 1024 * 1024, 'deve essere al massimo 104857600 byte (100 MB)')
       .default(10 * 1024 * 1024),
+
+    // Messages to families (issue 16): e-mail over SMTP and App IO, or the built-in sandboxes.
+    MAIL_SANDBOX: booleanFromEnv.optional(),
+    MAIL_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, 'deve iniziare con smtp:// oppure smtps://').optional(),
+    MAIL_FROM: z.string().min(3).max(200).optional(),
+    IO_SANDBOX: booleanFromEnv.optional(),
+    IO_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    IO_API_KEY: z.string().min(1).optional(),
+    MESSAGES_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
@@ -174,6 +184,12 @@ const envSchema = z
         message: 'non ammessa con la sandbox pagoPA, che invia le ricevute senza chiave come il forwarder di pagoPA',
       });
     }
+    if (production && env.MAIL_SANDBOX) {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_SANDBOX'], message: 'il server di posta di prova non può essere attivo in produzione' });
+    }
+    if (production && env.IO_SANDBOX) {
+      ctx.addIssue({ code: 'custom', path: ['IO_SANDBOX'], message: 'la sandbox di App IO non può essere attiva in produzione' });
+    }
     if (production && env.PUBLIC_URL && !env.PUBLIC_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: 'in produzione deve essere https://' });
     }
@@ -228,6 +244,30 @@ function toConfig(env: z.infer<typeof envSchema>) {
     scheduledJobs: env.SCHEDULED_JOBS,
     pagopa: pagopaConfig(env, publicUrl),
     attachments: { maxBytes: env.ATTACHMENT_MAX_BYTES },
+    messages: messagesConfig(env, publicUrl),
+  };
+}
+
+/** The App IO sandbox's subscription key: it plays the service's key of the real API. */
+export const IO_SANDBOX_KEY = 'sandbox-io-subscription-key';
+
+function messagesConfig(env: z.infer<typeof envSchema>, publicUrl: string) {
+  const production = env.NODE_ENV === 'production';
+  const mailSandbox = env.MAIL_SANDBOX ?? !production;
+  const ioSandbox = env.IO_SANDBOX ?? !production;
+  // Tests start many apps at once: each sandbox takes a free port; elsewhere a known one, which the worker reaches.
+  const sandboxPort = env.MAIL_SANDBOX_PORT ?? (env.NODE_ENV === 'test' ? 0 : 2525);
+  return {
+    mailSandbox,
+    mailSandboxPort: sandboxPort,
+    /** Undefined: no e-mail is sent (the messages by e-mail are recorded as not sent, with the reason). */
+    smtpUrl: env.SMTP_URL ?? (mailSandbox ? `smtp://127.0.0.1:${sandboxPort}` : undefined),
+    mailFrom: env.MAIL_FROM ?? `Servizi scolastici <noreply@${new URL(publicUrl).hostname}>`,
+    ioSandbox,
+    ioUrl: (env.IO_API_URL ?? (ioSandbox ? `${publicUrl}/io-sandbox` : 'https://api.io.pagopa.it')).replace(/\/$/, ''),
+    /** Undefined: App IO is not used (its messages are recorded as not sent, with the reason). */
+    ioKey: env.IO_API_KEY ?? (ioSandbox ? IO_SANDBOX_KEY : undefined),
+    timeoutMs: env.MESSAGES_TIMEOUT_MS,
   };
 }
 

@@ -859,6 +859,12 @@ export interface DB {
   sandbox_fdr_day: SandboxFdrDayTable;
   // —
   // issue 15/16 anchor: messages tables (below this line)
+  message_preference: MessagePreferenceTable;
+  message_outbox: MessageOutboxTable;
+  message_setting: MessageSettingTable;
+  sandbox_mail: SandboxMailTable;
+  sandbox_io_profile: SandboxIoProfileTable;
+  sandbox_io_message: SandboxIoMessageTable;
   // —
 }
 
@@ -1106,4 +1112,75 @@ export interface InstalmentTable {
   position_next_at: string | null;
   position_error: string | null;
   published_at: string | null;
+}
+
+// --- messages ---
+
+/** The kinds of message an adult chooses channels for (issue 16). */
+export type MessageKind = 'new_document' | 'due_soon' | 'reminder' | 'low_balance' | 'topup_credited' | 'office';
+export type MessageChannel = 'email' | 'io';
+/**
+ * pending: to send (again) from next_at; sending: a process is sending it now; sent; skipped: nothing to
+ * send to (no address, no App IO profile, refused); failed: every attempt failed; unknown: a process
+ * died while sending it, so it may have gone: never sent again (decision 0031).
+ */
+export type MessageState = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'unknown';
+
+export interface MessagePreferenceTable {
+  person_id: number;
+  kind: MessageKind;
+  ente_id: number;
+  email: number;
+  io: number;
+  language: 'it' | 'en';
+  updated_at: string;
+}
+
+export interface MessageOutboxTable {
+  id: Generated<number>;
+  ente_id: number;
+  event_key: string;
+  kind: MessageKind;
+  channel: MessageChannel;
+  person_id: number;
+  pupil_id: number;
+  params: string;
+  state: MessageState;
+  attempts: Generated<number>;
+  next_at: string;
+  lease_token: string | null;
+  lease_until: string | null;
+  detail: string | null;
+  error: string | null;
+  sent_at: string | null;
+  created_at: string;
+}
+
+export interface MessageSettingTable {
+  ente_id: number;
+  due_days: number;
+}
+
+export interface SandboxMailTable {
+  id: Generated<number>;
+  envelope_from: string;
+  envelope_to: string;
+  subject: string;
+  raw: string;
+  received_at: string;
+}
+
+export interface SandboxIoProfileTable {
+  fiscal_code: string;
+  sender_allowed: number;
+}
+
+export interface SandboxIoMessageTable {
+  id: Generated<number>;
+  message_id: string;
+  fiscal_code: string;
+  subject: string;
+  markdown: string;
+  payment_data: string | null;
+  received_at: string;
 }

@@ -51,13 +51,14 @@ import { createAccountingService } from './accounting/receipts';
 import { createFdrClient } from '../integrations/pagopa/fdr';
 import { createReconciliationService } from './reconciliation/service';
 // issue 15/16 anchor: messages service import
+import { createMessageService } from './messages/service';
 
 /** Data access → services → app: the web layer reaches the database only through these. */
 export function createServices(
   db: Kysely<DB>,
   clock: Clock,
   onError: (error: unknown) => void,
-  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments'>,
+  config: Pick<Config, 'pagopa' | 'publicUrl' | 'attachments' | 'messages'>,
 ) {
   const audit = createAuditTrail(db, clock, onError);
   const pagopa = createPagopaClients(config.pagopa);
@@ -116,6 +117,7 @@ export function createServices(
     // issue 15/16 anchor: reconciliation services
     reconciliation: createReconciliationService(db, clock, createFdrClient(config.pagopa), pagopa, base.receipts),
     // issue 15/16 anchor: messages services
+    messages: createMessageService(db, clock, config),
   };
 }
 

@@ -48,6 +48,17 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
     // reminders (issue 15): once a day per ente, after the receipts, so a document paid overnight is not reminded.
     ['reminders run', () => services.reminders.runDue()],
   ];
+  // messages (issue 16): the daily "due in N days" event, then the outbox's delivery, after the notices exist.
+  const messages: Step[] = [
+    ['messages queued (due soon)', () => services.messages.queueDueSoon()],
+    [
+      'messages sent',
+      async () => {
+        const outcome = await services.messages.deliverDue();
+        return outcome.sent + outcome.skipped + outcome.retried + outcome.failed + outcome.unknown ? [outcome] : [];
+      },
+    ],
+  ];
   /** Steps in order; a failure stops its chain until the next tick (billing needs every day charged). */
   const runChain = async (steps: Step[]) => {
     for (const [done, step] of steps) {
@@ -65,6 +76,7 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
       try {
         await runChain(canteen);
         await runChain(payments);
+        await runChain(messages);
       } finally {
         running = undefined;
       }

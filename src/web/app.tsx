@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import type { Config } from '../config/index';
+import { type Config, IO_SANDBOX_KEY } from '../config/index';
 import { PUBLIC_DIR } from '../config/paths';
 import type { Database } from '../db/database';
 import type { Clock } from '../domain/clock';
@@ -68,7 +68,24 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: false },
   });
-  const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), config);
+  // The built-in SMTP server (issue 16) first: our mail client is given the address it listens on.
+  let smtpUrl = config.messages.smtpUrl;
+  if (config.messages.mailSandbox) {
+    const { startSmtpSandbox } = await import('../integrations/messages/sandbox/smtp');
+    try {
+      const smtp = await startSmtpSandbox(database.db, clock, { port: config.messages.mailSandboxPort });
+      smtpUrl = smtp.url;
+      app.addHook('onClose', async () => smtp.close());
+    } catch (error) {
+      // Another process of ours (a second instance, the worker's app) serves it on that port already.
+      app.log.warn({ err: error }, 'mail sandbox not started');
+    }
+  }
+  const services = createServices(database.db, clock, (error) => app.log.error({ err: error }, 'audit trail write failed'), {
+    ...config,
+    messages: { ...config.messages, smtpUrl },
+  });
+  app.addHook('onClose', async () => services.messages.close());
   app.decorate('services', services);
   app.decorate('officeRouteTable', []);
   app.decorateRequest('ente', undefined);
@@ -187,6 +204,14 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     // Loaded only when enabled: production never serves the stand-in for the platform.
     const { pagopaSandboxRoutes } = await import('../integrations/pagopa/sandbox/routes');
     await app.register(pagopaSandboxRoutes, { prefix: '/pagopa-sandbox', db: database.db, clock, pagopa: config.pagopa, publicUrl: config.publicUrl });
+  }
+  if (config.messages.ioSandbox) {
+    const { ioSandboxRoutes } = await import('../integrations/messages/sandbox/routes');
+    await app.register(ioSandboxRoutes, { prefix: '/io-sandbox', db: database.db, clock, key: config.messages.ioKey ?? IO_SANDBOX_KEY });
+  }
+  if (config.messages.mailSandbox) {
+    const { mailSandboxRoutes } = await import('../integrations/messages/sandbox/routes');
+    await app.register(mailSandboxRoutes, { prefix: '/mail-sandbox', db: database.db });
   }
   await app.register(publicRoutes, { services, database, secureCookies: config.session.secureCookies });
   await app.register(authRoutes, { config, oidc, services });

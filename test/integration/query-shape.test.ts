@@ -203,6 +203,7 @@ for (const { engine, skip } of testEngines()) {
           '/demo/conto-corrente',
           '/demo/ricariche',
           `/demo/assenze?utente=${tommaso}`,
+          '/demo/preferenze-messaggi',
         ],
         [GIULIA]: ['/demo/scheda-anagrafica', '/demo/documenti-contabili', '/demo/refezione', '/demo/pagamenti', '/demo/conto-corrente', '/demo/ricariche', '/demo/assenze'],
       };

@@ -35,6 +35,7 @@ import { prepaid } from './0030_prepaid';
 import { reconciliation } from './0031_reconciliation';
 // issue 15/16 anchor: messages migration import
 import { officeReadIndexes } from './0033_office_read_indexes';
+import { messages } from './0032_messages';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -64,5 +65,6 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: reconciliation migration
   reconciliation,
   // issue 15/16 anchor: messages migration
+  messages,
   officeReadIndexes,
 ];

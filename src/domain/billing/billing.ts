@@ -5,6 +5,7 @@ import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { SYSTEM_AUTHOR } from '../ledger/charging';
+import { type MessageEvent, queueMessages } from '../messages/outbox';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
 import { documentLines, type BilledCharge, type BilledStorno } from './lines';
@@ -221,12 +222,16 @@ export function createBillingService(db: Kysely<DB>, clock: Clock) {
           });
         }
         const lineRows: DocumentLineTable[] = [];
+        const messages: MessageEvent[] = [];
         for (let j = 0; j < documents.length; j += INSERT_CHUNK) {
-          const inserted = await trx.insertInto('document').values(documents.slice(j, j + INSERT_CHUNK)).returning(['id', 'enrolment_id']).execute();
+          const inserted = await trx.insertInto('document').values(documents.slice(j, j + INSERT_CHUNK)).returning(['id', 'enrolment_id', 'pupil_id']).execute();
           for (const doc of inserted) {
             for (const line of linesOf.get(doc.enrolment_id)!) lineRows.push({ ...line, document_id: doc.id });
+            messages.push({ enteId: ente.id, kind: 'new_document', eventKey: `document:${doc.id}`, pupilId: doc.pupil_id, params: { documentId: doc.id } });
           }
         }
+        // The families' messages about their new documents, in the documents' own transaction (issue 16).
+        await queueMessages(trx, messages, clock.now());
         for (let j = 0; j < lineRows.length; j += INSERT_CHUNK) {
           await trx.insertInto('document_line').values(lineRows.slice(j, j + INSERT_CHUNK)).execute();
         }

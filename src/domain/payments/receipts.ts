@@ -15,6 +15,7 @@ import {
 import { recordInstalmentPaid } from '../instalments/service';
 import { markDocumentPaid } from '../billing/billing';
 import { romeDate, romeInstant } from '../calendar/local-time';
+import { queueMessages } from '../messages/outbox';
 import type { EnteDirectory } from '../registry/enti';
 import type { Clock } from '../clock';
 
@@ -173,7 +174,7 @@ export function createReceiptService(
             .updateTable('topup')
             .set({ state: 'accreditata', credited_at: now.toISOString() })
             .where('id', '=', paid.topup_id!)
-            .returning('badge_id')
+            .returning(['badge_id', 'id'])
             .executeTakeFirstOrThrow();
           await trx
             .insertInto('movement')
@@ -182,6 +183,9 @@ export function createReceiptService(
               charge_id: null, reverses_movement_id: null, topup_id: paid.topup_id, note: null, author: 'pagoPA', created_at: now.toISOString(),
             })
             .execute();
+          // The families' "top-up credited" message, in the credit's own transaction (issue 16).
+          const badge = await trx.selectFrom('badge').select('pupil_id').where('id', '=', topup.badge_id).executeTakeFirstOrThrow();
+          await queueMessages(trx, { enteId: ente.id, kind: 'topup_credited', eventKey: `topup:${topup.id}`, pupilId: badge.pupil_id, params: { amountCents } }, now);
         }
         return { result: 'applied' } as const;
       });

@@ -35,6 +35,7 @@ import { officeAccountingRoutes } from './contabilita/routes';
 // issue 15/16 anchor: reconciliation routes import
 import { officeReconciliationRoutes } from './rendicontazione/routes';
 // issue 15/16 anchor: messages routes import
+import { officeMessageRoutes } from './messaggi/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -106,4 +107,5 @@ export async function backofficeRoutes(app: FastifyInstance, { services }: { ser
   // issue 15/16 anchor: reconciliation routes
   await app.register(officeReconciliationRoutes, { services });
   // issue 15/16 anchor: messages routes
+  await app.register(officeMessageRoutes, { services });
 }

@@ -6,6 +6,7 @@ import { ledgerRoutes } from './conto-corrente/routes';
 import { documentRoutes } from './documenti-contabili/routes';
 import { accessibilityStatementRoutes } from './dichiarazione-accessibilita/routes';
 import { paymentRoutes } from './pagamenti/routes';
+import { messagePreferencesRoutes } from './preferenze-messaggi/routes';
 import { canteenRoutes } from './refezione/routes';
 import { topupRoutes } from './ricariche/routes';
 import { schedaRoutes } from './scheda-anagrafica/routes';
@@ -23,4 +24,5 @@ export async function portalRoutes(app: FastifyInstance, { services }: { service
   await app.register(paymentRoutes, { services });
   await app.register(topupRoutes, { services });
   await app.register(accessibilityStatementRoutes);
+  await app.register(messagePreferencesRoutes, { services });
 }

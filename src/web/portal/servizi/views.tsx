@@ -49,6 +49,12 @@ export function ServiceListPage({ ctx }: { ctx: EnteContext }) {
           );
         })}
       </ul>
+      <p class="mt-4 mb-2">{m.messages.preferences.linkLead}</p>
+      <p>
+        <a class="btn btn-outline-primary" href={`/${ente.slug}/preferenze-messaggi`}>
+          {m.messages.preferences.link}
+        </a>
+      </p>
       <ContactsBox m={m} ente={ente} />
     </Layout>
   );

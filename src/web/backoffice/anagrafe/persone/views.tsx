@@ -140,6 +140,12 @@ export function PersonPage({
         />
       </section>
       {children}
+      {/* issue 16: what was sent to this adult, by which channel, and what failed */}
+      <p class="mt-4">
+        <a class="btn btn-outline-primary" href={officePath(ente, `messaggi/persone/${p.id}`)}>
+          {m.messages.history.title}
+        </a>
+      </p>
     </Layout>
   );
 }

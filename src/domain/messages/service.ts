@@ -1,0 +1,133 @@
+import { type Kysely, sql } from 'kysely';
+import type { Config } from '../../config/index';
+import type { DB, Ente, MessageKind } from '../../db/schema';
+import { createMessageChannels, type MessageChannels } from '../../integrations/messages/channels';
+import { addDays, romeDate } from '../calendar/local-time';
+import type { Clock } from '../clock';
+import { pupilsVisibleTo } from '../registry/access';
+import type { Caller } from '../registry/service';
+import { writeAuditEvent } from '../audit/audit';
+import { createMessageDelivery } from './delivery';
+import { createOfficeMessages } from './office';
+import { DEFAULT_CHANNELS, dueDaysOf, MESSAGE_KINDS, queueMessages } from './outbox';
+
+export interface ChannelChoice {
+  kind: MessageKind;
+  email: boolean;
+  io: boolean;
+}
+
+/** Documents read per transaction of the daily "due in N days" step. */
+const DUE_BATCH = 1000;
+
+/**
+ * Messages to families (issue 16): each adult's channels, the outbox's delivery, and the daily "due in
+ * N days" event. The other events queue their messages with `queueMessages` in their own transactions.
+ */
+export function createMessageService(
+  db: Kysely<DB>,
+  clock: Clock,
+  config: Pick<Config, 'messages' | 'publicUrl'>,
+  channels: MessageChannels = createMessageChannels(config.messages),
+) {
+  const delivery = createMessageDelivery(db, clock, channels, { publicUrl: config.publicUrl });
+
+  async function adultOf(ente: Ente, caller: Caller) {
+    // Only an adult who follows a pupil of the ente has messages to choose (the seed's rule: no data otherwise).
+    await pupilsVisibleTo(db, ente.id, caller.fiscalCode);
+    return db.selectFrom('person').select(['id', 'email']).where('ente_id', '=', ente.id).where('fiscal_code', '=', caller.fiscalCode).executeTakeFirstOrThrow();
+  }
+
+  /** The adult's own choices, per kind (the default where they have not chosen), and the registry's address. */
+  async function preferencesOf(ente: Ente, caller: Caller): Promise<{ choices: ChannelChoice[]; email: string | null }> {
+    const person = await adultOf(ente, caller);
+    const rows = await db.selectFrom('message_preference').select(['kind', 'email', 'io']).where('person_id', '=', person.id).execute();
+    const chosen = new Map(rows.map((r) => [r.kind, r]));
+    return {
+      email: person.email,
+      choices: MESSAGE_KINDS.map((kind) => {
+        const row = chosen.get(kind);
+        return { kind, email: row ? row.email === 1 : DEFAULT_CHANNELS.email, io: row ? row.io === 1 : DEFAULT_CHANNELS.io };
+      }),
+    };
+  }
+
+  /**
+   * Saves the adult's choices — their own contact preference, not the Comune's data (the registry stays
+   * read-only for parents) — with the language the messages will be written in; audited as the adult's act.
+   */
+  async function savePreferences(ente: Ente, caller: Caller, choices: readonly ChannelChoice[], language: 'it' | 'en') {
+    const person = await adultOf(ente, caller);
+    const now = clock.now().toISOString();
+    await db.transaction().execute(async (trx) => {
+      for (const choice of choices) {
+        const values = { email: choice.email ? 1 : 0, io: choice.io ? 1 : 0, language, updated_at: now };
+        await trx
+          .insertInto('message_preference')
+          .values({ person_id: person.id, kind: choice.kind, ente_id: ente.id, ...values })
+          .onConflict((oc) => oc.columns(['person_id', 'kind']).doUpdateSet(values))
+          .execute();
+      }
+      await writeAuditEvent(trx, clock, {
+        enteId: ente.id, actorFiscalCode: caller.fiscalCode, action: 'portal.message-preferences.save', subjectType: 'person', subjectId: person.id, requestId: caller.requestId,
+      });
+    });
+  }
+
+  /**
+   * The daily event "due in N days": every unpaid document of each ente whose due date is N days from
+   * today (the ente's setting). Run every tick; the event key (document and due date) makes it once.
+   */
+  let dueSoonDoneFor: string | undefined;
+  async function queueDueSoon(): Promise<{ ente: string; queued: number }[]> {
+    const done: { ente: string; queued: number }[] = [];
+    const today = romeDate(clock.now());
+    // Once a day per process is enough: a document's due date is fixed when it is billed.
+    if (dueSoonDoneFor === today) return done;
+    const enti = await db.selectFrom('ente').select(['id', 'slug']).execute();
+    for (const ente of enti) {
+      const due = addDays(today, await dueDaysOf(db, ente.id));
+      let after = 0;
+      let queued = 0;
+      for (;;) {
+        const documents = await db
+          .selectFrom('document')
+          .select(['id', 'pupil_id', 'number', 'total_cents', 'due_date'])
+          .where('ente_id', '=', ente.id)
+          .where('due_date', '=', due)
+          .where('state', '=', 'da_pagare')
+          .where('kind', '=', sql.lit('documento'))
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(sql.lit(DUE_BATCH))
+          .execute();
+        if (documents.length === 0) break;
+        queued += await db.transaction().execute((trx) =>
+          queueMessages(
+            trx,
+            documents.map((d) => ({
+              enteId: ente.id, kind: 'due_soon' as const, eventKey: `due:${d.id}:${d.due_date}`, pupilId: d.pupil_id,
+              params: { documentId: d.id, number: d.number, amountCents: d.total_cents, dueDate: d.due_date },
+            })),
+            clock.now(),
+          ),
+        );
+        after = documents.at(-1)!.id;
+      }
+      if (queued) done.push({ ente: ente.slug, queued });
+    }
+    dueSoonDoneFor = today;
+    return done;
+  }
+
+  return {
+    office: createOfficeMessages(db, clock, config.publicUrl),
+    preferencesOf,
+    savePreferences,
+    queueDueSoon,
+    deliverDue: delivery.deliverDue,
+    close: () => channels.close(),
+  };
+}
+
+export type MessageService = ReturnType<typeof createMessageService>;
