@@ -108,6 +108,12 @@ for (const { engine, skip } of testEngines()) {
         { document_id: a, step: 'formale', run_date: addDays(DUE, 90), new_due_date: addDays(DUE, 120) },
         { document_id: a, step: 'coattiva', run_date: addDays(DUE, 150), new_due_date: null },
       ]);
+      // Each step but forced collection is told to the family once (issue 16): the rerun of day 100 added none.
+      const told = await db().selectFrom('message_outbox').select(['event_key', 'person_id', 'channel', 'params']).where('kind', '=', 'reminder').where('pupil_id', '=', f.pupilId).orderBy('id').execute();
+      assert.equal(told.length, 3, 'first, second and formal: one e-mail each to the holder');
+      assert.ok(told.every((m) => m.person_id === f.holderId && m.channel === 'email'));
+      assert.equal(new Set(told.map((m) => m.event_key)).size, 3);
+      assert.deepEqual(told.map((m) => JSON.parse(m.params).step), ['primo', 'secondo', 'formale']);
       const last = await lastReminderOfHolders(db(), enteId, [f.holderId, 999_999]);
       assert.deepEqual(last.get(f.holderId), { personId: f.holderId, step: 'coattiva', runDate: addDays(DUE, 150), count: 4 });
       assert.equal(last.has(999_999), false);

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { queueMessages, type MessageEvent } from '../messages/outbox';
 import type { DB, Ente, ReminderStep } from '../../db/schema';
 import { decodeCursor, type Page, pageOf } from '../../db/pagination';
 import { transaction } from '../../db/transaction';
@@ -43,7 +44,9 @@ export async function recordSteps(trx: Kysely<DB>, rows: readonly StepRow[]): Pr
     const arrays = STEP_COLUMNS.map((_, i) => rows.map((row) => row[i] ?? null));
     const text = `insert into reminder (${names}) select * from unnest(${STEP_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) as v(${names})
       where ${unpaid} on conflict (document_id, step) do nothing returning id, document_id, step`;
-    return (await trx.executeQuery<{ id: number; document_id: number; step: ReminderStep }>(CompiledQuery.raw(text, arrays))).rows;
+    const recorded = (await trx.executeQuery<{ id: number; document_id: number; step: ReminderStep }>(CompiledQuery.raw(text, arrays))).rows;
+    await queueReminderMessages(trx, rows, recorded);
+    return recorded;
   }
   const recorded: { id: number; document_id: number; step: ReminderStep }[] = [];
   // SQLite: VALUES lists under its limit of bound parameters; a VALUES table's columns are column1, column2…
@@ -53,7 +56,27 @@ export async function recordSteps(trx: Kysely<DB>, rows: readonly StepRow[]): Pr
       insert into reminder (${names}) select ${names} from v where ${unpaid} on conflict (document_id, step) do nothing returning id, document_id, step`;
     recorded.push(...(await trx.executeQuery<{ id: number; document_id: number; step: ReminderStep }>(CompiledQuery.raw(text, part.flat()))).rows);
   }
+  await queueReminderMessages(trx, rows, recorded);
   return recorded;
+}
+
+/**
+ * The families' messages of the steps just recorded (issue 16), in the same transaction: one event per step
+ * ("reminder:{id}"), so a step is told once whatever reruns. The forced-collection step is the collector's
+ * list, not a message to the family.
+ */
+async function queueReminderMessages(trx: Kysely<DB>, rows: readonly StepRow[], recorded: readonly { id: number; document_id: number; step: ReminderStep }[]) {
+  const byDocumentStep = new Map(rows.map((row) => [`${row[1]}:${row[2]}`, row]));
+  const events: MessageEvent[] = [];
+  for (const step of recorded) {
+    if (step.step === 'coattiva') continue;
+    const row = byDocumentStep.get(`${step.document_id}:${step.step}`)!;
+    events.push({
+      enteId: row[0], kind: 'reminder', eventKey: `reminder:${step.id}`, pupilId: row[5],
+      params: { documentId: row[1], step: row[2], amountCents: row[7], dueDate: row[9] ?? row[8] },
+    });
+  }
+  if (events.length > 0) await queueMessages(trx, events, new Date(rows[0]![11]));
 }
 
 export interface LadderInput {
