@@ -173,6 +173,7 @@ async function main() {
       // messages (issue 16)
       case 'messages':
         for (const queued of await services.messages.queueDueSoon()) print(queued);
+        for (const queued of await services.messages.queueLowBalance()) print({ lowBalance: queued });
         print(await services.messages.deliverDue());
         break;
       default:

@@ -51,6 +51,7 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
   // messages (issue 16): the daily "due in N days" event, then the outbox's delivery, after the notices exist.
   const messages: Step[] = [
     ['messages queued (due soon)', () => services.messages.queueDueSoon()],
+    ['messages queued (low balance)', () => services.messages.queueLowBalance()],
     [
       'messages sent',
       async () => {

@@ -235,6 +235,40 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual(rows, [{ event_key: `due:${due}:2026-12-01`, state: 'sent' }, { event_key: `due:${paidMeanwhile}:2026-12-01`, state: 'skipped' }].sort((a, b) => a.event_key.localeCompare(b.event_key)));
     });
 
+    it('a badge at or below the ente’s threshold: one message per crossing, and again only after a top-up lifted it', async () => {
+      const adult = await buildPerson(db(), enteId, { email: 'credito@esempio.invalid' });
+      const pupil = await buildPupil(db(), enteId, [{ person: adult, relation: 'intestatario' }], { givenName: 'Bruna' });
+      const prepaid = await db().selectFrom('service').select('id').where('ente_id', '=', enteId).where('billing', '=', 'prepaid').executeTakeFirstOrThrow();
+      const badge = await db()
+        .insertInto('badge')
+        .values({ ente_id: enteId, code: `LOW${engine === 'sqlite' ? 'S' : 'P'}${process.pid % 10_000}`, pupil_id: pupil.pupilId, service_id: prepaid.id, issued_on: '2026-09-01', active: 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const move = (date: string, cents: number, kind: 'topup' | 'meal') =>
+        db().insertInto('movement').values({ ente_id: enteId, badge_id: badge.id, amount_cents: cents, kind, value_date: date, charge_id: null, reverses_movement_id: null, note: null, author: 'test', created_at: `${date}T10:00:00Z` }).execute();
+      await move('2026-11-02', 1_000, 'topup');
+      await move('2026-11-20', -1_000, 'meal');
+      const clock = movableClock(NOW);
+      const lowOf = async () => db().selectFrom('message_outbox').select(['event_key', 'params']).where('kind', '=', 'low_balance').where('person_id', '=', adult.id).orderBy('id').execute();
+      await service(clock).queueLowBalance();
+      await service(clock).queueLowBalance(); // another process, the same day
+      assert.equal((await lowOf()).length, 1, 'the default threshold (0 €): balance 0 is low, told once');
+      clock.advance(24 * 3_600_000);
+      await service(clock).queueLowBalance();
+      assert.equal((await lowOf()).length, 1, 'the next day, still the same crossing: nothing more');
+      await move('2026-11-27', 2_000, 'topup');
+      await move('2026-11-27', -2_000, 'meal');
+      clock.advance(24 * 3_600_000);
+      await service(clock).queueLowBalance();
+      const told = await lowOf();
+      assert.equal(told.length, 2, 'a top-up lifted it and the meals brought it down again: told again');
+      assert.equal(JSON.parse(told[1]!.params).balanceCents, 0);
+      await service(clock).deliverDue();
+      const mails = await mailsTo(db(), 'credito@esempio.invalid');
+      assert.equal(mails.length, 2);
+      assert.equal(mails[0]!.subject, 'Bruna: credito del badge in esaurimento');
+    });
+
     it('the same event twice in one call is one message', async () => {
       const adult = await buildPerson(db(), enteId, { email: 'ricarica@esempio.invalid' });
       const pupil = await buildPupil(db(), enteId, [{ person: adult, relation: 'intestatario' }], { givenName: 'Rinaldo' });

@@ -10,6 +10,7 @@ import { writeAuditEvent } from '../audit/audit';
 import { createMessageDelivery } from './delivery';
 import { createOfficeMessages } from './office';
 import { DEFAULT_CHANNELS, dueDaysOf, MESSAGE_KINDS, queueMessages } from './outbox';
+import { badgesBelowEnteThreshold } from '../prepaid/queries';
 
 export interface ChannelChoice {
   kind: MessageKind;
@@ -120,11 +121,55 @@ export function createMessageService(
     return done;
   }
 
+  let lowBalanceDoneFor: string | undefined;
+  /**
+   * The daily low-balance event (issue 15 point 4, issue 16): the badges at or below the ente's threshold
+   * (the office's own list, `badgesBelowEnteThreshold`) are told once per crossing — the event names the
+   * badge and its latest credit, so a family is told again only after a top-up has lifted the badge and the
+   * meals have brought it down again. Once a day per process; the event key makes a second process's run
+   * write nothing.
+   */
+  async function queueLowBalance(): Promise<{ ente: string; queued: number }[]> {
+    const done: { ente: string; queued: number }[] = [];
+    const today = romeDate(clock.now());
+    if (lowBalanceDoneFor === today) return done;
+    const enti = await db.selectFrom('ente').select(['id', 'slug']).execute();
+    for (const ente of enti) {
+      const low = await badgesBelowEnteThreshold(db, ente.id, { today });
+      let queued = 0;
+      for (let i = 0; i < low.length; i += DUE_BATCH) {
+        const batch = low.slice(i, i + DUE_BATCH);
+        const credits = await db
+          .selectFrom('movement')
+          .select((eb) => ['badge_id', eb.fn.max('id').as('lastCredit')])
+          .where('badge_id', 'in', batch.map((b) => b.badgeId))
+          .where('amount_cents', '>', 0)
+          .groupBy('badge_id')
+          .execute();
+        const lastCredit = new Map(credits.map((c) => [c.badge_id, Number(c.lastCredit)]));
+        queued += await db.transaction().execute((trx) =>
+          queueMessages(
+            trx,
+            batch.map((b) => ({
+              enteId: ente.id, kind: 'low_balance' as const, eventKey: `low:${b.badgeId}:${lastCredit.get(b.badgeId) ?? 0}`, pupilId: b.pupilId,
+              params: { badgeId: b.badgeId, balanceCents: Number(b.balanceCents) },
+            })),
+            clock.now(),
+          ),
+        );
+      }
+      if (queued) done.push({ ente: ente.slug, queued });
+    }
+    lowBalanceDoneFor = today;
+    return done;
+  }
+
   return {
     office: createOfficeMessages(db, clock, config.publicUrl),
     preferencesOf,
     savePreferences,
     queueDueSoon,
+    queueLowBalance,
     deliverDue: delivery.deliverDue,
     close: () => channels.close(),
   };
