@@ -47,6 +47,8 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
     ['receipts pulled', () => services.receipts.pullReceipts()],
     // reminders (issue 15): once a day per ente, after the receipts, so a document paid overnight is not reminded.
     ['reminders run', () => services.reminders.runDue()],
+    // reconciliation (issue 15): pagoPA's reporting flows once a day (the platform keeps them about 30 days).
+    ['reporting flows fetched', async () => (await services.reconciliation.fetchDaily()).filter((outcome) => outcome.stored > 0 || outcome.failed)],
   ];
   // messages (issue 16): the daily "due in N days" event, then the outbox's delivery, after the notices exist.
   const messages: Step[] = [

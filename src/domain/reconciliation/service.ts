@@ -7,6 +7,7 @@ import type { FdrClient, FdrFlow, FdrListedFlow, FdrPayment } from '../../integr
 import { parseReceiptXml, ReceiptFormatError } from '../../integrations/pagopa/receipt-xml';
 import { writeChange } from '../audit/audit';
 import type { Clock } from '../clock';
+import { romeDate } from '../calendar/local-time';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
 import type { ReceiptService } from '../payments/receipts';
@@ -459,7 +460,20 @@ export function createReconciliationService(db: Kysely<DB>, clock: Clock, fdr: F
     return out;
   }
 
-  return { fetchEnte, fetchAll, fetchForOffice, flows, flow, differences, rematch };
+  let fetchedOn: string | undefined;
+  /**
+   * The scheduler's daily fetch: the platform keeps a flow about 30 days, so no flow may wait for someone to
+   * press the office's button. The first tick of each day in each process; a second process's fetch of the
+   * same flows stores nothing twice (unique keys), so no claim is needed.
+   */
+  async function fetchDaily(): Promise<FetchOutcome[]> {
+    const today = romeDate(clock.now());
+    if (fetchedOn === today) return [];
+    fetchedOn = today;
+    return fetchAll();
+  }
+
+  return { fetchEnte, fetchAll, fetchDaily, fetchForOffice, flows, flow, differences, rematch };
 }
 
 export type ReconciliationService = ReturnType<typeof createReconciliationService>;
