@@ -96,6 +96,31 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await page.getByRole('link', { name: 'Lovelace Ada', exact: true }).click();
       await page.waitForLoadState('domcontentloaded');
       assert.match((await page.locator('h1').first().innerText()).trim(), /Ada Lovelace|Lovelace Ada/);
+      const adaPath = new URL(page.url()).pathname;
+
+      // He sends today's first reminders now, rather than waiting for the scheduler: Ada's is among them.
+      await page.goto(`${t.baseUrl}/demo/ufficio/solleciti`);
+      await onPage(page, /^Solleciti$/);
+      await page.getByRole('button', { name: messages.officeReminders.runNow }).click();
+      await onPage(page, /Solleciti/);
+      assert.match(await page.locator('[role="status"], .alert-success').first().innerText(), /eseguiti/);
+      const adaReminder = page.locator('table tbody tr', { hasText: 'Lovelace' }).first();
+      assert.match(await adaReminder.innerText(), new RegExp(messages.officeReminders.steps.primo!));
+      // Pressed again: nothing twice.
+      await page.goto(`${t.baseUrl}/demo/ufficio/solleciti`);
+      await page.getByRole('button', { name: messages.officeReminders.runNow }).click();
+      await onPage(page, /Solleciti/);
+      assert.match(await page.locator('[role="status"], .alert-success').first().innerText(), /già/);
+      // Her page says so, and the debtors list shows the day of her last reminder.
+      await page.goto(`${t.baseUrl}${adaPath}`);
+      await page.waitForLoadState('domcontentloaded');
+      assert.match(await page.locator('main').innerText(), new RegExp(messages.officeReminders.steps.primo!));
+      await page.goto(`${t.baseUrl}/demo/ufficio/morosi`);
+      await page.getByLabel('Scaduto almeno (€)').fill((adaOverdue / 100).toFixed(2).replace('.', ','));
+      await page.getByRole('button', { name: 'Filtra' }).click();
+      await onPage(page, /^Morosi$/);
+      const adaRow = page.locator('table tbody tr', { has: page.getByRole('link', { name: 'Lovelace Ada', exact: true }) });
+      assert.match(await adaRow.locator('[data-label="Ultimo sollecito"]').innerText(), /26\/11\/2026/);
       await context.close();
     });
   });

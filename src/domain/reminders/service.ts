@@ -426,7 +426,20 @@ export function createReminderService(db: Kysely<DB>, clock: Clock, enti: EnteDi
     });
   }
 
-  return { runDay, runDue, ladder, saveLadder, runs, runList, collectionList, letter, lettersOfPage, ofPerson, suspensions, addSuspension, endSuspension, today };
+  /**
+   * The office's "run today's reminders now" (the scheduler would run them at its next tick): the same run,
+   * claimed the same way, so pressed twice, or with the scheduler at work, each step is still taken once.
+   */
+  async function runTodayForOffice(office: OperatorContext): Promise<RunOutcome> {
+    requirePermission(office, 'reminders.manage');
+    const outcome = await runDay(office.ente, today());
+    if (outcome.outcome === 'run') {
+      await writeChange(db, clock, office, { action: 'office.reminders.run', subjectType: 'reminder_run', subjectId: 0, before: null, after: { date: outcome.date, recorded: outcome.recorded } });
+    }
+    return outcome;
+  }
+
+  return { runDay, runDue, runTodayForOffice, ladder, saveLadder, runs, runList, collectionList, letter, lettersOfPage, ofPerson, suspensions, addSuspension, endSuspension, today };
 }
 
 export type ReminderService = ReturnType<typeof createReminderService>;

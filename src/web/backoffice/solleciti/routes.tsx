@@ -138,6 +138,12 @@ export async function officeReminderRoutes(app: FastifyInstance, { services }: {
 
   app.get('/solleciti/scala', manage, async (request, reply) => ladderPage(request, reply));
 
+  // Today's run now, rather than at the scheduler's next tick; then its list (empty form: only the token).
+  app.post('/solleciti/esegui', manage, async (request, reply) => {
+    const outcome = await reminders.runTodayForOffice(request.office!);
+    return reply.redirect(`${root(request)}/invii/${outcome.date}?fatto=${outcome.outcome === 'run' ? 'eseguito' : 'gia-eseguito'}`, 303);
+  });
+
   app.post('/solleciti/scala', manage, async (request, reply) => {
     const form = parseForm(ladderForm, request.body);
     if (!form.ok) return ladderPage(request, reply, { typed: form.typed, problems: form.problems, status: 422 });
@@ -162,7 +168,10 @@ export async function officeReminderRoutes(app: FastifyInstance, { services }: {
     const step = stepOf(query.passo);
     const after = typeof query.dopo === 'string' ? query.dopo : undefined;
     const page = await reminders.runList(request.office!, date, { step, after });
-    return sendPage(reply, <RunPage ctx={enteContext(request)} date={date} step={step} page={page} query={{ passo: step ?? '', dopo: after ?? '' }} />);
+    const done = doneParam(request);
+    const t = messagesFor(request).officeReminders.saved;
+    const saved = done === 'eseguito' ? t.run : done === 'gia-eseguito' ? t.alreadyRun : undefined;
+    return sendPage(reply, <RunPage ctx={enteContext(request)} date={date} step={step} page={page} query={{ passo: step ?? '', dopo: after ?? '' }} saved={saved} />);
   });
 
   app.get('/solleciti/invii/:date/elenco.csv', manage, async (request, reply) => {

@@ -91,6 +91,11 @@ export function RemindersPage({ ctx, ladder, runs, saved }: { ctx: Ctx; ladder: 
           {t.runsTitle}
         </h2>
         <p>{t.runsLead}</p>
+        <PostForm action={`${remindersBase(ente)}/esegui`} csrfToken={ctx.csrfToken}>
+          <button type="submit" class="btn btn-primary mb-3">
+            {t.runNow}
+          </button>
+        </PostForm>
         <DataTable
           caption={t.runsCaption}
           rows={runs}
@@ -199,7 +204,7 @@ function reminderColumns(ctx: Ctx, { withLetter, withDate }: { withLetter: boole
 }
 
 /** /{ente}/ufficio/solleciti/invii/:date — a run's reminders, a page at a time, with their letters and the export. */
-export function RunPage({ ctx, date, step, page, query }: { ctx: Ctx; date: string; step: ReminderStep | undefined; page: Page<ReminderRow>; query: Record<string, string> }) {
+export function RunPage({ ctx, date, step, page, query, saved }: { ctx: Ctx; date: string; step: ReminderStep | undefined; page: Page<ReminderRow>; query: Record<string, string>; saved?: string }) {
   const { m, ente } = ctx;
   const t = m.officeReminders;
   const title = t.runTitle(m.format.date(date));
@@ -208,6 +213,7 @@ export function RunPage({ ctx, date, step, page, query }: { ctx: Ctx; date: stri
   return (
     <Layout ctx={ctx} title={title} crumbs={crumbs(ctx, title)}>
       <h1>{title}</h1>
+      <Saved text={saved} />
       <p class="lead">{t.runLead}</p>
       <FilterForm action={path} submit={t.filter.apply}>
         <div class="col-12 col-md-6">
