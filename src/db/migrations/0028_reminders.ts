@@ -52,7 +52,7 @@ export const reminders: AppMigration = {
       .addUniqueConstraint('reminder_once_per_step', ['document_id', 'step'])
       .execute();
     await db.schema.createIndex('reminder_run_list').on('reminder').columns(['ente_id', 'run_date', 'id']).execute();
-    await db.schema.createIndex('reminder_holder').on('reminder').columns(['ente_id', 'holder_person_id', 'run_date']).execute();
+    await db.schema.createIndex('reminder_holder').on('reminder').columns(['ente_id', 'holder_person_id', 'run_date', 'id']).execute();
     await db.schema.createIndex('reminder_step').on('reminder').columns(['ente_id', 'step', 'id']).execute();
 
     await db.schema
@@ -79,7 +79,7 @@ export const reminders: AppMigration = {
       .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
       .addCheckConstraint('family_suspension_dates', sql`until_date >= starts_on`)
       .execute();
-    await db.schema.createIndex('family_suspension_person').on('family_suspension').columns(['ente_id', 'person_id']).execute();
+    await db.schema.createIndex('family_suspension_person').on('family_suspension').columns(['ente_id', 'person_id', 'id']).execute();
 
     // The run's candidates: an ente's unpaid documents by due date, one range of the index (not 1.2 million rows).
     await db.schema

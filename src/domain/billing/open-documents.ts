@@ -11,14 +11,15 @@ import { type RawBuilder, sql } from 'kysely';
  *
  * A document split into instalments (decision 0028) is owed through its instalments, each with its own
  * notice: its own notice is withdrawn, so it is not open here (a document is in one plan at most, and
- * becomes paid when the plan's last instalment is).
+ * becomes paid when the plan's last instalment is). Written as a scalar look-up by the document's key, not NOT
+ * EXISTS: an anti-join may be planned as a read of the whole table, a look-up per open document cannot.
  *
  * `alias` is the document table's alias in the caller's query (a constant of our code).
  */
 export function openDocument(alias = 'd'): RawBuilder<boolean> {
   if (!/^[a-z_]+$/.test(alias)) throw new Error(`not a plain alias: ${alias}`);
   return sql<boolean>`${sql.ref(`${alias}.kind`)} = 'documento' and ${sql.ref(`${alias}.state`)} = 'da_pagare'
-    and not exists (select 1 from instalment_plan_document ipd where ipd.document_id = ${sql.ref(`${alias}.id`)})`;
+    and (select ipd.document_id from instalment_plan_document ipd where ipd.document_id = ${sql.ref(`${alias}.id`)}) is null`;
 }
 
 /** An open document is overdue from the day after its due date: the parent's page then reads "scaduto". */
