@@ -1,4 +1,4 @@
-import type { Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 
 /*
  * Column conventions, identical on SQLite and PostgreSQL so that one query serves both:
@@ -556,6 +556,8 @@ export interface DocumentTable {
   reason: string | null;
   paid_at: string | null;
   created_at: string;
+  /** The instalment plan that owes it now (decision 0028): set once, when the plan is made; null otherwise. */
+  instalment_plan_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export type DocumentLineKind = 'meal' | 'light_meal' | 'fee' | 'sibling' | 'exemption' | 'storno' | 'credit';

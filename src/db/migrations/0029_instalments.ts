@@ -65,6 +65,20 @@ export const instalments: AppMigration = {
       .addUniqueConstraint('instalment_plan_submission', ['ente_id', 'author', 'submission_key'])
       .execute();
     await db.schema.createIndex('instalment_plan_holder').on('instalment_plan').columns(['ente_id', 'holder_person_id']).execute();
+    // The document's own mark of its plan (set once, when the plan is made): what is owed is read from the
+    // document row alone — the debtors' partial index of open documents leaves documents in a plan out, so
+    // neither the ente's sums nor a family's Pagamento joins the plans (an anti-join doubled the debtors' page
+    // on PostgreSQL, bench/RESULTS.md).
+    await db.schema.alterTable('document').addColumn('instalment_plan_id', 'integer', (c) => c.references('instalment_plan.id')).execute();
+    await db.schema.dropIndex('document_open').execute();
+    await db.schema
+      .createIndex('document_open')
+      .on('document')
+      .columns(['ente_id', 'pupil_id', 'due_date', 'total_cents', 'service_id'])
+      .where(sql.ref('kind'), '=', sql.lit('documento'))
+      .where(sql.ref('state'), '=', sql.lit('da_pagare'))
+      .where(sql.ref('instalment_plan_id'), 'is', null)
+      .execute();
     // A document is in one plan at most (the primary key on document_id).
     await db.schema
       .createTable('instalment_plan_document')

@@ -161,6 +161,8 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock, pagopa?: P
         if (!plan) throw new SameForm();
         // The primary key on document_id: a document joins one plan only, whichever operator is quicker.
         await trx.insertInto('instalment_plan_document').values(documents.map((d) => ({ document_id: d.id, plan_id: plan.id, amount_cents: d.totalCents }))).execute();
+        // Each document now owed through the plan (what Pagamento, the debtors and the reminders read).
+        await trx.updateTable('document').set({ instalment_plan_id: plan.id }).where('ente_id', '=', ente.id).where('id', 'in', documents.map((d) => d.id)).where('instalment_plan_id', 'is', null).execute();
         const amounts = splitCents(total, input.count);
         const dates = monthlyDueDates(input.firstDueDate, input.count);
         const first = await takeNoticeBases(trx, ente.id, input.count);

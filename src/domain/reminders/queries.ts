@@ -71,6 +71,6 @@ export function candidatesWithSteps(db: Kysely<DB>, enteId: number, dueBy: strin
     .where('d.kind', '=', sql.lit('documento'))
     .where('d.total_cents', '>', 0)
     // A document split into instalments is chased through its instalments, not reminded (decision 0028).
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('instalment_plan_document as ipd').select('ipd.document_id').whereRef('ipd.document_id', '=', 'd.id'))))
+    .where('d.instalment_plan_id', 'is', null)
     .execute();
 }

@@ -38,8 +38,7 @@ type StepRow = [number, number, ReminderStep, string, number, number, number, nu
 export async function recordSteps(trx: Kysely<DB>, rows: readonly StepRow[]): Promise<{ id: number; document_id: number; step: ReminderStep }[]> {
   if (rows.length === 0) return [];
   const names = STEP_COLUMNS.map(([name]) => name).join(', ');
-  const unpaid = `exists (select 1 from document d where d.id = v.document_id and d.state = 'da_pagare')
-    and not exists (select 1 from instalment_plan_document ipd where ipd.document_id = v.document_id)`;
+  const unpaid = `exists (select 1 from document d where d.id = v.document_id and d.state = 'da_pagare' and d.instalment_plan_id is null)`;
   if (trx.getExecutor().adapter instanceof PostgresAdapter) {
     const arrays = STEP_COLUMNS.map((_, i) => rows.map((row) => row[i] ?? null));
     const text = `insert into reminder (${names}) select * from unnest(${STEP_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) as v(${names})
