@@ -174,6 +174,7 @@ async function main() {
       case 'messages':
         for (const queued of await services.messages.queueDueSoon()) print(queued);
         for (const queued of await services.messages.queueLowBalance()) print({ lowBalance: queued });
+        for (const queued of await services.messages.queueStatement730()) print({ statement730: queued });
         print(await services.messages.deliverDue());
         break;
       default:

@@ -1119,7 +1119,7 @@ export interface InstalmentTable {
 // --- messages ---
 
 /** The kinds of message an adult chooses channels for (issue 16). */
-export type MessageKind = 'new_document' | 'due_soon' | 'reminder' | 'low_balance' | 'topup_credited' | 'office';
+export type MessageKind = 'new_document' | 'due_soon' | 'reminder' | 'low_balance' | 'topup_credited' | 'statement_730' | 'office';
 export type MessageChannel = 'email' | 'io';
 /**
  * pending: to send (again) from next_at; sending: a process is sending it now; sent; skipped: nothing to

@@ -54,6 +54,7 @@ export function startJobs(services: Services, log: JobLog, { keepsProcessAlive =
   const messages: Step[] = [
     ['messages queued (due soon)', () => services.messages.queueDueSoon()],
     ['messages queued (low balance)', () => services.messages.queueLowBalance()],
+    ['messages queued (730 statement)', () => services.messages.queueStatement730()],
     [
       'messages sent',
       async () => {

@@ -281,4 +281,48 @@ for (const { engine, skip } of testEngines()) {
       assert.match(partOf(mails[0]!.raw, 'text/plain')!, /20,00 €/);
     });
   });
+
+  describe(`the yearly 730 statement's message on ${engine}`, { skip }, () => {
+    let t: TestApp;
+    const db = () => t.database.db;
+
+    before(async () => {
+      // The demo's history: canteen documents paid through pagoPA since September 2025.
+      t = await startTestApp(engine, { FAKE_NOW: NOW, MAIL_SANDBOX_PORT: String(await freePort()) }, undefined, { history: true });
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    it('in January, tells each pupil’s adults once that the statement of the year before is there; not outside January', async () => {
+      const paidIn2026 = await db()
+        .selectFrom('payment_receipt as r')
+        .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
+        .innerJoin('service as s', 's.id', 'n.service_id')
+        .select('n.pupil_id as pupilId')
+        .distinct()
+        .where('r.status', '=', 'applied')
+        .where('s.kind', '=', 'refezione')
+        .where('r.paid_at', '>=', '2025-12-31T23:00:00.000Z')
+        .where('r.paid_at', '<', '2026-12-31T23:00:00.000Z')
+        .execute();
+      assert.ok(paidIn2026.length > 0, 'the demo has canteen payments in 2026');
+      const december = movableClock('2026-12-20T09:00:00+01:00');
+      assert.deepEqual(await createMessageService(db(), december, t.config).queueStatement730(), [], 'nothing before January');
+      const january = movableClock('2027-01-08T09:00:00+01:00');
+      await createMessageService(db(), january, t.config).queueStatement730();
+      await createMessageService(db(), january, t.config).queueStatement730(); // a second process
+      january.advance(24 * 3_600_000);
+      await createMessageService(db(), january, t.config).queueStatement730(); // the next day
+      const queued = await db().selectFrom('message_outbox').select(['event_key', 'pupil_id', 'person_id', 'channel']).where('kind', '=', 'statement_730').execute();
+      assert.deepEqual(new Set(queued.map((m) => m.pupil_id)), new Set(paidIn2026.map((p) => p.pupilId)), 'the pupils with a 2026 statement, each');
+      assert.equal(new Set(queued.map((m) => `${m.event_key}/${m.person_id}/${m.channel}`)).size, queued.length, 'once per adult and channel');
+      assert.ok(queued.every((m) => m.event_key === `730:${m.pupil_id}:2026`));
+      await createMessageService(db(), january, t.config).deliverDue();
+      const ada = await db().selectFrom('person').select('email').where('fiscal_code', '=', ADA).executeTakeFirstOrThrow();
+      const mails = (await mailsTo(db(), ada.email!)).filter((mail) => /730/.test(mail.subject));
+      assert.ok(mails.some((mail) => mail.subject === 'Tommaso: attestazione per il 730 disponibile'), mails.map((mail) => mail.subject).join(' | '));
+      assert.match(partOf(mails[0]!.raw, 'text/plain')!, /nel 2026/);
+    });
+  });
 }

@@ -107,7 +107,7 @@ export function createMessageDelivery(db: Kysely<DB>, clock: Clock, channels: Me
 
   const portalPath: Record<OutboxRow['kind'], string> = {
     new_document: 'documenti-contabili', due_soon: 'documenti-contabili', reminder: 'documenti-contabili',
-    low_balance: 'conto-corrente', topup_credited: 'conto-corrente', office: '',
+    low_balance: 'conto-corrente', topup_credited: 'conto-corrente', statement_730: 'scheda-anagrafica', office: '',
   };
 
   async function finish(row: OutboxRow, token: string, values: Partial<Pick<OutboxRow, 'state' | 'detail' | 'error' | 'sent_at' | 'next_at' | 'attempts'>>) {

@@ -2,7 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { DB, MessageChannel, MessageKind, MessageOutboxTable } from '../../db/schema';
 
 /** The kinds of message, in the order the preferences page lists them. */
-export const MESSAGE_KINDS: readonly MessageKind[] = ['new_document', 'due_soon', 'reminder', 'low_balance', 'topup_credited', 'office'];
+export const MESSAGE_KINDS: readonly MessageKind[] = ['new_document', 'due_soon', 'reminder', 'low_balance', 'topup_credited', 'statement_730', 'office'];
 
 /**
  * An event that families are told about. `eventKey` names the event once and for all ("document:123"):

@@ -121,6 +121,48 @@ export function createMessageService(
     return done;
   }
 
+  let statementDoneFor: string | undefined;
+  /**
+   * The yearly 730 statement (issue 16): in January, the statement of the year before is there for every
+   * pupil with a canteen payment made through pagoPA in it (the Scheda lists it, papers.ts); each pupil's
+   * adults are told once ("730:{pupil}:{year}"), whichever day of January and process queues it first.
+   * Outside January nothing is read.
+   */
+  async function queueStatement730(): Promise<{ ente: string; queued: number }[]> {
+    const done: { ente: string; queued: number }[] = [];
+    const today = romeDate(clock.now());
+    if (statementDoneFor === today || today.slice(5, 7) !== '01') return done;
+    const year = Number(today.slice(0, 4)) - 1;
+    // The calendar year in Rome: from its first midnight to the next year's (UTC instants of the receipts).
+    const from = new Date(`${year}-01-01T00:00:00+01:00`).toISOString();
+    const to = new Date(`${year + 1}-01-01T00:00:00+01:00`).toISOString();
+    for (const ente of await db.selectFrom('ente').select(['id', 'slug']).execute()) {
+      const pupils = await db
+        .selectFrom('payment_receipt as r')
+        .innerJoin('payment_notice as n', 'n.id', 'r.notice_id')
+        .innerJoin('service as s', 's.id', 'n.service_id')
+        .select('n.pupil_id as pupilId')
+        .distinct()
+        .where('r.ente_id', '=', ente.id)
+        .where('r.paid_at', '>=', from)
+        .where('r.paid_at', '<', to)
+        .where('r.status', '=', sql.lit('applied'))
+        .where('n.state', '=', 'paid')
+        .where('s.kind', '=', sql.lit('refezione'))
+        .execute();
+      let queued = 0;
+      for (let i = 0; i < pupils.length; i += DUE_BATCH) {
+        const batch = pupils.slice(i, i + DUE_BATCH).filter((p): p is { pupilId: number } => p.pupilId !== null);
+        queued += await db.transaction().execute((trx) =>
+          queueMessages(trx, batch.map((p) => ({ enteId: ente.id, kind: 'statement_730' as const, eventKey: `730:${p.pupilId}:${year}`, pupilId: p.pupilId, params: { year } })), clock.now()),
+        );
+      }
+      if (queued) done.push({ ente: ente.slug, queued });
+    }
+    statementDoneFor = today;
+    return done;
+  }
+
   let lowBalanceDoneFor: string | undefined;
   /**
    * The daily low-balance event (issue 15 point 4, issue 16): the badges at or below the ente's threshold
@@ -170,6 +212,7 @@ export function createMessageService(
     savePreferences,
     queueDueSoon,
     queueLowBalance,
+    queueStatement730,
     deliverDue: delivery.deliverDue,
     close: () => channels.close(),
   };

@@ -81,6 +81,13 @@ const texts = {
       subject: (p: string) => `${p}: ricarica accreditata`,
       body: (f: MessageFacts) => [`La ricarica di ${euro(f.params.amountCents)} sul badge di ${f.pupilName} è stata accreditata.`],
     },
+    statement_730: {
+      subject: (p: string) => `${p}: attestazione per il 730 disponibile`,
+      body: (f: MessageFacts) => [
+        `È disponibile l’attestazione dei pagamenti della refezione di ${f.pupilName} fatti con pagoPA nel ${str(f.params.year)}, per la dichiarazione dei redditi (730).`,
+        'La trova nel Portale dei Servizi, pagina "Scheda anagrafica", tra i documenti allegati.',
+      ],
+    },
     office: {
       subject: (p: string, f: MessageFacts) => `${p}: ${str(f.params.subject)}`,
       body: (f: MessageFacts) => [`Comunicazione per le famiglie di ${f.pupilName}:`, ...str(f.params.body).split(/\n{2,}/)],
@@ -122,6 +129,13 @@ const texts = {
     topup_credited: {
       subject: (p: string) => `${p}: top-up credited`,
       body: (f: MessageFacts) => [`The top-up of ${euro(f.params.amountCents)} on ${f.pupilName}'s badge has been credited.`],
+    },
+    statement_730: {
+      subject: (p: string) => `${p}: statement for the 730 available`,
+      body: (f: MessageFacts) => [
+        `The statement of ${f.pupilName}'s canteen payments made with pagoPA in ${str(f.params.year)}, for the tax return (730), is available.`,
+        'You will find it in the Services Portal, "Scheda anagrafica" page, among the attached documents.',
+      ],
     },
     office: {
       subject: (p: string, f: MessageFacts) => `${p}: ${str(f.params.subject)}`,

@@ -2722,6 +2722,7 @@ export const en: Messages = {
         reminder: 'Payment reminder',
         low_balance: 'Badge credit running low',
         topup_credited: 'Top-up credited',
+        statement_730: 'Statement of payments for the 730 available',
         office: 'Messages from the office (for example closures for a strike)',
       },
       save: 'Save preferences',

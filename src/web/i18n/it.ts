@@ -2744,6 +2744,7 @@ export const it = {
         reminder: 'Promemoria di pagamento',
         low_balance: 'Credito del badge in esaurimento',
         topup_credited: 'Ricarica accreditata',
+        statement_730: 'Attestazione dei pagamenti per il 730 disponibile',
         office: 'Comunicazioni dell’ufficio (per esempio chiusure per sciopero)',
       },
       save: 'Salva le preferenze',
