@@ -7,6 +7,7 @@ import { InvalidInputError, NotFoundError } from '../errors';
 import type { OperatorContext } from '../operators/context';
 import { requirePermission } from '../operators/context';
 import type { PagopaClients } from '../../integrations/pagopa/clients';
+import { noticeCreditor } from '../payments/papers';
 import { clip, gpdDueDate, iupdOf, issuesNotices, navFor, payableDueDate, takeNoticeBases } from '../payments/notices';
 import type { EnteDirectory } from '../registry/enti';
 import { normaliseSearchText } from '../registry/search-key';
@@ -327,16 +328,7 @@ export function createInstalmentService(db: Kysely<DB>, clock: Clock, pagopa?: P
     ]);
     const pdf = await paymentNoticePdf({
       subject: clip(`Rata ${position} di ${row.count} - rateizzazione n. ${planId}`, 90),
-      creditor: {
-        taxCode: ente.tax_code,
-        name: ente.name,
-        office: ente.office_name,
-        info: `${ente.office_email} · ${ente.office_phone}`,
-        cbill: ente.cbill,
-        ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
-        ...(ente.postal_authorisation ? { postalAuthorisation: ente.postal_authorisation } : {}),
-        ...(logo ? { logoPng: logo.png } : {}),
-      },
+      creditor: noticeCreditor({ ...ente, cbill: ente.cbill }, logo?.png),
       debtor: { fiscalCode: row.fiscalCode, fullName: `${row.givenName} ${row.familyName}`, address: `${row.address}, ${row.postcode} ${row.city}` },
       nav: row.nav,
       amountCents: row.amountCents,

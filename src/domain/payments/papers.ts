@@ -8,6 +8,7 @@ import { InvalidInputError, NotFoundError } from '../errors';
 import { pupilsVisibleTo } from '../registry/access';
 import type { Caller } from '../registry/service';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
+import type { PaymentNoticeInput } from '../../integrations/pdf/notice';
 import { clip } from './notices';
 
 /** A pupil's paid canteen notices with their applied receipts: documents and top-ups alike. */
@@ -35,6 +36,24 @@ const canteenPaymentsOf = prepared((db: Kysely<DB>, enteId: number, pupilId: num
       'r.debtor_name as debtorName', 'n.nav'])
     .orderBy('r.paid_at'),
 );
+
+/**
+ * The creditor's part of every pagoPA notice we print (a document's, a top-up's, an instalment's, the formal
+ * reminder's): the ente's data as its settings hold them, and its logo when it has one. Only for an ente
+ * that issues notices (it has its CBILL code).
+ */
+export function noticeCreditor(ente: Ente & { cbill: string }, logoPng?: Buffer): PaymentNoticeInput['creditor'] {
+  return {
+    taxCode: ente.tax_code,
+    name: ente.name,
+    office: ente.office_name,
+    info: `${ente.office_email} · ${ente.office_phone}`,
+    cbill: ente.cbill,
+    ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
+    ...(ente.postal_authorisation ? { postalAuthorisation: ente.postal_authorisation } : {}),
+    ...(logoPng ? { logoPng } : {}),
+  };
+}
 
 /** The calendar year (Rome) of a payment. */
 const yearOf = (paidAt: string) => Number(romeDate(new Date(paidAt)).slice(0, 4));
@@ -83,16 +102,7 @@ export function createPaperService(db: Kysely<DB>, clock: Clock, audit: AuditTra
     ]);
     const pdf = await paymentNoticePdf({
       subject: clip(notice.description, 90),
-      creditor: {
-        taxCode: ente.tax_code,
-        name: ente.name,
-        office: ente.office_name,
-        info: `${ente.office_email} · ${ente.office_phone}`,
-        cbill: ente.cbill,
-        ...(ente.postal_account ? { postalAccount: ente.postal_account } : {}),
-        ...(ente.postal_authorisation ? { postalAuthorisation: ente.postal_authorisation } : {}),
-        ...(logo ? { logoPng: logo.png } : {}),
-      },
+      creditor: noticeCreditor({ ...ente, cbill: ente.cbill }, logo?.png),
       debtor: {
         fiscalCode: notice.debtorFiscalCode,
         fullName: `${notice.debtorGivenName} ${notice.debtorFamilyName}`,

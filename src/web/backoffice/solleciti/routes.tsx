@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { noticeCreditor } from '../../../domain/payments/papers';
 import { z } from 'zod';
 import type { Ente, ReminderStep } from '../../../db/schema';
 import { isCalendarDate } from '../../../domain/calendar/local-time';
@@ -84,11 +85,7 @@ function letterOf(ente: Ente, r: LetterRow['reminder'], notice: LetterRow['notic
   const noticeInput: PaymentNoticeInput | null = payable
     ? {
         subject: t.noticeSubject(r.serviceName, m.format.month(r.period)),
-        creditor: {
-          taxCode: ente.tax_code, name: ente.name, office: ente.office_name, info: `${ente.office_email} · ${ente.office_phone}`, cbill: ente.cbill!,
-          ...(ente.postal_account && ente.postal_authorisation ? { postalAccount: ente.postal_account, postalAuthorisation: ente.postal_authorisation } : {}),
-          ...(logoPng ? { logoPng } : {}),
-        },
+        creditor: noticeCreditor({ ...ente, cbill: ente.cbill! }, logoPng ?? undefined),
         debtor: { fiscalCode: r.holderFiscalCode, fullName: holder, address: `${r.holderAddress}, ${r.holderPostcode} ${r.holderCity}` },
         nav: notice.nav,
         amountCents: notice.amountCents,
