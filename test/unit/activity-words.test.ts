@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
 test('every audit action the code records has words in the activity log, in Italian and English', () => {
   const actions = new Set<string>();
   for (const file of sources('src')) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/'((?:office|portal|backoffice)\.[a-zA-Z0-9]+(?:\.[a-zA-Z0-9]+)+)'/g)) actions.add(match[1]!);
+    for (const match of readFileSync(file, 'utf8').matchAll(/'((?:office|portal|backoffice)\.[a-zA-Z0-9_-]+(?:\.[a-zA-Z0-9_-]+)+)'/g)) actions.add(match[1]!);
   }
   assert.ok(actions.size > 50, `the actions were found (${actions.size})`);
   const missing = [...actions].filter((action) => !(action in italian.officeActivity.actions) || !(action in en.officeActivity.actions));
