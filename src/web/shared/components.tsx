@@ -6,13 +6,26 @@ import { enteFragment } from './fragment-cache';
 import { Icon, Layout } from './layout';
 
 /** Breadcrumbs of a back-office page: home, the ente, the operator home, the page. */
-export function backofficeCrumbs({ m, ente }: PageContext & { ente: Ente }, title: string) {
-  return [
+/** What a save did, said once at the top of the page it leads back to (an office form's "fatto=…"). */
+export function SavedNotice({ text }: { text: string | undefined }) {
+  return text ? (
+    <div class="alert alert-success" role="status">
+      {text}
+    </div>
+  ) : null;
+}
+
+/**
+ * Home › ente › Ufficio comunale › the area; with `page`, the area becomes a link and the page its last
+ * crumb (an area's pages below its home).
+ */
+export function backofficeCrumbs({ m, ente }: PageContext & { ente: Ente }, title: string, page?: { areaHref: string; title: string }) {
+  const list = [
     { label: m.breadcrumb.home, href: '/' },
     { label: ente.name, href: `/${ente.slug}/` },
     { label: m.backoffice.title, href: `/${ente.slug}/ufficio/` },
-    { label: title },
   ];
+  return page ? [...list, { label: title, href: page.areaHref }, { label: page.title }] : [...list, { label: title }];
 }
 
 /** The office's contacts, on every service page (the seed: wrong data is corrected only by the office). */

@@ -4,7 +4,7 @@ import { DIET_CODES, DIET_KINDS } from '../../../domain/diets/codes';
 import { DIET_LIST_STATES, type DietListRow, type DietService, type PupilDiets } from '../../../domain/diets/service';
 import type { Messages } from '../../i18n/it';
 import { APP_ASSETS_PREFIX } from '../../shared/assets';
-import { backofficeCrumbs, ErrorSummary } from '../../shared/components';
+import { backofficeCrumbs, ErrorSummary, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, SelectField, TextAreaField, TextField, problemText } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -39,13 +39,6 @@ function days(m: Messages, from: string | null, to: string | null): string {
   return m.officeDiets.days(from === null ? null : m.format.date(from), to === null ? null : m.format.date(to));
 }
 
-function SavedNotice({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
 
 function problemsOf(m: Messages, problems: FormProblems, labels: Record<string, string>) {
   return Object.keys(problems).length > 0 ? <FormErrors m={m} problems={problems} labels={labels} texts={m.officeDiets.problems} /> : null;

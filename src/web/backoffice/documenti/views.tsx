@@ -18,8 +18,7 @@ export const correctionsBase = (ente: Ente) => `/${ente.slug}/ufficio/documenti`
 
 function crumbs(ctx: Ctx, title?: string) {
   const t = ctx.m.officeCorrections;
-  const list = backofficeCrumbs(ctx, t.title);
-  return title ? [...list.slice(0, 3), { label: t.title, href: correctionsBase(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, t.title, title ? { areaHref: correctionsBase(ctx.ente), title } : undefined);
 }
 
 function Done({ m, done }: { m: Messages; done: string | undefined }) {

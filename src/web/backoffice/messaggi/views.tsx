@@ -14,8 +14,7 @@ export type Choices = { schools: { id: number; name: string }[]; services: { id:
 const base = (ente: Ente) => `/${ente.slug}/ufficio/messaggi`;
 
 function crumbs(ctx: Ctx, title?: string) {
-  const list = backofficeCrumbs(ctx, ctx.m.messages.office.title);
-  return title ? [...list.slice(0, 3), { label: ctx.m.messages.office.title, href: base(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, ctx.m.messages.office.title, title ? { areaHref: base(ctx.ente), title } : undefined);
 }
 
 function Fields({ ctx, choices, typed, problems }: { ctx: Ctx; choices: Choices; typed: Typed; problems?: FormProblems<OfficeMessageField> }) {

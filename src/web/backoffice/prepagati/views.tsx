@@ -3,7 +3,7 @@ import type { AttachmentMeta } from '../../../domain/attachments/service';
 import { type LowBalanceRow, maskedIban, type Threshold, type YearEndEffect } from '../../../domain/prepaid/service';
 import type { PrepaidService } from '../../../domain/prepaid/service';
 import type { Messages } from '../../i18n/it';
-import { backofficeCrumbs, ErrorSummary } from '../../shared/components';
+import { backofficeCrumbs, ErrorSummary, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { csvDocument, csvEuro, type CsvCell } from '../../shared/csv';
 import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../shared/fields';
@@ -18,17 +18,9 @@ type YearEndView = Awaited<ReturnType<PrepaidService['yearEndView']>>;
 export const base = (ente: Ente) => `/${ente.slug}/ufficio/prepagati`;
 
 function crumbs(ctx: Ctx, title?: string) {
-  const list = backofficeCrumbs(ctx, ctx.m.officePrepaid.title);
-  return title ? [...list.slice(0, 3), { label: ctx.m.officePrepaid.title, href: base(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, ctx.m.officePrepaid.title, title ? { areaHref: base(ctx.ente), title } : undefined);
 }
 
-function Saved({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
 
 /** Cents as a person types them back, with a sign: -250 → "-2,50". */
 export function typedSignedEuro(cents: number): string {
@@ -81,7 +73,7 @@ export function PrepaidPage({
       {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <section aria-labelledby="threshold-title" class="mb-5">
         <h2 class="h3" id="threshold-title">
           {t.thresholdTitle}
@@ -190,7 +182,7 @@ export function YearEndPage({ ctx, view, typed = {}, problems = {}, saved }: { c
       )}
       <h1>{y.title(badge.code)}</h1>
       <p class="lead">{y.lead(`${badge.givenName} ${badge.familyName}`, badge.serviceName)}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       {holder && <p>{y.holder(holder)}</p>}
       <p>{y.balanceNow(m.format.euro(view.balanceCents), m.format.date(view.balanceDate))}</p>
       {view.years.length === 0 ? (

@@ -14,8 +14,7 @@ export const instalmentsBase = (ente: Ente) => `/${ente.slug}/ufficio/rateizzazi
 
 function crumbs(ctx: Ctx, title?: string) {
   const t = ctx.m.officeCorrections.instalments;
-  const list = backofficeCrumbs(ctx, t.title);
-  return title ? [...list.slice(0, 3), { label: t.title, href: instalmentsBase(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, t.title, title ? { areaHref: instalmentsBase(ctx.ente), title } : undefined);
 }
 
 export function InstalmentsSearchPage({ ctx, query, results, problem }: { ctx: Ctx; query: string; results?: HolderRow[]; problem?: string }) {

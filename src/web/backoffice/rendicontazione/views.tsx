@@ -16,8 +16,7 @@ type PaymentRow = DifferencesView['payments'][number];
 export const reconciliationBase = (ente: Ente) => `/${ente.slug}/ufficio/rendicontazione`;
 
 function crumbs(ctx: Ctx, title?: string) {
-  const list = backofficeCrumbs(ctx, ctx.m.officeReconciliation.title);
-  return title ? [...list.slice(0, 3), { label: ctx.m.officeReconciliation.title, href: reconciliationBase(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, ctx.m.officeReconciliation.title, title ? { areaHref: reconciliationBase(ctx.ente), title } : undefined);
 }
 
 function Status({ text, alert = false }: { text: string | undefined; alert?: boolean }) {

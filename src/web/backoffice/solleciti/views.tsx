@@ -4,7 +4,7 @@ import type { Ladder } from '../../../domain/reminders/ladder';
 import { stepsOf } from '../../../domain/reminders/ladder';
 import type { ReminderService } from '../../../domain/reminders/service';
 import { csvDocument, csvEuro } from '../../shared/csv';
-import { backofficeCrumbs, ErrorSummary } from '../../shared/components';
+import { backofficeCrumbs, ErrorSummary, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, SelectField, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -24,17 +24,9 @@ export const remindersBase = (ente: Ente) => `/${ente.slug}/ufficio/solleciti`;
 
 /** Home › ente › Ufficio comunale › Solleciti › this page. */
 function crumbs(ctx: Ctx, title?: string) {
-  const list = backofficeCrumbs(ctx, ctx.m.officeReminders.title);
-  return title ? [...list.slice(0, 3), { label: ctx.m.officeReminders.title, href: remindersBase(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, ctx.m.officeReminders.title, title ? { areaHref: remindersBase(ctx.ente), title } : undefined);
 }
 
-function Saved({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
 
 function LadderTable({ m, ladder }: { m: Messages; ladder: Ladder }) {
   const t = m.officeReminders;
@@ -65,7 +57,7 @@ export function RemindersPage({ ctx, ladder, runs, saved }: { ctx: Ctx; ladder: 
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <ul>
         <li>
           <a href={`${remindersBase(ente)}/sospensioni`}>{t.links.suspensions}</a>
@@ -213,7 +205,7 @@ export function RunPage({ ctx, date, step, page, query, saved }: { ctx: Ctx; dat
   return (
     <Layout ctx={ctx} title={title} crumbs={crumbs(ctx, title)}>
       <h1>{title}</h1>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <p class="lead">{t.runLead}</p>
       <FilterForm action={path} submit={t.filter.apply}>
         <div class="col-12 col-md-6">
@@ -298,7 +290,7 @@ export function SuspensionsPage({
       )}
       <h1>{t.suspensionsTitle}</h1>
       <p class="lead">{t.suspensionsLead}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <DataTable
         caption={t.suspensionsCaption}
         rows={view.rows}

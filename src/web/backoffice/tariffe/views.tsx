@@ -1,7 +1,7 @@
 import type { Ente } from '../../../db/schema';
 import type { BandView, ExemptionsView, PreviewResult, TariffTableView } from '../../../domain/tariffs/management';
 import type { Messages } from '../../i18n/it';
-import { backofficeCrumbs, ErrorSummary, Problem } from '../../shared/components';
+import { backofficeCrumbs, ErrorSummary, Problem, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, SelectField, TextField, problemText } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -18,17 +18,9 @@ const base = (ente: Ente) => `/${ente.slug}/ufficio/tariffe`;
 
 /** Home › ente › Ufficio comunale › Tariffe › this page. */
 function crumbs(ctx: Ctx, title?: string) {
-  const list = backofficeCrumbs(ctx, ctx.m.officeTariffs.title);
-  return title ? [...list.slice(0, 3), { label: ctx.m.officeTariffs.title, href: base(ctx.ente) }, { label: title }] : list;
+  return backofficeCrumbs(ctx, ctx.m.officeTariffs.title, title ? { areaHref: base(ctx.ente), title } : undefined);
 }
 
-function Saved({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
 
 /** Basis points as a person reads a percentage: 2000 → "20%", 1250 → "12,5%". */
 export function percentText(bp: number): string {
@@ -67,7 +59,7 @@ export function TariffsPage({ ctx, choices, table, saved }: { ctx: Ctx; choices:
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       {choices.services.length === 0 || choices.years.length === 0 ? (
         <p>{t.noServices}</p>
       ) : (
@@ -242,7 +234,7 @@ export function BandPage({ ctx, view, typed = {}, problems = {}, saved }: { ctx:
       {problems.modifica && <ErrorSummary title={m.forms.summaryTitle} items={[{ text: problemText(m, t.problems, problems.modifica)! }]} />}
       {!problems.modifica && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <dl class="row">
         <dt class="col-sm-4">{t.fields.servizio}</dt>
         <dd class="col-sm-8">{view.service.name}</dd>
@@ -495,7 +487,7 @@ export function ExemptionsPage({
       {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
       <p class="lead">{t.exemptionsLead(enrolment.serviceName, enrolment.yearLabel)}</p>
-      <Saved text={saved} />
+      <SavedNotice text={saved} />
       <p>{t.changeLimit(m.format.date(view.earliestChange))}</p>
       <DataTable
         caption={t.exemptionsCaption}

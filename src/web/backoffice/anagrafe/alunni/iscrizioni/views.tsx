@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import type { Ente } from '../../../../../db/schema';
 import type { EnrolmentService } from '../../../../../domain/registry/enrolments';
-import { backofficeCrumbs } from '../../../../shared/components';
+import { backofficeCrumbs, SavedNotice } from '../../../../shared/components';
 import type { PageContext } from '../../../../shared/context';
 import { FormErrors, PostForm, type ProblemTexts, SelectField, TextField, problemText } from '../../../../shared/fields';
 import type { FormProblems } from '../../../../shared/form';
@@ -44,14 +44,6 @@ export function pupilCrumbs(ctx: Ctx, pupil: { id: number; givenName: string; fa
   ];
 }
 
-function SavedNotice({ text }: { text: string | undefined }) {
-  if (!text) return null;
-  return (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  );
-}
 
 export function EnrolmentListPage({ ctx, listing, saved }: { ctx: Ctx; listing: Listing; saved?: string }) {
   const { m, ente } = ctx;
