@@ -121,10 +121,16 @@ export function residentMemoryMb(pid: number): { total: number; largest: number 
   return { total: sizes.reduce((a, b) => a + b, 0), largest: Math.max(...sizes) };
 }
 
-/** BENCH_SERVER_NODE_ARGS passes flags to the server's Node.js, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+/** The Node.js flags of `npm start` (package.json), so that the server measured is the one that runs. */
+export function startFlags(): string[] {
+  const script: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start;
+  return script.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+/** BENCH_SERVER_NODE_ARGS passes more flags to the server's Node.js, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 export function startServer(databaseUrl: string, workers: number): ChildProcess {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeArgs, 'dist/start.js'], {
+  return spawn(process.execPath, [...startFlags(), ...nodeArgs, 'dist/start.js'], {
     env: { ...process.env, ...productionEnv(databaseUrl, workers) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
