@@ -7,6 +7,7 @@
  *   npm run bench:data -- --scale rome                 # SQLite, /tmp/ssol-bench/rome.db
  *   npm run bench:data -- --scale rome --engine pg     # PostgreSQL database ssol_bench_rome on BENCH_DATABASE_URL
  *   npm run bench:data -- --scale demo|small|rome [--engine sqlite|pg] [--history year|term|week] [--out sqlite:/path.db | postgres://…/name]
+ *   npm run bench:data -- --scale rome --engine pg --from sqlite:/tmp/ssol-bench/rome.db   # the SQLite dataset copied (bench/copy-dataset.ts)
  *
  * What is written, and by whom:
  * - the families, their enrolments (the school year 2025/2026, ended, and 2026/2027), badges (one school
@@ -38,6 +39,7 @@ import { seedDemo } from '../src/demo/seed';
 import { addDays, isoWeekday, romeDate } from '../src/domain/calendar/local-time';
 import { systemClock } from '../src/domain/clock';
 import { openTopup } from '../src/domain/payments/payments';
+import { copyDataset } from './copy-dataset';
 import { searchKeyOf } from '../src/domain/registry/search-key';
 
 export type Scale = 'demo' | 'small' | 'rome';
@@ -304,7 +306,7 @@ async function ensurePostgresDatabase(url: string) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: 'rome' }, engine: { type: 'string', default: 'sqlite' }, history: { type: 'string', default: 'year' }, out: { type: 'string' } },
+    options: { scale: { type: 'string', default: 'rome' }, engine: { type: 'string', default: 'sqlite' }, history: { type: 'string', default: 'year' }, out: { type: 'string' }, from: { type: 'string' } },
   });
   const scale = values.scale as Scale;
   if (!['demo', 'small', 'rome'].includes(scale)) throw new Error('--scale is demo, small or rome');
@@ -314,6 +316,13 @@ async function main() {
   const url = values.out ?? defaultUrl(scale, engine);
   if (url.startsWith('sqlite:')) mkdirSync(url.slice('sqlite:'.length).replace(/\/[^/]+$/, ''), { recursive: true });
   else await ensurePostgresDatabase(url);
+  if (values.from) {
+    if (engine !== 'pg') throw new Error('--from copies a SQLite dataset into PostgreSQL: add --engine pg');
+    log(`copying ${values.from} to ${url.replace(/\/\/[^@/]*@/, '//')}`);
+    const counts = await copyDataset(values.from, url);
+    process.stdout.write(`${JSON.stringify({ scale, from: values.from, url: url.replace(/\/\/[^@/]*@/, '//'), ...counts })}\n`);
+    return;
+  }
   log(`building ${scale} (history: ${history}) at ${url.replace(/\/\/[^@/]*@/, '//')}`);
   const counts = await buildDataset(url, scale, history);
   process.stdout.write(`${JSON.stringify({ scale, history, url: url.replace(/\/\/[^@/]*@/, '//'), ...counts })}\n`);
