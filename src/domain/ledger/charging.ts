@@ -5,7 +5,8 @@ import type { AuditEntry } from '../audit/audit';
 import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
-import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
+import { completeDay, existingClaim, inBatches, incompleteDays, readInSlices, yieldToEventLoop } from '../jobs/day-claim';
+import { prepared } from '../../db/prepared';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
 
@@ -15,9 +16,16 @@ const INSERT_CHUNK = 1_000;
  * Charges per transaction (and, on PostgreSQL, per INSERT … SELECT FROM unnest, whose arrays have no
  * parameter limit): short enough not to hold the writer for long, long enough to cost little per batch.
  */
-const CHARGE_BATCH = 10_000;
+const CHARGE_BATCH = 2_500;
+/** Schools whose booked meals are read at once (attendance_school_date): a few thousand meals. */
+const SCHOOLS_PER_READ = 10;
 /** Meals priced between two turns of the event loop. */
 const PRICING_SLICE = 5_000;
+
+/** The ente's badges in use, a slice by id at a time (readInSlices). */
+const activeBadgesSlice = prepared((db: Kysely<DB>, enteId: number, after: number, limit: number) =>
+  db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', enteId).where('active', '=', sql.lit(1)).where('id', '>', after).orderBy('id').limit(limit),
+);
 
 /**
  * Inserts the charges not there yet (one per enrolment and day) and returns those, with what their debits need. On PostgreSQL the rows go as one array per column
@@ -151,8 +159,19 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     const claimed = postgres ? await db.transaction().execute(claim) : await claim(db);
     if (claimed === 'not-frozen') return 'not-frozen';
     if (claimed === 'exists' && (await existingClaim(db, 'day_charge', ente.id, date, started)) !== 'taken-over') return 'already-charged';
-    const [booked, tariffs, badges] = await Promise.all([
-      db
+    // The ente-wide reads, in slices (a Rome day: 150,000 enrolments, 75,000 badges); then the day's
+    // meals a few schools at a time: every read and every transaction is short, so pages are served
+    // in between on SQLite, whose statements hold the event loop.
+    const tariffs = await loadTariffContext(db, ente, date);
+    const badges = await readInSlices((after, limit) => activeBadgesSlice(db, ente.id, after, limit), (b) => b.id);
+    const schools = await db.selectFrom('school').select('id').where('ente_id', '=', ente.id).orderBy('id').execute();
+    // The badge in use for each pupil and service: where a prepaid meal is debited.
+    const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));
+    const now = clock.now().toISOString();
+    let priced = 0;
+    let written = 0;
+    for (const schoolIds of inBatches(schools.map((s) => s.id), SCHOOLS_PER_READ)) {
+      const booked = await db
         .selectFrom('attendance as a')
         .innerJoin('enrolment as e', 'e.id', 'a.enrolment_id')
         .innerJoin('service as s', 's.id', 'e.service_id')
@@ -161,66 +180,61 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
           // The band in force on the day (decision 0018): a change from a later date never reaches it.
           termInForce('tariff_id', 'e', date).as('tariffId'), 's.billing',
         ])
-        .where('a.ente_id', '=', ente.id)
+        .where('a.school_id', 'in', schoolIds)
         .where('a.date', '=', date)
+        .where('a.ente_id', '=', ente.id)
         .where('a.status', 'in', ['present', 'light_meal'])
         // A withdrawn enrolment is charged nothing after its end, even for a day booked before the withdrawal.
         .where('e.starts_on', '<=', date)
         .where((eb) => eb.or([eb('e.ends_on', 'is', null), eb('e.ends_on', '>=', date)]))
-        .execute(),
-      loadTariffContext(db, ente, date),
-      db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', ente.id).where('active', '=', sql.lit(1)).execute(),
-    ]);
-    // The badge in use for each pupil and service: where a prepaid meal is debited.
-    const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));
-    const debitBadge = new Map<number, number>();
-    const now = clock.now().toISOString();
-    const charges: Insertable<ChargeTable>[] = [];
-    let priced = 0;
-    for (const meal of booked) {
-      // Pricing a Rome day is a second of JavaScript: pages are served in between.
-      if (++priced % PRICING_SLICE === 0) await yieldToEventLoop();
-      // A canteen with a monthly fee is billed by the month, not by the meal.
-      if (tariffs.unitOf(meal.tariffId) !== 'pasto') continue;
-      const lightMeal = meal.status === 'light_meal';
-      const price = tariffs.priceOf(meal, { free: lightMeal && !ente.charge_light_meals });
-      const badge = meal.billing === 'prepaid' ? badgeOf.get(`${meal.pupilId}/${meal.serviceId}`) : undefined;
-      if (badge !== undefined) debitBadge.set(meal.enrolmentId, badge);
-      charges.push({
-        ente_id: ente.id,
-        enrolment_id: meal.enrolmentId,
-        pupil_id: meal.pupilId,
-        date,
-        kind: lightMeal ? 'light_meal' : 'meal',
-        tariff_id: price.tariffId,
-        unit_price_cents: price.unitPriceCents,
-        sibling_bp: price.siblingBp,
-        sibling_cents: price.siblingCents,
-        exemption_bp: price.exemptionBp,
-        exemption_cents: price.exemptionCents,
-        amount_cents: price.amountCents,
-        reverses_charge_id: null,
-        reason: null,
-        author: SYSTEM_AUTHOR,
-        created_at: now,
-      });
-    }
-    let written = 0;
-    for (const batch of inBatches(charges, options.chargesPerBatch ?? CHARGE_BATCH)) {
-      await db.transaction().execute(async (trx) => {
-        const inserted = await insertNewCharges(trx, batch);
-        const debits: Insertable<MovementTable>[] = [];
-        for (const charge of inserted) {
-          const badge = debitBadge.get(charge.enrolment_id);
-          if (badge === undefined) continue;
-          debits.push({
-            ente_id: ente.id, badge_id: badge, amount_cents: -charge.amount_cents, kind: charge.kind as 'meal' | 'light_meal', value_date: date,
-            charge_id: charge.id, reverses_movement_id: null, note: null, author: SYSTEM_AUTHOR, created_at: now,
-          });
-        }
-        for (let j = 0; j < debits.length; j += INSERT_CHUNK) await trx.insertInto('movement').values(debits.slice(j, j + INSERT_CHUNK)).execute();
-      });
-      await options.afterBatch?.((written += batch.length));
+        .execute();
+      const debitBadge = new Map<number, number>();
+      const charges: Insertable<ChargeTable>[] = [];
+      for (const meal of booked) {
+        // Pricing a Rome day is a second of JavaScript: pages are served in between.
+        if (++priced % PRICING_SLICE === 0) await yieldToEventLoop();
+        // A canteen with a monthly fee is billed by the month, not by the meal.
+        if (tariffs.unitOf(meal.tariffId) !== 'pasto') continue;
+        const lightMeal = meal.status === 'light_meal';
+        const price = tariffs.priceOf(meal, { free: lightMeal && !ente.charge_light_meals });
+        const badge = meal.billing === 'prepaid' ? badgeOf.get(`${meal.pupilId}/${meal.serviceId}`) : undefined;
+        if (badge !== undefined) debitBadge.set(meal.enrolmentId, badge);
+        charges.push({
+          ente_id: ente.id,
+          enrolment_id: meal.enrolmentId,
+          pupil_id: meal.pupilId,
+          date,
+          kind: lightMeal ? 'light_meal' : 'meal',
+          tariff_id: price.tariffId,
+          unit_price_cents: price.unitPriceCents,
+          sibling_bp: price.siblingBp,
+          sibling_cents: price.siblingCents,
+          exemption_bp: price.exemptionBp,
+          exemption_cents: price.exemptionCents,
+          amount_cents: price.amountCents,
+          reverses_charge_id: null,
+          reason: null,
+          author: SYSTEM_AUTHOR,
+          created_at: now,
+        });
+      }
+      for (const batch of inBatches(charges, options.chargesPerBatch ?? CHARGE_BATCH)) {
+        await db.transaction().execute(async (trx) => {
+          const inserted = await insertNewCharges(trx, batch);
+          const debits: Insertable<MovementTable>[] = [];
+          for (const charge of inserted) {
+            const badge = debitBadge.get(charge.enrolment_id);
+            if (badge === undefined) continue;
+            debits.push({
+              ente_id: ente.id, badge_id: badge, amount_cents: -charge.amount_cents, kind: charge.kind as 'meal' | 'light_meal', value_date: date,
+              charge_id: charge.id, reverses_movement_id: null, note: null, author: SYSTEM_AUTHOR, created_at: now,
+            });
+          }
+          for (let j = 0; j < debits.length; j += INSERT_CHUNK) await trx.insertInto('movement').values(debits.slice(j, j + INSERT_CHUNK)).execute();
+        });
+        await options.afterBatch?.((written += batch.length));
+        await yieldToEventLoop();
+      }
       await yieldToEventLoop();
     }
     return db.transaction().execute(async (trx) => {

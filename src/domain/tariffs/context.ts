@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
+import { readInSlices } from '../jobs/day-claim';
 import { termInForce } from '../registry/terms';
 import { type BandPrice, type DatedSiblingRule, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks, siblingRulesOn } from './resolution';
 
@@ -56,11 +57,16 @@ function enrolledQuery(db: Kysely<DB>, enteId: number, date: string) {
 }
 
 // The jobs price a whole ente; the Scheda prices one family on every view, so its variants are prepared.
-const exemptionsOfEnte = prepared(exemptionsQuery);
 const exemptionsOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
   exemptionsQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
 );
-const enrolledOfEnte = prepared(enrolledQuery);
+// A whole ente's, in slices by the enrolment's id (a job's read: see readInSlices).
+const exemptionsOfEnteSlice = prepared((db: Kysely<DB>, enteId: number, date: string, after: number, limit: number) =>
+  exemptionsQuery(db, enteId, date).where('x.id', '>', after).orderBy('x.id').limit(limit).select('x.id'),
+);
+const enrolledOfEnteSlice = prepared((db: Kysely<DB>, enteId: number, date: string, after: number, limit: number) =>
+  enrolledQuery(db, enteId, date).where('e.id', '>', after).orderBy('e.id').limit(limit),
+);
 const enrolledOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
   enrolledQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
 );
@@ -69,8 +75,12 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
   const [tariffs, rules, exemptions, enrolled] = await Promise.all([
     tariffsOf(db, ente.id),
     siblingRulesOf(db, ente.id),
-    only ? exemptionsOfHolder(db, ente.id, date, only.holderPersonId) : exemptionsOfEnte(db, ente.id, date),
-    only ? enrolledOfHolder(db, ente.id, date, only.holderPersonId) : enrolledOfEnte(db, ente.id, date),
+    only
+      ? exemptionsOfHolder(db, ente.id, date, only.holderPersonId)
+      : readInSlices((after, limit) => exemptionsOfEnteSlice(db, ente.id, date, after, limit), (x) => x.id),
+    only
+      ? enrolledOfHolder(db, ente.id, date, only.holderPersonId)
+      : readInSlices((after, limit) => enrolledOfEnteSlice(db, ente.id, date, after, limit), (e) => e.enrolmentId),
   ]);
 
   const bandsById = new Map<number, BandPrice[]>();
