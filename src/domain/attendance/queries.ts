@@ -1,5 +1,5 @@
 import { dietInForce } from '../diets/queries';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { AttendanceStatus, DB } from '../../db/schema';
 import { termInForce } from '../registry/terms';
 
@@ -15,6 +15,10 @@ export interface ListedPupil {
   givenName: string;
   familyName: string;
   dietCode: string | null;
+}
+
+function isPostgres(db: Kysely<DB>) {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /** What the list reads of an enrolment, from either index of a school's enrolments. */
@@ -33,6 +37,14 @@ export interface OpenDayRow extends ListedPupil {
  */
 export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
+  // The ente's canteen services and its school year of the day, read once: PostgreSQL planned them as
+  // joins and, its prepared statement's plan not knowing the day, looped over the school's enrolments
+  // once per school year of any ente holding the day (twice with the demo's two entes, 11 ms of server
+  // time for 1,500 pupils instead of 8; with a hundred entes, up to a hundred loops). As an array computed
+  // once (an InitPlan) they are a filter of each enrolment. SQLite reads an IN list once either way.
+  const canteenServices = sql`select id from service where ente_id = ${enteId} and kind = 'refezione'`;
+  const yearsOfDay = sql`select id from school_year where ente_id = ${enteId} and starts_on <= ${date} and ends_on >= ${date}`;
+  const among = (column: string, ids: typeof canteenServices) => (isPostgres(db) ? sql`${sql.ref(column)} = any(array(${ids}))` : sql`${sql.ref(column)} in (${ids})`);
   // Driven from the school's enrolments (by the row's school or a term's: two index ranges) and the day's
   // change read per pupil by its key (one probe: a left join on the key, which both engines run as a
   // nested loop from 1,500 rows): an OR of the two ranges, or a hash join with all the day's changes,
@@ -45,13 +57,12 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
     from (select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
           union all
           select ${ENROLMENT_COLUMNS} from enrolment_term t join enrolment x on x.id = t.enrolment_id where t.school_id = ${schoolId} and x.school_id <> ${schoolId}) e
-    join service s on s.id = e.service_id and s.kind = 'refezione'
-    join school_year y on y.id = e.school_year_id and y.starts_on <= ${date} and y.ends_on >= ${date}
     join pupil p on p.id = e.pupil_id
     join person per on per.id = p.person_id
     left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
     where e.ente_id = ${enteId} and e.state in ('attiva', 'cessata')
       and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
+      and ${among('e.service_id', canteenServices)} and ${among('e.school_year_id', yearsOfDay)}
       and ${termInForce('school_id', 'e', date)} = ${schoolId}
       ${onePupil}
     order by p.class_name, per.family_name, per.given_name, e.pupil_id`.execute(db);
@@ -68,19 +79,22 @@ export interface FrozenDayRow extends ListedPupil {
 
 /** The school's booked day as the freeze wrote it and the corrections since left it. */
 export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<FrozenDayRow[]> {
-  let query = db
-    .selectFrom('attendance as a')
-    .innerJoin('pupil as p', 'p.id', 'a.pupil_id')
-    .innerJoin('person as per', 'per.id', 'p.person_id')
-    .select([
-      'a.pupil_id as pupilId', 'p.class_name as className', 'per.given_name as givenName', 'per.family_name as familyName',
-      'a.diet_code as dietCode', 'a.status', 'a.source',
-    ])
-    .where('a.school_id', '=', schoolId)
-    .where('a.date', '=', date)
-    .where('a.ente_id', '=', enteId);
-  if (pupilId !== undefined) query = query.where('a.pupil_id', '=', pupilId);
-  return query.orderBy('p.class_name').orderBy('per.family_name').orderBy('per.given_name').orderBy('a.pupil_id').execute();
+  const onePupil = pupilId === undefined ? sql`` : sql`and a.pupil_id = ${pupilId}`;
+  // The pupil and its names by their keys, one probe each per booked row. PostgreSQL joined them by
+  // hashing the day's 1,500 rows and reading all of the ente's pupils (30,000 in bench:attendance: 7 ms
+  // of server time against 3.8 by key); a LATERAL subquery that cannot be flattened (OFFSET 0) is run
+  // once per row of the day. SQLite has no LATERAL; it flattens the subquery and loops by key anyway.
+  const names = isPostgres(db)
+    ? sql`cross join lateral (select p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n`
+    : sql`join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id`;
+  const result = await sql<FrozenDayRow>`
+    select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName",
+           a.diet_code as "dietCode", a.status as status, a.source as source
+    from attendance a ${names}
+    where a.school_id = ${schoolId} and a.date = ${date} and a.ente_id = ${enteId}
+      ${onePupil}
+    order by n.class_name, n.family_name, n.given_name, a.pupil_id`.execute(db);
+  return result.rows;
 }
 
 /** The corrections of one school's day (or of every school's: the kitchen), oldest first. */
