@@ -21,6 +21,37 @@ function isPostgres(db: Kysely<DB>) {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
+/**
+ * The list's order: class, family name, given name, pupil. The texts compare by code point, SQLite's
+ * BINARY order (UTF-8's bytes) and the one the engines agree on. Sorted here, not by the database:
+ * PostgreSQL's sort of 1,500 rows by three texts took 1 ms of its time (its comparisons go through
+ * the collation and deform each row's later columns), this one a fraction of that in the serving
+ * process, and the serving processes are the part that scales out.
+ */
+export function inListOrder<Row extends ListedPupil>(rows: Row[]): Row[] {
+  // JavaScript compares UTF-16 units: the code point order except between a character above U+FFFF
+  // (a surrogate pair) and one of U+E000–U+FFFF. Names without either compare natively.
+  const compare = rows.some((r) => OUTSIDE_NATIVE_ORDER.test(r.className) || OUTSIDE_NATIVE_ORDER.test(r.familyName) || OUTSIDE_NATIVE_ORDER.test(r.givenName)) ? byCodePoint : byUnit;
+  return rows.sort((a, b) => compare(a.className, b.className) || compare(a.familyName, b.familyName) || compare(a.givenName, b.givenName) || a.pupilId - b.pupilId);
+}
+
+const OUTSIDE_NATIVE_ORDER = /[\uD800-\uFFFF]/;
+
+function byUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byCodePoint(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    // A surrogate stands for a code point above U+FFFF: after every unit that is not one.
+    if (x !== y) return (x >= 0xd800 && x < 0xe000 ? x + 0x10000 : x) - (y >= 0xd800 && y < 0xe000 ? y + 0x10000 : y);
+  }
+  return a.length - b.length;
+}
+
 /** What the list reads of an enrolment, from either index of a school's enrolments. */
 const ENROLMENT_COLUMNS = sql.raw('x.id, x.ente_id, x.pupil_id, x.service_id, x.school_year_id, x.school_id, x.state, x.starts_on, x.ends_on');
 
@@ -64,12 +95,11 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
       and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
       and ${among('e.service_id', canteenServices)} and ${among('e.school_year_id', yearsOfDay)}
       and ${termInForce('school_id', 'e', date)} = ${schoolId}
-      ${onePupil}
-    order by p.class_name, per.family_name, per.given_name, e.pupil_id`.execute(db);
+      ${onePupil}`.execute(db);
   // A pupil with two canteen enrolments (two services), or one enrolment with two terms at the school, is
   // booked once, as the freeze books them.
   const seen = new Set<number>();
-  return result.rows.filter((row) => !seen.has(row.pupilId) && seen.add(row.pupilId));
+  return inListOrder(result.rows.filter((row) => !seen.has(row.pupilId) && seen.add(row.pupilId)));
 }
 
 export interface FrozenDayRow extends ListedPupil {
@@ -92,9 +122,8 @@ export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: nu
            a.diet_code as "dietCode", a.status as status, a.source as source
     from attendance a ${names}
     where a.school_id = ${schoolId} and a.date = ${date} and a.ente_id = ${enteId}
-      ${onePupil}
-    order by n.class_name, n.family_name, n.given_name, a.pupil_id`.execute(db);
-  return result.rows;
+      ${onePupil}`.execute(db);
+  return inListOrder(result.rows);
 }
 
 /** The corrections of one school's day (or of every school's: the kitchen), oldest first. */
