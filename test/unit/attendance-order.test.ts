@@ -1,8 +1,8 @@
 /**
- * The attendance list is sorted in the serving process (class, family name, given name, pupil), by code
- * point: SQLite's BINARY order, which the list had when SQLite sorted it. Checked against SQLite's own
- * ORDER BY on names with the characters where JavaScript's UTF-16 order differs (above U+FFFF, and
- * U+E000–U+FFFF).
+ * On PostgreSQL the attendance list is sorted in the serving process (class, family name, given name,
+ * pupil), by code point; SQLite sorts it itself, in BINARY order. The two must agree: checked against
+ * SQLite's own ORDER BY on names with the characters where JavaScript's UTF-16 order differs (above
+ * U+FFFF, and U+E000–U+FFFF).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
