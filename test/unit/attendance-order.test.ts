@@ -1,0 +1,36 @@
+/**
+ * On PostgreSQL the attendance list is sorted in the serving process (class, family name, given name,
+ * pupil), by code point; SQLite sorts it itself, in BINARY order. The two must agree: checked against
+ * SQLite's own ORDER BY on names with the characters where JavaScript's UTF-16 order differs (above
+ * U+FFFF, and U+E000–U+FFFF).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { inListOrder } from '../../src/domain/attendance/queries';
+
+describe('the attendance list’s order', () => {
+  const letters = ['a', 'B', 'z', 'é', 'È', '’', "'", ' ', '-', '\uE000', '\uFB01', '\uFFFD', '😀', '𝒜', 'Ω', 'ß', '1'];
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const text = (from: readonly string[]) => Array.from({ length: 1 + Math.floor(next() * 3) }, () => from[Math.floor(next() * from.length)]).join('');
+
+  function sqliteOrder(rows: { pupilId: number; className: string; familyName: string; givenName: string }[]): number[] {
+    const db = new SqliteDatabase(':memory:');
+    try {
+      db.exec('create table t (pupil_id integer, class_name text, family_name text, given_name text)');
+      const insert = db.prepare('insert into t values (?, ?, ?, ?)');
+      for (const r of rows) insert.run(r.pupilId, r.className, r.familyName, r.givenName);
+      return (db.prepare('select pupil_id as id from t order by class_name, family_name, given_name, pupil_id').all() as { id: number }[]).map((r) => r.id);
+    } finally {
+      db.close();
+    }
+  }
+
+  for (const [what, from] of [['names of the Basic Multilingual Plane below U+E000', letters.slice(0, 9)], ['names with characters above U+FFFF and of U+E000–U+FFFF', letters]] as const) {
+    it(`is SQLite's ORDER BY for ${what}`, () => {
+      const rows = Array.from({ length: 2000 }, (_, i) => ({ pupilId: 2000 - i, className: text(from), familyName: text(from), givenName: text(from), dietCode: null }));
+      assert.deepEqual(inListOrder([...rows]).map((r) => r.pupilId), sqliteOrder(rows));
+    });
+  }
+});
