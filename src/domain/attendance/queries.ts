@@ -1,4 +1,3 @@
-import { dietInForce } from '../diets/queries';
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { AttendanceStatus, DB } from '../../db/schema';
 import { termInForce } from '../registry/terms';
@@ -9,12 +8,16 @@ import { termInForce } from '../registry/terms';
  * attendance_change's key (pupil, day) before the freeze; `attendance_school_date` after it.
  */
 
+/**
+ * A pupil of the school's list. No diet: the school (role `scuola`) works on this list, and a diet is
+ * health data that only amministratore, operatore and cucina see (GDPR art. 9, decision 0024); the
+ * kitchen's sheet reads diets itself. Not reading it also spared PostgreSQL a probe per pupil.
+ */
 export interface ListedPupil {
   pupilId: number;
   className: string;
   givenName: string;
   familyName: string;
-  dietCode: string | null;
 }
 
 function isPostgres(db: Kysely<DB>) {
@@ -87,7 +90,7 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
   // enrolment with two terms at the school comes twice and is dropped below with the second service's.
   const result = await sql<OpenDayRow>`
     select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName",
-           ${dietInForce('e.pupil_id', date)} as "dietCode", c.status as status, c.source as source
+           c.status as status, c.source as source
     from (select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
           union all
           select ${ENROLMENT_COLUMNS} from enrolment_term t join enrolment x on x.id = t.enrolment_id where t.school_id = ${schoolId} and x.school_id <> ${schoolId}) e
@@ -126,7 +129,7 @@ export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: nu
     : sql`join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id`;
   const result = await sql<FrozenDayRow>`
     select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName",
-           a.diet_code as "dietCode", a.status as status, a.source as source
+           a.status as status, a.source as source
     from attendance a ${names}
     where a.school_id = ${schoolId} and a.date = ${date} and a.ente_id = ${enteId}
       ${onePupil}
