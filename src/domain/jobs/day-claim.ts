@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { DB } from '../../db/schema';
 
 /**
@@ -68,10 +68,17 @@ export const READ_SLICE = 10_000;
 /**
  * A job's large read (an ente's badges or enrolments) in slices by a positive integer key, the event
  * loop served between them: on SQLite a statement runs synchronously, and one read of 150,000 rows held
- * every page view for a quarter of a second. `slice(after, limit)` reads the rows of key > after in key
- * order; `keyOf` gives a row's key.
+ * every page view for a quarter of a second. PostgreSQL's reads wait on the network without holding the
+ * event loop, and each slice there would join the whole of the tables it hashes: it reads all at once.
+ * `slice(after, limit)` reads the rows of key > after in key order; `keyOf` gives a row's key.
  */
-export async function readInSlices<Row>(slice: (after: number, limit: number) => Promise<Row[]>, keyOf: (row: Row) => number, size = READ_SLICE): Promise<Row[]> {
+export async function readInSlices<Row>(
+  db: Kysely<DB>,
+  slice: (after: number, limit: number) => Promise<Row[]>,
+  keyOf: (row: Row) => number,
+  size = READ_SLICE,
+): Promise<Row[]> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return slice(0, ALL_ROWS);
   const rows: Row[] = [];
   for (let after = 0; ; ) {
     const part = await slice(after, size);
@@ -81,3 +88,6 @@ export async function readInSlices<Row>(slice: (after: number, limit: number) =>
     await yieldToEventLoop();
   }
 }
+
+/** A LIMIT that limits nothing (PostgreSQL's largest integer). */
+const ALL_ROWS = 2_147_483_647;

@@ -163,7 +163,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     // meals a few schools at a time: every read and every transaction is short, so pages are served
     // in between on SQLite, whose statements hold the event loop.
     const tariffs = await loadTariffContext(db, ente, date);
-    const badges = await readInSlices((after, limit) => activeBadgesSlice(db, ente.id, after, limit), (b) => b.id);
+    const badges = await readInSlices(db, (after, limit) => activeBadgesSlice(db, ente.id, after, limit), (b) => b.id);
     const schools = await db.selectFrom('school').select('id').where('ente_id', '=', ente.id).orderBy('id').execute();
     // The badge in use for each pupil and service: where a prepaid meal is debited.
     const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));

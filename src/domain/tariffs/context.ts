@@ -77,10 +77,10 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
     siblingRulesOf(db, ente.id),
     only
       ? exemptionsOfHolder(db, ente.id, date, only.holderPersonId)
-      : readInSlices((after, limit) => exemptionsOfEnteSlice(db, ente.id, date, after, limit), (x) => x.id),
+      : readInSlices(db, (after, limit) => exemptionsOfEnteSlice(db, ente.id, date, after, limit), (x) => x.id),
     only
       ? enrolledOfHolder(db, ente.id, date, only.holderPersonId)
-      : readInSlices((after, limit) => enrolledOfEnteSlice(db, ente.id, date, after, limit), (e) => e.enrolmentId),
+      : readInSlices(db, (after, limit) => enrolledOfEnteSlice(db, ente.id, date, after, limit), (e) => e.enrolmentId),
   ]);
 
   const bandsById = new Map<number, BandPrice[]>();
