@@ -273,15 +273,17 @@ type PageRow = Row & Partial<Details>;
  * The rows of the page and the one after it, the page's with their details. Each statement costs the app
  * and PostgreSQL's server about as much as reading a page's ranges (decoding, planning, the round trip;
  * bench/RESULTS.md, "Registry search"), so:
- * - one statement of matches (a school and class, a family name, most names): one statement, its rows
- *   and their details — the matches a subquery, read as alone (an ordered index range that stops), and
- *   the details index look-ups of its rows;
+ * - one statement of matches (a school and class, a family name, most names), on PostgreSQL: one
+ *   statement, its rows and their details — the matches a subquery, read as alone (an ordered index range
+ *   that stops), and the details index look-ups of its rows. (SQLite has no round trip to save, and with
+ *   one statement the kinds' latencies under 50 callers drifted apart — p99 110-150 ms against 69-79 ms
+ *   with two, bench:registry-search, interleaved runs: it reads the matches, then the details, as below.)
  * - several (a name and a fiscal code, a fiscal code and a badge, the window): each alone, at once on the
  *   pool's connections, merged here, then the details of the page's pupils in one statement. (One UNION
  *   of them cost PostgreSQL more: it plans such a statement again at every run, details included.)
  */
 async function pageOf(db: Kysely<DB>, enteId: number, sources: Matches[]): Promise<PageRow[]> {
-  if (sources.length === 1) {
+  if (sources.length === 1 && isPostgres(db)) {
     return (
       await sql<PageRow>`select m."pupilId", m."personId", m."sortKey", m."schoolId", m."className", ${detailColumns(db, enteId, sql`m."schoolId"`, sql`m."pupilId"`)}
         from (${sources[0]}) as m
