@@ -278,9 +278,11 @@ type PageRow = Row & Partial<Details>;
  *   that stops), and the details index look-ups of its rows. (SQLite has no round trip to save, and with
  *   one statement the kinds' latencies under 50 callers drifted apart — p99 110-150 ms against 69-79 ms
  *   with two, bench:registry-search, interleaved runs: it reads the matches, then the details, as below.)
- * - several (a name and a fiscal code, a fiscal code and a badge, the window): each alone, at once on the
- *   pool's connections, merged here, then the details of the page's pupils in one statement. (One UNION
- *   of them cost PostgreSQL more: it plans such a statement again at every run, details included.)
+ * - several (a fiscal code and a badge, a family name and the later words, the window and a fiscal code):
+ *   each alone, at once on the pool's connections, merged here, then the details of the page's pupils in
+ *   one statement (`withDetails`). One UNION of them with the details cost PostgreSQL more than the round
+ *   trips: it planned such a statement again at every run (the ranges' plans depend on their bounds), the
+ *   details' joins included, where a statement of details alone is planned once and kept.
  */
 async function pageOf(db: Kysely<DB>, enteId: number, sources: Matches[]): Promise<PageRow[]> {
   if (sources.length === 1 && isPostgres(db)) {
