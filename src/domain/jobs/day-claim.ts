@@ -66,28 +66,23 @@ export function inBatches<T>(items: readonly T[], size: number): T[][] {
 export const READ_SLICE = 10_000;
 
 /**
- * A job's large read (an ente's badges or enrolments) in slices by a positive integer key, the event
- * loop served between them: on SQLite a statement runs synchronously, and one read of 150,000 rows held
- * every page view for a quarter of a second. PostgreSQL's reads wait on the network without holding the
- * event loop, and each slice there would join the whole of the tables it hashes: it reads all at once.
- * `slice(after, limit)` reads the rows of key > after in key order; `keyOf` gives a row's key.
+ * A job's large read (an ente's badges or enrolments) in slices of READ_SLICE rows by a positive integer
+ * key, the event loop served between them: on SQLite a statement runs synchronously, and one read of
+ * 150,000 rows held every page view for a quarter of a second. PostgreSQL's reads wait on the network
+ * without holding the event loop, and each slice there would hash the joined tables again: `all()` reads
+ * everything at once. `slice(after)` reads the next READ_SLICE rows of key > after in key order.
  */
 export async function readInSlices<Row>(
   db: Kysely<DB>,
-  slice: (after: number, limit: number) => Promise<Row[]>,
-  keyOf: (row: Row) => number,
-  size = READ_SLICE,
+  read: { all: () => Promise<Row[]>; slice: (after: number) => Promise<Row[]>; keyOf: (row: Row) => number },
 ): Promise<Row[]> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) return slice(0, ALL_ROWS);
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return read.all();
   const rows: Row[] = [];
   for (let after = 0; ; ) {
-    const part = await slice(after, size);
+    const part = await read.slice(after);
     for (const row of part) rows.push(row);
-    if (part.length < size) return rows;
-    after = keyOf(part[part.length - 1]!);
+    if (part.length < READ_SLICE) return rows;
+    after = read.keyOf(part[part.length - 1]!);
     await yieldToEventLoop();
   }
 }
-
-/** A LIMIT that limits nothing (PostgreSQL's largest integer). */
-const ALL_ROWS = 2_147_483_647;

@@ -5,7 +5,7 @@ import type { AuditEntry } from '../audit/audit';
 import { writeAuditEvent } from '../audit/audit';
 import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
-import { completeDay, existingClaim, inBatches, incompleteDays, readInSlices, yieldToEventLoop } from '../jobs/day-claim';
+import { completeDay, existingClaim, inBatches, incompleteDays, READ_SLICE, readInSlices, yieldToEventLoop } from '../jobs/day-claim';
 import { prepared } from '../../db/prepared';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
@@ -22,9 +22,13 @@ const SCHOOLS_PER_READ = 10;
 /** Meals priced between two turns of the event loop. */
 const PRICING_SLICE = 5_000;
 
-/** The ente's badges in use, a slice by id at a time (readInSlices). */
-const activeBadgesSlice = prepared((db: Kysely<DB>, enteId: number, after: number, limit: number) =>
-  db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', enteId).where('active', '=', sql.lit(1)).where('id', '>', after).orderBy('id').limit(limit),
+/** The ente's badges in use: all at once, or a slice by id at a time (readInSlices). */
+function activeBadgesQuery(db: Kysely<DB>, enteId: number) {
+  return db.selectFrom('badge').select(['id', 'pupil_id', 'service_id']).where('ente_id', '=', enteId).where('active', '=', sql.lit(1));
+}
+const activeBadges = prepared(activeBadgesQuery);
+const activeBadgesSlice = prepared((db: Kysely<DB>, enteId: number, after: number) =>
+  activeBadgesQuery(db, enteId).where('id', '>', after).orderBy('id').limit(sql.lit(READ_SLICE)),
 );
 
 /**
@@ -163,7 +167,11 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
     // meals a few schools at a time: every read and every transaction is short, so pages are served
     // in between on SQLite, whose statements hold the event loop.
     const tariffs = await loadTariffContext(db, ente, date);
-    const badges = await readInSlices(db, (after, limit) => activeBadgesSlice(db, ente.id, after, limit), (b) => b.id);
+    const badges = await readInSlices(db, {
+      all: () => activeBadges(db, ente.id),
+      slice: (after) => activeBadgesSlice(db, ente.id, after),
+      keyOf: (b) => b.id,
+    });
     const schools = await db.selectFrom('school').select('id').where('ente_id', '=', ente.id).orderBy('id').execute();
     // The badge in use for each pupil and service: where a prepaid meal is debited.
     const badgeOf = new Map(badges.map((b) => [`${b.pupil_id}/${b.service_id}`, b.id]));

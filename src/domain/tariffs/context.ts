@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import type { DB, Ente } from '../../db/schema';
-import { readInSlices } from '../jobs/day-claim';
+import { READ_SLICE, readInSlices } from '../jobs/day-claim';
 import { termInForce } from '../registry/terms';
 import { type BandPrice, type DatedSiblingRule, type Exemption, type Price, type SiblingRule, freeOf, resolvePrice, siblingRanks, siblingRulesOn } from './resolution';
 
@@ -60,12 +60,11 @@ function enrolledQuery(db: Kysely<DB>, enteId: number, date: string) {
 const exemptionsOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
   exemptionsQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
 );
-// A whole ente's, in slices by the enrolment's id (a job's read: see readInSlices).
-const exemptionsOfEnteSlice = prepared((db: Kysely<DB>, enteId: number, date: string, after: number, limit: number) =>
-  exemptionsQuery(db, enteId, date).where('x.id', '>', after).orderBy('x.id').limit(limit).select('x.id'),
-);
-const enrolledOfEnteSlice = prepared((db: Kysely<DB>, enteId: number, date: string, after: number, limit: number) =>
-  enrolledQuery(db, enteId, date).where('e.id', '>', after).orderBy('e.id').limit(limit),
+const exemptionsOfEnte = prepared(exemptionsQuery);
+const enrolledOfEnte = prepared(enrolledQuery);
+// The same in slices by the enrolment's id, for a job on SQLite (readInSlices).
+const enrolledOfEnteSlice = prepared((db: Kysely<DB>, enteId: number, date: string, after: number) =>
+  enrolledQuery(db, enteId, date).where('e.id', '>', after).orderBy('e.id').limit(sql.lit(READ_SLICE)),
 );
 const enrolledOfHolder = prepared((db: Kysely<DB>, enteId: number, date: string, holderPersonId: number) =>
   enrolledQuery(db, enteId, date).where('e.holder_person_id', '=', holderPersonId),
@@ -77,10 +76,14 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
     siblingRulesOf(db, ente.id),
     only
       ? exemptionsOfHolder(db, ente.id, date, only.holderPersonId)
-      : readInSlices(db, (after, limit) => exemptionsOfEnteSlice(db, ente.id, date, after, limit), (x) => x.id),
+      : exemptionsOfEnte(db, ente.id, date),
     only
       ? enrolledOfHolder(db, ente.id, date, only.holderPersonId)
-      : readInSlices(db, (after, limit) => enrolledOfEnteSlice(db, ente.id, date, after, limit), (e) => e.enrolmentId),
+      : readInSlices(db, {
+          all: () => enrolledOfEnte(db, ente.id, date),
+          slice: (after) => enrolledOfEnteSlice(db, ente.id, date, after),
+          keyOf: (e) => e.enrolmentId,
+        }),
   ]);
 
   const bandsById = new Map<number, BandPrice[]>();
