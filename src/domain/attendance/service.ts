@@ -1,5 +1,5 @@
-import { type Insertable, type Kysely, sql } from 'kysely';
-import type { AttendanceStatus, ChargeTable, DB, Ente } from '../../db/schema';
+import { type Kysely, sql } from 'kysely';
+import type { AttendanceStatus, DB, Ente } from '../../db/schema';
 import { transaction } from '../../db/transaction';
 import { writeChange } from '../audit/audit';
 import { attendanceChange, cutoffInstant } from '../calendar/cutoff';
@@ -9,7 +9,7 @@ import { parseWeekdays, serviceDay, type ServiceDay } from '../calendar/service-
 import type { Clock } from '../clock';
 import { closuresOfSchoolBetween } from '../canteen/queries';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
-import { writeStorno } from '../ledger/charging';
+import { mealCharge, writeStorno } from '../ledger/charging';
 import { type OperatorContext, may, requirePermission } from '../operators/context';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
@@ -391,24 +391,7 @@ export function createAttendanceService(db: Kysely<DB>, clock: Clock) {
     }
     const lightMeal = status === 'light_meal';
     const price = tariffs.priceOf(enrolment, { free: lightMeal && !ente.charge_light_meals });
-    const row: Insertable<ChargeTable> = {
-      ente_id: ente.id,
-      enrolment_id: enrolment.enrolmentId,
-      pupil_id: enrolment.pupilId,
-      date,
-      kind: lightMeal ? 'light_meal' : 'meal',
-      tariff_id: price.tariffId,
-      unit_price_cents: price.unitPriceCents,
-      sibling_bp: price.siblingBp,
-      sibling_cents: price.siblingCents,
-      exemption_bp: price.exemptionBp,
-      exemption_cents: price.exemptionCents,
-      amount_cents: price.amountCents,
-      reverses_charge_id: null,
-      reason: null,
-      author: input.author,
-      created_at: input.now.toISOString(),
-    };
+    const row = mealCharge(ente, enrolment, date, price, { lightMeal, author: input.author, now: input.now.toISOString() });
     // The unique index on (enrolment, day) refuses a second charge of the meal, whatever the code did.
     const charge = await trx.insertInto('charge').values(row).returning(['id', 'amount_cents', 'kind']).executeTakeFirstOrThrow();
     if (enrolment.billing === 'prepaid') {

@@ -9,6 +9,7 @@ import { completeDay, existingClaim, inBatches, incompleteDays, READ_SLICE, read
 import { prepared } from '../../db/prepared';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
+import type { Price } from '../tariffs/resolution';
 
 /** Rows per INSERT: well within SQLite's limit on bound parameters. */
 const INSERT_CHUNK = 1_000;
@@ -21,6 +22,34 @@ const CHARGE_BATCH = 2_500;
 const SCHOOLS_PER_READ = 10;
 /** Meals priced between two turns of the event loop. */
 const PRICING_SLICE = 5_000;
+
+/** The charge of one meal as priced on its day: the charging's and an office correction's alike. */
+export function mealCharge(
+  ente: Ente,
+  enrolment: { enrolmentId: number; pupilId: number },
+  date: string,
+  price: Price,
+  options: { lightMeal: boolean; author: string; now: string },
+): Insertable<ChargeTable> {
+  return {
+    ente_id: ente.id,
+    enrolment_id: enrolment.enrolmentId,
+    pupil_id: enrolment.pupilId,
+    date,
+    kind: options.lightMeal ? 'light_meal' : 'meal',
+    tariff_id: price.tariffId,
+    unit_price_cents: price.unitPriceCents,
+    sibling_bp: price.siblingBp,
+    sibling_cents: price.siblingCents,
+    exemption_bp: price.exemptionBp,
+    exemption_cents: price.exemptionCents,
+    amount_cents: price.amountCents,
+    reverses_charge_id: null,
+    reason: null,
+    author: options.author,
+    created_at: options.now,
+  };
+}
 
 /** The ente's badges in use: all at once, or a slice by id at a time (readInSlices). */
 function activeBadgesQuery(db: Kysely<DB>, enteId: number) {
@@ -207,24 +236,7 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
         const price = tariffs.priceOf(meal, { free: lightMeal && !ente.charge_light_meals });
         const badge = meal.billing === 'prepaid' ? badgeOf.get(`${meal.pupilId}/${meal.serviceId}`) : undefined;
         if (badge !== undefined) debitBadge.set(meal.enrolmentId, badge);
-        charges.push({
-          ente_id: ente.id,
-          enrolment_id: meal.enrolmentId,
-          pupil_id: meal.pupilId,
-          date,
-          kind: lightMeal ? 'light_meal' : 'meal',
-          tariff_id: price.tariffId,
-          unit_price_cents: price.unitPriceCents,
-          sibling_bp: price.siblingBp,
-          sibling_cents: price.siblingCents,
-          exemption_bp: price.exemptionBp,
-          exemption_cents: price.exemptionCents,
-          amount_cents: price.amountCents,
-          reverses_charge_id: null,
-          reason: null,
-          author: SYSTEM_AUTHOR,
-          created_at: now,
-        });
+        charges.push(mealCharge(ente, meal, date, price, { lightMeal, author: SYSTEM_AUTHOR, now }));
       }
       for (const batch of inBatches(charges, options.chargesPerBatch ?? CHARGE_BATCH)) {
         await db.transaction().execute(async (trx) => {
