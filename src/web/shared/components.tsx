@@ -5,7 +5,6 @@ import type { PageContext } from './context';
 import { enteFragment } from './fragment-cache';
 import { Icon, Layout } from './layout';
 
-/** Breadcrumbs of a back-office page: home, the ente, the operator home, the page. */
 /** What a save did, said once at the top of the page it leads back to (an office form's "fatto=…"). */
 export function SavedNotice({ text }: { text: string | undefined }) {
   return text ? (

@@ -1,7 +1,7 @@
 import type { Ente } from '../../../db/schema';
 import type { Page } from '../../../db/pagination';
 import type { ClosureRow, SchoolYearRow } from '../../../domain/calendar/management';
-import { ErrorSummary } from '../../shared/components';
+import { ErrorSummary, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, SelectField, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -25,14 +25,6 @@ function crumbs({ m, ente }: Ctx, last?: string) {
     { label: t.title, ...(last ? { href: `/${ente.slug}/ufficio/calendario` } : {}) },
     ...(last ? [{ label: last }] : []),
   ];
-}
-
-function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
 }
 
 /** The list's filter of places: '' every closure, 'ente' the whole ente's, or a school's id. */
@@ -68,7 +60,7 @@ export function CalendarPage({
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <StatusLine text={status} />
+      <SavedNotice text={status} />
 
       <section aria-labelledby="years-title" class="mt-4">
         <h2 class="h3" id="years-title">

@@ -1,7 +1,7 @@
 import type { Ente } from '../../../db/schema';
 import { ACCESSIBILITY_STATES, MAX_LOGO_BYTES, TOPUP_CEILING_CENTS, TOPUP_FLOOR_CENTS } from '../../../domain/settings/ente-settings';
 import { ConflictBox } from '../anagrafe/person-form';
-import { backofficeCrumbs, Problem } from '../../shared/components';
+import { backofficeCrumbs, Problem, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, problemText, SelectField, TextAreaField, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -66,14 +66,6 @@ export function settingsTyped(ente: Ente): SettingsTyped {
   };
 }
 
-function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
-
 export function SettingsPage({
   ctx,
   stored,
@@ -120,7 +112,7 @@ export function SettingsPage({
       {!saved && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <StatusLine text={status} />
+      <SavedNotice text={status} />
       <p>
         <a href={`${path}/scuole`}>{t.schoolsLink}</a>
       </p>

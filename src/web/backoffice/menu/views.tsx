@@ -23,14 +23,6 @@ export function menuCrumbs({ m, ente }: MenuCtx, ...steps: { label: string; href
   ];
 }
 
-export function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
-
 /** A dish's allergens in words of the page's language (never the codes), or "none". */
 export function allergenWords(m: Messages, column: string): string {
   const codes = allergenCodes(column);

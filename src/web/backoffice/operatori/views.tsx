@@ -3,7 +3,7 @@ import type { Page } from '../../../db/pagination';
 import type { OperatorListRow } from '../../../domain/operators/management';
 import { ROLES } from '../../../domain/operators/permissions';
 import type { Messages } from '../../i18n/it';
-import { ErrorSummary } from '../../shared/components';
+import { ErrorSummary, SavedNotice } from '../../shared/components';
 import type { PageContext } from '../../shared/context';
 import { FormErrors, PostForm, SelectField, TextField } from '../../shared/fields';
 import type { FormProblems } from '../../shared/form';
@@ -32,14 +32,6 @@ function schoolOptions(schools: readonly School[]) {
   return schools.map((school) => ({ value: String(school.id), label: school.name }));
 }
 
-function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
-
 export function OperatorsPage({
   ctx,
   page,
@@ -61,7 +53,7 @@ export function OperatorsPage({
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <StatusLine text={status} />
+      <SavedNotice text={status} />
       <p>
         <a class="btn btn-primary" href={`${path}/nuovo`}>
           {t.add}
@@ -175,7 +167,7 @@ export function OperatorPage({
       {conflict && <ErrorSummary title={m.forms.conflictTitle} items={[{ text: m.forms.problems.conflict }]} />}
       {!conflict && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <StatusLine text={done === 'salvato' ? t.saved : undefined} />
+      <SavedNotice text={done === 'salvato' ? t.saved : undefined} />
       <dl class="row">
         <dt class="col-sm-4">{t.columns.fiscalCode}</dt>
         <dd class="col-sm-8 text-break">{operator.fiscalCode}</dd>

@@ -1,4 +1,5 @@
 import type { Ente } from '../../../db/schema';
+import { SavedNotice } from '../../shared/components';
 import type { AttendanceService } from '../../../domain/attendance/service';
 import { type AbsenceService, protocolOf } from '../../../domain/canteen/absences';
 import type { PageContext } from '../../shared/context';
@@ -39,14 +40,6 @@ function time(iso: string) {
   return TIME.format(new Date(iso));
 }
 
-function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
-
 export type ListProblems = FormProblems<'scuola' | 'data' | 'assenti'>;
 
 /** Presenze a scuola: the chooser of school and day, and the day's list by class. */
@@ -78,7 +71,7 @@ export function AttendancePage({
       {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{list ? `${t.title} — ${list.school.name}` : t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <StatusLine text={done !== undefined ? t.saved(done) : undefined} />
+      <SavedNotice text={done !== undefined ? t.saved(done) : undefined} />
       {schools.length === 0 ? (
         <p>{t.noSchools}</p>
       ) : (
@@ -274,7 +267,7 @@ export function CorrectionPage({
     <Layout ctx={ctx} title={title} crumbs={crumbs(ctx, { label: name, list: back })}>
       {Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <StatusLine text={doneText} />
+      <SavedNotice text={doneText} />
       <p>{t.correctLead}</p>
       <dl class="row">
         <dt class="col-sm-4">{t.school}</dt>

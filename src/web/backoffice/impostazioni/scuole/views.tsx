@@ -3,7 +3,7 @@ import type { Page } from '../../../../db/pagination';
 import { SCHOOL_LEVELS, SERVICE_WEEKDAYS, type SchoolRow } from '../../../../domain/settings/schools';
 import type { Messages } from '../../../i18n/it';
 import { ConflictBox } from '../../anagrafe/person-form';
-import { Problem } from '../../../shared/components';
+import { Problem, SavedNotice } from '../../../shared/components';
 import type { PageContext } from '../../../shared/context';
 import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../../shared/fields';
 import type { FormProblems } from '../../../shared/form';
@@ -47,14 +47,6 @@ function crumbs({ m, ente }: Ctx, last?: string) {
   ];
 }
 
-function StatusLine({ text }: { text: string | undefined }) {
-  return text ? (
-    <div class="alert alert-success" role="status">
-      {text}
-    </div>
-  ) : null;
-}
-
 export function SchoolsPage({ ctx, page, cursor, done }: { ctx: Ctx; page: Page<SchoolRow>; cursor?: string; done?: string }) {
   const { m, ente } = ctx;
   const t = m.officeSettings.schools;
@@ -63,7 +55,7 @@ export function SchoolsPage({ ctx, page, cursor, done }: { ctx: Ctx; page: Page<
     <Layout ctx={ctx} title={t.title} crumbs={crumbs(ctx)}>
       <h1>{t.title}</h1>
       <p class="lead">{t.lead}</p>
-      <StatusLine text={done === 'aggiunta' ? t.added : undefined} />
+      <SavedNotice text={done === 'aggiunta' ? t.added : undefined} />
       <p>
         <a class="btn btn-primary" href={`${path}/nuova`}>
           {t.add}
@@ -128,7 +120,7 @@ export function SchoolFormPage({
       {savedForBox && <ConflictBox m={m} saved={savedForBox} typed={typedForBox} labels={t.fields} />}
       {!saved && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <StatusLine text={done === 'salvata' ? t.saved : undefined} />
+      <SavedNotice text={done === 'salvata' ? t.saved : undefined} />
       <PostForm action={school ? `${path}/${school.id}` : `${path}/nuova`} csrfToken={ctx.csrfToken} version={version}>
         <TextField m={m} name="nome" label={t.fields.nome!} value={typed.nome} problem={problems.nome} texts={t.problems} required autocomplete="off" />
         <SelectField

@@ -1,11 +1,11 @@
 import type { Course } from '../../../../db/schema';
 import { cellKey, type PlanRow } from '../../../../domain/canteen/menu-office';
 import { COURSES, DIET_CODES, SCHOOL_LEVELS } from '../../../../domain/canteen/menus';
-import { ErrorSummary, Problem } from '../../../shared/components';
+import { ErrorSummary, Problem, SavedNotice } from '../../../shared/components';
 import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../../shared/fields';
 import type { FormProblems } from '../../../shared/form';
 import { Layout } from '../../../shared/layout';
-import { allergenWords, type MenuCtx, menuCrumbs, menuName, menuPath, planState, StatusLine } from '../views';
+import { allergenWords, type MenuCtx, menuCrumbs, menuName, menuPath, planState } from '../views';
 
 export type PlanTyped = Record<string, string>;
 export type PlanProblems = FormProblems<string>;
@@ -182,7 +182,7 @@ export function PlanPage({
       {conflict && <ErrorSummary title={m.forms.conflictTitle} items={[{ text: m.forms.problems.conflict }]} />}
       {!conflict && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <StatusLine text={status} />
+      <SavedNotice text={status} />
       <p>
         <strong>{t.columns.state}:</strong> {planState(m, plan)}
       </p>
@@ -279,7 +279,7 @@ export function WeekPage({
       {conflict && <ErrorSummary title={m.forms.conflictTitle} items={[{ text: m.forms.problems.conflict }]} />}
       {!conflict && Object.keys(problems).length > 0 && <FormErrors m={m} problems={problems} labels={t.fields} texts={t.problems} />}
       <h1>{title}</h1>
-      <StatusLine text={done ? t.weekSaved : undefined} />
+      <SavedNotice text={done ? t.weekSaved : undefined} />
       <p class="lead">{menu}</p>
       {diet !== '' && <p>{t.variantHint}</p>}
       <p>

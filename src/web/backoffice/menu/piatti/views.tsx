@@ -1,13 +1,13 @@
 import type { Page } from '../../../../db/pagination';
 import { ALLERGENS } from '../../../../domain/canteen/menus';
 import type { DishRow } from '../../../../domain/canteen/menu-office';
-import { ErrorSummary, Problem } from '../../../shared/components';
+import { ErrorSummary, Problem, SavedNotice } from '../../../shared/components';
 import { csvDocument } from '../../../shared/csv';
 import { FormErrors, PostForm, problemText, TextAreaField, TextField } from '../../../shared/fields';
 import type { FormProblems } from '../../../shared/form';
 import { Layout } from '../../../shared/layout';
 import { DataTable, Pager } from '../../../shared/list';
-import { allergenWords, type MenuCtx, menuCrumbs, menuPath, StatusLine } from '../views';
+import { allergenWords, type MenuCtx, menuCrumbs, menuPath } from '../views';
 
 export type DishTyped = Record<string, string>;
 export type DishProblems = FormProblems<string>;
@@ -23,7 +23,7 @@ export function DishesPage({ ctx, page, cursor, done }: { ctx: MenuCtx; page: Pa
     <Layout ctx={ctx} title={t.dishesTitle} crumbs={menuCrumbs(ctx, { label: t.dishesTitle })}>
       <h1>{t.dishesTitle}</h1>
       <p class="lead">{t.dishesLead}</p>
-      <StatusLine text={done === 'aggiunto' ? t.dishAdded : done === 'salvato' ? t.dishSaved : undefined} />
+      <SavedNotice text={done === 'aggiunto' ? t.dishAdded : done === 'salvato' ? t.dishSaved : undefined} />
       <ul class="list-inline">
         <li class="list-inline-item mb-2">
           <a class="btn btn-primary" href={`${path}/nuovo`}>

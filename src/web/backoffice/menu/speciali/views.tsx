@@ -1,11 +1,11 @@
 import type { Course } from '../../../../db/schema';
 import { COURSES, DIET_CODES, SCHOOL_LEVELS } from '../../../../domain/canteen/menus';
-import { ErrorSummary, Problem } from '../../../shared/components';
+import { ErrorSummary, Problem, SavedNotice } from '../../../shared/components';
 import { FormErrors, PostForm, problemText, SelectField, TextField } from '../../../shared/fields';
 import type { FormProblems } from '../../../shared/form';
 import { Layout } from '../../../shared/layout';
 import { DataTable } from '../../../shared/list';
-import { type MenuCtx, menuCrumbs, menuName, menuPath, StatusLine } from '../views';
+import { type MenuCtx, menuCrumbs, menuName, menuPath } from '../views';
 
 export type SpecialTyped = Record<string, string>;
 export type SpecialProblems = FormProblems<string>;
@@ -25,7 +25,7 @@ export function SpecialsPage({ ctx, specials, done }: { ctx: MenuCtx; specials: 
     <Layout ctx={ctx} title={t.specialsTitle} crumbs={menuCrumbs(ctx, { label: t.specialsTitle })}>
       <h1>{t.specialsTitle}</h1>
       <p class="lead">{t.specialsLead}</p>
-      <StatusLine text={status} />
+      <SavedNotice text={status} />
       <p>
         <a class="btn btn-primary" href={`${path}/nuovo`}>
           {t.newSpecial}
