@@ -36,6 +36,7 @@ import { reconciliation } from './0031_reconciliation';
 // issue 15/16 anchor: messages migration import
 import { officeReadIndexes } from './0033_office_read_indexes';
 import { messages } from './0032_messages';
+import { familyCoveringIndexes } from './0034_family_covering_indexes';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -67,4 +68,5 @@ export const migrations: AppMigration[] = [
   // issue 15/16 anchor: messages migration
   messages,
   officeReadIndexes,
+  familyCoveringIndexes,
 ];
