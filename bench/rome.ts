@@ -59,7 +59,7 @@ const PAGES: { name: string; path: (f: Family) => string | null; fixedRate?: boo
 const progress = (message: string) => console.error(`[bench:rome] ${message}`);
 
 /** Sessions for Ada and for rotating families (each holder's first pupil and that pupil's first document). */
-async function families(url: string, rotating: 'demo' | 'city'): Promise<{ ada: Family; rotating: Family[] }> {
+async function families(url: string, rotating: 'demo' | 'city'): Promise<{ ada: Family; rotating: Family[]; content: Content }> {
   const database = createDatabase(url);
   try {
     const config = loadConfig(productionEnv('sqlite::memory:', 1));
@@ -87,7 +87,17 @@ async function families(url: string, rotating: 'demo' | 'city'): Promise<{ ada: 
     const chosen = candidates.filter((_, i) => i % step === 0).slice(0, ROTATING);
     const sessions: Family[] = [];
     for (const r of chosen) sessions.push(await session(r.fiscalCode, r.pupilId, r.documentId));
-    return { ada, rotating: sessions };
+    // What the rotating families' pages have to show: the demo's families began in September 2026, the
+    // city's a school year earlier and pay nothing, so their lists are longer (the ratio compares pages, not rows).
+    const pupils = sql.join(chosen.map((r) => Number(r.pupilId)));
+    const holders = sql.join(chosen.map((r) => r.fiscalCode));
+    const perFamily = async (query: ReturnType<typeof sql<{ n: number }>>) => Math.round((Number((await query.execute(database.db)).rows[0]!.n) / chosen.length) * 10) / 10;
+    const content = {
+      documents: await perFamily(sql<{ n: number }>`select count(*) as n from document where pupil_id in (${pupils})`),
+      unpaid: await perFamily(sql<{ n: number }>`select count(*) as n from document d join person h on h.id = d.holder_person_id where h.fiscal_code in (${holders}) and d.state = 'da_pagare'`),
+      novemberDays: await perFamily(sql<{ n: number }>`select count(*) as n from attendance where pupil_id in (${pupils}) and date >= '2026-11-01' and date <= '2026-11-30'`),
+    };
+    return { ada, rotating: sessions, content };
   } finally {
     await database.destroy();
   }
@@ -166,7 +176,15 @@ async function fixedRate(requests: { cookie: string; path: string }[], rate: num
   return { sent: total, answered: latencies.length, p50: at(0.5), p99: at(0.99), max: at(1), errors, non2xx };
 }
 
+/** Per rotating family, on average: its first pupil's documents, the holder's unpaid ones, the pupil's November days. */
+interface Content {
+  documents: number;
+  unpaid: number;
+  novemberDays: number;
+}
+
 interface DatasetResult {
+  content: Content;
   pages: { name: string; ada: LoadResult | null; rotating: LoadResult | null }[];
   fixed: { name: string; result: Awaited<ReturnType<typeof fixedRate>> }[];
   memoryMb: number;
@@ -210,7 +228,7 @@ async function measure(url: string, rotating: 'demo' | 'city', dir: string): Pro
       fixed.push({ name: page.name, result });
     }
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    return { pages, fixed, memoryMb: residentMemoryMb(server.pid!).total };
+    return { content: people.content, pages, fixed, memoryMb: residentMemoryMb(server.pid!).total };
   } finally {
     await stopServer(server);
   }
@@ -259,6 +277,8 @@ async function main() {
           `| ${page.name} | ${page.ada!.requestsPerSecond} | ${r.ada!.requestsPerSecond} | ${a} | ${page.rotating!.requestsPerSecond} | ${r.rotating!.requestsPerSecond} | ${f} | ${r.ada!.p99}, ${r.rotating!.p99} | ${verdict(Number(a) >= 0.9 && Number(f) >= 0.9)}${errors ? ` (${errors} errors or non-2xx)` : ''} |`,
         );
       }
+      const shown = (c: Content) => `${c.documents} documents, ${c.unpaid} unpaid, ${c.novemberDays} attendance days in November`;
+      lines.push('', `What a rotating family's pages show, on average: demo ${shown(demo.content)}; Rome ${shown(rome.content)}.`);
       lines.push('', `| page at ${FIXED_RATE}/s, families | demo p50 / p99 ms | Rome p50 / p99 ms | Rome max ms | answered (errors, non-2xx) | p99 < 50 ms at Rome |`, '| --- | ---: | ---: | ---: | ---: | --- |');
       for (const [i, f] of demo.fixed.entries()) {
         const r = rome.fixed[i]!.result;
