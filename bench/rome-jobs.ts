@@ -34,6 +34,8 @@ const day = values.day;
 // The dataset as bench:data built it (migrated, with its planner statistics), not migrated again here.
 const database = createDatabase(values.db);
 const db = database.db;
+// BENCH_SQLITE_PRAGMAS="cache_size=-65536;mmap_size=0" tries other settings of the connection (an experiment).
+for (const pragma of (process.env.BENCH_SQLITE_PRAGMAS ?? '').split(';').filter(Boolean)) await sql.raw(`pragma ${pragma}`).execute(db);
 const ente = (await db.selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
 const count = async (table: 'attendance' | 'charge' | 'movement') =>
   Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);

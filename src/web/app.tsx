@@ -219,11 +219,18 @@ export async function buildApp({ config, database, clock, logStream }: AppDepend
     async (ente) => {
       ente.addHook('onRequest', async (request) => {
         const slug = (request.params as { ente: string }).ente;
-        request.ente = await services.enti.bySlug(slug);
-        if (!request.ente) throw new NotFoundError('ente');
-        // Read once: the header's "Area ufficio" link on every page, and the back office's operator.
         const user = request.session?.user;
-        request.operatorRow = user ? ((await services.operators.operatorRow(request.ente, user.fiscalCode)) ?? null) : null;
+        if (!user) {
+          request.ente = await services.enti.bySlug(slug);
+          if (!request.ente) throw new NotFoundError('ente');
+          request.operatorRow = null;
+          return;
+        }
+        // Read once, with the ente: the header's "Area ufficio" link on every page, and the back office's operator.
+        const found = await services.enti.bySlugWithOperator(slug, user.fiscalCode);
+        if (!found) throw new NotFoundError('ente');
+        request.ente = found.ente;
+        request.operatorRow = found.operator ?? null;
       });
       await ente.register(portalRoutes, { services });
       await ente.register(backofficeRoutes, { services, prefix: '/ufficio' });

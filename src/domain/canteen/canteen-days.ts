@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema';
+import type { AttendanceStatus, DB } from '../../db/schema';
 import { addDays, isCalendarDate, romeDate } from '../calendar/local-time';
 import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError } from '../errors';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
-import { approvedDietsOfPupilBetween, dietOfDay } from '../diets/queries';
+import { type ApprovedDiet, dietOfDay } from '../diets/queries';
 import { type DayMenu, menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
-import { attendanceBetween, changesBetween, mealChargesBetween, menuKeyOfPupil } from './queries';
+import { menuKeyAndDietsOfPupil, pupilDaysBetween } from './queries';
 
 /** The canteen page shows at most a school year at a time. */
 const MAX_PERIOD_DAYS = 366;
@@ -37,20 +37,24 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const [[details], diets] = await Promise.all([menuKeyOfPupil(db, pupilId), approvedDietsOfPupilBetween(db, pupilId, from, to)]);
+    const [keyAndDiets, dayOf, days] = await Promise.all([
+      menuKeyAndDietsOfPupil(db, pupilId, from, to),
+      loadPupilCalendar(db, ente, pupilId, from, to),
+      pupilDaysBetween(db, pupilId, from, to),
+    ]);
+    const level = keyAndDiets[0]!.level;
+    const diets = keyAndDiets.filter((row): row is typeof row & ApprovedDiet => row.dietCode !== null);
     // Each day's menu is the one of the diet approved for that day (decision 0024): one menu per diet of the period.
     const dietCodes = [...new Set([null, ...diets.map((d) => d.dietCode)])];
-    const [dayOf, menusByDiet, frozen, changes, charges] = await Promise.all([
-      loadPupilCalendar(db, ente, pupilId, from, to),
-      Promise.all(dietCodes.map((code) => menusForPeriod(db, ente, details!.level, code, from, to))),
-      attendanceBetween(db, pupilId, from, to),
-      changesBetween(db, pupilId, from, to),
-      mealChargesBetween(db, pupilId, from, to),
-    ]);
+    const menusByDiet = await Promise.all(dietCodes.map((code) => menusForPeriod(db, ente, level, code, from, to)));
     const menuOf = (date: string) => menusByDiet[dietCodes.indexOf(dietOfDay(diets, date))]!(date);
-    const chargeBy = new Map(charges.map((row) => [row.date, { amountCents: row.amountCents, reversed: row.reversedBy !== null }]));
-    const frozenBy = new Map(frozen.map((row) => [row.date, row]));
-    const changeBy = new Map(changes.map((row) => [row.date, row]));
+    const chargeBy = new Map<string, { amountCents: number; reversed: boolean }>();
+    const frozenBy = new Map<string, { status: AttendanceStatus; source: string }>();
+    const changeBy = new Map<string, { status: AttendanceStatus; source: string }>();
+    for (const row of days) {
+      if (row.row === 'm') chargeBy.set(row.date, { amountCents: row.amountCents!, reversed: row.reversedBy !== null });
+      else (row.row === 'a' ? frozenBy : changeBy).set(row.date, { status: row.status!, source: row.source! });
+    }
     const rows: {
       date: string;
       day: PupilDay;

@@ -1,6 +1,5 @@
-import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
-import { prepared } from '../../db/prepared';
-import type { DB } from '../../db/schema';
+import { type Expression, type RawBuilder, sql } from 'kysely';
+import type { PupilDietTable } from '../../db/schema';
 
 /** Plain queries of the special diets (decision 0024); every one takes the ente or a pupil already checked. */
 
@@ -21,19 +20,12 @@ export function dietInForce(pupilId: string, date: string | Expression<string> |
     order by d.approved_from desc limit 1)`;
 }
 
-/** A pupil's approved diets that overlap a period, for the parents' Refezione (each day's menu by the day's diet). */
-export const approvedDietsOfPupilBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
-  db
-    .selectFrom('pupil_diet')
-    .select(['diet_code as dietCode', 'approved_from as approvedFrom', 'approved_to as approvedTo'])
-    .where('pupil_id', '=', pupilId)
-    .where('state', 'in', [sql.lit<'approvata'>('approvata'), sql.lit<'terminata'>('terminata')])
-    .where('approved_from', '<=', to)
-    .where((eb) => eb.or([eb('approved_to', 'is', null), eb('approved_to', '>=', from)]))
-    .orderBy('approved_from'),
-);
-
-export type ApprovedDiet = Awaited<ReturnType<typeof approvedDietsOfPupilBetween>>[number];
+/** A pupil's approved diet over a period (the Refezione reads them with the pupil's menu key: canteen/queries.ts). */
+export interface ApprovedDiet {
+  dietCode: PupilDietTable['diet_code'];
+  approvedFrom: string | null;
+  approvedTo: string | null;
+}
 
 /** The diet of a day among a pupil's approved diets (sorted by start): the latest that started and has not ended. */
 export function dietOfDay(diets: readonly ApprovedDiet[], date: string): ApprovedDiet['dietCode'] | null {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
-import { findEnteBySlug, listEnti } from './queries';
+import { findEnteBySlug, findEnteWithOperator, listEnti } from './queries';
 
 /**
  * What an ente's slug can be (`demo`, `unione-colline`). Anything else names no ente and never reaches
@@ -35,6 +35,15 @@ export function createEnteDirectory(db: Kysely<DB>) {
     async bySlug(slug: string): Promise<Ente | undefined> {
       if (!SLUG_PATTERN.test(slug)) return undefined;
       return stable(await findEnteBySlug(db, slug));
+    },
+    /**
+     * The ente and the caller's active operator row in it, in one statement: every page of a logged-in
+     * user under /{ente}/ reads both (the header's "Area ufficio" link, the back office's operator).
+     */
+    async bySlugWithOperator(slug: string, fiscalCode: string) {
+      if (!SLUG_PATTERN.test(slug)) return undefined;
+      const found = await findEnteWithOperator(db, slug, fiscalCode);
+      return found && { ente: stable(found.ente as Ente)!, operator: found.operator };
     },
     /** The ente a pagoPA message names by its tax code (receipts). */
     async byTaxCode(taxCode: string): Promise<Ente | undefined> {

@@ -20,6 +20,27 @@ export async function findEnteBySlug(db: Kysely<DB>, slug: string) {
   return (await enteBySlugQuery(db, slug))[0];
 }
 
+/**
+ * The ente and, in the same statement, the caller's active operator row in it (none for '' — no fiscal
+ * code is empty): every request of a logged-in user under /{ente}/ needs both, and on PostgreSQL a
+ * statement costs about 0.2 ms of the two processes' CPU whatever it reads (bench/RESULTS.md).
+ */
+const enteWithOperatorQuery = prepared((db: Kysely<DB>, slug: string, fiscalCode: string) =>
+  db
+    .selectFrom('ente')
+    .leftJoin('operator as o', (join) => join.onRef('o.ente_id', '=', 'ente.id').on('o.fiscal_code', '=', fiscalCode).on('o.active', '=', sql.lit(1)))
+    .selectAll('ente')
+    .select(['o.id as operator_id', 'o.role as operator_role', 'o.given_name as operator_given_name', 'o.family_name as operator_family_name', 'o.school_id as operator_school_id'])
+    .where('ente.slug', '=', slug),
+);
+
+export async function findEnteWithOperator(db: Kysely<DB>, slug: string, fiscalCode: string) {
+  const row = (await enteWithOperatorQuery(db, slug, fiscalCode))[0];
+  if (!row) return undefined;
+  const { operator_id: id, operator_role: role, operator_given_name: givenName, operator_family_name: familyName, operator_school_id: schoolId, ...ente } = row;
+  return { ente, operator: id === null || role === null ? undefined : { id, role, givenName: givenName!, familyName: familyName!, schoolId } };
+}
+
 /** What a pupil page shows of the pupil (joined as `pupil`, `child` its person, `school`): one list for the portal and the office. */
 const PUPIL_SUMMARY = [
   'pupil.id as id',
