@@ -10,8 +10,9 @@ import type { AppMigration } from './types';
  * charges a pupil, against 28 and 56 µs once cached). Now a month is on one or two pages, read without the
  * table:
  * - attendance: on SQLite the table itself is stored in the order of its key (pupil, day) — WITHOUT
- *   ROWID —, so the rows are the index and no second pupil-ordered structure is written every day; on
- *   PostgreSQL the primary key's index carries the status and source (INCLUDE);
+ *   ROWID —, so the rows are the index and no second pupil-ordered structure is written every day, and
+ *   its indexes by day carry what the reads by day need; on PostgreSQL the primary key's index carries
+ *   the status and source (INCLUDE);
  * - charge: `charge_pupil_day` (pupil, day, kind, amount, id) replaces `charge_pupil_date`;
  * - movement: `movement_badge_day` (badge, day, id, amount, kind, note) replaces `movement_badge_statement`.
  * Each daily table keeps its number of pupil- or badge-ordered structures, each of which the daily jobs
@@ -54,7 +55,10 @@ async function clusterAttendance(db: Kysely<unknown>) {
       select ente_id, pupil_id, date, school_id, enrolment_id, status, source, diet_code, frozen_at from attendance order by pupil_id, date`.execute(trx);
     await sql`drop table attendance`.execute(trx);
     await sql`alter table attendance_by_pupil rename to attendance`.execute(trx);
-    await sql`create index attendance_ente_date on attendance (ente_id, date)`.execute(trx);
-    await sql`create index attendance_school_date on attendance (school_id, date)`.execute(trx);
+    // The reads by day — the kitchen's counts by ente, the school's list and the charging by school — would
+    // now find each row by its key, at one page per pupil; their indexes carry what they read instead
+    // (and, as every index of this table, its key: pupil and day). Written a day at a time, in order.
+    await sql`create index attendance_ente_date on attendance (ente_id, date, school_id, diet_code, status)`.execute(trx);
+    await sql`create index attendance_school_date on attendance (school_id, date, ente_id, status, source, enrolment_id)`.execute(trx);
   });
 }
