@@ -14,7 +14,8 @@ import type { AppMigration } from './types';
  *   its indexes by day carry what the reads by day need; on PostgreSQL the primary key's index carries
  *   the status and source (INCLUDE);
  * - charge: `charge_pupil_day` (pupil, day, kind, amount, id) replaces `charge_pupil_date`;
- * - movement: `movement_badge_day` (badge, day, id, amount, kind, note) replaces `movement_badge_statement`.
+ * - movement: `movement_badge_day` (badge, day, id, amount, kind) replaces `movement_badge_statement`: a
+ *   meal's debit has no note; the others' notes (no length limit, unlike an index entry) come from the table.
  * Each daily table keeps its number of pupil- or badge-ordered structures, each of which the daily jobs
  * write into at one place per pupil.
  */
@@ -25,7 +26,7 @@ export const familyCoveringIndexes: AppMigration = {
     else await sql`alter table attendance drop constraint attendance_pk, add constraint attendance_pk primary key (pupil_id, date) include (status, source)`.execute(db);
     await db.schema.createIndex('charge_pupil_day').on('charge').columns(['pupil_id', 'date', 'kind', 'amount_cents', 'id']).execute();
     await db.schema.dropIndex('charge_pupil_date').execute();
-    await db.schema.createIndex('movement_badge_day').on('movement').columns(['badge_id', 'value_date', 'id', 'amount_cents', 'kind', 'note']).execute();
+    await db.schema.createIndex('movement_badge_day').on('movement').columns(['badge_id', 'value_date', 'id', 'amount_cents', 'kind']).execute();
     await db.schema.dropIndex('movement_badge_statement').execute();
   },
 };

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
-import type { DB } from '../../db/schema';
+import type { DB, MovementKind } from '../../db/schema';
 
 /** Plain queries of the ledger; those of every page view are `prepared`. */
 
@@ -48,14 +48,30 @@ export const ledgerSummary = prepared((db: Kysely<DB>, badgeId: number, from: st
     .where('value_date', '<=', to),
 );
 
+/**
+ * A badge's movements in a period, in order. The meals' debits, most of them, carry no note and are read
+ * from `movement_badge_day` alone (decision 0035); the few others (top-ups, reversals, adjustments) with
+ * their note from the table. The note is not in the index: an office's reason has no length limit, and an
+ * index entry has one.
+ */
 export const movementsBetween = prepared((db: Kysely<DB>, badgeId: number, from: string, to: string) =>
   db
     .selectFrom('movement')
-    .select(['id', 'amount_cents as amountCents', 'kind', 'value_date as valueDate', 'note'])
+    .select(['id', 'amount_cents as amountCents', 'kind', 'value_date as valueDate', sql<string | null>`cast(null as text)`.as('note')])
     .where('badge_id', '=', badgeId)
     .where('value_date', '>=', from)
     .where('value_date', '<=', to)
-    .orderBy('value_date')
+    .where('kind', 'in', [sql.lit<MovementKind>('meal'), sql.lit<MovementKind>('light_meal')])
+    .unionAll(
+      db
+        .selectFrom('movement')
+        .select(['id', 'amount_cents as amountCents', 'kind', 'value_date as valueDate', 'note'])
+        .where('badge_id', '=', badgeId)
+        .where('value_date', '>=', from)
+        .where('value_date', '<=', to)
+        .where('kind', 'in', [sql.lit<MovementKind>('topup'), sql.lit<MovementKind>('storno'), sql.lit<MovementKind>('adjustment')]),
+    )
+    .orderBy('valueDate')
     .orderBy('id'),
 );
 
