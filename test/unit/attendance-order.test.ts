@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { inListOrder } from '../../src/domain/attendance/queries';
+import { inListOrder, unpackRows } from '../../src/domain/attendance/queries';
 
 describe('the attendance list’s order', () => {
   const letters = ['a', 'B', 'z', 'é', 'È', '’', "'", ' ', '-', '\uE000', '\uFB01', '\uFFFD', '😀', '𝒜', 'Ω', 'ß', '1'];
@@ -33,4 +33,17 @@ describe('the attendance list’s order', () => {
       assert.deepEqual(inListOrder([...rows]).map((r) => r.pupilId), sqliteOrder(rows));
     });
   }
+});
+
+describe('the attendance list’s rows packed as one text (PostgreSQL)', () => {
+  const rowOf = (f: string[]) => f.join('|');
+  it('splits lines and tabs into rows of six fields', () => {
+    assert.deepEqual(unpackRows('1\t1A\tAnna\tRossi\t\t\n2\t1A\tLuca\tBianchi\tabsent\tparent', 2, rowOf), ['1|1A|Anna|Rossi||', '2|1A|Luca|Bianchi|absent|parent']);
+    assert.deepEqual(unpackRows(null, 0, rowOf), []);
+  });
+  it('gives up when a field held a tab or a line break, so that the rows are read as rows', () => {
+    assert.equal(unpackRows('1\t1A\tAnna\tMaria\tRossi\t\t', 1, rowOf), undefined, 'a tab: seven fields');
+    assert.equal(unpackRows('1\t1A\tAnna\nMaria\tRossi\t\t', 1, rowOf), undefined, 'a line break: one line more than rows');
+    assert.equal(unpackRows('1\t1A\tA\nB\tC\tD\tE\t\t', 1, rowOf), undefined, 'both');
+  });
 });
