@@ -7,7 +7,8 @@
  *
  * The data, over the demo's seed: 20 schools of 1,500 canteen pupils each in the demo ente (30,000, so
  * that reading the ente's day instead of the school's would show), in 60 classes of 25, every fifth pupil
- * with a diet; for the open day (Thursday 3 December 2026, measured at 08:00 before the 09:30 cut-off)
+ * with a diet, every enrolment with its first term and one in fifty moved to the next school on 16 November
+ * (a second term); for the open day (Thursday 3 December 2026, measured at 08:00 before the 09:30 cut-off)
  * one pupil in twelve with an absence or light meal communicated; the day before (Wednesday 2 December)
  * frozen by the freeze itself, one pupil in ten booked absent, and a few dozen corrections of it.
  *
@@ -49,6 +50,8 @@ const CONCURRENCY = 20;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
 const WARM_UP_S = 3;
 const OPEN_DAY = '2026-12-03';
+const MOVED_ON = '2026-11-16';
+const MOVED_EVERY = 50;
 const FROZEN_DAY = '2026-12-02';
 const NOW = new Date('2026-12-03T08:00:00+01:00');
 
@@ -113,6 +116,25 @@ async function build(url: string) {
         tariff_id: tariff.id, state: 'attiva', starts_on: year.starts_on, ends_on: null, payment_mode: 'pagopa', debit_iban: null,
         invoice_recipient: 'Intestatario', invoice_address: 'Via della Città 1, 00100 Roma (RM)', invoice_email: null, reduction_note: null, created_at: now,
       })));
+      // Every enrolment has its first term, as the office's and the import's have: the list reads the term in
+      // force of each. One pupil in fifty moved to the next school on 16 November (a second term; the
+      // enrolment row and the pupil carry the latest term's school, as the office's change writes them).
+      const enrolments = await trx.selectFrom('enrolment').select(['id', 'pupil_id']).where('ente_id', '=', ente.id).where('pupil_id', '>', lastPupil).execute();
+      const term = (enrolmentId: number, p: number, validFrom: string, schoolId: number) => ({
+        ente_id: ente.id, enrolment_id: enrolmentId, valid_from: validFrom, school_id: schoolId, class_name: classOf(p), tariff_id: tariff.id, isee_cents: null, isee_attested_on: null,
+        holder_person_id: lastPerson + 1 + total + p, payment_mode: 'pagopa' as const, debit_iban: null, author: 'bench', created_at: now,
+      });
+      const movers = enrolments.map((e) => ({ id: e.id, p: e.pupil_id - lastPupil - 1 })).filter(({ p }) => p % MOVED_EVERY === 7);
+      const nextSchool = (p: number) => schools[(Math.floor(p / PUPILS_PER_SCHOOL) + 1) % SCHOOLS]!;
+      await insertChunked(trx, 'enrolment_term', [
+        ...enrolments.map((e) => term(e.id, e.pupil_id - lastPupil - 1, year.starts_on, schoolOf(e.pupil_id - lastPupil - 1))),
+        ...movers.map(({ id, p }) => term(id, p, MOVED_ON, nextSchool(p))),
+      ]);
+      for (const [s, to] of schools.map((school, k) => [school, schools[(k + 1) % SCHOOLS]!] as const)) {
+        const moving = movers.filter(({ p }) => schoolOf(p) === s);
+        await trx.updateTable('enrolment').set({ school_id: to }).where('id', 'in', moving.map((m) => m.id)).execute();
+        await trx.updateTable('pupil').set({ school_id: to }).where('id', 'in', moving.map((m) => lastPupil + 1 + m.p)).execute();
+      }
       const change = (date: string, every: number) =>
         Array.from({ length: Math.floor(total / every) }, (_, k) => ({
           ente_id: ente.id, pupil_id: lastPupil + 1 + k * every, date, status: k % 4 === 0 ? 'light_meal' : 'absent', source: k % 3 === 0 ? 'school' : 'parent', notice_id: null, set_at: now,
@@ -305,7 +327,7 @@ async function main() {
     '## Attendance at school (issue 14) — `npm run bench:attendance`',
     '',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} cores (${cpu}), Node.js ${process.version}.`,
-    `Data: ${SCHOOLS} schools of ${PUPILS_PER_SCHOOL.toLocaleString('en')} canteen pupils in the demo ente (${(SCHOOLS * PUPILS_PER_SCHOOL).toLocaleString('en')}), classes of ${CLASS_SIZE}, every fifth pupil with a diet; the open day with one pupil in twelve absent or on a light meal by notice, the frozen day booked by the freeze (one in ten absent) with 40 corrections by the office.`,
+    `Data: ${SCHOOLS} schools of ${PUPILS_PER_SCHOOL.toLocaleString('en')} canteen pupils in the demo ente (${(SCHOOLS * PUPILS_PER_SCHOOL).toLocaleString('en')}), classes of ${CLASS_SIZE}, every fifth pupil with a diet, every enrolment with its first term and one in ${MOVED_EVERY} moved to the next school on ${MOVED_ON} (a second term); the open day with one pupil in twelve absent or on a light meal by notice, the frozen day booked by the freeze (one in ten absent) with 40 corrections by the office.`,
     `Machine conditions: ${process.env.BENCH_CONDITIONS ?? 'see the load average before and after each run in the table'} (2 cores: a load above 2 means queued work).`,
     `Load: ${CONCURRENCY} callers, each asking again as soon as answered (a closed loop, no think time: the callers queue behind each other, so their latency is about ${CONCURRENCY} × one answer ÷ processes), ${DURATION_S} s after ${WARM_UP_S} s of warm-up; in one serving process, then split over as many processes as the machine has cores, as \`npm start\` serves a busy installation with WEB_CONCURRENCY. Timed: the list of one school of ${PUPILS_PER_SCHOOL.toLocaleString('en')} pupils — \`attendance.dayList\` (every query) and the page rendered to HTML — without HTTP. “Alone”: one answer with nothing else running, and of it the queries. Target: p99 under 100 ms at 20 concurrent users.`,
     '',

@@ -106,6 +106,26 @@ for (const { engine, skip } of testEngines()) {
       assert.ok(!list.classes.flatMap((c) => c.pupils).some((p) => p.pupilId === otherSchoolPupil.pupilId), 'another school\'s pupil is not listed');
     });
 
+    it('lists a pupil whose name holds a tab or a line break as it is (PostgreSQL sends the list as one text of lines and tabs)', async () => {
+      const { attendance } = t.app.services;
+      const person = await db().selectFrom('pupil').select('person_id').where('id', '=', pupils[0]!.pupilId).executeTakeFirstOrThrow();
+      const before = await db().selectFrom('person').select(['given_name', 'family_name']).where('id', '=', person.person_id).executeTakeFirstOrThrow();
+      const office = await context(schoolOperator.fiscalCode, 'attendance.mark');
+      const plain = await attendance.dayList(office, { schoolId: schoolA, date: TOMORROW });
+      try {
+        for (const [given, family] of [['Anna\tMaria', before.family_name], [before.given_name, 'De\nSanctis'], ['A\nB\tC', 'D\tE']] as const) {
+          await db().updateTable('person').set({ given_name: given, family_name: family }).where('id', '=', person.person_id).execute();
+          const list = await attendance.dayList(office, { schoolId: schoolA, date: TOMORROW });
+          const named = list.classes.flatMap((c) => c.pupils).find((p) => p.pupilId === pupils[0]!.pupilId)!;
+          assert.deepEqual([named.givenName, named.familyName], [given, family]);
+          assert.deepEqual(list.totals, plain.totals);
+          assert.deepEqual(list.classes.map((c) => c.pupils.map((p) => p.pupilId).sort()), plain.classes.map((c) => c.pupils.map((p) => p.pupilId).sort()));
+        }
+      } finally {
+        await db().updateTable('person').set(before).where('id', '=', person.person_id).execute();
+      }
+    });
+
     it('marks absent without notice (not booked) and present without booking (booked) before the cut-off', async () => {
       const { attendance, absences, freeze } = t.app.services;
       const school = await context(schoolOperator.fiscalCode, 'attendance.mark');

@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { AttendanceStatus, DB } from '../../db/schema';
 import { termInForce } from '../registry/terms';
 
@@ -72,22 +72,24 @@ export interface OpenDayRow extends ListedPupil {
  * changes communicated so far. `pupilId` narrows it to one pupil (marking one).
  */
 export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
+  const rows = isPostgres(db) ? await openDayRowsPostgres(db, enteId, schoolId, date, pupilId) : await openDayRowsSqlite(db, enteId, schoolId, date, pupilId);
+  // A pupil with two canteen enrolments (two services), or one enrolment with two terms at the school, is
+  // booked once, as the freeze books them (their rows are the same: every column is the pupil's or the day's).
+  const seen = new Set<number>();
+  const once = rows.filter((row) => !seen.has(row.pupilId) && seen.add(row.pupilId));
+  return isPostgres(db) ? inListOrder(once) : once;
+}
+
+/**
+ * Driven from the school's enrolments (by the row's school or a term's: two index ranges) and the day's
+ * change read per pupil by its key (one probe: a left join on the key, which SQLite runs as a nested loop
+ * from 1,500 rows): an OR of the two ranges made PostgreSQL scan every enrolment of the ente. The second
+ * range leaves out the enrolments the first has (UNION ALL, no de-duplicating sort); an enrolment with two
+ * terms at the school comes twice and is dropped with the second service's. SQLite reads an IN list once,
+ * and sorts in SQL (cheaper there than in the serving process).
+ */
+async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
-  const postgres = isPostgres(db);
-  // The ente's canteen services and its school year of the day, read once: PostgreSQL planned them as
-  // joins and, its prepared statement's plan not knowing the day, looped over the school's enrolments
-  // once per school year of any ente holding the day (twice with the demo's two entes, 11 ms of server
-  // time for 1,500 pupils instead of 8; with a hundred entes, up to a hundred loops). As an array computed
-  // once (an InitPlan) they are a filter of each enrolment. SQLite reads an IN list once either way.
-  const canteenServices = sql`select id from service where ente_id = ${enteId} and kind = 'refezione'`;
-  const yearsOfDay = sql`select id from school_year where ente_id = ${enteId} and starts_on <= ${date} and ends_on >= ${date}`;
-  const among = (column: string, ids: typeof canteenServices) => (postgres ? sql`${sql.ref(column)} = any(array(${ids}))` : sql`${sql.ref(column)} in (${ids})`);
-  // Driven from the school's enrolments (by the row's school or a term's: two index ranges) and the day's
-  // change read per pupil by its key (one probe: a left join on the key, which both engines run as a
-  // nested loop from 1,500 rows): an OR of the two ranges, or a hash join with all the day's changes,
-  // made PostgreSQL scan every enrolment of the ente and hash every change of the day (bench/RESULTS.md).
-  // The second range leaves out the enrolments the first has (UNION ALL, no de-duplicating sort); an
-  // enrolment with two terms at the school comes twice and is dropped below with the second service's.
   const result = await sql<OpenDayRow>`
     select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName",
            c.status as status, c.source as source
@@ -99,15 +101,55 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
     left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
     where e.ente_id = ${enteId} and e.state in ('attiva', 'cessata')
       and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
-      and ${among('e.service_id', canteenServices)} and ${among('e.school_year_id', yearsOfDay)}
+      and e.service_id in (select id from service where ente_id = ${enteId} and kind = 'refezione')
+      and e.school_year_id in (select id from school_year where ente_id = ${enteId} and starts_on <= ${date} and ends_on >= ${date})
       and ${termInForce('school_id', 'e', date)} = ${schoolId}
       ${onePupil}
-    ${postgres ? sql`` : sql`order by p.class_name, per.family_name, per.given_name, e.pupil_id`}`.execute(db);
-  // A pupil with two canteen enrolments (two services), or one enrolment with two terms at the school, is
-  // booked once, as the freeze books them (their rows are the same: every column is the pupil's or the day's).
-  const seen = new Set<number>();
-  const rows = result.rows.filter((row) => !seen.has(row.pupilId) && seen.add(row.pupilId));
-  return postgres ? inListOrder(rows) : rows;
+    order by p.class_name, per.family_name, per.given_name, e.pupil_id`.execute(db);
+  return result.rows;
+}
+
+/**
+ * PostgreSQL's shape of the same rows (bench/RESULTS.md, decision 0033):
+ * - the ente's canteen services and school year of the day are read once, as `= any(array(select …))`:
+ *   as joins, its prepared statement's plan, not knowing the day, looped over the school's enrolments
+ *   once per school year of any ente holding the day;
+ * - the enrolments whose term names the school but whose row names another (moved here, or away after
+ *   the day) are the terms at the school less the school's own enrolments (hashed), then read by key: every
+ *   enrolment has a term, so the terms at a school are its 1,500 own enrolments' first ones, and joining
+ *   them to enrolment made PostgreSQL hash the ente's whole enrolment table (7 ms of 15 with the
+ *   benchmark's 30,000) or would have probed it 1,500 times to keep none;
+ * - the school's own enrolments are a materialised CTE, read once for both.
+ */
+async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
+  const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
+  const from = sql`
+    from e
+    join pupil p on p.id = e.pupil_id
+    join person per on per.id = p.person_id
+    left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
+    where ${termInForce('school_id', 'e', date)} = ${schoolId}`;
+  const withs = sql`
+    with here as materialized (
+      select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
+    ), e as (
+      select e.id, e.pupil_id, e.school_id
+      from (select * from here
+            union all
+            select ${ENROLMENT_COLUMNS} from enrolment x
+            where x.id = any(array(select t.enrolment_id from enrolment_term t where t.school_id = ${schoolId} and t.enrolment_id not in (select id from here)))) e
+      where e.ente_id = ${enteId} and e.state in ('attiva', 'cessata')
+        and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
+        and e.service_id = any(array(select id from service where ente_id = ${enteId} and kind = 'refezione'))
+        and e.school_year_id = any(array(select id from school_year where ente_id = ${enteId} and starts_on <= ${date} and ends_on >= ${date}))
+        ${onePupil}
+    )`;
+  return packedRows(
+    db,
+    sql`${withs} select count(*)::int as n, string_agg(concat_ws(${FIELD}, e.pupil_id, p.class_name, per.given_name, per.family_name, coalesce(c.status, ''), coalesce(c.source, '')), ${LINE}) as packed ${from}`,
+    sql`${withs} select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName", c.status as status, c.source as source ${from}`,
+    (f) => ({ pupilId: Number(f[0]), className: f[1]!, givenName: f[2]!, familyName: f[3]!, status: (f[4] || null) as OpenDayRow['status'], source: (f[5] || null) as OpenDayRow['source'] }),
+  );
 }
 
 export interface FrozenDayRow extends ListedPupil {
@@ -118,23 +160,74 @@ export interface FrozenDayRow extends ListedPupil {
 /** The school's booked day as the freeze wrote it and the corrections since left it. */
 export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<FrozenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and a.pupil_id = ${pupilId}`;
+  const where = sql`where a.school_id = ${schoolId} and a.date = ${date} and a.ente_id = ${enteId} ${onePupil}`;
+  if (!isPostgres(db)) {
+    // SQLite has no LATERAL; it loops by key over the day's rows anyway.
+    const result = await sql<FrozenDayRow>`
+      select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName",
+             a.status as status, a.source as source
+      from attendance a join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id
+      ${where}
+      order by n.class_name, n.family_name, n.given_name, a.pupil_id`.execute(db);
+    return result.rows;
+  }
   // The pupil and its names by their keys, one probe each per booked row. PostgreSQL joined them by
   // hashing the day's 1,500 rows and reading the whole pupil table (30,000 rows in bench:attendance: 7 ms
   // of server time against 3.8 by key, sort included); a LATERAL subquery that cannot be flattened
-  // (OFFSET 0) is run once per row of the day. SQLite has no LATERAL; it flattens the subquery and loops
-  // by key anyway.
-  const postgres = isPostgres(db);
-  const names = postgres
-    ? sql`cross join lateral (select p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n`
-    : sql`join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id`;
-  const result = await sql<FrozenDayRow>`
-    select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName",
-           a.status as status, a.source as source
-    from attendance a ${names}
-    where a.school_id = ${schoolId} and a.date = ${date} and a.ente_id = ${enteId}
-      ${onePupil}
-    ${postgres ? sql`` : sql`order by n.class_name, n.family_name, n.given_name, a.pupil_id`}`.execute(db);
-  return postgres ? inListOrder(result.rows) : result.rows;
+  // (OFFSET 0) is run once per row of the day.
+  const from = sql`from attendance a cross join lateral (select p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n ${where}`;
+  const rows = await packedRows(
+    db,
+    sql`select count(*)::int as n, string_agg(concat_ws(${FIELD}, a.pupil_id, n.class_name, n.given_name, n.family_name, a.status, a.source), ${LINE}) as packed ${from}`,
+    sql`select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName", a.status as status, a.source as source ${from}`,
+    (f) => ({ pupilId: Number(f[0]), className: f[1]!, givenName: f[2]!, familyName: f[3]!, status: f[4] as AttendanceStatus, source: f[5] as FrozenDayRow['source'] }),
+  );
+  return inListOrder(rows);
+}
+
+const FIELD = sql.lit('\t');
+const LINE = sql.lit('\n');
+
+/**
+ * A school's 1,500 rows from PostgreSQL as one text, a line a row and a tab between fields, split here.
+ * Turning 1,500 rows of six columns into objects cost the driver about 2 ms of the serving process (its
+ * row messages, a string and a parser call per field), the lines about 1 ms; PostgreSQL's time is the same
+ * (writing one text instead of rows), and JSON would have cost it 1.2 ms more to build (bench/RESULTS.md).
+ * A name with a tab or a line break in it would shift the fields: the count of lines and of fields tells,
+ * and then the rows are read as rows.
+ */
+async function packedRows<Row>(db: Kysely<DB>, packed: RawBuilder<unknown>, plain: RawBuilder<unknown>, rowOf: (fields: string[]) => Row): Promise<Row[]> {
+  const [result] = (await (packed as RawBuilder<{ n: number; packed: string | null }>).execute(db)).rows;
+  const rows = unpackRows(result?.packed ?? null, result?.n ?? 0, rowOf);
+  return rows ?? ((await plain.execute(db)).rows as Row[]);
+}
+
+/**
+ * The rows of a packed text, or undefined when a field held a tab or a line break: a line with more or
+ * fewer than six fields, or more or fewer lines than rows. Read by position, not split: splitting made an
+ * array a line and cost twice as much (0.4 ms for 1,500 rows against 0.2).
+ */
+export function unpackRows<Row>(packed: string | null, count: number, rowOf: (fields: string[]) => Row): Row[] | undefined {
+  if (count === 0 || packed === null) return count === 0 ? [] : undefined;
+  const rows: Row[] = new Array(count);
+  const fields: string[] = new Array(6);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    let end = packed.indexOf('\n', at);
+    if (end < 0) end = packed.length;
+    for (let k = 0; k < 5; k++) {
+      const tab = packed.indexOf('\t', at);
+      if (tab < 0 || tab > end) return undefined;
+      fields[k] = packed.slice(at, tab);
+      at = tab + 1;
+    }
+    const tab = packed.indexOf('\t', at);
+    if (tab >= 0 && tab < end) return undefined;
+    fields[5] = packed.slice(at, end);
+    rows[i] = rowOf(fields);
+    at = end + 1;
+  }
+  return at === packed.length + 1 ? rows : undefined;
 }
 
 /** The corrections of one school's day (or of every school's: the kitchen), oldest first. */
