@@ -176,6 +176,13 @@ async function addCityFamilies(database: Database, ente: Ente, size: { schools: 
       insert into tariff_exemption (ente_id, enrolment_id, percent_bp, reason, valid_from, valid_to, created_at)
       select ente_id, id, 5000, 'Esenzione parziale (benchmark)', cast(${CURRENT_YEAR.startsOn} as text), null, cast(${now} as text)
       from enrolment where ente_id = ${ente.id} and pupil_id >= ${firstPupil} and school_year_id = ${currentYear} and (pupil_id - ${firstPupil}) % 100 = 0`.execute(trx);
+    // Every enrolment has its first term, as the office's form and the import write it (decision 0018), so
+    // that the jobs' and pages' look-ups of the term in force find one, as in a real ente.
+    await sql`
+      insert into enrolment_term (ente_id, enrolment_id, valid_from, school_id, class_name, tariff_id, isee_cents, isee_attested_on, holder_person_id, payment_mode, debit_iban, author, created_at)
+      select e.ente_id, e.id, e.starts_on, e.school_id, p.class_name, e.tariff_id, e.isee_cents, e.isee_attested_on, e.holder_person_id, e.payment_mode, e.debit_iban, 'bench', cast(${now} as text)
+      from enrolment e join pupil p on p.id = e.pupil_id
+      where e.ente_id = ${ente.id} and e.pupil_id >= ${firstPupil}`.execute(trx);
     const prepaidPupils = Array.from({ length: size.pupils }, (_, p) => p).filter(prepaidSchool);
     await insertChunked(trx, 'badge', prepaidPupils.length, (k) => ({
       ente_id: ente.id, code: `R${String(prepaidPupils[k]).padStart(6, '0')}`, pupil_id: firstPupil + prepaidPupils[k]!, service_id: prepaid, issued_on: '2025-09-10', active: 1,
