@@ -5,7 +5,6 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresCursor, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema';
-import { startCheckpointer } from './sqlite-checkpointer';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -43,23 +42,17 @@ function createSqlite(file: string): Database {
   // 64 MB of pages (the default is 2 MB): at Rome's size the inner pages of the big tables' indexes alone
   // are tens of megabytes, and a day's jobs read each of them again for every row they insert (decision 0037).
   connection.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  // Checkpoints run in a thread of their own (sqlite-checkpointer.ts), never in this connection's commits.
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
-  if (checkpointer) connection.pragma('wal_autocheckpoint = 0');
-  return wrap(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), 'sqlite', () => checkpointer?.stop());
+  return wrap(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), 'sqlite');
 }
 
-function wrap(db: Kysely<DB>, dialect: Dialect, afterDestroy?: () => Promise<void> | undefined): Database {
+function wrap(db: Kysely<DB>, dialect: Dialect): Database {
   return {
     db,
     dialect,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    destroy: async () => {
-      await db.destroy();
-      await afterDestroy?.();
-    },
+    destroy: () => db.destroy(),
   };
 }
 
