@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createDatabase, type Database } from '../../src/db/database';
-import { migrations } from '../../src/db/migrations/index';
 import { ADA, GIULIA } from '../helpers/app';
+import { migrationBefore, migratorFor } from '../helpers/migrations';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 
 /** One ente, school and pupil, with only the columns the first migrations made. */
@@ -38,14 +38,9 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('keeps every notice and its days, and lets two senders use the same key', async () => {
-      const provider = {
-        async getMigrations() {
-          return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: never) => m.up(db, database.dialect) }]));
-        },
-      };
-      const migrator = new Migrator({ db: database.db, provider });
+      const migrator = migratorFor(database);
       // The schema just before 0010, and a pupil in it: written by hand, since the demo seed writes the latest schema.
-      const before0010 = migrations[migrations.findIndex((m) => m.name === '0010_absence_key_per_sender') - 1]!.name;
+      const before0010 = migrationBefore('0010_absence_key_per_sender');
       assert.equal((await migrator.migrateTo(before0010)).error, undefined);
       const pupil = await pupilOfTheOldSchema(database);
       // Notices as the old schema took them, with their days.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createDatabase, type Database } from '../../src/db/database';
-import { migrations } from '../../src/db/migrations/index';
+import { migrationBefore, migratorFor } from '../helpers/migrations';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 
 /** Migration 0025 on a database whose pupils carry `pupil.diet_code`: each diet becomes an approved pupil_diet. */
@@ -20,13 +20,8 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('moves every pupil’s diet to an approved diet from the first enrolment, and drops the column', async () => {
-      const provider = {
-        async getMigrations() {
-          return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: never) => m.up(db, database.dialect) }]));
-        },
-      };
-      const migrator = new Migrator({ db: database.db, provider });
-      const before0025 = migrations[migrations.findIndex((m) => m.name === '0025_pupil_diets') - 1]!.name;
+      const migrator = migratorFor(database);
+      const before0025 = migrationBefore('0025_pupil_diets');
       assert.equal((await migrator.migrateTo(before0025)).error, undefined);
       // The old schema, written by hand: the demo seed writes the latest one.
       const now = '2026-09-01T08:00:00.000Z';

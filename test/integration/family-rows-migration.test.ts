@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createDatabase, type Database } from '../../src/db/database';
-import { migrations } from '../../src/db/migrations/index';
 import { buildDemoHistory } from '../../src/demo/history';
 import { seedDemo } from '../../src/demo/seed';
 import { fixedClock } from '../../src/domain/clock';
+import { migrationBefore, migratorFor } from '../helpers/migrations';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 
 /**
@@ -27,13 +27,8 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('keeps every attendance row, charge and movement, and the rule of one attendance a pupil a day', async () => {
-      const provider = {
-        async getMigrations() {
-          return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: never) => m.up(db, database.dialect) }]));
-        },
-      };
-      const migrator = new Migrator({ db: database.db, provider });
-      const before0034 = migrations[migrations.findIndex((m) => m.name === '0034_family_covering_indexes') - 1]!.name;
+      const migrator = migratorFor(database);
+      const before0034 = migrationBefore('0034_family_covering_indexes');
       assert.equal((await migrator.migrateTo(before0034)).error, undefined);
       const db = database.db;
       // 0034 changes no column: the seed and the jobs write the schema before it as well.

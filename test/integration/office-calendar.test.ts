@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { createDatabase, type Database } from '../../src/db/database';
-import { migrations } from '../../src/db/migrations/index';
 import type { Ente } from '../../src/db/schema';
 import { createFreezeService } from '../../src/domain/canteen/freeze';
 import { addDays } from '../../src/domain/calendar/local-time';
@@ -11,6 +10,7 @@ import { InvalidInputError } from '../../src/domain/errors';
 import { it as messages } from '../../src/web/i18n/it';
 import { ADA, Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildOperator, enteIdOf } from '../helpers/builders';
+import { migrationBefore, migratorFor } from '../helpers/migrations';
 import { createThrowawayDatabase, testEngines } from '../helpers/databases';
 
 /** Thursday 26 November 2026, 08:00 in Rome: before the demo's 09:30 cut-off, so today is still open. */
@@ -353,13 +353,8 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('groups the existing days into periods and keeps every day', async () => {
-      const provider = {
-        async getMigrations() {
-          return Object.fromEntries(migrations.map((m) => [m.name, { up: (db: never) => m.up(db, database.dialect) }]));
-        },
-      };
-      const migrator = new Migrator({ db: database.db, provider });
-      const before0022 = migrations[migrations.findIndex((m) => m.name === '0022_calendar') - 1]!.name;
+      const migrator = migratorFor(database);
+      const before0022 = migrationBefore('0022_calendar');
       assert.equal((await migrator.migrateTo(before0022)).error, undefined);
       const ente = await sql<{ id: number }>`
         insert into ente (slug, name, tax_code, cutoff_time, office_name, office_email, office_phone, office_hours, office_address, created_at)
