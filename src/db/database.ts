@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresCursor, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_PAGE_CACHE_KIB } from './page-cache';
 import type { DB } from './schema';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,9 +30,6 @@ export function createDatabase(url: string, options: { poolSize?: number } = {})
   return createPostgres(url, options.poolSize ?? 10);
 }
 
-/** The page cache of a SQLite connection, in KiB (decision 0037). */
-const SQLITE_CACHE_KIB = 65_536;
-
 function createSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const connection = new SqliteDatabase(file);
@@ -39,9 +37,8 @@ function createSqlite(file: string): Database {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  // 64 MB of pages (the default is 2 MB): at Rome's size the inner pages of the big tables' indexes alone
-  // are tens of megabytes, and a day's jobs read each of them again for every row they insert (decision 0037).
-  connection.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  // SQLite's own default, stated: the day's jobs raise it while they run (withJobPageCache, decision 0037).
+  connection.pragma(`cache_size = -${DEFAULT_PAGE_CACHE_KIB}`);
   return wrap(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), 'sqlite');
 }
 

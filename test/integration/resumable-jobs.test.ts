@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import type { Ente } from '../../src/db/schema';
 import { createFreezeService } from '../../src/domain/canteen/freeze';
 import type { Clock } from '../../src/domain/clock';
@@ -122,6 +123,27 @@ for (const { engine, skip } of testEngines()) {
       await assertLedgerMatchesCharges(db());
       await assertBooksAreSound(db());
       assert.equal(await charging.chargeDay(ente, DAY), 'already-charged');
+    });
+
+    it("on SQLite a day's batches run with 64 MB of page cache, and the connection keeps 2 MB otherwise, a crash included", { skip: engine !== 'sqlite' }, async () => {
+      const cacheKib = async () => -Number((await sql<{ cache_size: number }>`pragma cache_size`.execute(db())).rows[0]!.cache_size);
+      assert.equal(await cacheKib(), 2_000, 'a serving connection keeps SQLite’s default');
+      const seen: number[] = [];
+      const next = '2026-11-26';
+      clock.advance(24 * 3600_000);
+      await freeze.freezeDay(ente, next, { schoolsPerBatch: 1, afterBatch: async () => void seen.push(await cacheKib()) });
+      await assert.rejects(
+        charging.chargeDay(ente, next, {
+          chargesPerBatch: 5,
+          afterBatch: async () => {
+            seen.push(await cacheKib());
+            throw new Crash('the process died here');
+          },
+        }),
+        Crash,
+      );
+      assert.ok(seen.length >= 2 && seen.every((kib) => kib === 65_536), `64 MB during every batch: ${seen.join(', ')}`);
+      assert.equal(await cacheKib(), 2_000, 'back to 2 MB after the runs, the one that failed included');
     });
   });
 }

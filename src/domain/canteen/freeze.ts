@@ -8,6 +8,7 @@ import { parseWeekdays, serviceDay } from '../calendar/service-days';
 import type { Clock } from '../clock';
 import { termInForce } from '../registry/terms';
 import { dietInForce } from '../diets/queries';
+import { withJobPageCache } from '../../db/page-cache';
 import { completeDay, existingClaim, inBatches, incompleteDays, yieldToEventLoop } from '../jobs/day-claim';
 
 /** How far back a first run or a long downtime is caught up. */
@@ -53,11 +54,15 @@ export function createFreezeService(db: Kysely<DB>, clock: Clock) {
    * and incomplete: another run takes it over once the claim is stale and does every batch again (each
    * inserts only what is missing). 'already-frozen' if the day is complete or a live run has it.
    */
-  async function freezeDay(
+  function freezeDay(
     ente: Ente,
     date: string,
     options: { schoolsPerBatch?: number; afterBatch?: (schools: number) => Promise<void> | void } = {},
   ): Promise<'frozen' | 'already-frozen'> {
+    return withJobPageCache(db, () => bookDay(ente, date, options));
+  }
+
+  async function bookDay(ente: Ente, date: string, options: Parameters<typeof freezeDay>[2] = {}): Promise<'frozen' | 'already-frozen'> {
     const now = clock.now();
     const claimedAt = now.toISOString();
     const inserted = await db

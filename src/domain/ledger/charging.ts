@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { correctionReason, InvalidInputError, NotFoundError } from '../errors';
 import { completeDay, existingClaim, inBatches, incompleteDays, READ_SLICE, readInSlices, yieldToEventLoop } from '../jobs/day-claim';
 import { prepared } from '../../db/prepared';
+import { withJobPageCache } from '../../db/page-cache';
 import { termInForce } from '../registry/terms';
 import { loadTariffContext } from '../tariffs/context';
 import type { Price } from '../tariffs/resolution';
@@ -167,11 +168,15 @@ export function createChargingService(db: Kysely<DB>, clock: Clock) {
    * only the charges not there yet (the unique index on enrolment and day) and debits only those, so a
    * run that takes over from one that died part-way (stale claim) charges each meal exactly once.
    */
-  async function chargeDay(
+  function chargeDay(
     ente: Ente,
     date: string,
     options: { chargesPerBatch?: number; afterBatch?: (charges: number) => Promise<void> | void } = {},
   ): Promise<'charged' | 'already-charged' | 'not-frozen'> {
+    return withJobPageCache(db, () => chargeDayInBatches(ente, date, options));
+  }
+
+  async function chargeDayInBatches(ente: Ente, date: string, options: Parameters<typeof chargeDay>[2] = {}): Promise<'charged' | 'already-charged' | 'not-frozen'> {
     const started = clock.now();
     const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     const claim = async (executor: Kysely<DB>) => {

@@ -1,0 +1,17 @@
+import Database from 'better-sqlite3';
+const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+const db = new Database('/tmp/ssol-bench/small.db');
+console.log('start', rss());
+db.pragma('cache_size = -65536');
+for (const q of ['select sum(length(status)) from attendance', 'select sum(amount_cents) from charge', 'select sum(length(note)) from movement']) db.prepare(q).all();
+db.prepare('select count(*) from charge indexed by charge_pupil_day').all();
+console.log('after reads 64MB', rss());
+db.pragma('cache_size = -2000');
+console.log('after shrink', rss());
+for (const t of ['attendance', 'charge']) db.prepare(`select count(*) from ${t}`).all();
+console.log('after more reads', rss());
+db.pragma('cache_size = -65536');
+for (const q of ['select sum(length(status)) from attendance', 'select sum(amount_cents) from charge', 'select sum(length(note)) from movement']) db.prepare(q).all();
+console.log('again 64MB', rss());
+db.pragma('cache_size = -2000');
+console.log('after shrink', rss());
