@@ -361,6 +361,47 @@ for (const { engine, skip } of testEngines()) {
       }
     });
 
+    it('leaves a change the office set for a later day in force: the file’s band holds until it, the row keeps the later values, and the same file again changes nothing', async () => {
+      const row = familyRow(43, { fascia: 'B' });
+      assert.equal((await t.app.services.imports.apply(office, Buffer.from(toCsv([row])))).applied, true);
+      const enrolment = await db
+        .selectFrom('enrolment')
+        .innerJoin('pupil', 'pupil.id', 'enrolment.pupil_id')
+        .innerJoin('person', 'person.id', 'pupil.person_id')
+        .selectAll('enrolment')
+        .where('person.fiscal_code', '=', row.cf_alunno)
+        .executeTakeFirstOrThrow();
+      await db.updateTable('enrolment').set({ starts_on: '2026-09-14' }).where('id', '=', enrolment.id).execute();
+      await db.insertInto('day_freeze').values({ ente_id: ente.id, date: '2026-11-20', frozen_at: '2026-11-20T08:30:00.000Z', meals: 0, claimed_at: null, completed_at: '2026-11-20T08:30:00.000Z' }).execute();
+      try {
+        // The office moves the pupil to another school from 7 January, as its enrolment page does.
+        const otherSchool = await db.selectFrom('school').select('id').where('ente_id', '=', ente.id).where('id', '<>', enrolment.school_id).orderBy('id').executeTakeFirstOrThrow();
+        await t.app.services.enrolments.changeFromDate(office, enrolment.pupil_id, enrolment.id, (await db.selectFrom('enrolment').select('version').where('id', '=', enrolment.id).executeTakeFirstOrThrow()).version, {
+          validFrom: '2027-01-07', schoolId: otherSchool.id, className: '3ª B', holderPersonId: enrolment.holder_person_id, tariffId: enrolment.tariff_id,
+          iseeCents: enrolment.isee_cents, iseeAttestedOn: enrolment.isee_attested_on, paymentMode: enrolment.payment_mode, iban: enrolment.debit_iban,
+        });
+        // Then the school's file: still at its first school (as it is today), now in band A.
+        const later = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A' }])));
+        assert.deepEqual(later.problems, []);
+        assert.equal(later.changed.enrolments, 1, 'the band changed; the school, compared with the one in force now, did not');
+        const terms = await db.selectFrom('enrolment_term').select(['valid_from', 'school_id', 'tariff_id']).where('enrolment_id', '=', enrolment.id).orderBy('valid_from').execute();
+        const bandA = terms[1]!.tariff_id;
+        assert.notEqual(bandA, enrolment.tariff_id);
+        assert.deepEqual(terms, [
+          { valid_from: '2026-09-14', school_id: enrolment.school_id, tariff_id: enrolment.tariff_id },
+          { valid_from: '2026-11-21', school_id: enrolment.school_id, tariff_id: bandA },
+          { valid_from: '2027-01-07', school_id: otherSchool.id, tariff_id: enrolment.tariff_id },
+        ]);
+        const stored = await db.selectFrom('enrolment').select(['school_id', 'tariff_id']).where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+        assert.deepEqual(stored, { school_id: otherSchool.id, tariff_id: enrolment.tariff_id }, 'the row still says its latest term, the office’s');
+        const again = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A' }])));
+        assert.equal(again.changed.enrolments, 0, 'the same file again: the values in force from the first open day are the file’s');
+        assert.equal((await db.selectFrom('enrolment_term').select('id').where('enrolment_id', '=', enrolment.id).execute()).length, 3);
+      } finally {
+        await db.deleteFrom('day_freeze').where('ente_id', '=', ente.id).where('date', '=', '2026-11-20').execute();
+      }
+    });
+
     it('keeps one intestatario per pupil: two in one file are reported, a new one in a later file lowers the former', async () => {
       const first = familyRow(50, { cf_altro_genitore: '', cognome_altro_genitore: '', nome_altro_genitore: '' });
       const otherHolder = familyRow(51);

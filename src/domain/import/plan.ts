@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Billing, DB, PupilRelation } from '../../db/schema';
-import { isCalendarDate } from '../calendar/local-time';
+import { addDays, isCalendarDate } from '../calendar/local-time';
+import { termInForce } from '../registry/terms';
 import { parseFiscalCode } from '../registry/fiscal-code';
 import {
   IMPORT_COLUMNS,
@@ -76,6 +77,11 @@ export interface ImportPlan {
   })[];
   enrolmentUpdates: { id: number; version: number; pupilCf: string; holderCf: string; before: Partial<EnrolmentFields>; set: Partial<Omit<EnrolmentFields, 'holder_person_id'>>; holderChanged: boolean }[];
   badgeCreates: { code: string; pupilCf: string; service_id: number }[];
+  /**
+   * The first day not yet frozen in the ente: a running enrolment's school, band and holder change from it
+   * (decision 0018), and the file is compared with the values in force on it.
+   */
+  changeFrom: string;
   /** Fiscal code → id, for the persons that exist already. */
   personIds: Map<string, number>;
   /** Pupil's fiscal code → pupil id, for the pupils that exist already. */
@@ -371,6 +377,12 @@ const HOLDER_COLUMNS: Partial<Record<PersonField, ImportColumn>> = {
 };
 const OTHER_COLUMNS: Partial<Record<PersonField, ImportColumn>> = { given_name: 'nome_altro_genitore', family_name: 'cognome_altro_genitore' };
 
+/** The day after the ente's last frozen day, or today when that is later. */
+export async function firstDayNotFrozen(db: Kysely<DB>, enteId: number, today: string): Promise<string> {
+  const lastFrozen = (await db.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', enteId).executeTakeFirst())?.date ?? null;
+  return lastFrozen !== null && lastFrozen >= today ? addDays(lastFrozen, 1) : today;
+}
+
 export async function planImport(db: Kysely<DB>, enteId: number, bytes: Uint8Array, today: string): Promise<ImportPlan> {
   const { text, encoding } = decodeText(bytes);
   const separator = detectSeparator(text);
@@ -386,6 +398,7 @@ export async function planImport(db: Kysely<DB>, enteId: number, bytes: Uint8Arr
     enrolmentCreates: [],
     enrolmentUpdates: [],
     badgeCreates: [],
+    changeFrom: await firstDayNotFrozen(db, enteId, today),
     personIds: new Map(),
     pupilIds: new Map(),
   };
@@ -647,7 +660,14 @@ async function compareWithRegistry(
       db.selectFrom('pupil_holder').select(['pupil_id', 'person_id', 'relation']).where('ente_id', '=', enteId).where('pupil_id', 'in', part).execute(),
       db
         .selectFrom('enrolment')
-        .select(['id', 'version', 'pupil_id', 'service_id', 'school_year_id', 'school_id', 'holder_person_id', 'tariff_id', 'invoice_recipient', 'invoice_address', 'invoice_email'])
+        // The school, band and holder the file is compared with are those in force when its changes would
+        // start: the enrolment row carries its latest term's, which may be a change the office set for later.
+        .select(['id', 'version', 'pupil_id', 'service_id', 'school_year_id', 'invoice_recipient', 'invoice_address', 'invoice_email'])
+        .select([
+          termInForce('school_id', 'enrolment', plan.changeFrom).as('school_id'),
+          termInForce('holder_person_id', 'enrolment', plan.changeFrom).as('holder_person_id'),
+          termInForce('tariff_id', 'enrolment', plan.changeFrom).as('tariff_id'),
+        ])
         .where('ente_id', '=', enteId)
         .where('pupil_id', 'in', part)
         .execute(),

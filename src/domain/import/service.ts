@@ -5,7 +5,7 @@ import { bulkInsert } from '../../db/bulk';
 import { updateVersioned } from '../../db/versioned';
 import type { DB } from '../../db/schema';
 import { type AuditTrail, type ChangeEntry, writeChanges } from '../audit/audit';
-import { addDays, romeDate } from '../calendar/local-time';
+import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { ConflictError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
@@ -200,15 +200,17 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
     }
     // A running enrolment's school, band or holder changes from the first day not yet frozen, as the
     // office's change from a date does (decision 0018): the days already decided keep their values.
-    const lastFrozen = (await trx.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', enteId).executeTakeFirst())?.date ?? null;
-    const changeFrom = lastFrozen !== null && lastFrozen >= day ? addDays(lastFrozen, 1) : day;
+    const changeFrom = plan.changeFrom;
     const classOf = new Map(plan.pupilUpdates.map((u) => [u.id, u]));
     for (const u of plan.enrolmentUpdates) {
       const set = u.holderChanged ? { ...u.set, holder_person_id: personIds.get(u.holderCf)! } : u.set;
       const pupilId = pupilIds.get(u.pupilCf)!;
       const pupilChange = classOf.get(pupilId);
-      const validFrom = await changeTermsFrom(trx, u.id, changeFrom, set, pupilChange?.before.class_name, pupilChange?.set.class_name, office.operator.fiscalCode, createdAt);
-      await updateVersioned(trx, 'enrolment', { id: u.id, enteId, version: u.version }, set);
+      const { validFrom, laterTerm } = await changeTermsFrom(trx, u.id, changeFrom, set, pupilChange?.before.class_name, pupilChange?.set.class_name, office.operator.fiscalCode, createdAt);
+      // The row carries its latest term's values (registry/enrolments.ts): a change the office set for a
+      // later day keeps them; the file's values hold from `validFrom` until that day.
+      const { school_id: _school, tariff_id: _tariff, ...untimed } = u.set;
+      await updateVersioned(trx, 'enrolment', { id: u.id, enteId, version: u.version }, laterTerm ? untimed : set);
       // The date is said in `after` only: a field equal before and after is not kept in the event.
       const after = validFrom === undefined ? set : { ...set, valid_from: validFrom };
       changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after, pupilId });
@@ -440,7 +442,8 @@ export type ImportService = ReturnType<typeof createImportService>;
  * a term from `changeFrom` (the first day not yet frozen) instead of a rewrite of the enrolment's values:
  * the freeze, the charging and the billing read each day's term (decision 0018). The enrolment's first
  * term is its values until then. An enrolment not begun yet, or one ended, is changed in place: no day
- * of it is decided under other values. Returns the change's date, or undefined when changed in place.
+ * of it is decided under other values. Returns the change's date (none when changed in place), and
+ * whether the office had set a change for a later day, which the file's values hold until.
  */
 async function changeTermsFrom(
   trx: Kysely<DB>,
@@ -451,8 +454,8 @@ async function changeTermsFrom(
   classAfter: string | undefined,
   author: string,
   createdAt: string,
-): Promise<string | undefined> {
-  if (set.school_id === undefined && set.tariff_id === undefined && set.holder_person_id === undefined && classAfter === undefined) return undefined;
+): Promise<{ validFrom?: string; laterTerm: boolean }> {
+  if (set.school_id === undefined && set.tariff_id === undefined && set.holder_person_id === undefined && classAfter === undefined) return { laterTerm: false };
   const enrolment = await trx
     .selectFrom('enrolment')
     .innerJoin('pupil', 'pupil.id', 'enrolment.pupil_id')
@@ -461,7 +464,7 @@ async function changeTermsFrom(
     .where('enrolment.id', '=', enrolmentId)
     .executeTakeFirstOrThrow();
   const terms = await trx.selectFrom('enrolment_term').selectAll().where('enrolment_id', '=', enrolmentId).orderBy('valid_from').execute();
-  if (enrolment.state !== 'attiva' || (terms.length === 0 && enrolment.starts_on >= changeFrom)) return undefined;
+  if (enrolment.state !== 'attiva' || (terms.length === 0 && enrolment.starts_on >= changeFrom)) return { laterTerm: false };
   // The pupil's row already has the file's class (written before the enrolments): the first term takes the one before.
   const first = terms[0] ?? {
     ente_id: enrolment.ente_id, enrolment_id: enrolment.id, valid_from: enrolment.starts_on, school_id: enrolment.school_id,
@@ -487,5 +490,5 @@ async function changeTermsFrom(
   } else {
     await trx.insertInto('enrolment_term').values(term).execute();
   }
-  return changeFrom;
+  return { validFrom: changeFrom, laterTerm: terms.some((t) => t.valid_from > changeFrom) };
 }
