@@ -5,6 +5,7 @@ import type { DB } from '../../src/db/schema';
 import { ADA, Browser, LUCA, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildEnrolment, buildOperator, buildPerson, buildPupil, enteIdOf } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
+import { termInForce } from '../../src/domain/registry/terms';
 import { count, freshCode, personForm, postRaw, withTwice } from '../helpers/office-people';
 
 const adultsOf = (pupilId: number) => `/demo/ufficio/anagrafe/alunni/${pupilId}/adulti`;
@@ -160,6 +161,41 @@ for (const { engine, skip } of testEngines()) {
       assert.deepEqual(await links(db, pupil.pupilId), [{ person_id: other.id, relation: 'intestatario' }]);
       const unlink = await db.selectFrom('audit_event').select(['before_json', 'after_json']).where('action', '=', 'pupil.adult.unlink').where('subject_id', '=', pupil.pupilId).executeTakeFirstOrThrow();
       assert.deepEqual([JSON.parse(unlink.before_json!), unlink.after_json], [{ person_id: holder.id, relation: 'cointestatario' }, null]);
+    });
+
+    it('gives the new intestatario the days not frozen yet: the billing and the reductions read him from then on, the days decided stay the former’s', async () => {
+      const { holder, pupil } = await family();
+      const other = await buildPerson(db, enteId, { givenName: 'Bruno', familyName: 'Nuovo' });
+      await db.insertInto('pupil_holder').values({ ente_id: enteId, pupil_id: pupil.pupilId, person_id: other.id, relation: 'cointestatario' }).execute();
+      const open = await buildEnrolment(db, enteId, pupil, holder, { startsOn: '2026-09-14' });
+      // Its first term, as the office and the import write it, and a move the office set for January.
+      const row = await db.selectFrom('enrolment').selectAll().where('id', '=', open).executeTakeFirstOrThrow();
+      const term = {
+        ente_id: enteId, enrolment_id: open, school_id: row.school_id, class_name: '1ª A', tariff_id: row.tariff_id, isee_cents: row.isee_cents, isee_attested_on: row.isee_attested_on,
+        holder_person_id: holder.id, payment_mode: row.payment_mode, debit_iban: row.debit_iban, author: 'test', created_at: '2026-09-01T08:00:00.000Z',
+      };
+      await db.insertInto('enrolment_term').values([{ ...term, valid_from: '2026-09-14' }, { ...term, valid_from: '2027-01-07', class_name: '1ª B' }]).execute();
+      // Today (26 November) is frozen already.
+      await db.insertInto('day_freeze').values({ ente_id: enteId, date: '2026-11-26', frozen_at: '2026-11-26T08:30:00.000Z', meals: 0, claimed_at: null, completed_at: '2026-11-26T08:30:00.000Z' }).execute();
+      try {
+        const csrf = office.csrfFrom((await office.get(adultsOf(pupil.pupilId))).body);
+        assert.equal((await office.post(`${adultsOf(pupil.pupilId)}/intestatario`, { _csrf: csrf, persona: String(other.id) })).statusCode, 303);
+        const holderOn = async (date: string) =>
+          (await db.selectFrom('enrolment as e').select(termInForce('holder_person_id', 'e', date).as('holder')).where('e.id', '=', open).executeTakeFirstOrThrow()).holder;
+        assert.equal(await holderOn('2026-11-26'), holder.id, 'a day already frozen stays the former holder’s');
+        assert.equal(await holderOn('2026-11-27'), other.id, 'the next day, the first not frozen, is the new one’s');
+        assert.equal(await holderOn('2027-01-07'), other.id, 'the office’s later change keeps the new holder too');
+        const terms = await db.selectFrom('enrolment_term').select(['valid_from', 'holder_person_id', 'class_name']).where('enrolment_id', '=', open).orderBy('valid_from').execute();
+        assert.deepEqual(terms, [
+          { valid_from: '2026-09-14', holder_person_id: holder.id, class_name: '1ª A' },
+          { valid_from: '2026-11-27', holder_person_id: other.id, class_name: '1ª A' },
+          { valid_from: '2027-01-07', holder_person_id: other.id, class_name: '1ª B' },
+        ]);
+        const event = await db.selectFrom('audit_event').select('after_json').where('action', '=', 'enrolment.holder.change').where('subject_id', '=', open).executeTakeFirstOrThrow();
+        assert.equal(JSON.parse(event.after_json!).valid_from, '2026-11-27');
+      } finally {
+        await db.deleteFrom('day_freeze').where('ente_id', '=', enteId).where('date', '=', '2026-11-26').execute();
+      }
     });
 
     it('keeps one intestatario when two operators change it at once, and the database refuses a second one', async () => {

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Billing, DB, PupilRelation } from '../../db/schema';
-import { addDays, isCalendarDate } from '../calendar/local-time';
-import { termInForce } from '../registry/terms';
+import { isCalendarDate } from '../calendar/local-time';
+import { firstDayNotFrozen, termInForce } from '../registry/terms';
 import { parseFiscalCode } from '../registry/fiscal-code';
 import {
   IMPORT_COLUMNS,
@@ -376,12 +376,6 @@ const HOLDER_COLUMNS: Partial<Record<PersonField, ImportColumn>> = {
   phone: 'telefono_intestatario',
 };
 const OTHER_COLUMNS: Partial<Record<PersonField, ImportColumn>> = { given_name: 'nome_altro_genitore', family_name: 'cognome_altro_genitore' };
-
-/** The day after the ente's last frozen day, or today when that is later. */
-export async function firstDayNotFrozen(db: Kysely<DB>, enteId: number, today: string): Promise<string> {
-  const lastFrozen = (await db.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', enteId).executeTakeFirst())?.date ?? null;
-  return lastFrozen !== null && lastFrozen >= today ? addDays(lastFrozen, 1) : today;
-}
 
 export async function planImport(db: Kysely<DB>, enteId: number, bytes: Uint8Array, today: string): Promise<ImportPlan> {
   const { text, encoding } = decodeText(bytes);

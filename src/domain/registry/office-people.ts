@@ -4,10 +4,12 @@ import { transaction } from '../../db/transaction';
 import { uniqueViolation } from '../../db/unique-violation';
 import { updateVersioned } from '../../db/versioned';
 import { type AuditTrail, writeChange } from '../audit/audit';
+import { romeDate } from '../calendar/local-time';
 import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
 import { type PersonInput, personAuditRecord, personValues } from './person-values';
+import { firstDayNotFrozen } from './terms';
 
 /**
  * The office's registry of people (issue 13): persons, pupils and the adults linked to a pupil. Every
@@ -372,6 +374,7 @@ export function createOfficePeopleService(db: Kysely<DB>, clock: Clock, audit: A
 
   async function moveOpenEnrolments(trx: Kysely<DB>, office: OperatorContext, pupilId: number, holderId: number) {
     const holder = (await personRow(trx, office.ente.id, holderId))!;
+    const changeFrom = await firstDayNotFrozen(trx, office.ente.id, romeDate(clock.now()));
     const enrolments = await trx
       .selectFrom('enrolment')
       .select(['id', 'version', 'holder_person_id', 'invoice_recipient', 'invoice_address', 'invoice_email'])
@@ -390,8 +393,28 @@ export function createOfficePeopleService(db: Kysely<DB>, clock: Clock, audit: A
       };
       const { id, version, ...before } = enrolment;
       await updateVersioned(trx, 'enrolment', { id, enteId: office.ente.id, version }, values);
-      await writeChange(trx, clock, office, { action: 'enrolment.holder.change', subjectType: 'enrolment', subjectId: id, before, after: values });
+      const validFrom = await holderFrom(trx, id, holderId, changeFrom, office.operator.fiscalCode);
+      await writeChange(trx, clock, office, { action: 'enrolment.holder.change', subjectType: 'enrolment', subjectId: id, before, after: validFrom ? { ...values, valid_from: validFrom } : values });
     }
+  }
+
+  /**
+   * The new holder in the enrolment's terms, which the billing, the sibling reductions and the Scheda read
+   * for each day (decision 0018): from the first day not frozen on, a term of its own when a term in force
+   * began before it, and in the terms not begun yet (the office's change for a later day included: none of
+   * their days is decided). The days before keep the former holder, whose documents stay his. An enrolment
+   * without terms is its row on every day. Returns the change's date, or undefined for such an enrolment.
+   */
+  async function holderFrom(trx: Kysely<DB>, enrolmentId: number, holderId: number, changeFrom: string, author: string): Promise<string | undefined> {
+    const terms = await trx.selectFrom('enrolment_term').selectAll().where('enrolment_id', '=', enrolmentId).orderBy('valid_from').execute();
+    if (terms.length === 0) return undefined;
+    await trx.updateTable('enrolment_term').set({ holder_person_id: holderId }).where('enrolment_id', '=', enrolmentId).where('valid_from', '>=', changeFrom).execute();
+    const inForce = terms.filter((t) => t.valid_from < changeFrom).at(-1);
+    if (inForce && !terms.some((t) => t.valid_from === changeFrom)) {
+      const { id: _id, ...values } = inForce;
+      await trx.insertInto('enrolment_term').values({ ...values, valid_from: changeFrom, holder_person_id: holderId, author, created_at: clock.now().toISOString() }).execute();
+    }
+    return changeFrom;
   }
 
   return {

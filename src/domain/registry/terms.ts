@@ -1,4 +1,6 @@
-import { type Expression, type RawBuilder, sql } from 'kysely';
+import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DB } from '../../db/schema';
+import { addDays } from '../calendar/local-time';
 
 /** The columns of an enrolment whose value may change from a date (decision 0018). */
 export type TermColumn = 'tariff_id' | 'school_id' | 'holder_person_id';
@@ -12,4 +14,13 @@ export type TermColumn = 'tariff_id' | 'school_id' | 'holder_person_id';
  */
 export function termInForce(column: TermColumn, enrolment: string, date: string | Expression<string> | RawBuilder<string>): RawBuilder<number> {
   return sql<number>`coalesce((select t.${sql.ref(column)} from enrolment_term t where t.enrolment_id = ${sql.ref(`${enrolment}.id`)} and t.valid_from <= ${date} order by t.valid_from desc limit 1), ${sql.ref(`${enrolment}.${column}`)})`;
+}
+
+/**
+ * The first day not frozen yet in the ente, today at the earliest: a change "from now on" (the import's,
+ * a new intestatario's) takes effect from it, so that no day already booked or charged changes.
+ */
+export async function firstDayNotFrozen(db: Kysely<DB>, enteId: number, today: string): Promise<string> {
+  const lastFrozen = (await db.selectFrom('day_freeze').select((eb) => eb.fn.max('date').as('date')).where('ente_id', '=', enteId).executeTakeFirst())?.date ?? null;
+  return lastFrozen !== null && lastFrozen >= today ? addDays(lastFrozen, 1) : today;
 }
