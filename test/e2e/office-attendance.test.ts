@@ -116,7 +116,8 @@ for (const { engine, skip: engineSkip } of testEngines()) {
       await onPage(page, /Pasti del giorno — giovedì 26\/11\/2026 \(provvisori\)/);
       await page.getByRole('link', { name: /Versione da stampare per Scuola primaria Arcobaleno/ }).click();
       await onPage(page, /Scuola primaria Arcobaleno — giovedì 26\/11\/2026 \(provvisori\)/);
-      assert.ok(await page.getByRole('button', { name: 'Stampa' }).isVisible(), 'the print button shows with JavaScript');
+      // The deferred script shows the button once the page is parsed: wait for it rather than look at once.
+      await page.getByRole('button', { name: 'Stampa' }).waitFor({ state: 'visible', timeout: 5000 });
       await page.getByRole('link', { name: 'Torna ai pasti del giorno' }).click();
       await onPage(page, /Pasti del giorno/);
 
