@@ -197,7 +197,7 @@ const envSchema = z
 
 export type Config = ReturnType<typeof toConfig>;
 
-/** Development-only secret: sessions still live in the database, this only keys their ids. */
+/** Development-only secret: it keys the session ids (the sessions live in the database) and seals a log-in in flight. */
 const DEVELOPMENT_SECRET = 'development-only-secret-never-use-in-production';
 
 function toConfig(env: z.infer<typeof envSchema>) {
@@ -222,6 +222,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       secureCookies,
       // The __Host- prefix is only accepted by browsers on Secure cookies.
       cookieName: secureCookies ? '__Host-sso' : 'sso',
+      /** The sealed log-in in flight (web/auth/pending-login.ts), until the gateway sends the parent back. */
+      loginCookieName: secureCookies ? '__Host-sso-login' : 'sso-login',
     },
     loginRateLimitPerMinute: env.LOGIN_RATE_LIMIT_PER_MINUTE,
     /** Completed log-ins of one person (fiscal code) per ten minutes, whatever addresses they come from. */

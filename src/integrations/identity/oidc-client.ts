@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { SPID_LEVELS, type Config } from '../../config/index';
 import { parseFiscalCode } from '../../domain/registry/fiscal-code';
 
-/** What we keep of a login in flight, in the (pre-login) session. */
+/** What we keep of a login in flight, sealed in a cookie (web/auth/pending-login.ts). */
 export interface PendingLogin {
   state: string;
   nonce: string;

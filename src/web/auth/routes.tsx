@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/index';
 import { maskFiscalCode } from '../../domain/registry/fiscal-code';
@@ -6,6 +6,7 @@ import type { Services } from '../../domain/services';
 import { GatewayUnavailableError, type OidcClient, STATE_PATTERN } from '../../integrations/identity/oidc-client';
 import { safeReturnPath } from '../shared/forms';
 import { createLoginCounter } from './login-limits';
+import { PENDING_LOGIN_MAX_AGE_MS, pendingLoginSeal } from './pending-login';
 import { pageContext, sendPage } from '../shared/render';
 import { MessagePage } from '../shared/components';
 
@@ -29,6 +30,11 @@ export async function authRoutes(
   const rateLimit = { max: config.loginRateLimitPerMinute, timeWindow: 60_000 };
   const logins = createLoginCounter({ limit: config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, secret: config.session.secret });
   let warnedOfProxy = false;
+  const pendingLogins = pendingLoginSeal(config.session.secret);
+  // Path=/ because the __Host- prefix requires it (no other host of the domain can plant one); the
+  // cookie goes only to our own pages, for the minutes a log-in is in flight.
+  const loginCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.session.secureCookies };
+  const dropPendingLogin = (reply: FastifyReply) => reply.clearCookie(config.session.loginCookieName, loginCookie);
 
   app.get('/auth/login', { config: { rateLimit } }, async (request, reply) => {
     const returnTo = safeReturnPath((request.query as Record<string, unknown>).torna);
@@ -42,7 +48,12 @@ export async function authRoutes(
     if (request.session?.user) return reply.redirect(returnTo, 303);
     try {
       const { url, pending } = await oidc.startLogin(returnTo);
-      await reply.startSession({ pendingLogin: pending });
+      // Sealed in a cookie, not a session row: a log-in started, or a bot following the link, writes
+      // nothing; SameSite=Lax still sends it on the gateway's top-level redirect back to the callback.
+      reply.setCookie(config.session.loginCookieName, pendingLogins.seal(pending, Date.now()), {
+        ...loginCookie,
+        maxAge: PENDING_LOGIN_MAX_AGE_MS / 1000,
+      });
       return reply.redirect(url, 303);
     } catch (error) {
       if (!(error instanceof GatewayUnavailableError)) throw error;
@@ -66,7 +77,9 @@ export async function authRoutes(
     // by a plain GET (a link from another site, the back button after logging in).
     if (request.session?.user) return reply.redirect('/', 303);
     const query = callbackQuery.safeParse(request.query);
-    const pending = request.session?.pendingLogin;
+    const pending = pendingLogins.open(request.cookies[config.session.loginCookieName], Date.now());
+    // Used once, whatever the outcome: the next try starts a new log-in.
+    dropPendingLogin(reply);
     const ctx = pageContext(request);
     const failed = (text: string) =>
       sendPage(
@@ -80,14 +93,12 @@ export async function authRoutes(
         401,
       );
     if (!pending || !query.success || query.data.error || !query.data.code) {
-      await reply.endSession();
       return failed(ctx.m.errors.loginGeneric);
     }
     const callbackUrl = new URL(request.url, config.publicUrl);
     try {
       const identity = await oidc.finishLogin(callbackUrl, pending);
       if (!logins.allow(identity.fiscalCode)) {
-        await reply.endSession();
         request.log.warn({ user: maskFiscalCode(identity.fiscalCode) }, 'login refused: too many for this account');
         return sendPage(reply, <MessagePage ctx={ctx} title={ctx.m.errors.tooManyTitle} paragraphs={[ctx.m.errors.tooManyAccount]} />, 429);
       }
@@ -105,7 +116,6 @@ export async function authRoutes(
       // Checked again: the pending login was written by us, but the rule lives in one place.
       return reply.redirect(safeReturnPath(pending.returnTo), 303);
     } catch (error) {
-      await reply.endSession();
       const reason = (error as { reason?: string }).reason;
       request.log.warn({ reason: reason ?? (error as Error).message }, 'login refused');
       if (reason === 'level') return failed(ctx.m.errors.loginLevel);

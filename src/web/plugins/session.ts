@@ -6,7 +6,6 @@ import type { Config } from '../../config/index';
 import type { Clock } from '../../domain/clock';
 import { prepared } from '../../db/prepared';
 import type { DB } from '../../db/schema';
-import type { PendingLogin } from '../../integrations/identity/oidc-client';
 
 export interface SessionUser {
   fiscalCode: string;
@@ -21,7 +20,6 @@ export interface SessionUser {
 export interface SessionData {
   csrfToken: string;
   user?: SessionUser;
-  pendingLogin?: PendingLogin;
   /** The pupil a parent of several last chose, per ente slug: a preference only, never an authorization. */
   chosenPupils?: Record<string, number>;
 }
