@@ -361,7 +361,7 @@ for (const { engine, skip } of testEngines()) {
       }
     });
 
-    it('leaves a change the office set for a later day in force: the file’s band holds until it, the row keeps the later values, and the same file again changes nothing', async () => {
+    it('leaves a change the office set for a later day in force: the file’s band and class hold until it, the enrolment’s and the pupil’s rows keep the later values, and the same file again changes nothing', async () => {
       const row = familyRow(43, { fascia: 'B' });
       assert.equal((await t.app.services.imports.apply(office, Buffer.from(toCsv([row])))).applied, true);
       const enrolment = await db
@@ -394,9 +394,34 @@ for (const { engine, skip } of testEngines()) {
         ]);
         const stored = await db.selectFrom('enrolment').select(['school_id', 'tariff_id']).where('id', '=', enrolment.id).executeTakeFirstOrThrow();
         assert.deepEqual(stored, { school_id: otherSchool.id, tariff_id: enrolment.tariff_id }, 'the row still says its latest term, the office’s');
+        const pupil = () => db.selectFrom('pupil').select(['school_id', 'class_name']).where('id', '=', enrolment.pupil_id).executeTakeFirstOrThrow();
+        assert.equal(later.changed.pupils, 0, 'the school in force now is the file’s');
+        assert.deepEqual(await pupil(), { school_id: otherSchool.id, class_name: '3ª B' }, 'the pupil’s row too keeps the office’s later school');
         const again = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A' }])));
         assert.equal(again.changed.enrolments, 0, 'the same file again: the values in force from the first open day are the file’s');
         assert.equal((await db.selectFrom('enrolment_term').select('id').where('enrolment_id', '=', enrolment.id).execute()).length, 3);
+
+        // A new class in the file now: it holds from the first open day until the office's change.
+        const moved = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A', classe: '3ª D' }])));
+        assert.deepEqual(moved.problems, []);
+        assert.equal(moved.changed.enrolments, 1);
+        const classes = await db.selectFrom('enrolment_term').select(['valid_from', 'school_id', 'class_name']).where('enrolment_id', '=', enrolment.id).orderBy('valid_from').execute();
+        assert.deepEqual(classes, [
+          { valid_from: '2026-09-14', school_id: enrolment.school_id, class_name: '3ª B' },
+          { valid_from: '2026-11-21', school_id: enrolment.school_id, class_name: '3ª D' },
+          { valid_from: '2027-01-07', school_id: otherSchool.id, class_name: '3ª B' },
+        ]);
+        assert.deepEqual(await pupil(), { school_id: otherSchool.id, class_name: '3ª B' }, 'the row still says the latest term');
+        const event = await db
+          .selectFrom('audit_event')
+          .select(['before_json', 'after_json'])
+          .where('action', '=', 'office.import.enrolment.update')
+          .where('subject_id', '=', enrolment.id)
+          .orderBy('id', 'desc')
+          .executeTakeFirstOrThrow();
+        assert.deepEqual([JSON.parse(event.before_json!).class_name, JSON.parse(event.after_json!)], ['3ª B', { class_name: '3ª D', valid_from: '2026-11-21' }]);
+        const third = await t.app.services.imports.apply(office, Buffer.from(toCsv([{ ...row, fascia: 'A', classe: '3ª D' }])));
+        assert.deepEqual([third.changed.pupils, third.changed.enrolments], [0, 0], 'and the same file again changes nothing');
       } finally {
         await db.deleteFrom('day_freeze').where('ente_id', '=', ente.id).where('date', '=', '2026-11-20').execute();
       }

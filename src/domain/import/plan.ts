@@ -63,7 +63,17 @@ export interface ImportPlan {
   personCreates: PersonCreate[];
   personUpdates: PersonUpdate[];
   pupilCreates: { pupilCf: string; school_id: number; class_name: string }[];
-  pupilUpdates: { id: number; version: number; before: { school_id?: number; class_name?: string }; set: { school_id?: number; class_name?: string } }[];
+  pupilUpdates: {
+    id: number;
+    version: number;
+    before: { school_id?: number; class_name?: string };
+    set: { school_id?: number; class_name?: string };
+    /**
+     * The office set a change of a running enrolment for a day after `changeFrom`: the pupil's row keeps
+     * that latest term's school and class, and the file's class holds in the terms from `changeFrom` to it.
+     */
+    laterTerm: boolean;
+  }[];
   linkCreates: { pupilCf: string; personCf: string; relation: PupilRelation }[];
   linkUpdates: { pupilId: number; personId: number; before: PupilRelation; relation: PupilRelation }[];
   enrolmentCreates: (Omit<EnrolmentFields, 'holder_person_id'> & {
@@ -628,6 +638,10 @@ async function compareWithRegistry(
     const personId = existingPersons.get(cf)?.id;
     return personId === undefined ? undefined : existingPupils.get(personId);
   };
+  // Links, enrolments and active badges of the pupils that exist.
+  const pupilIds = [...existingPupils.values()].map((p) => p.id);
+  /** Per pupil, the school and class in force on `changeFrom` when the office set a change for a later day. */
+  const beforeLaterTerm = await schoolAndClassBeforeLaterTerms(db, enteId, pupilIds, plan.changeFrom);
   for (const [cf, said] of file.pupils) {
     const existing = pupilOf(cf);
     if (!existing) {
@@ -635,15 +649,15 @@ async function compareWithRegistry(
       continue;
     }
     plan.pupilIds.set(cf, existing.id);
+    // The row carries the latest term's school and class; the file says what holds now.
+    const inForce = beforeLaterTerm.get(existing.id) ?? existing;
     const before: { school_id?: number; class_name?: string } = {};
     const set: { school_id?: number; class_name?: string } = {};
-    if (existing.school_id !== said.schoolId) [before.school_id, set.school_id] = [existing.school_id, said.schoolId];
-    if (existing.class_name !== said.className) [before.class_name, set.class_name] = [existing.class_name, said.className];
-    if (Object.keys(set).length) plan.pupilUpdates.push({ id: existing.id, version: existing.version, before, set });
+    if (inForce.school_id !== said.schoolId) [before.school_id, set.school_id] = [inForce.school_id, said.schoolId];
+    if (inForce.class_name !== said.className) [before.class_name, set.class_name] = [inForce.class_name, said.className];
+    if (Object.keys(set).length) plan.pupilUpdates.push({ id: existing.id, version: existing.version, before, set, laterTerm: beforeLaterTerm.has(existing.id) });
   }
 
-  // Links, enrolments and active badges of the pupils that exist.
-  const pupilIds = [...existingPupils.values()].map((p) => p.id);
   const existingLinks = new Map<string, PupilRelation>();
   /** The account holder of each pupil already in the registry (one per pupil, migration 0016). */
   const intestatarioOf = new Map<number, number>();
@@ -700,6 +714,7 @@ async function compareWithRegistry(
     }
   }
 
+  const classesBeforeLaterTerms = new Set(plan.pupilUpdates.filter((u) => u.laterTerm && u.set.class_name !== undefined).map((u) => u.id));
   for (const row of file.rows) {
     const pupil = pupilOf(row.pupil.cf);
     const existing = pupil ? existingEnrolments.get(`${pupil.id}/${row.serviceId}/${row.yearId}`) : undefined;
@@ -734,7 +749,10 @@ async function compareWithRegistry(
       if (existing.invoice_recipient !== recipient) [before.invoice_recipient, set.invoice_recipient] = [existing.invoice_recipient, recipient];
       if (existing.invoice_address !== address) [before.invoice_address, set.invoice_address] = [existing.invoice_address, address];
       if (row.holder.email && existing.invoice_email !== row.holder.email) [before.invoice_email, set.invoice_email] = [existing.invoice_email, row.holder.email];
-      if (holderChanged || Object.keys(set).length) {
+      // A new class before a later change of the office's reaches only the terms (the row keeps the later
+      // class): the enrolment's terms are written even when nothing else of it changed.
+      const classBeforeLaterTerm = pupil !== undefined && classesBeforeLaterTerms.has(pupil.id);
+      if (holderChanged || Object.keys(set).length || classBeforeLaterTerm) {
         plan.enrolmentUpdates.push({ id: existing.id, version: existing.version, pupilCf: row.pupil.cf, holderCf: row.holder.cf, before, set, holderChanged });
       }
     }
@@ -759,4 +777,42 @@ async function compareWithRegistry(
     }
     plan.badgeCreates.push({ code, pupilCf: said.pupilCf, service_id: said.serviceId });
   }
+}
+
+/**
+ * For the pupils with a running enrolment whose terms include one starting after `day` (a change the
+ * office set for later), the school and class in force on `day`: the term of that enrolment in force then,
+ * or its first term when it starts later still. Pupils without such a term are not in the map.
+ */
+async function schoolAndClassBeforeLaterTerms(
+  db: Kysely<DB>,
+  enteId: number,
+  pupilIds: number[],
+  day: string,
+): Promise<Map<number, { school_id: number; class_name: string }>> {
+  const result = new Map<number, { school_id: number; class_name: string }>();
+  for (const part of chunks(pupilIds)) {
+    const terms = await db
+      .selectFrom('enrolment_term as t')
+      .innerJoin('enrolment as e', 'e.id', 't.enrolment_id')
+      .select(['e.pupil_id', 't.enrolment_id', 't.valid_from', 't.school_id', 't.class_name'])
+      .where('e.ente_id', '=', enteId)
+      .where('e.pupil_id', 'in', part)
+      .where('e.state', '=', 'attiva')
+      .orderBy('t.enrolment_id')
+      .orderBy('t.valid_from')
+      .execute();
+    const byEnrolment = new Map<number, typeof terms>();
+    for (const t of terms) {
+      const ofOne = byEnrolment.get(t.enrolment_id);
+      if (ofOne) ofOne.push(t);
+      else byEnrolment.set(t.enrolment_id, [t]);
+    }
+    for (const ofOne of byEnrolment.values()) {
+      if (!ofOne.some((t) => t.valid_from > day)) continue;
+      const inForce = ofOne.filter((t) => t.valid_from <= day).at(-1) ?? ofOne[0]!;
+      result.set(inForce.pupil_id, { school_id: inForce.school_id, class_name: inForce.class_name });
+    }
+  }
+  return result;
 }

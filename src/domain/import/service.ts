@@ -132,6 +132,9 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       });
     }
     for (const u of plan.pupilUpdates) {
+      // Before a later change of the office's the row keeps its values: the file's class goes into the
+      // enrolment's terms below, and that event says it.
+      if (u.laterTerm) continue;
       await updateVersioned(trx, 'pupil', { id: u.id, enteId, version: u.version }, u.set);
       changes.push({ action: 'office.import.pupil.update', subjectType: 'pupil', subjectId: u.id, before: u.before, after: u.set });
     }
@@ -211,9 +214,13 @@ export function createImportService(db: Kysely<DB>, clock: Clock, audit: AuditTr
       // later day keeps them; the file's values hold from `validFrom` until that day.
       const { school_id: _school, tariff_id: _tariff, ...untimed } = u.set;
       await updateVersioned(trx, 'enrolment', { id: u.id, enteId, version: u.version }, laterTerm ? untimed : set);
-      // The date is said in `after` only: a field equal before and after is not kept in the event.
-      const after = validFrom === undefined ? set : { ...set, valid_from: validFrom };
-      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before: u.before, after, pupilId });
+      // The date is said in `after` only: a field equal before and after is not kept in the event. A class
+      // the pupil's row does not take (a later term of the office's) is said here.
+      const classInTerms = laterTerm && pupilChange?.set.class_name !== undefined;
+      const before = classInTerms ? { ...u.before, class_name: pupilChange.before.class_name } : u.before;
+      const changed = classInTerms ? { ...set, class_name: pupilChange.set.class_name } : set;
+      const after = validFrom === undefined ? changed : { ...changed, valid_from: validFrom };
+      changes.push({ action: 'office.import.enrolment.update', subjectType: 'enrolment', subjectId: u.id, before, after, pupilId });
     }
 
     const badges = plan.badgeCreates.map((b) => ({ code: b.code, pupil_id: pupilIds.get(b.pupilCf)!, service_id: b.service_id, issued_on: day, active: 1 }));
