@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/index';
 import { maskFiscalCode } from '../../domain/registry/fiscal-code';
@@ -34,7 +34,6 @@ export async function authRoutes(
   // Path=/ because the __Host- prefix requires it (no other host of the domain can plant one); the
   // cookie goes only to our own pages, for the minutes a log-in is in flight.
   const loginCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.session.secureCookies };
-  const dropPendingLogin = (reply: FastifyReply) => reply.clearCookie(config.session.loginCookieName, loginCookie);
 
   app.get('/auth/login', { config: { rateLimit } }, async (request, reply) => {
     const returnTo = safeReturnPath((request.query as Record<string, unknown>).torna);
@@ -79,7 +78,7 @@ export async function authRoutes(
     const query = callbackQuery.safeParse(request.query);
     const pending = pendingLogins.open(request.cookies[config.session.loginCookieName], Date.now());
     // Used once, whatever the outcome: the next try starts a new log-in.
-    dropPendingLogin(reply);
+    reply.clearCookie(config.session.loginCookieName, loginCookie);
     const ctx = pageContext(request);
     const failed = (text: string) =>
       sendPage(
