@@ -420,5 +420,35 @@ for (const { engine, skip } of testEngines()) {
       assert.equal((await school.get(`/demo/ufficio/presenze/correzione?alunno=${pupils[0]!.pupilId}&data=${MONDAY}`)).statusCode, 403);
       assert.equal((await school.get(`/demo/ufficio/pasti`)).statusCode, 403);
     });
+
+    it('lists a pupil the office moves to another school from a later day at the first school until then, at the new one from it', async () => {
+      const { attendance, enrolments } = t.app.services;
+      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: schoolA, className: '4D' });
+      const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
+      // The days before are frozen by the tests above: Monday 30 November is open, the change is from Tuesday.
+      const before = '2026-11-30';
+      const movedOn = '2026-12-01';
+      const moveTo = async (schoolId: number, className: string, validFrom: string) => {
+        const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
+        await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
+          validFrom, schoolId, className, holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
+          iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
+        });
+      };
+      const listed = async (schoolId: number, date: string) =>
+        (await attendance.dayList(admin, { schoolId, date })).classes.flatMap((c) => c.pupils).some((p) => p.pupilId === mover.pupilId);
+      await moveTo(schoolB, '5A', movedOn);
+      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], [true, false], 'before the change: the first school');
+      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, true], 'from the change: the new school');
+      // And back to the first school a week later: three terms, the row at the latest.
+      await moveTo(schoolA, '4D', '2026-12-07');
+      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], [true, false]);
+      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, true]);
+      assert.deepEqual([await listed(schoolA, '2026-12-07'), await listed(schoolB, '2026-12-07')], [true, false]);
+      // The freeze books the day as the list showed it.
+      await t.app.services.freeze.freezeDay(ente, movedOn);
+      const booked = await db().selectFrom('attendance').select('school_id').where('pupil_id', '=', mover.pupilId).where('date', '=', movedOn).executeTakeFirstOrThrow();
+      assert.equal(booked.school_id, schoolB);
+    });
   });
 }

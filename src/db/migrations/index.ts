@@ -37,6 +37,7 @@ import { reconciliation } from './0031_reconciliation';
 import { officeReadIndexes } from './0033_office_read_indexes';
 import { messages } from './0032_messages';
 import { familyCoveringIndexes } from './0034_family_covering_indexes';
+import { schoolTermsWithDates } from './0035_school_terms_with_dates';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -69,4 +70,5 @@ export const migrations: AppMigration[] = [
   messages,
   officeReadIndexes,
   familyCoveringIndexes,
+  schoolTermsWithDates,
 ];

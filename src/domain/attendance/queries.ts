@@ -119,7 +119,11 @@ async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: numbe
  *   enrolment has a term, so the terms at a school are its 1,500 own enrolments' first ones, and joining
  *   them to enrolment made PostgreSQL hash the ente's whole enrolment table (7 ms of 15 with the
  *   benchmark's 30,000) or would have probed it 1,500 times to keep none;
- * - the school's own enrolments are a materialised CTE, read once for both.
+ * - the school's own enrolments are a materialised CTE, read once for both;
+ * - the term in force is looked up only for an enrolment that changes after the day (a term at the school
+ *   starting later) or whose row names another school: a row carries its latest term's values (decision
+ *   0018), so one with no later term is at the row's school that day. The terms at the school come from
+ *   their index alone (`enrolment_term_school`: school, enrolment, day), read once for both uses.
  */
 async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
@@ -128,16 +132,19 @@ async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: num
     join pupil p on p.id = e.pupil_id
     join person per on per.id = p.person_id
     left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
-    where ${termInForce('school_id', 'e', date)} = ${schoolId}`;
+    where case when e.school_id = ${schoolId} and e.id not in (select enrolment_id from terms where valid_from > ${date}) then true
+               else ${termInForce('school_id', 'e', date)} = ${schoolId} end`;
   const withs = sql`
     with here as materialized (
       select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
+    ), terms as materialized (
+      select t.enrolment_id, t.valid_from from enrolment_term t where t.school_id = ${schoolId}
     ), e as (
       select e.id, e.pupil_id, e.school_id
       from (select * from here
             union all
             select ${ENROLMENT_COLUMNS} from enrolment x
-            where x.id = any(array(select t.enrolment_id from enrolment_term t where t.school_id = ${schoolId} and t.enrolment_id not in (select id from here)))) e
+            where x.id = any(array(select t.enrolment_id from terms t where t.enrolment_id not in (select id from here)))) e
       where e.ente_id = ${enteId} and e.state in ('attiva', 'cessata')
         and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date})
         and e.service_id = any(array(select id from service where ente_id = ${enteId} and kind = 'refezione'))
