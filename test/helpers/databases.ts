@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
+import { createDatabase, type Database } from '../../src/db/database';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -47,5 +49,26 @@ export async function createThrowawayDatabase(
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
     },
+  };
+}
+
+/**
+ * A database of its own for the suite this is called in (a migration test's): made before its tests, on
+ * `engine`, and dropped after them. Call the result inside a test.
+ */
+export function suiteDatabase(engine: Engine): () => Database {
+  let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>> | undefined;
+  let database: Database | undefined;
+  before(async () => {
+    throwaway = await createThrowawayDatabase(engine);
+    database = createDatabase(throwaway.url);
+  });
+  after(async () => {
+    await database?.destroy();
+    await throwaway?.drop();
+  });
+  return () => {
+    if (!database) throw new Error('suiteDatabase: called outside a test of its suite');
+    return database;
   };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../../src/db/database';
+import { type Database } from '../../src/db/database';
 import { ADA, GIULIA } from '../helpers/app';
 import { migrationBefore, migratorFor } from '../helpers/migrations';
-import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { suiteDatabase, testEngines } from '../helpers/databases';
 
 /** One ente, school and pupil, with only the columns the first migrations made. */
 async function pupilOfTheOldSchema(database: Database): Promise<{ id: number; ente_id: number }> {
@@ -26,18 +26,10 @@ async function pupilOfTheOldSchema(database: Database): Promise<{ id: number; en
 /** Migration 0010 on a database that already has notices: nothing lost, the key is per sender. */
 for (const { engine, skip } of testEngines()) {
   describe(`migration 0010 (absence keys per sender) on ${engine}`, { skip }, () => {
-    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-    let database: Database;
-    before(async () => {
-      throwaway = await createThrowawayDatabase(engine);
-      database = createDatabase(throwaway.url);
-    });
-    after(async () => {
-      await database?.destroy();
-      await throwaway?.drop();
-    });
+    const databaseOfSuite = suiteDatabase(engine);
 
     it('keeps every notice and its days, and lets two senders use the same key', async () => {
+      const database = databaseOfSuite();
       const migrator = migratorFor(database);
       // The schema just before 0010, and a pupil in it: written by hand, since the demo seed writes the latest schema.
       const before0010 = migrationBefore('0010_absence_key_per_sender');

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../../src/db/database';
 import { migrationBefore, migratorFor } from '../helpers/migrations';
-import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { suiteDatabase, testEngines } from '../helpers/databases';
 
 /** Migration 0025 on a database whose pupils carry `pupil.diet_code`: each diet becomes an approved pupil_diet. */
 for (const { engine, skip } of testEngines()) {
   describe(`migration 0025 (pupil diets) on ${engine}`, { skip }, () => {
-    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-    let database: Database;
-    before(async () => {
-      throwaway = await createThrowawayDatabase(engine);
-      database = createDatabase(throwaway.url);
-    });
-    after(async () => {
-      await database?.destroy();
-      await throwaway?.drop();
-    });
+    const databaseOfSuite = suiteDatabase(engine);
 
     it('moves every pupil’s diet to an approved diet from the first enrolment, and drops the column', async () => {
+      const database = databaseOfSuite();
       const migrator = migratorFor(database);
       const before0025 = migrationBefore('0025_pupil_diets');
       assert.equal((await migrator.migrateTo(before0025)).error, undefined);

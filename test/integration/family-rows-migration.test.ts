@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../../src/db/database';
 import { buildDemoHistory } from '../../src/demo/history';
 import { seedDemo } from '../../src/demo/seed';
 import { fixedClock } from '../../src/domain/clock';
 import { migrationBefore, migratorFor } from '../helpers/migrations';
-import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { suiteDatabase, testEngines } from '../helpers/databases';
 
 /**
  * Migration 0034 on a database with history (decision 0035): SQLite's attendance is copied into a table
@@ -15,18 +14,10 @@ import { createThrowawayDatabase, testEngines } from '../helpers/databases';
  */
 for (const { engine, skip } of testEngines()) {
   describe(`migration 0034 (family rows together) on ${engine}`, { skip }, () => {
-    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-    let database: Database;
-    before(async () => {
-      throwaway = await createThrowawayDatabase(engine);
-      database = createDatabase(throwaway.url);
-    });
-    after(async () => {
-      await database?.destroy();
-      await throwaway?.drop();
-    });
+    const databaseOfSuite = suiteDatabase(engine);
 
     it('keeps every attendance row, charge and movement, and the rule of one attendance a pupil a day', async () => {
+      const database = databaseOfSuite();
       const migrator = migratorFor(database);
       const before0034 = migrationBefore('0034_family_covering_indexes');
       assert.equal((await migrator.migrateTo(before0034)).error, undefined);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../../src/db/database';
 import type { Ente } from '../../src/db/schema';
 import { createFreezeService } from '../../src/domain/canteen/freeze';
 import { addDays } from '../../src/domain/calendar/local-time';
@@ -11,7 +10,7 @@ import { it as messages } from '../../src/web/i18n/it';
 import { ADA, Browser, startTestApp, type TestApp } from '../helpers/app';
 import { type BuiltPerson, buildOperator, enteIdOf } from '../helpers/builders';
 import { migrationBefore, migratorFor } from '../helpers/migrations';
-import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { suiteDatabase, testEngines } from '../helpers/databases';
 
 /** Thursday 26 November 2026, 08:00 in Rome: before the demo's 09:30 cut-off, so today is still open. */
 const NOW = '2026-11-26T08:00:00+01:00';
@@ -341,18 +340,10 @@ for (const { engine, skip } of testEngines()) {
 /** Migration 0022 on a database with closures written a row per day: consecutive days of one place and reason become one period. */
 for (const { engine, skip } of testEngines()) {
   describe(`migration 0022 (closure periods) on ${engine}`, { skip }, () => {
-    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-    let database: Database;
-    before(async () => {
-      throwaway = await createThrowawayDatabase(engine);
-      database = createDatabase(throwaway.url);
-    });
-    after(async () => {
-      await database?.destroy();
-      await throwaway?.drop();
-    });
+    const databaseOfSuite = suiteDatabase(engine);
 
     it('groups the existing days into periods and keeps every day', async () => {
+      const database = databaseOfSuite();
       const migrator = migratorFor(database);
       const before0022 = migrationBefore('0022_calendar');
       assert.equal((await migrator.migrateTo(before0022)).error, undefined);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createDatabase, type Database } from '../../src/db/database';
+import { describe, it } from 'node:test';
 import { seedDemo } from '../../src/demo/seed';
 import { migrationBefore, migratorFor } from '../helpers/migrations';
-import { createThrowawayDatabase, testEngines } from '../helpers/databases';
+import { suiteDatabase, testEngines } from '../helpers/databases';
 
 /**
  * Migration 0035 (decision 0033, amended): the school's list relies on an enrolment row naming its latest
@@ -12,18 +11,10 @@ import { createThrowawayDatabase, testEngines } from '../helpers/databases';
  */
 for (const { engine, skip } of testEngines()) {
   describe(`migration 0035 (school terms with their dates) on ${engine}`, { skip }, () => {
-    let throwaway: Awaited<ReturnType<typeof createThrowawayDatabase>>;
-    let database: Database;
-    before(async () => {
-      throwaway = await createThrowawayDatabase(engine);
-      database = createDatabase(throwaway.url);
-    });
-    after(async () => {
-      await database?.destroy();
-      await throwaway?.drop();
-    });
+    const databaseOfSuite = suiteDatabase(engine);
 
     it('gives an enrolment row its latest term’s school and leaves the others alone', async () => {
+      const database = databaseOfSuite();
       const migrator = migratorFor(database);
       assert.equal((await migrator.migrateTo(migrationBefore('0035_school_terms_with_dates'))).error, undefined);
       const db = database.db;
