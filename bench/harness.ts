@@ -127,15 +127,24 @@ export function residentMemoryMb(pid: number): { total: number; largest: number 
 
 /** The Node.js flags of `npm start` (package.json), so that the server measured is the one that runs. */
 export function startFlags(): string[] {
-  const script: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start;
-  return script.split(/\s+/).filter((word) => word.startsWith('--'));
+  return startScript().filter((word) => word.startsWith('--'));
+}
+
+/** The environment `npm start` sets before `node` (MALLOC_ARENA_MAX, decision 0032), for the same reason. */
+export function startEnv(): Record<string, string> {
+  const words = startScript();
+  return Object.fromEntries(words.slice(0, words.indexOf('node')).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]));
+}
+
+function startScript(): string[] {
+  return (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(/\s+/);
 }
 
 /** BENCH_SERVER_NODE_ARGS passes more flags to the server's Node.js, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 export function startServer(databaseUrl: string, workers: number): ChildProcess {
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return spawn(process.execPath, [...startFlags(), ...nodeArgs, 'dist/start.js'], {
-    env: { ...process.env, ...productionEnv(databaseUrl, workers) },
+    env: { ...process.env, ...startEnv(), ...productionEnv(databaseUrl, workers) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

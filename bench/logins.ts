@@ -28,7 +28,7 @@ import { migrateToLatest } from '../src/db/migrate';
 import { seedDemo } from '../src/demo/seed';
 import { personalCheckCharacter } from '../src/domain/registry/fiscal-code';
 import { searchKeyOf } from '../src/domain/registry/search-key';
-import { onEngines, startFlags } from './harness';
+import { onEngines, startEnv, startFlags } from './harness';
 import { writeSection } from './results';
 
 const APP_PORT = 3900;
@@ -216,7 +216,7 @@ function withChildren(pid: number): number[] {
 
 function start(script: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, script.endsWith('.ts') ? ['--import', 'tsx', script] : [...startFlags(), script], {
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', SESSION_SECRET, OIDC_CLIENT_SECRET: CLIENT_SECRET, ...env },
+    env: { ...process.env, ...(script.endsWith('.ts') ? {} : startEnv()), NODE_ENV: 'test', LOG_LEVEL: 'warn', SESSION_SECRET, OIDC_CLIENT_SECRET: CLIENT_SECRET, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
