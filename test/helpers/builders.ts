@@ -35,7 +35,8 @@ export async function buildPerson(
   const familyName = fields.familyName ?? FAMILY[(n * 7) % FAMILY.length]!;
   const sex = fields.sex ?? (n % 2 ? 'F' : 'M');
   // Day and year vary with the sequence (and the process), so two builders never make one code.
-  const year = 1960 + ((n + process.pid) % 50);
+  // Born 1960–1999: an adult on every day the tests use (a holder must be; 2009 made one a minor, by the pid).
+  const year = 1960 + ((n + process.pid) % 40);
   const birthDate = fields.birthDate ?? `${year}-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + ((n * 3 + process.pid) % 28)).padStart(2, '0')}`;
   const place = `H${String(100 + ((n * 37 + process.pid) % 900)).padStart(3, '0')}`;
   const fiscalCode = fiscalCodeFor({ familyName, givenName, sex, birthDate, placeCode: place });
