@@ -5,7 +5,7 @@ import type { Ente } from '../../src/db/schema';
 import { ForbiddenError, InvalidInputError } from '../../src/domain/errors';
 import type { OperatorContext } from '../../src/domain/operators/context';
 import { Browser, MARCO, startTestApp, type TestApp } from '../helpers/app';
-import { type BuiltPerson, type BuiltPupil, buildEnrolment, buildFamily, buildOperator, buildPupil } from '../helpers/builders';
+import { type BuiltPerson, type BuiltPupil, buildApprovedDiet, buildEnrolment, buildFamily, buildOperator, buildPupil } from '../helpers/builders';
 import { testEngines } from '../helpers/databases';
 
 // Thursday 26 November 2026, 08:00 in Rome: before the demo ente's cut-off (09:30).
@@ -435,20 +435,27 @@ for (const { engine, skip } of testEngines()) {
           iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
         });
       };
+      // The class the pupil is listed in at the school that day, or false when not listed there.
       const listed = async (schoolId: number, date: string) =>
-        (await attendance.dayList(admin, { schoolId, date })).classes.flatMap((c) => c.pupils).some((p) => p.pupilId === mover.pupilId);
+        (await attendance.dayList(admin, { schoolId, date })).classes.find((c) => c.pupils.some((p) => p.pupilId === mover.pupilId))?.className ?? false;
       await moveTo(schoolB, '5A', movedOn);
-      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], [true, false], 'before the change: the first school');
-      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, true], 'from the change: the new school');
-      // And back to the first school a week later: three terms, the row at the latest.
-      await moveTo(schoolA, '4D', '2026-12-07');
-      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], [true, false]);
-      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, true]);
-      assert.deepEqual([await listed(schoolA, '2026-12-07'), await listed(schoolB, '2026-12-07')], [true, false]);
-      // The freeze books the day as the list showed it.
+      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], ['4D', false], 'before the change: the first school, in the first class');
+      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, '5A'], 'from the change: the new school and class');
+      // And back to the first school, in another class, a week later: three terms, the rows at the latest.
+      await moveTo(schoolA, '4E', '2026-12-07');
+      assert.deepEqual([await listed(schoolA, before), await listed(schoolB, before)], ['4D', false]);
+      assert.deepEqual([await listed(schoolA, movedOn), await listed(schoolB, movedOn)], [false, '5A']);
+      assert.deepEqual([await listed(schoolA, '2026-12-07'), await listed(schoolB, '2026-12-07')], ['4E', false]);
+      // The serving staff's sheet lists a pupil with a diet in the class of the day too.
+      await buildApprovedDiet(db(), ente.id, mover, 'senza-glutine', before);
+      const sheetClass = async (schoolId: number, date: string) =>
+        (await t.app.services.diets.sheet(admin, schoolId, date)).classes.find((c) => c.pupils.some((p) => p.pupilId === mover.pupilId))?.className ?? false;
+      assert.deepEqual([await sheetClass(schoolA, before), await sheetClass(schoolB, movedOn), await sheetClass(schoolA, '2026-12-07')], ['4D', '5A', '4E']);
+      // The freeze books the day as the list showed it, and the booked day keeps the day's class.
       await t.app.services.freeze.freezeDay(ente, movedOn);
       const booked = await db().selectFrom('attendance').select('school_id').where('pupil_id', '=', mover.pupilId).where('date', '=', movedOn).executeTakeFirstOrThrow();
       assert.equal(booked.school_id, schoolB);
+      assert.equal(await listed(schoolB, movedOn), '5A');
     });
   });
 }

@@ -1,6 +1,6 @@
 import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { AttendanceStatus, DB } from '../../db/schema';
-import { termInForce } from '../registry/terms';
+import { classOnDay, termInForce } from '../registry/terms';
 
 /**
  * Plain queries of a school's day. Each reads one school and one day through an index: the school's
@@ -91,7 +91,7 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
 async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
   const result = await sql<OpenDayRow>`
-    select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName",
+    select e.pupil_id as "pupilId", ${classOnDay('e.id', 'p.class_name', date)} as "className", per.given_name as "givenName", per.family_name as "familyName",
            c.status as status, c.source as source
     from (select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
           union all
@@ -105,7 +105,7 @@ async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: numbe
       and e.school_year_id in (select id from school_year where ente_id = ${enteId} and starts_on <= ${date} and ends_on >= ${date})
       and ${termInForce('school_id', 'e', date)} = ${schoolId}
       ${onePupil}
-    order by p.class_name, per.family_name, per.given_name, e.pupil_id`.execute(db);
+    order by "className", per.family_name, per.given_name, e.pupil_id`.execute(db);
   return result.rows;
 }
 
@@ -122,7 +122,7 @@ async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: numbe
  * - the school's own enrolments are a materialised CTE, read once for both;
  * - the term in force is looked up only for an enrolment that changes after the day (a term at the school
  *   starting later) or whose row names another school: a row carries its latest term's values (decision
- *   0018), so one with no later term is at the row's school that day. The terms at the school come from
+ *   0018), so one with no later term ("settled") is at the row's school, in the pupil row's class, that day. The terms at the school come from
  *   their index alone (`enrolment_term_school`: school, enrolment, day), read once for both uses.
  */
 async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
@@ -132,15 +132,16 @@ async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: num
     join pupil p on p.id = e.pupil_id
     join person per on per.id = p.person_id
     left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
-    where case when e.school_id = ${schoolId} and e.id not in (select enrolment_id from terms where valid_from > ${date}) then true
-               else ${termInForce('school_id', 'e', date)} = ${schoolId} end`;
+    where e.settled or ${termInForce('school_id', 'e', date)} = ${schoolId}`;
+  const className = sql`case when e.settled then p.class_name else ${classOnDay('e.id', 'p.class_name', date)} end`;
   const withs = sql`
     with here as materialized (
       select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
     ), terms as materialized (
       select t.enrolment_id, t.valid_from from enrolment_term t where t.school_id = ${schoolId}
     ), e as (
-      select e.id, e.pupil_id, e.school_id
+      select e.id, e.pupil_id, e.school_id,
+             e.school_id = ${schoolId} and e.id not in (select enrolment_id from terms where valid_from > ${date}) as settled
       from (select * from here
             union all
             select ${ENROLMENT_COLUMNS} from enrolment x
@@ -153,8 +154,8 @@ async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: num
     )`;
   return packedRows(
     db,
-    sql`${withs} select count(*)::int as n, string_agg(concat_ws(${FIELD}, e.pupil_id, p.class_name, per.given_name, per.family_name, coalesce(c.status, ''), coalesce(c.source, '')), ${LINE}) as packed ${from}`,
-    sql`${withs} select e.pupil_id as "pupilId", p.class_name as "className", per.given_name as "givenName", per.family_name as "familyName", c.status as status, c.source as source ${from}`,
+    sql`${withs} select count(*)::int as n, string_agg(concat_ws(${FIELD}, e.pupil_id, ${className}, per.given_name, per.family_name, coalesce(c.status, ''), coalesce(c.source, '')), ${LINE}) as packed ${from}`,
+    sql`${withs} select e.pupil_id as "pupilId", ${className} as "className", per.given_name as "givenName", per.family_name as "familyName", c.status as status, c.source as source ${from}`,
     (f) => ({ pupilId: Number(f[0]), className: f[1]!, givenName: f[2]!, familyName: f[3]!, status: (f[4] || null) as OpenDayRow['status'], source: (f[5] || null) as OpenDayRow['source'] }),
   );
 }
@@ -171,18 +172,19 @@ export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: nu
   if (!isPostgres(db)) {
     // SQLite has no LATERAL; it loops by key over the day's rows anyway.
     const result = await sql<FrozenDayRow>`
-      select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName",
+      select a.pupil_id as "pupilId", ${classOnDay('a.enrolment_id', 'n.class_name', date)} as "className", n.given_name as "givenName", n.family_name as "familyName",
              a.status as status, a.source as source
       from attendance a join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id
       ${where}
-      order by n.class_name, n.family_name, n.given_name, a.pupil_id`.execute(db);
+      order by "className", n.family_name, n.given_name, a.pupil_id`.execute(db);
     return result.rows;
   }
-  // The pupil and its names by their keys, one probe each per booked row. PostgreSQL joined them by
+  // The pupil, its names and its class that day by their keys, one probe each per booked row (two more for
+  // a pupil whose enrolment changes after the day). PostgreSQL joined them by
   // hashing the day's 1,500 rows and reading the whole pupil table (30,000 rows in bench:attendance: 7 ms
   // of server time against 3.8 by key, sort included); a LATERAL subquery that cannot be flattened
   // (OFFSET 0) is run once per row of the day.
-  const from = sql`from attendance a cross join lateral (select p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n ${where}`;
+  const from = sql`from attendance a cross join lateral (select ${classOnDay('a.enrolment_id', 'p.class_name', date)} as class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n ${where}`;
   const rows = await packedRows(
     db,
     sql`select count(*)::int as n, string_agg(concat_ws(${FIELD}, a.pupil_id, n.class_name, n.given_name, n.family_name, a.status, a.source), ${LINE}) as packed ${from}`,

@@ -10,7 +10,7 @@ import type { Clock } from '../clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { may, type OperatorContext, requirePermission } from '../operators/context';
 import { pupilOfEnte } from '../registry/queries';
-import { termInForce } from '../registry/terms';
+import { classOnDay, termInForce } from '../registry/terms';
 import type { DietCode, DietKind, DietState } from './codes';
 import { DIET_CODES, DIET_KINDS } from './codes';
 import { APPROVED_STATES, dietInForce } from './queries';
@@ -467,8 +467,8 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
 
   /**
    * The sheet of a school's day for the serving staff: by class, the pupils booked at the canteen of that
-   * school on that day (the school of the enrolment's term in force, as the freeze books them) with the
-   * diet in force. Name and diet only, for every role.
+   * school on that day (the school of the enrolment's term in force, as the freeze books them), in their
+   * class of that day, with the diet in force. Name and diet only, for every role.
    */
   async function sheet(office: OperatorContext, schoolId: number, date: string) {
     requirePermission(office, 'diets.read');
@@ -477,7 +477,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     if (!school) throw new NotFoundError('school');
     const diet = dietInForce('e.pupil_id', date);
     const rows = await sql<{ pupilId: number; givenName: string; familyName: string; className: string; dietCode: DietCode }>`
-      select distinct e.pupil_id as "pupilId", child.given_name as "givenName", child.family_name as "familyName", p.class_name as "className",
+      select distinct e.pupil_id as "pupilId", child.given_name as "givenName", child.family_name as "familyName", ${classOnDay('e.id', 'p.class_name', date)} as "className",
              ${diet} as "dietCode"
       from enrolment e
       join service s on s.id = e.service_id and s.kind = 'refezione'
@@ -488,7 +488,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
         and (e.school_id = ${schoolId} or e.id in (select t.enrolment_id from enrolment_term t where t.school_id = ${schoolId}))
         and ${termInForce('school_id', 'e', date)} = ${schoolId}
         and ${diet} is not null
-      order by p.class_name, child.family_name, child.given_name, e.pupil_id`.execute(db);
+      order by "className", "familyName", "givenName", "pupilId"`.execute(db);
     audit.record({ enteId, actorFiscalCode: office.operator.fiscalCode, action: 'office.diets.sheet.view', subjectType: 'school', subjectId: schoolId, requestId: office.requestId });
     const classes: { className: string; pupils: { pupilId: number; givenName: string; familyName: string; dietCode: DietCode }[] }[] = [];
     for (const row of rows.rows) {

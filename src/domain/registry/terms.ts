@@ -17,6 +17,20 @@ export function termInForce(column: TermColumn, enrolment: string, date: string 
 }
 
 /**
+ * The pupil's class on `date` through one of its enrolments. The pupil row holds the class of the latest
+ * term (an office change writes it there when no term follows it), so it is the day's class unless the
+ * enrolment has a term starting after `date`: then it is the class of the term in force that day. One probe
+ * of the unique index on (enrolment_id, valid_from) per enrolment, a second for the few that changed later.
+ */
+export function classOnDay(enrolmentId: string, pupilClass: string, date: string): RawBuilder<string> {
+  const id = sql.ref(enrolmentId);
+  const current = sql.ref(pupilClass);
+  return sql<string>`case when exists (select 1 from enrolment_term l where l.enrolment_id = ${id} and l.valid_from > ${date})
+    then coalesce((select t.class_name from enrolment_term t where t.enrolment_id = ${id} and t.valid_from <= ${date} order by t.valid_from desc limit 1), ${current})
+    else ${current} end`;
+}
+
+/**
  * The first day not frozen yet in the ente, today at the earliest: a change "from now on" (the import's,
  * a new intestatario's) takes effect from it, so that no day already booked or charged changes.
  */
