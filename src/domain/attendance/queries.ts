@@ -1,6 +1,6 @@
 import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { AttendanceStatus, DB } from '../../db/schema';
-import { classOnDay, termInForce } from '../registry/terms';
+import { classOnDayAt, termClass, termInForce } from '../registry/terms';
 
 /**
  * Plain queries of a school's day. Each reads one school and one day through an index: the school's
@@ -91,7 +91,7 @@ export async function openDayRows(db: Kysely<DB>, enteId: number, schoolId: numb
 async function openDayRowsSqlite(db: Kysely<DB>, enteId: number, schoolId: number, date: string, pupilId?: number): Promise<OpenDayRow[]> {
   const onePupil = pupilId === undefined ? sql`` : sql`and e.pupil_id = ${pupilId}`;
   const result = await sql<OpenDayRow>`
-    select e.pupil_id as "pupilId", ${classOnDay('e.id', 'p.class_name', date)} as "className", per.given_name as "givenName", per.family_name as "familyName",
+    select e.pupil_id as "pupilId", ${classOnDayAt('e.id', 'p', schoolId, date)} as "className", per.given_name as "givenName", per.family_name as "familyName",
            c.status as status, c.source as source
     from (select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
           union all
@@ -133,7 +133,7 @@ async function openDayRowsPostgres(db: Kysely<DB>, enteId: number, schoolId: num
     join person per on per.id = p.person_id
     left join attendance_change c on c.pupil_id = e.pupil_id and c.date = ${date}
     where e.settled or ${termInForce('school_id', 'e', date)} = ${schoolId}`;
-  const className = sql`case when e.settled then p.class_name else ${classOnDay('e.id', 'p.class_name', date)} end`;
+  const className = sql`case when e.settled then p.class_name else ${termClass('e.id', 'p.class_name', date)} end`;
   const withs = sql`
     with here as materialized (
       select ${ENROLMENT_COLUMNS} from enrolment x where x.school_id = ${schoolId}
@@ -172,23 +172,24 @@ export async function frozenDayRows(db: Kysely<DB>, enteId: number, schoolId: nu
   if (!isPostgres(db)) {
     // SQLite has no LATERAL; it loops by key over the day's rows anyway.
     const result = await sql<FrozenDayRow>`
-      select a.pupil_id as "pupilId", ${classOnDay('a.enrolment_id', 'n.class_name', date)} as "className", n.given_name as "givenName", n.family_name as "familyName",
+      select a.pupil_id as "pupilId", ${classOnDayAt('a.enrolment_id', 'n', schoolId, date)} as "className", n.given_name as "givenName", n.family_name as "familyName",
              a.status as status, a.source as source
-      from attendance a join (select p.id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id
+      from attendance a join (select p.id, p.school_id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id) n on n.id = a.pupil_id
       ${where}
       order by "className", n.family_name, n.given_name, a.pupil_id`.execute(db);
     return result.rows;
   }
-  // The pupil, its names and its class that day by their keys, one probe each per booked row (two more for
-  // a pupil whose enrolment changes after the day). PostgreSQL joined them by
+  // The pupil and its names by their keys, one probe each per booked row. PostgreSQL joined them by
   // hashing the day's 1,500 rows and reading the whole pupil table (30,000 rows in bench:attendance: 7 ms
   // of server time against 3.8 by key, sort included); a LATERAL subquery that cannot be flattened
   // (OFFSET 0) is run once per row of the day.
-  const from = sql`from attendance a cross join lateral (select ${classOnDay('a.enrolment_id', 'p.class_name', date)} as class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n ${where}`;
+  // The class is worked out outside the LATERAL: inside it, the terms' subquery ran again for every row.
+  const from = sql`from attendance a cross join lateral (select p.school_id, p.class_name, per.given_name, per.family_name from pupil p join person per on per.id = p.person_id where p.id = a.pupil_id offset 0) n ${where}`;
+  const className = classOnDayAt('a.enrolment_id', 'n', schoolId, date);
   const rows = await packedRows(
     db,
-    sql`select count(*)::int as n, string_agg(concat_ws(${FIELD}, a.pupil_id, n.class_name, n.given_name, n.family_name, a.status, a.source), ${LINE}) as packed ${from}`,
-    sql`select a.pupil_id as "pupilId", n.class_name as "className", n.given_name as "givenName", n.family_name as "familyName", a.status as status, a.source as source ${from}`,
+    sql`select count(*)::int as n, string_agg(concat_ws(${FIELD}, a.pupil_id, ${className}, n.given_name, n.family_name, a.status, a.source), ${LINE}) as packed ${from}`,
+    sql`select a.pupil_id as "pupilId", ${className} as "className", n.given_name as "givenName", n.family_name as "familyName", a.status as status, a.source as source ${from}`,
     (f) => ({ pupilId: Number(f[0]), className: f[1]!, givenName: f[2]!, familyName: f[3]!, status: f[4] as AttendanceStatus, source: f[5] as FrozenDayRow['source'] }),
   );
   return inListOrder(rows);

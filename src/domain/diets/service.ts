@@ -10,7 +10,7 @@ import type { Clock } from '../clock';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { may, type OperatorContext, requirePermission } from '../operators/context';
 import { pupilOfEnte } from '../registry/queries';
-import { classOnDay, termInForce } from '../registry/terms';
+import { classOnDayAt, termInForce } from '../registry/terms';
 import type { DietCode, DietKind, DietState } from './codes';
 import { DIET_CODES, DIET_KINDS } from './codes';
 import { APPROVED_STATES, dietInForce } from './queries';
@@ -477,7 +477,7 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
     if (!school) throw new NotFoundError('school');
     const diet = dietInForce('e.pupil_id', date);
     const rows = await sql<{ pupilId: number; givenName: string; familyName: string; className: string; dietCode: DietCode }>`
-      select distinct e.pupil_id as "pupilId", child.given_name as "givenName", child.family_name as "familyName", ${classOnDay('e.id', 'p.class_name', date)} as "className",
+      select distinct e.pupil_id as "pupilId", child.given_name as "givenName", child.family_name as "familyName", ${classOnDayAt('e.id', 'p', schoolId, date)} as "className",
              ${diet} as "dietCode"
       from enrolment e
       join service s on s.id = e.service_id and s.kind = 'refezione'
