@@ -109,12 +109,7 @@ export function createAttendanceService(db: Kysely<DB>, clock: Clock) {
     } else {
       rows = service.service ? await openDayRows(db, ente.id, school.id, date) : [];
     }
-    const classes: { className: string; pupils: Row[] }[] = [];
-    for (const row of rows) {
-      const last = classes.at(-1);
-      if (last && last.className === row.className) last.pupils.push(row);
-      else classes.push({ className: row.className, pupils: [row] });
-    }
+    const classes = [...Map.groupBy(rows, (row) => row.className)].map(([className, pupils]) => ({ className, pupils }));
     const statusOf = (row: Row): AttendanceStatus => row.status ?? 'present';
     return {
       school: { id: school.id, name: school.name },

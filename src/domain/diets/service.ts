@@ -490,13 +490,10 @@ export function createDietService(db: Kysely<DB>, clock: Clock, audit: AuditTrai
         and ${diet} is not null
       order by "className", "familyName", "givenName", "pupilId"`.execute(db);
     audit.record({ enteId, actorFiscalCode: office.operator.fiscalCode, action: 'office.diets.sheet.view', subjectType: 'school', subjectId: schoolId, requestId: office.requestId });
-    const classes: { className: string; pupils: { pupilId: number; givenName: string; familyName: string; dietCode: DietCode }[] }[] = [];
-    for (const row of rows.rows) {
-      const { className, ...pupil } = row;
-      const last = classes.at(-1);
-      if (last && last.className === className) last.pupils.push(pupil);
-      else classes.push({ className, pupils: [pupil] });
-    }
+    const classes = [...Map.groupBy(rows.rows, (row) => row.className)].map(([className, pupils]) => ({
+      className,
+      pupils: pupils.map(({ className: _, ...pupil }) => pupil),
+    }));
     return { school, date, classes };
   }
 

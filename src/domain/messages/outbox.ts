@@ -46,7 +46,7 @@ export async function queueMessages(trx: Kysely<DB>, events: MessageEvent | read
   for (let i = 0; i < pupilIds.length; i += PUPIL_CHUNK) {
     const chunk = pupilIds.slice(i, i + PUPIL_CHUNK);
     const links = await trx.selectFrom('pupil_holder').select(['pupil_id', 'person_id']).where('pupil_id', 'in', chunk).execute();
-    for (const link of links) adultsOf.set(link.pupil_id, [...(adultsOf.get(link.pupil_id) ?? []), link.person_id]);
+    for (const [pupilId, list] of Map.groupBy(links, (l) => l.pupil_id)) adultsOf.set(pupilId, list.map((l) => l.person_id));
     const personIds = [...new Set(links.map((l) => l.person_id))];
     for (let j = 0; j < personIds.length; j += PUPIL_CHUNK) {
       const rows = await trx

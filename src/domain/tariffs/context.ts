@@ -86,41 +86,26 @@ export async function loadTariffContext(db: Kysely<DB>, ente: Ente, date: string
         }),
   ]);
 
-  const bandsById = new Map<number, BandPrice[]>();
+  // A band's prices over time (one row each), shared by every tariff row of the band.
   const bandKey = (t: { service_id: number; school_year_id: number; band_code: string }) => `${t.service_id}/${t.school_year_id}/${t.band_code}`;
-  const bandRows = new Map<string, BandPrice[]>();
-  for (const t of tariffs) {
-    const row: BandPrice = { id: t.id, bandCode: t.band_code, bandLabel: t.band_label, unit: t.unit, amountCents: t.amount_cents, validFrom: t.valid_from };
-    const list = bandRows.get(bandKey(t));
-    if (list) list.push(row);
-    else bandRows.set(bandKey(t), [row]);
-  }
-  for (const t of tariffs) bandsById.set(t.id, bandRows.get(bandKey(t))!);
+  const bandPrices = new Map<string, BandPrice[]>(
+    [...Map.groupBy(tariffs, bandKey)].map(([key, rows]) => [
+      key,
+      rows.map((t) => ({ id: t.id, bandCode: t.band_code, bandLabel: t.band_label, unit: t.unit, amountCents: t.amount_cents, validFrom: t.valid_from })),
+    ]),
+  );
+  const bandsById = new Map(tariffs.map((t) => [t.id, bandPrices.get(bandKey(t))!]));
 
-  const datedRulesBy = new Map<string, DatedSiblingRule[]>();
-  for (const r of rules) {
-    const key = `${r.service_id}/${r.school_year_id}`;
-    const list = datedRulesBy.get(key) ?? [];
-    list.push({ childRank: r.child_rank, percentBp: r.percent_bp, validFrom: r.valid_from });
-    datedRulesBy.set(key, list);
-  }
   // The reductions of the context's day: a change from a later date never reaches it (decision 0022).
-  const rulesBy = new Map<string, SiblingRule[]>([...datedRulesBy].map(([key, list]) => [key, siblingRulesOn(list, date)]));
-  const exemptionsBy = new Map<number, Exemption[]>();
-  for (const e of exemptions) {
-    const list = exemptionsBy.get(e.enrolment_id) ?? [];
-    list.push({ percentBp: e.percent_bp, validFrom: e.valid_from, validTo: e.valid_to });
-    exemptionsBy.set(e.enrolment_id, list);
-  }
-  const groups = new Map<string, typeof enrolled>();
-  for (const e of enrolled) {
-    const key = `${e.kind}/${e.yearId}`;
-    const list = groups.get(key) ?? [];
-    list.push(e);
-    groups.set(key, list);
-  }
+  const datedRulesBy = Map.groupBy(rules, (r) => `${r.service_id}/${r.school_year_id}`);
+  const rulesBy = new Map<string, SiblingRule[]>(
+    [...datedRulesBy].map(([key, list]) => [key, siblingRulesOn(list.map((r): DatedSiblingRule => ({ childRank: r.child_rank, percentBp: r.percent_bp, validFrom: r.valid_from })), date)]),
+  );
+  const exemptionsBy = new Map<number, Exemption[]>(
+    [...Map.groupBy(exemptions, (e) => e.enrolment_id)].map(([id, list]) => [id, list.map((e) => ({ percentBp: e.percent_bp, validFrom: e.valid_from, validTo: e.valid_to }))]),
+  );
   const ranks = new Map<number, number>();
-  for (const list of groups.values()) for (const [id, rank] of siblingRanks(list)) ranks.set(id, rank);
+  for (const list of Map.groupBy(enrolled, (e) => `${e.kind}/${e.yearId}`).values()) for (const [id, rank] of siblingRanks(list)) ranks.set(id, rank);
 
   /** The unit price of an enrolment on the context's day; `free` for a light meal the ente does not charge. */
   function priceOf(enrolment: PricedEnrolment, options: { free?: boolean } = {}): Price {

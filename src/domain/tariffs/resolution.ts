@@ -154,12 +154,7 @@ export interface SiblingEnrolment {
  * force on a day: the eldest is the first (pays in full), ties by enrolment order.
  */
 export function siblingRanks(enrolments: readonly SiblingEnrolment[]): Map<number, number> {
-  const byHolder = new Map<number, SiblingEnrolment[]>();
-  for (const e of enrolments) {
-    const list = byHolder.get(e.holderPersonId);
-    if (list) list.push(e);
-    else byHolder.set(e.holderPersonId, [e]);
-  }
+  const byHolder = Map.groupBy(enrolments, (e) => e.holderPersonId);
   const ranks = new Map<number, number>();
   for (const list of byHolder.values()) {
     list.sort((a, b) => (a.pupilBirthDate === b.pupilBirthDate ? a.enrolmentId - b.enrolmentId : a.pupilBirthDate < b.pupilBirthDate ? -1 : 1));
