@@ -7,6 +7,7 @@ import { InvalidInputError, NotFoundError } from '../errors';
 import { pupilsVisibleTo } from '../registry/access';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
 import type { Caller } from '../registry/service';
+import { rowBoundedCache } from './row-bounded-cache';
 import { badgesOfHolder, ledgerSummary, movementsBetween, paymentStarted, pendingTopups, schoolYearAround } from './queries';
 
 /** A statement covers at most about a school year and a half: enough for any question, bounded in size. */
@@ -23,8 +24,13 @@ export interface StatementRow {
   balanceCents: number;
 }
 
-/** Statements kept per process; a school year of daily meals is about 200 rows. */
-const STATEMENT_CACHE_SIZE = 1_000;
+/**
+ * Movements kept per process in built statements, with their HTML: about 0.57 KB a row (measured), so
+ * about 11 MB. Bounded by rows, not statements: a school year of daily meals is about 200 rows, a month 20.
+ * The former bound of 1,000 statements held about 35 MB once Rome's families had filled it (1,000 of about
+ * 60 rows), the difference between the demo's and Rome's memory in bench/RESULTS.md ("Rome scale").
+ */
+const CACHED_ROWS = 20_000;
 
 /** The Conto corrente virtuale: a badge's movements with opening, running and closing balance. */
 export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditTrail) {
@@ -33,23 +39,17 @@ export function createAccountService(db: Kysely<DB>, clock: Clock, audit: AuditT
    * parent opens the same school year again and again, and reading and rendering its rows was most of
    * the page's cost (bench/RESULTS.md). A new movement changes the summary, so a stale entry is never hit.
    */
-  const statements = new Map<string, StatementRow[]>();
+  const statements = rowBoundedCache<StatementRow>(CACHED_ROWS);
 
-  async function rowsOf(badgeId: number, from: string, to: string, openingCents: number, key: string): Promise<StatementRow[]> {
+  async function rowsOf(badgeId: number, from: string, to: string, openingCents: number, key: string): Promise<readonly StatementRow[]> {
     const cached = statements.get(key);
-    if (cached) {
-      statements.delete(key); // most recently used last
-      statements.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     let balance = openingCents;
     const rows = (await movementsBetween(db, badgeId, from, to)).map((m) => {
       balance += m.amountCents;
       return { ...m, balanceCents: balance };
     });
-    if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-    statements.set(key, rows);
-    return rows;
+    return statements.set(key, rows);
   }
 
   /** The caller's badges; a person who holds no pupil here is refused like on every portal page. */

@@ -168,7 +168,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /** Rendered rows by statement (the account service hands out the same rows while the ledger is unchanged) and language. */
-const renderedRows = new WeakMap<StatementRow[], Map<string, string>>();
+const renderedRows = new WeakMap<readonly StatementRow[], Map<string, string>>();
 
 /**
  * The table rows of a statement as HTML, newest first (the first row's balance is the current one),
@@ -176,7 +176,7 @@ const renderedRows = new WeakMap<StatementRow[], Map<string, string>>();
  * components was most of the page's time. Every text is escaped here; each cell carries its column's
  * name for the stacked layout of small screens.
  */
-function rowsHtml(m: Messages, rows: StatementRow[]): string {
+function rowsHtml(m: Messages, rows: readonly StatementRow[]): string {
   let byLang = renderedRows.get(rows);
   if (!byLang) {
     byLang = new Map();
