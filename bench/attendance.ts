@@ -146,7 +146,7 @@ async function build(url: string) {
     const school = await firstBenchSchool(db);
     const attendance = createAttendanceService(db, fixedClock(NOW));
     const office = benchOffice(ente);
-    const booked = await db.selectFrom('attendance').select(['pupil_id', 'status']).where('school_id', '=', school).where('date', '=', FROZEN_DAY).limit(40).execute();
+    const booked = await db.selectFrom('attendance').select(['pupil_id', 'status']).where('school_id', '=', school).where('date', '=', FROZEN_DAY).orderBy('pupil_id').limit(40).execute();
     for (const [k, row] of booked.entries()) {
       await attendance.correct(office, { pupilId: row.pupil_id, date: FROZEN_DAY, status: row.status === 'absent' ? 'present' : 'absent', reason: 'Correzione di prova', submissionKey: `bench-${k}` });
     }
