@@ -457,5 +457,38 @@ for (const { engine, skip } of testEngines()) {
       assert.equal(booked.school_id, schoolB);
       assert.equal(await listed(schoolB, movedOn), '5A');
     });
+
+    it('shows the parent, before an office move from a later day, the first school’s closures and weekdays; the new school’s from the move', async () => {
+      const { enrolments } = t.app.services;
+      // School C serves Monday to Thursday; the days up to 1 December are frozen by the tests above.
+      const schoolC = (await db().insertInto('school').values({ ente_id: ente.id, name: 'Scuola primaria Presenze C', level: 'primaria', address: 'Via della Prova 3', service_weekdays: '1,2,3,4' }).returning('id').executeTakeFirstOrThrow()).id;
+      const closeSchool = async (schoolId: number, date: string, reason: string) => {
+        const period = await db().insertInto('closure_period').values({ ente_id: ente.id, school_id: schoolId, starts_on: date, ends_on: date, reason, author: 'test', created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow();
+        await db().insertInto('closure').values({ ente_id: ente.id, school_id: schoolId, date, reason, period_id: period.id }).execute();
+      };
+      await closeSchool(schoolC, '2026-12-03', 'Sciopero alla scuola C');
+      await closeSchool(schoolA, '2026-12-04', 'Gita della scuola A');
+      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: schoolA, className: '2F' });
+      const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
+      const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
+      await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
+        validFrom: '2026-12-09', schoolId: schoolC, className: '2F', holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
+        iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
+      });
+      const parent = new Browser(t.app);
+      await parent.loginAs(holder, { returnTo: '/demo/' });
+      const page = await parent.get(`/demo/refezione?utente=${mover.pupilId}&dal=2026-12-03&al=2026-12-11`);
+      assert.equal(page.statusCode, 200);
+      const day = (label: string) => new RegExp(`${label}</th><td data-label="Presenza">([^<]*)<`).exec(page.body)?.[1] ?? 'not listed';
+      const booked = day('giovedì 10/12/2026');
+      assert.match(booked, /Pasto prenotato/, 'at school C from the move');
+      assert.equal(day('giovedì 03/12/2026'), booked, 'school C’s strike is not the first school’s');
+      assert.doesNotMatch(page.body, /Sciopero alla scuola C/);
+      assert.match(page.body, /Gita della scuola A/, 'the first school’s closure before the move');
+      assert.notEqual(day('venerdì 04/12/2026'), booked);
+      assert.notEqual(day('venerdì 11/12/2026'), booked, 'school C serves no Friday');
+      const absences = await parent.get(`/demo/assenze?utente=${mover.pupilId}`);
+      assert.equal(absences.statusCode, 200);
+    });
   });
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, Ente } from '../../db/schema';
 import { italianHolidays } from '../calendar/holidays';
+import { addDays } from '../calendar/local-time';
 import { parseWeekdays, serviceDay, type ServiceDay } from '../calendar/service-days';
 import * as queries from './queries';
 
@@ -8,31 +9,52 @@ export type PupilDay = ServiceDay | { service: false; reason: 'not-enrolled' };
 
 /**
  * A pupil's canteen calendar for a period: for each day, whether they have a service day (enrolled in the
- * canteen that day, the school serves that weekday, no holiday or closure), and if not, why.
+ * canteen that day, the school in force that day serves that weekday, no holiday or closure), and if not,
+ * why. The school is the enrolment's term's of the day, as the freeze books it (decision 0018): after an
+ * office change from a later day the days before keep the former school's weekdays and closures.
  */
 export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: number, from: string, to: string) {
-  const enrolments = await queries.canteenEnrolments(db, ente.id, pupilId);
-  // A pupil's enrolments are at one school, or at a few over the years: one query per school.
-  const schools = [...new Set(enrolments.map((e) => e.schoolId))];
+  const enrolments = (await queries.canteenEnrolments(db, ente.id, pupilId)).map((e) => ({
+    startsOn: e.startsOn,
+    lastDay: e.endsOn ?? e.yearEndsOn,
+    schoolYear: { startsOn: e.yearStartsOn, endsOn: e.yearEndsOn },
+    row: { schoolId: e.schoolId, serviceWeekdays: parseWeekdays(e.serviceWeekdays) },
+    terms: (e.terms?.split('|') ?? []).map((term) => {
+      const [validFrom, schoolId, weekdays] = term.split(':') as [string, string, string];
+      return { validFrom, schoolId: Number(schoolId), serviceWeekdays: parseWeekdays(weekdays) };
+    }),
+  }));
+  type Enrolment = (typeof enrolments)[number];
+  const enrolmentOn = (date: string) => enrolments.find((e) => e.startsOn <= date && date <= e.lastDay);
+  // The term with the latest start on or before the day; the row's values before any term.
+  const schoolOn = (enrolment: Enrolment, date: string) => enrolment.terms.findLast((t) => t.validFrom <= date) ?? enrolment.row;
+
+  // A pupil's days are at one school, or two around a move: one query per school of the period.
+  const schools = new Set<number>();
+  for (let date = from; date <= to; date = addDays(date, 1)) {
+    const enrolment = enrolmentOn(date);
+    if (enrolment) schools.add(schoolOn(enrolment, date).schoolId);
+  }
   const closuresOf = new Map(
-    await Promise.all(schools.map(async (schoolId) => [schoolId, await queries.closuresOfSchoolBetween(db, ente.id, schoolId, from, to)] as const)),
+    await Promise.all(
+      [...schools].map(async (schoolId) => {
+        const closures = await queries.closuresOfSchoolBetween(db, ente.id, schoolId, from, to);
+        return [schoolId, new Map(closures.map((c) => [c.date, c.reason]))] as const;
+      }),
+    ),
   );
   const years = new Set([Number(from.slice(0, 4)), Number(to.slice(0, 4))]);
   const holidays = new Map([...years].flatMap((year) => italianHolidays(year)).map((h) => [h.date, h.name]));
-  const calendars = new Map(
-    enrolments.map((e) => [
-      e.id,
-      {
-        serviceWeekdays: parseWeekdays(e.serviceWeekdays),
-        schoolYear: { startsOn: e.yearStartsOn, endsOn: e.yearEndsOn },
-        holidays,
-        closures: new Map(closuresOf.get(e.schoolId)!.map((c) => [c.date, c.reason])),
-      },
-    ]),
-  );
   return (date: string): PupilDay => {
-    const enrolment = enrolments.find((e) => e.startsOn <= date && date <= (e.endsOn ?? e.yearEndsOn));
+    const enrolment = enrolmentOn(date);
     if (!enrolment) return { service: false, reason: 'not-enrolled' };
-    return serviceDay(date, calendars.get(enrolment.id)!);
+    const school = schoolOn(enrolment, date);
+    return serviceDay(date, {
+      serviceWeekdays: school.serviceWeekdays,
+      schoolYear: enrolment.schoolYear,
+      holidays,
+      // A day outside the period asked for was not looked up: no closure known for it.
+      closures: closuresOf.get(school.schoolId) ?? new Map(),
+    });
   };
 }

@@ -4,7 +4,13 @@ import type { AttendanceStatus, DB } from '../../db/schema';
 
 /** Plain queries of the canteen; every one takes the ente. Those of every page view are `prepared`. */
 
-/** The pupil's canteen enrolments with what decides their service days. */
+/**
+ * The pupil's canteen enrolments with what decides their service days: the row's school and its weekdays,
+ * and the enrolment's terms (decision 0018) as one text, oldest first — "valid_from:school_id:weekdays",
+ * joined by "|" (a date, a number and digits with commas: none holds either separator), null without
+ * terms. A subquery per enrolment on the terms' key: as a join, PostgreSQL's plan on the demo's few terms
+ * read them through their index by school.
+ */
 export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
   db
     .selectFrom('enrolment as e')
@@ -14,11 +20,13 @@ export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupil
     .select([
       'e.id as id',
       'e.school_id as schoolId',
+      'school.service_weekdays as serviceWeekdays',
+      sql<string | null>`(select string_agg(t.valid_from || ':' || t.school_id || ':' || ts.service_weekdays, '|' order by t.valid_from)
+        from enrolment_term t join school ts on ts.id = t.school_id where t.enrolment_id = e.id)`.as('terms'),
       'e.starts_on as startsOn',
       'e.ends_on as endsOn',
       'y.starts_on as yearStartsOn',
       'y.ends_on as yearEndsOn',
-      'school.service_weekdays as serviceWeekdays',
     ])
     .where('e.ente_id', '=', enteId)
     .where('e.pupil_id', '=', pupilId)
