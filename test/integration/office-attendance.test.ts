@@ -490,5 +490,34 @@ for (const { engine, skip } of testEngines()) {
       const absences = await parent.get(`/demo/assenze?utente=${mover.pupilId}`);
       assert.equal(absences.statusCode, 200);
     });
+
+    it('shows the parent the menu of the level of the day’s school: infanzia’s before an office move to a primaria, primaria’s from it', async () => {
+      const { enrolments, menuOffice } = t.app.services;
+      const infanzia = (await db().insertInto('school').values({ ente_id: ente.id, name: 'Scuola dell’infanzia Presenze', level: 'infanzia', address: 'Via della Prova 4', service_weekdays: '1,2,3,4,5' }).returning('id').executeTakeFirstOrThrow()).id;
+      const dish = (name: string) => menuOffice.createDish(admin, { name, allergens: [], ingredients: name });
+      const special = async (date: string, schoolLevel: 'infanzia' | 'primaria', dishId: number) =>
+        menuOffice.createSpecial(admin, { date, schoolLevel, name: `Menù ${schoolLevel}`, dishes: [{ diet: '', course: 'primo', dishId }] });
+      const [pastina, lasagne] = [await dish('Pastina della scuola dell’infanzia'), await dish('Lasagne della scuola primaria')];
+      for (const date of ['2026-12-14', '2026-12-16']) {
+        await special(date, 'infanzia', pastina);
+        await special(date, 'primaria', lasagne);
+      }
+      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: infanzia, className: 'Sezione B' });
+      const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
+      const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
+      await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
+        validFrom: '2026-12-15', schoolId: schoolA, className: '1A', holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
+        iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
+      });
+      const parent = new Browser(t.app);
+      await parent.loginAs(holder, { returnTo: '/demo/' });
+      const page = await parent.get(`/demo/refezione?utente=${mover.pupilId}&dal=2026-12-14&al=2026-12-16`);
+      assert.equal(page.statusCode, 200);
+      const dayRow = (label: string) => new RegExp(`${label}</th>[\\s\\S]*?</tr>`).exec(page.body)?.[0] ?? 'not listed';
+      assert.match(dayRow('lunedì 14/12/2026'), /Pastina della scuola dell’infanzia/, 'the day before the move: the infanzia’s menu');
+      assert.doesNotMatch(dayRow('lunedì 14/12/2026'), /Lasagne/);
+      assert.match(dayRow('mercoledì 16/12/2026'), /Lasagne della scuola primaria/, 'from the move: the primaria’s menu');
+      assert.doesNotMatch(dayRow('mercoledì 16/12/2026'), /Pastina/);
+    });
   });
 }

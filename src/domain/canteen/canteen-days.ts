@@ -5,10 +5,10 @@ import type { AuditTrail } from '../audit/audit';
 import type { Clock } from '../clock';
 import { InvalidInputError } from '../errors';
 import { type AuthorizedPupil, requireAuthorizedPupil, viewAction } from '../registry/authorized-pupil';
-import { type ApprovedDiet, dietOfDay } from '../diets/queries';
+import { dietOfDay } from '../diets/queries';
 import { type DayMenu, menusForPeriod } from './menus';
 import { loadPupilCalendar, type PupilDay } from './pupil-calendar';
-import { menuKeyAndDietsOfPupil, pupilDaysBetween } from './queries';
+import { dietsOfPupilBetween, pupilDaysBetween } from './queries';
 
 /** The canteen page shows at most a school year at a time. */
 const MAX_PERIOD_DAYS = 366;
@@ -37,17 +37,21 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     else if (isCalendarDate(from) && addDays(from, MAX_PERIOD_DAYS - 1) < to) problems.to = 'periodTooLong';
     if (Object.keys(problems).length) throw new InvalidInputError(problems);
 
-    const [keyAndDiets, dayOf, days] = await Promise.all([
-      menuKeyAndDietsOfPupil(db, pupilId, from, to),
+    const [diets, dayOf, days] = await Promise.all([
+      dietsOfPupilBetween(db, pupilId, from, to),
       loadPupilCalendar(db, ente, pupilId, from, to),
       pupilDaysBetween(db, pupilId, from, to),
     ]);
-    const level = keyAndDiets[0]!.level;
-    const diets = keyAndDiets.filter((row): row is typeof row & ApprovedDiet => row.dietCode !== null);
-    // Each day's menu is the one of the diet approved for that day (decision 0024): one menu per diet of the period.
-    const dietCodes = [...new Set([null, ...diets.map((d) => d.dietCode)])];
-    const menusByDiet = await Promise.all(dietCodes.map((code) => menusForPeriod(db, ente, level, code, from, to)));
-    const menuOf = (date: string) => menusByDiet[dietCodes.indexOf(dietOfDay(diets, date))]!(date);
+    // Each day's menu is the one of the day's school level (decision 0018) and of the diet approved for
+    // that day (decision 0024): one menu per level and diet of the period, almost always one level.
+    const menuKey = (level: string, date: string) => `${level}|${dietOfDay(diets, date) ?? ''}`;
+    const menuNeeds = new Map<string, { level: string; dietCode: string | null }>();
+    for (let date = from; date <= to; date = addDays(date, 1)) {
+      const day = dayOf(date);
+      if (day.service) menuNeeds.set(menuKey(day.schoolLevel, date), { level: day.schoolLevel, dietCode: dietOfDay(diets, date) });
+    }
+    const menus = new Map(await Promise.all([...menuNeeds].map(async ([key, need]) => [key, await menusForPeriod(db, ente, need.level, need.dietCode, from, to)] as const)));
+    const menuOf = (level: string, date: string) => menus.get(menuKey(level, date))!(date);
     const chargeBy = new Map<string, { amountCents: number; reversed: boolean }>();
     const frozenBy = new Map<string, { status: AttendanceStatus; source: string }>();
     const changeBy = new Map<string, { status: AttendanceStatus; source: string }>();
@@ -73,7 +77,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       const state = final
         ? { status: final.status, source: final.source, final: true }
         : { status: change?.status ?? ('present' as const), source: change?.source ?? 'default', final: false };
-      rows.push({ date, day, state, menu: menuOf(date), charge: chargeBy.get(date) });
+      rows.push({ date, day, state, menu: menuOf(day.schoolLevel, date), charge: chargeBy.get(date) });
     }
     audit.record({
       enteId: ente.id,

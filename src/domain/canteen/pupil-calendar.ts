@@ -5,23 +5,25 @@ import { addDays } from '../calendar/local-time';
 import { parseWeekdays, serviceDay, type ServiceDay } from '../calendar/service-days';
 import * as queries from './queries';
 
-export type PupilDay = ServiceDay | { service: false; reason: 'not-enrolled' };
+/** A service day names the level of the day's school: it chooses the day's menu. */
+export type PupilDay = { service: true; schoolLevel: string } | Exclude<ServiceDay, { service: true }> | { service: false; reason: 'not-enrolled' };
 
 /**
  * A pupil's canteen calendar for a period: for each day, whether they have a service day (enrolled in the
  * canteen that day, the school in force that day serves that weekday, no holiday or closure), and if not,
  * why. The school is the enrolment's term's of the day, as the freeze books it (decision 0018): after an
- * office change from a later day the days before keep the former school's weekdays and closures.
+ * office change from a later day the days before keep the former school's weekdays, closures and level
+ * (the menu: a pupil moved from infanzia to primaria eats primaria's menu from the day of the move).
  */
 export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: number, from: string, to: string) {
   const enrolments = (await queries.canteenEnrolments(db, ente.id, pupilId)).map((e) => ({
     startsOn: e.startsOn,
     lastDay: e.endsOn ?? e.yearEndsOn,
     schoolYear: { startsOn: e.yearStartsOn, endsOn: e.yearEndsOn },
-    row: { schoolId: e.schoolId, serviceWeekdays: parseWeekdays(e.serviceWeekdays) },
+    row: { schoolId: e.schoolId, serviceWeekdays: parseWeekdays(e.serviceWeekdays), level: e.schoolLevel },
     terms: (e.terms?.split('|') ?? []).map((term) => {
-      const [validFrom, schoolId, weekdays] = term.split(':') as [string, string, string];
-      return { validFrom, schoolId: Number(schoolId), serviceWeekdays: parseWeekdays(weekdays) };
+      const [validFrom, schoolId, weekdays, level] = term.split(':') as [string, string, string, string];
+      return { validFrom, schoolId: Number(schoolId), serviceWeekdays: parseWeekdays(weekdays), level };
     }),
   }));
   type Enrolment = (typeof enrolments)[number];
@@ -49,12 +51,13 @@ export async function loadPupilCalendar(db: Kysely<DB>, ente: Ente, pupilId: num
     const enrolment = enrolmentOn(date);
     if (!enrolment) return { service: false, reason: 'not-enrolled' };
     const school = schoolOn(enrolment, date);
-    return serviceDay(date, {
+    const day = serviceDay(date, {
       serviceWeekdays: school.serviceWeekdays,
       schoolYear: enrolment.schoolYear,
       holidays,
       // A day outside the period asked for was not looked up: no closure known for it.
       closures: closuresOf.get(school.schoolId) ?? new Map(),
     });
+    return day.service ? { service: true, schoolLevel: school.level } : day;
   };
 }

@@ -5,10 +5,10 @@ import type { AttendanceStatus, DB } from '../../db/schema';
 /** Plain queries of the canteen; every one takes the ente. Those of every page view are `prepared`. */
 
 /**
- * The pupil's canteen enrolments with what decides their service days: the row's school and its weekdays,
- * and the enrolment's terms (decision 0018) as one text, oldest first — "valid_from:school_id:weekdays",
- * joined by "|" (a date, a number and digits with commas: none holds either separator), null without
- * terms. A subquery per enrolment on the terms' key: as a join, PostgreSQL's plan on the demo's few terms
+ * The pupil's canteen enrolments with what decides their service days and menus: the row's school, its
+ * weekdays and level, and the enrolment's terms (decision 0018) as one text, oldest first —
+ * "valid_from:school_id:weekdays:level", joined by "|" (a date, a number, digits with commas and a level's
+ * word: none holds either separator), null without terms. A subquery per enrolment on the terms' key: as a join, PostgreSQL's plan on the demo's few terms
  * read them through their index by school.
  */
 export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupilId: number) =>
@@ -21,7 +21,8 @@ export const canteenEnrolments = prepared((db: Kysely<DB>, enteId: number, pupil
       'e.id as id',
       'e.school_id as schoolId',
       'school.service_weekdays as serviceWeekdays',
-      sql<string | null>`(select string_agg(t.valid_from || ':' || t.school_id || ':' || ts.service_weekdays, '|' order by t.valid_from)
+      'school.level as schoolLevel',
+      sql<string | null>`(select string_agg(t.valid_from || ':' || t.school_id || ':' || ts.service_weekdays || ':' || ts.level, '|' order by t.valid_from)
         from enrolment_term t join school ts on ts.id = t.school_id where t.enrolment_id = e.id)`.as('terms'),
       'e.starts_on as startsOn',
       'e.ends_on as endsOn',
@@ -84,22 +85,17 @@ export const pupilDaysBetween = prepared((db: Kysely<DB>, pupilId: number, from:
 );
 
 /**
- * The school level that chooses a pupil's menu and the pupil's diets approved in a period (each day's
- * menu is that of the day's diet, decision 0024), in one statement: a row per diet, or one row without.
+ * The pupil's diets approved in a period, oldest first: each day's menu is that of the day's diet
+ * (decision 0024). The day's school level, which chooses the menu, comes with the calendar.
  */
-export const menuKeyAndDietsOfPupil = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
+export const dietsOfPupilBetween = prepared((db: Kysely<DB>, pupilId: number, from: string, to: string) =>
   db
-    .selectFrom('pupil')
-    .innerJoin('school', 'school.id', 'pupil.school_id')
-    .leftJoin('pupil_diet as d', (join) =>
-      join
-        .onRef('d.pupil_id', '=', 'pupil.id')
-        .on('d.state', 'in', [sql.lit<'approvata'>('approvata'), sql.lit<'terminata'>('terminata')])
-        .on('d.approved_from', '<=', to)
-        .on((eb) => eb.or([eb('d.approved_to', 'is', null), eb('d.approved_to', '>=', from)])),
-    )
-    .select(['school.level', 'd.diet_code as dietCode', 'd.approved_from as approvedFrom', 'd.approved_to as approvedTo'])
-    .where('pupil.id', '=', pupilId)
+    .selectFrom('pupil_diet as d')
+    .select(['d.diet_code as dietCode', 'd.approved_from as approvedFrom', 'd.approved_to as approvedTo'])
+    .where('d.pupil_id', '=', pupilId)
+    .where('d.state', 'in', [sql.lit<'approvata'>('approvata'), sql.lit<'terminata'>('terminata')])
+    .where('d.approved_from', '<=', to)
+    .where((eb) => eb.or([eb('d.approved_to', 'is', null), eb('d.approved_to', '>=', from)]))
     .orderBy('d.approved_from'),
 );
 
