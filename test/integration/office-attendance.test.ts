@@ -451,6 +451,10 @@ for (const { engine, skip } of testEngines()) {
       const sheetClass = async (schoolId: number, date: string) =>
         (await t.app.services.diets.sheet(admin, schoolId, date)).classes.find((c) => c.pupils.some((p) => p.pupilId === mover.pupilId))?.className ?? false;
       assert.deepEqual([await sheetClass(schoolA, before), await sheetClass(schoolB, movedOn), await sheetClass(schoolA, '2026-12-07')], ['4D', '5A', '4E']);
+      // A phoned-in absence's receipt leads back to the list of the school of its day.
+      const receiptSchool = async (date: string, key: string) =>
+        (await t.app.services.absences.officeReceipt(admin, await t.app.services.absences.submitForOffice(admin, { pupilId: mover.pupilId, from: date, to: date, kind: 'absent', submissionKey: key }))).pupil.schoolId;
+      assert.deepEqual([await receiptSchool(before, 'mover-1'), await receiptSchool(movedOn, 'mover-2')], [schoolA, schoolB]);
       // The freeze books the day as the list showed it, and the booked day keeps the day's class.
       await t.app.services.freeze.freezeDay(ente, movedOn);
       const booked = await db().selectFrom('attendance').select('school_id').where('pupil_id', '=', mover.pupilId).where('date', '=', movedOn).executeTakeFirstOrThrow();

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Ente, NoticeDayOutcome, NoticeKind } from '../../db/schema';
 import { type AuditTrail, writeAuditEvent, writeChange } from '../audit/audit';
 import { attendanceChange } from '../calendar/cutoff';
@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { type OperatorContext, requirePermission } from '../operators/context';
 import { pupilsVisibleTo } from '../registry/access';
+import { termInForce } from '../registry/terms';
 import type { Caller } from '../registry/service';
 import { loadPupilCalendar } from './pupil-calendar';
 import * as queries from './queries';
@@ -300,15 +301,23 @@ export function createAbsenceService(db: Kysely<DB>, clock: Clock, audit: AuditT
     return { notice, days, pupil };
   }
 
-  /** A receipt of the ente's, for the office (the notices it entered and the parents'). */
+  /**
+   * A receipt of the ente's, for the office (the notices it entered and the parents'), with the school of
+   * the notice's first day — that of the pupil's canteen enrolment in force then (decision 0018), the pupil
+   * row's without one — whose list the page leads back to.
+   */
   async function officeReceipt(office: OperatorContext, noticeId: number) {
     requirePermission(office, 'attendance.correct');
     const [notice, days] = await queries.noticeWithDays(db, office.ente.id, noticeId);
     if (!notice) throw new NotFoundError('notice');
+    const date = notice.requested_from;
+    const schoolOfDay = sql<number>`(select ${termInForce('school_id', 'e', date)} from enrolment e join service s on s.id = e.service_id
+      where e.ente_id = ${office.ente.id} and e.pupil_id = pupil.id and s.kind = 'refezione' and e.state in ('attiva', 'cessata')
+        and e.starts_on <= ${date} and (e.ends_on is null or e.ends_on >= ${date}) order by e.id limit 1)`;
     const pupil = await db
       .selectFrom('pupil')
       .innerJoin('person', 'person.id', 'pupil.person_id')
-      .select(['pupil.id', 'person.given_name as givenName', 'person.family_name as familyName', 'pupil.school_id as schoolId'])
+      .select(['pupil.id', 'person.given_name as givenName', 'person.family_name as familyName', sql<number>`coalesce(${schoolOfDay}, pupil.school_id)`.as('schoolId')])
       .where('pupil.id', '=', notice.pupil_id)
       .executeTakeFirstOrThrow();
     return { notice, days, pupil };
