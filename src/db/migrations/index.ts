@@ -38,6 +38,7 @@ import { officeReadIndexes } from './0033_office_read_indexes';
 import { messages } from './0032_messages';
 import { familyCoveringIndexes } from './0034_family_covering_indexes';
 import { schoolTermsWithDates } from './0035_school_terms_with_dates';
+import { chargeOncePerDayByDay } from './0036_charge_once_per_day_by_day';
 import type { AppMigration } from './types';
 
 /** Every migration, in the order it runs. Append only: never edit or reorder a released one. */
@@ -71,4 +72,5 @@ export const migrations: AppMigration[] = [
   officeReadIndexes,
   familyCoveringIndexes,
   schoolTermsWithDates,
+  chargeOncePerDayByDay,
 ];

@@ -337,7 +337,8 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
       db.selectFrom('tariff_exemption').select(['percent_bp as percentBp', 'reason', 'valid_from as validFrom', 'valid_to as validTo']).where('enrolment_id', '=', enrolment.id).orderBy('valid_from').execute(),
       lastFrozenDay(db, enteId),
       nextSchoolYear(db, enteId, enrolment.school_year_id),
-      db.selectFrom('charge').select((eb) => eb.fn.max('date').as('date')).where('enrolment_id', '=', enrolment.id).where('kind', '<>', sql.lit('storno')).executeTakeFirst(),
+      // Through the pupil's charges (charge_pupil_day): no index starts with the enrolment (migration 0036).
+      db.selectFrom('charge').select((eb) => eb.fn.max('date').as('date')).where('pupil_id', '=', enrolment.pupil_id).where('enrolment_id', '=', enrolment.id).where('kind', '<>', sql.lit('storno')).executeTakeFirst(),
     ]);
     const allTariffs = await db.selectFrom('tariff').select(['id', 'band_label as bandLabel', 'band_code as bandCode']).where('ente_id', '=', enteId).execute();
     const bandName = new Map(allTariffs.map((t) => [t.id, t.bandLabel]));
@@ -477,6 +478,7 @@ export function createEnrolmentService(db: Kysely<DB>, clock: Clock) {
         const charged = await tx.db
           .selectFrom('charge as c')
           .select((eb) => eb.fn.max('c.date').as('date'))
+          .where('c.pupil_id', '=', enrolment.pupil_id)
           .where('c.enrolment_id', '=', enrolment.id)
           .where('c.date', '>', endsOn)
           .where('c.kind', '<>', sql.lit('storno'))
