@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors';
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { prepared } from '../../db/prepared';
 import { termInForce } from './terms';
 import type { DB } from '../../db/schema';
@@ -21,12 +21,9 @@ export async function findEnteBySlug(db: Kysely<DB>, slug: string) {
 }
 
 /**
- * The ente and the caller's active operator row in it (none for '' — no fiscal code is empty): every
- * request of a logged-in user under /{ente}/ needs both. On PostgreSQL in one statement: a statement
- * costs about 0.2 ms of the two processes' CPU whatever it reads (bench/RESULTS.md). On SQLite in two:
- * with the operator joined, SQLite took 40–50 µs to return the ente's 30 columns (about 1.5 µs a
- * column, the same bytecode as without the join), against 6 µs for the ente alone and 3 µs for the
- * operator by its key.
+ * The ente and, in the same statement, the caller's active operator row in it (none for '' — no fiscal
+ * code is empty): every request of a logged-in user under /{ente}/ needs both, and on PostgreSQL a
+ * statement costs about 0.2 ms of the two processes' CPU whatever it reads (bench/RESULTS.md).
  */
 const enteWithOperatorQuery = prepared((db: Kysely<DB>, slug: string, fiscalCode: string) =>
   db
@@ -38,11 +35,6 @@ const enteWithOperatorQuery = prepared((db: Kysely<DB>, slug: string, fiscalCode
 );
 
 export async function findEnteWithOperator(db: Kysely<DB>, slug: string, fiscalCode: string) {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
-    const ente = await findEnteBySlug(db, slug);
-    if (!ente) return undefined;
-    return { ente, operator: await activeOperator(db, ente.id, fiscalCode) };
-  }
   const row = (await enteWithOperatorQuery(db, slug, fiscalCode))[0];
   if (!row) return undefined;
   const { operator_id: id, operator_role: role, operator_given_name: givenName, operator_family_name: familyName, operator_school_id: schoolId, ...ente } = row;
