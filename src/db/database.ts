@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresCursor, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type PostgresCursor, SqliteDialect, SqliteQueryCompiler, sql } from 'kysely';
 import pg from 'pg';
 import { DEFAULT_PAGE_CACHE_KIB } from './page-cache';
 import type { DB } from './schema';
@@ -39,7 +39,32 @@ function createSqlite(file: string): Database {
   connection.pragma('busy_timeout = 5000');
   // SQLite's own default, stated: the day's jobs raise it while they run (withJobPageCache, decision 0037).
   connection.pragma(`cache_size = -${DEFAULT_PAGE_CACHE_KIB}`);
-  return wrap(new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) }), 'sqlite');
+  return wrap(new Kysely<DB>({ dialect: new SqliteDialectKeepingPlans({ database: withStatementCache(connection) }) }), 'sqlite');
+}
+
+/**
+ * Every bound value is written `+?`, not `?` (decision 0039). SQLite marks a statement to be planned again
+ * when a value bound to it could change its plan: in a statement with a join or an ORDER BY, any
+ * `column = ?` that its index does not use (an `ente_id = ?` beside the family's key, say) is one,
+ * because its row estimate differs for 0 and 1 (`whereLoopOutputAdjust`). better-sqlite3 clears the
+ * bindings after every run (`sqlite3_clear_bindings`), which expires such a statement whatever the
+ * values: it was parsed and planned again at every execution, the statement cache notwithstanding (the
+ * ente joined to the caller's operator: 45 µs instead of 7). The unary plus is a no-op on any value
+ * (text, number, blob, null), has no affinity, as a bare parameter has none, and leaves the use of
+ * indexes as it is; it hides the parameter from those checks. What the planner could learn from a bound
+ * value — a LIKE prefix on a NOCASE index, a partial index's condition, a LIMIT — our queries do not ask
+ * of it: partial index conditions and limits are literals (decision 0005).
+ */
+class SqliteCompilerKeepingPlans extends SqliteQueryCompiler {
+  protected override getCurrentParameterPlaceholder(): string {
+    return '+?';
+  }
+}
+
+class SqliteDialectKeepingPlans extends SqliteDialect {
+  override createQueryCompiler() {
+    return new SqliteCompilerKeepingPlans();
+  }
 }
 
 function wrap(db: Kysely<DB>, dialect: Dialect): Database {
@@ -58,9 +83,10 @@ const STATEMENT_CACHE_SIZE = 1000;
 
 /**
  * Kysely prepares every statement anew, and SQLite's planning was the largest single cost of a page view
- * (bench/RESULTS.md). The same SQL text always gets the same prepared statement back. SQLite still plans
- * a statement again at every bind when a bound value can change its plan: values compared with a partial
- * index's predicate column and LIMIT values are therefore written as literals (`sql.lit`; decision 0005).
+ * (bench/RESULTS.md). The same SQL text always gets the same prepared statement back. SQLite would still
+ * plan a statement again when a bound value can change its plan: values compared with a partial index's
+ * predicate column and LIMIT values are written as literals (`sql.lit`; decision 0005), and every other
+ * value as `+?` (below; decision 0039).
  */
 function withStatementCache(connection: SqliteDatabase.Database) {
   const statements = new Map<string, SqliteDatabase.Statement>();

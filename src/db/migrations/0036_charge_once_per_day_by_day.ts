@@ -3,7 +3,7 @@ import type { AppMigration } from './types';
 
 /**
  * The rule "each booked meal is charged exactly once" (`charge_once_per_day`, unique on enrolment and day
- * for every charge but a storno) keyed by day first (issue 18, decision 0039). Keyed by enrolment first, the
+ * for every charge but a storno) keyed by day first (issue 18, decision 0040). Keyed by enrolment first, the
  * charging of a day wrote one new entry into the range of every enrolment charged: at Rome's full year,
  * 150,000 entries spread over nearly every page of an index of 26 million, all of them written to the
  * write-ahead log and then back into the database. Keyed by day first, a day's entries are together at
