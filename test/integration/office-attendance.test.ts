@@ -59,6 +59,29 @@ for (const { engine, skip } of testEngines()) {
         ).cents ?? 0,
       );
 
+    /** The office changes the enrolment's school and class from a day, as its form does. */
+    const changeSchoolFrom = async (pupilId: number, enrolmentId: number, change: { validFrom: string; schoolId: number; className: string }) => {
+      const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
+      await t.app.services.enrolments.changeFromDate(admin, pupilId, enrolmentId, row.version, {
+        ...change, holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
+        iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
+      });
+    };
+    /** A new pupil of the holder's at `schoolId`, enrolled in the canteen, whom the office moves from a later day. */
+    const pupilMovedFrom = async (schoolId: number, className: string, change: { validFrom: string; schoolId: number; className: string }) => {
+      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId, className });
+      await changeSchoolFrom(mover.pupilId, await buildEnrolment(db(), ente.id, mover, holder), change);
+      return mover;
+    };
+    /** The parent's Refezione page of a pupil for a period. */
+    const refezioneOf = async (pupilId: number, from: string, to: string) => {
+      const parent = new Browser(t.app);
+      await parent.loginAs(holder, { returnTo: '/demo/' });
+      const page = await parent.get(`/demo/refezione?utente=${pupilId}&dal=${from}&al=${to}`);
+      assert.equal(page.statusCode, 200);
+      return { parent, page };
+    };
+
     before(async () => {
       t = await startTestApp(engine, { FAKE_NOW: NOW });
       ente = (await db().selectFrom('ente').selectAll().where('slug', '=', 'demo').executeTakeFirstOrThrow()) as Ente;
@@ -422,19 +445,13 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('lists a pupil the office moves to another school from a later day at the first school until then, at the new one from it', async () => {
-      const { attendance, enrolments } = t.app.services;
+      const { attendance } = t.app.services;
       const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: schoolA, className: '4D' });
       const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
       // The days before are frozen by the tests above: Monday 30 November is open, the change is from Tuesday.
       const before = '2026-11-30';
       const movedOn = '2026-12-01';
-      const moveTo = async (schoolId: number, className: string, validFrom: string) => {
-        const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
-        await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
-          validFrom, schoolId, className, holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
-          iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
-        });
-      };
+      const moveTo = (schoolId: number, className: string, validFrom: string) => changeSchoolFrom(mover.pupilId, enrolmentId, { validFrom, schoolId, className });
       // The class the pupil is listed in at the school that day, or false when not listed there.
       const listed = async (schoolId: number, date: string) =>
         (await attendance.dayList(admin, { schoolId, date })).classes.find((c) => c.pupils.some((p) => p.pupilId === mover.pupilId))?.className ?? false;
@@ -463,7 +480,6 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('shows the parent, before an office move from a later day, the first school’s closures and weekdays; the new school’s from the move', async () => {
-      const { enrolments } = t.app.services;
       // School C serves Monday to Thursday; the days up to 1 December are frozen by the tests above.
       const schoolC = (await db().insertInto('school').values({ ente_id: ente.id, name: 'Scuola primaria Presenze C', level: 'primaria', address: 'Via della Prova 3', service_weekdays: '1,2,3,4' }).returning('id').executeTakeFirstOrThrow()).id;
       const closeSchool = async (schoolId: number, date: string, reason: string) => {
@@ -472,17 +488,8 @@ for (const { engine, skip } of testEngines()) {
       };
       await closeSchool(schoolC, '2026-12-03', 'Sciopero alla scuola C');
       await closeSchool(schoolA, '2026-12-04', 'Gita della scuola A');
-      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: schoolA, className: '2F' });
-      const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
-      const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
-      await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
-        validFrom: '2026-12-09', schoolId: schoolC, className: '2F', holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
-        iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
-      });
-      const parent = new Browser(t.app);
-      await parent.loginAs(holder, { returnTo: '/demo/' });
-      const page = await parent.get(`/demo/refezione?utente=${mover.pupilId}&dal=2026-12-03&al=2026-12-11`);
-      assert.equal(page.statusCode, 200);
+      const mover = await pupilMovedFrom(schoolA, '2F', { validFrom: '2026-12-09', schoolId: schoolC, className: '2F' });
+      const { parent, page } = await refezioneOf(mover.pupilId, '2026-12-03', '2026-12-11');
       const day = (label: string) => new RegExp(`${label}</th><td data-label="Presenza">([^<]*)<`).exec(page.body)?.[1] ?? 'not listed';
       const booked = day('giovedì 10/12/2026');
       assert.match(booked, /Pasto prenotato/, 'at school C from the move');
@@ -496,7 +503,7 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it('shows the parent the menu of the level of the day’s school: infanzia’s before an office move to a primaria, primaria’s from it', async () => {
-      const { enrolments, menuOffice } = t.app.services;
+      const { menuOffice } = t.app.services;
       const infanzia = (await db().insertInto('school').values({ ente_id: ente.id, name: 'Scuola dell’infanzia Presenze', level: 'infanzia', address: 'Via della Prova 4', service_weekdays: '1,2,3,4,5' }).returning('id').executeTakeFirstOrThrow()).id;
       const dish = (name: string) => menuOffice.createDish(admin, { name, allergens: [], ingredients: name });
       const special = async (date: string, schoolLevel: 'infanzia' | 'primaria', dishId: number) =>
@@ -506,17 +513,8 @@ for (const { engine, skip } of testEngines()) {
         await special(date, 'infanzia', pastina);
         await special(date, 'primaria', lasagne);
       }
-      const mover = await buildPupil(db(), ente.id, [{ person: holder, relation: 'intestatario' }], { schoolId: infanzia, className: 'Sezione B' });
-      const enrolmentId = await buildEnrolment(db(), ente.id, mover, holder);
-      const row = await db().selectFrom('enrolment').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
-      await enrolments.changeFromDate(admin, mover.pupilId, enrolmentId, row.version, {
-        validFrom: '2026-12-15', schoolId: schoolA, className: '1A', holderPersonId: row.holder_person_id, tariffId: row.tariff_id,
-        iseeCents: row.isee_cents, iseeAttestedOn: row.isee_attested_on, paymentMode: row.payment_mode, iban: row.debit_iban,
-      });
-      const parent = new Browser(t.app);
-      await parent.loginAs(holder, { returnTo: '/demo/' });
-      const page = await parent.get(`/demo/refezione?utente=${mover.pupilId}&dal=2026-12-14&al=2026-12-16`);
-      assert.equal(page.statusCode, 200);
+      const mover = await pupilMovedFrom(infanzia, 'Sezione B', { validFrom: '2026-12-15', schoolId: schoolA, className: '1A' });
+      const { page } = await refezioneOf(mover.pupilId, '2026-12-14', '2026-12-16');
       const dayRow = (label: string) => new RegExp(`${label}</th>[\\s\\S]*?</tr>`).exec(page.body)?.[0] ?? 'not listed';
       assert.match(dayRow('lunedì 14/12/2026'), /Pastina della scuola dell’infanzia/, 'the day before the move: the infanzia’s menu');
       assert.doesNotMatch(dayRow('lunedì 14/12/2026'), /Lasagne/);
