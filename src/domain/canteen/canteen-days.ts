@@ -44,14 +44,20 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
     ]);
     // Each day's menu is the one of the day's school level (decision 0018) and of the diet approved for
     // that day (decision 0024): one menu per level and diet of the period, almost always one level.
-    const menuKey = (level: string, date: string) => `${level}|${dietOfDay(diets, date) ?? ''}`;
+    const calendar: { date: string; day: PupilDay; menuKey?: string }[] = [];
     const menuNeeds = new Map<string, { level: string; dietCode: string | null }>();
     for (let date = from; date <= to; date = addDays(date, 1)) {
       const day = dayOf(date);
-      if (day.service) menuNeeds.set(menuKey(day.schoolLevel, date), { level: day.schoolLevel, dietCode: dietOfDay(diets, date) });
+      if (!day.service) {
+        calendar.push({ date, day });
+        continue;
+      }
+      const dietCode = dietOfDay(diets, date);
+      const menuKey = `${day.schoolLevel}|${dietCode ?? ''}`;
+      menuNeeds.set(menuKey, { level: day.schoolLevel, dietCode });
+      calendar.push({ date, day, menuKey });
     }
     const menus = new Map(await Promise.all([...menuNeeds].map(async ([key, need]) => [key, await menusForPeriod(db, ente, need.level, need.dietCode, from, to)] as const)));
-    const menuOf = (level: string, date: string) => menus.get(menuKey(level, date))!(date);
     const chargeBy = new Map<string, { amountCents: number; reversed: boolean }>();
     const frozenBy = new Map<string, { status: AttendanceStatus; source: string }>();
     const changeBy = new Map<string, { status: AttendanceStatus; source: string }>();
@@ -66,9 +72,8 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       menu?: DayMenu | undefined;
       charge?: { amountCents: number; reversed: boolean };
     }[] = [];
-    for (let date = from; date <= to; date = addDays(date, 1)) {
-      const day = dayOf(date);
-      if (!day.service) {
+    for (const { date, day, menuKey } of calendar) {
+      if (menuKey === undefined) {
         rows.push({ date, day });
         continue;
       }
@@ -77,7 +82,7 @@ export function createCanteenDaysService(db: Kysely<DB>, clock: Clock, audit: Au
       const state = final
         ? { status: final.status, source: final.source, final: true }
         : { status: change?.status ?? ('present' as const), source: change?.source ?? 'default', final: false };
-      rows.push({ date, day, state, menu: menuOf(day.schoolLevel, date), charge: chargeBy.get(date) });
+      rows.push({ date, day, state, menu: menus.get(menuKey)!(date), charge: chargeBy.get(date) });
     }
     audit.record({
       enteId: ente.id,
